@@ -1,0 +1,220 @@
+package io.crowdrank.batch.cli;
+
+import io.crowdrank.batch.common.Spark;
+import io.crowdrank.batch.generate.DemoDataGenerator;
+import io.crowdrank.batch.pipeline.Pipeline;
+import io.crowdrank.batch.pipeline.Pipeline.Step;
+import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.HourOfWeek;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Entry point of the batch jar, locally ({@code ./crowdrank generate|jobs}) and under
+ * spark-submit. Exit codes: 0 done, 1 a step failed, 2 bad usage.
+ */
+@Command(
+    name = "crowdrank",
+    mixinStandardHelpOptions = true,
+    version = "crowdrank batch 0.1.0",
+    description = "crowdrank batch: demo data generator and the Spark jobs.",
+    subcommands = {Main.Generate.class, Main.Jobs.class})
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs without exiting, for tests. */
+  public static int run(String... args) {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              cmd.getErr().println("crowdrank: " + cmd.getCommandName() + " failed: " + e);
+              e.printStackTrace(cmd.getErr());
+              return 1;
+            })
+        .execute(args);
+  }
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: generate or jobs");
+  }
+
+  @Command(
+      name = "generate",
+      mixinStandardHelpOptions = true,
+      description = "Write demo raw data (payments, social, account links, catalog) to a folder.")
+  static final class Generate implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "Output folder.")
+    Path out;
+
+    @Option(names = "--users", defaultValue = "5000", description = "Users (default ${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--mini-programs", defaultValue = "1000", description = "Mini-programs (default ${DEFAULT-VALUE}).")
+    int miniPrograms;
+
+    @Option(names = "--days", defaultValue = "28", description = "Days of events, 7..366 (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--start", defaultValue = "2026-10-05", description = "First day, YYYY-MM-DD (default ${DEFAULT-VALUE}).")
+    LocalDate start;
+
+    @Option(names = "--malformed-share", defaultValue = "0.005", description = "Share of malformed lines, 0..0.5 (default ${DEFAULT-VALUE}).")
+    double malformedShare;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      DemoDataGenerator.Options options;
+      try {
+        options = new DemoDataGenerator.Options(out, users, miniPrograms, days, seed, start, malformedShare);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      long started = System.nanoTime();
+      DemoDataGenerator.Result r = DemoDataGenerator.generate(options);
+      System.out.printf(
+          "generated %d users, %d mini-programs into %s in %d ms%n"
+              + "  payments %,d lines (%d malformed, %d duplicate deliveries)%n"
+              + "  social   %,d lines (%d malformed, %d duplicate deliveries)%n"
+              + "  links    %,d lines%n  catalog  %,d lines (%d malformed)%n",
+          r.users(), r.miniPrograms(), r.out(), (System.nanoTime() - started) / 1_000_000,
+          r.payments().lines(), r.payments().malformed(), r.payments().duplicates(),
+          r.social().lines(), r.social().malformed(), r.social().duplicates(),
+          r.links().lines(), r.catalog().lines(), r.catalog().malformed());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "jobs",
+      mixinStandardHelpOptions = true,
+      description = "Run one batch step or all of them (ingest, identity, profiles, train, publish).")
+  static final class Jobs implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "STEP", description = "ingest | identity | profiles | train | publish | all")
+    String step;
+
+    @Option(names = "--raw", description = "Raw data root (needed by ingest).")
+    String raw;
+
+    @Option(names = "--warehouse", required = true, description = "Delta warehouse root (local path or URI).")
+    String warehouse;
+
+    @Option(names = "--date", description = "Run for one delivery date, YYYY-MM-DD.")
+    LocalDate date;
+
+    @Option(names = "--from", description = "First delivery date of a range (with --to).")
+    LocalDate from;
+
+    @Option(names = "--to", description = "Last delivery date of a range (with --from).")
+    LocalDate to;
+
+    @Option(
+        names = "--id-salt",
+        defaultValue = "${env:CROWDRANK_ID_SALT:-crowdrank-demo-salt}",
+        description = "Secret for pseudonymous user ids (env CROWDRANK_ID_SALT). Keep it stable.")
+    String idSalt;
+
+    @Option(names = "--time-zone", defaultValue = HourOfWeek.DEFAULT_ZONE, description = "Zone of hour-of-week habits (default ${DEFAULT-VALUE}).")
+    String timeZone;
+
+    @Option(names = "--interest-half-life-days", defaultValue = "14", description = "Social interest decay half-life (default ${DEFAULT-VALUE}).")
+    double interestHalfLife;
+
+    @Option(names = "--rank", defaultValue = "32", description = "ALS rank (default ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--max-iter", defaultValue = "10", description = "ALS iterations (default ${DEFAULT-VALUE}).")
+    int maxIter;
+
+    @Option(names = "--reg-param", defaultValue = "0.05", description = "ALS regularisation (default ${DEFAULT-VALUE}).")
+    double regParam;
+
+    @Option(names = "--alpha", defaultValue = "20", description = "ALS implicit confidence scale (default ${DEFAULT-VALUE}).")
+    double alpha;
+
+    @Option(names = "--seed", defaultValue = "42", description = "ALS seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      List<Step> steps = parseSteps();
+      if (date != null && (from != null || to != null)) {
+        throw usage("give --date or --from/--to, not both");
+      }
+      if ((from == null) != (to == null)) {
+        throw usage("--from and --to go together");
+      }
+      LocalDate first = date != null ? date : from;
+      LocalDate last = date != null ? date : to;
+      if (steps.contains(Step.INGEST) && raw == null) {
+        throw usage("ingest needs --raw DIR");
+      }
+      TrainJob.Params params;
+      Pipeline.Options options;
+      try {
+        params = new TrainJob.Params(rank, maxIter, regParam, alpha, seed, 1.0, 1.0, 30.0);
+        java.time.ZoneId.of(timeZone);
+        options =
+            new Pipeline.Options(
+                raw, warehouse, first, last, runId(), idSalt, params, interestHalfLife, timeZone);
+      } catch (RuntimeException e) {
+        throw usage(e.getMessage());
+      }
+      if (idSalt.equals("crowdrank-demo-salt")) {
+        System.err.println("crowdrank: using the demo id salt; set CROWDRANK_ID_SALT in production");
+      }
+      SparkSession spark = Spark.forCli("crowdrank " + step);
+      try {
+        for (Pipeline.StepResult r : new Pipeline(spark, options).run(steps)) {
+          System.out.printf("%-9s %6d ms  %s%n", r.step().id(), r.millis(), r.result());
+        }
+      } finally {
+        spark.stop();
+      }
+      return 0;
+    }
+
+    private List<Step> parseSteps() {
+      if (step.equals("all")) {
+        return List.of(Step.values());
+      }
+      return Arrays.stream(Step.values())
+          .filter(s -> s.id().equals(step))
+          .findFirst()
+          .map(List::of)
+          .orElseThrow(
+              () -> usage("unknown step '" + step + "': use ingest, identity, profiles, train, publish or all"));
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+      return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private static String runId() {
+      return "run-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").format(LocalDateTime.now(ZoneOffset.UTC));
+    }
+  }
+}

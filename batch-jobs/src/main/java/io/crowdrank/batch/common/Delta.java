@@ -1,0 +1,47 @@
+package io.crowdrank.batch.common;
+
+import io.delta.tables.DeltaTable;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/** Small helpers over Delta tables addressed by path. */
+public final class Delta {
+  private Delta() {}
+
+  public static boolean exists(SparkSession spark, String path) {
+    return DeltaTable.isDeltaTable(spark, path);
+  }
+
+  /** Creates an empty table with this schema and partitioning unless one exists already. */
+  public static DeltaTable createIfNotExists(
+      SparkSession spark, String path, StructType schema, List<String> partitionColumns) {
+    var builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema);
+    if (!partitionColumns.isEmpty()) {
+      builder = builder.partitionedBy(partitionColumns.toArray(String[]::new));
+    }
+    return builder.execute();
+  }
+
+  /** The table's current version, or -1 if there is no table. */
+  public static long version(SparkSession spark, String path) {
+    if (!exists(spark, path)) {
+      return -1;
+    }
+    return DeltaTable.forPath(spark, path).history(1).select("version").first().getLong(0);
+  }
+
+  /** Operation metrics of the table's last commit (e.g. numTargetRowsInserted for a MERGE). */
+  public static Map<String, String> lastOperationMetrics(SparkSession spark, String path) {
+    Row last = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first();
+    Map<String, String> metrics = last.getJavaMap(0);
+    return metrics == null ? Map.of() : metrics;
+  }
+
+  public static long metric(Map<String, String> metrics, String name) {
+    String v = metrics.get(name);
+    return v == null ? 0 : Long.parseLong(v);
+  }
+}

@@ -1,0 +1,37 @@
+package io.crowdrank.batch.common;
+
+import io.crowdrank.format.BundleFormat;
+
+/**
+ * Every Delta table the jobs read or write, as a path relative to the warehouse root. Tables are
+ * addressed by path (no metastore needed), so the same layout works on a local disk and on object
+ * storage.
+ */
+public final class Tables {
+  private Tables() {}
+
+  // bronze: raw sources, schema-checked, deduplicated
+  public static final String PAYMENTS = "bronze/payments";
+  public static final String SOCIAL = "bronze/social_interactions";
+  public static final String ACCOUNT_LINKS = "bronze/account_links";
+  public static final String CATALOG = "bronze/mini_program_catalog";
+  public static final String QUARANTINE = "bronze/quarantine";
+
+  // silver: identity and profiles
+  public static final String IDENTITY_MAP = "silver/identity_map";
+  public static final String USER_PROFILES = "silver/user_profiles";
+
+  // model: what train produces
+  public static final String USER_FACTORS = "model/user_factors";
+  public static final String ITEM_FACTORS = "model/item_factors";
+  public static final String POPULARITY = "model/popularity";
+  public static final String CONTEXT_AFFINITY = "model/context_affinity";
+
+  // serving: the published bundle
+  public static final String BUNDLE = BundleFormat.TABLE_PATH;
+
+  /** The absolute location of a table under a warehouse root (local path or URI). */
+  public static String at(String warehouse, String table) {
+    return warehouse.endsWith("/") ? warehouse + table : warehouse + "/" + table;
+  }
+}

@@ -1,0 +1,66 @@
+package io.crowdrank.batch.identity;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.col;
+
+import io.crowdrank.batch.common.Tables;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Bronze events resolved to pseudonymous users through the identity map: the one way every later
+ * step sees payments and social interactions, so raw account ids stop here.
+ */
+public final class Events {
+  private Events() {}
+
+  /** Successful payments with {@code user_id} instead of the payer account. */
+  public static Dataset<Row> payments(SparkSession spark, String warehouse) {
+    Dataset<Row> ids = identity(spark, warehouse, ACCOUNT_PAYMENT);
+    return spark
+        .read()
+        .format("delta")
+        .load(Tables.at(warehouse, Tables.PAYMENTS))
+        .filter(col(STATUS).equalTo("success"))
+        .join(ids, col(PAYER_ACCOUNT).equalTo(ids.col(ACCOUNT_ID)))
+        .select(
+            col(USER_ID),
+            col(TXN_ID),
+            col(MERCHANT_ID),
+            col(MINI_PROGRAM_ID),
+            col(AMOUNT_FEN),
+            col(CATEGORY),
+            col(CITY),
+            col(HOST_APP),
+            col(EVENT_TIME),
+            col(EVENT_DATE));
+  }
+
+  /** Social interactions with {@code user_id} instead of the social account. */
+  public static Dataset<Row> social(SparkSession spark, String warehouse) {
+    Dataset<Row> ids = identity(spark, warehouse, ACCOUNT_SOCIAL);
+    return spark
+        .read()
+        .format("delta")
+        .load(Tables.at(warehouse, Tables.SOCIAL))
+        .join(ids, col(SOCIAL_ACCOUNT).equalTo(ids.col(ACCOUNT_ID)))
+        .select(
+            col(USER_ID),
+            col(EVENT_ID),
+            col(ACTION),
+            col(VERTICAL),
+            col(MINI_PROGRAM_ID),
+            col(EVENT_TIME),
+            col(EVENT_DATE));
+  }
+
+  private static Dataset<Row> identity(SparkSession spark, String warehouse, String type) {
+    return spark
+        .read()
+        .format("delta")
+        .load(Tables.at(warehouse, Tables.IDENTITY_MAP))
+        .filter(col(ACCOUNT_TYPE).equalTo(type))
+        .select(ACCOUNT_ID, USER_ID);
+  }
+}

@@ -1,0 +1,362 @@
+package io.crowdrank.batch.ingest;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.to_date;
+
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Tables;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaNewHadoopRDD;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * Raw files to bronze Delta tables. Every line is parsed against its source's declared schema;
+ * accepted rows are deduplicated on the source's event key (within the run and against what the
+ * table already holds) and land in the partition of their event date, however late they arrive;
+ * rejected lines go to the quarantine table with file, byte offset, raw text and reason. Re-running
+ * the same input changes nothing.
+ */
+public final class IngestJob {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+  private static final String ERROR = "_error";
+
+  /**
+   * @param raw root of the raw sources ({@code <source>/dt=YYYY-MM-DD/})
+   * @param warehouse root of the Delta tables
+   * @param from first delivery date to read, or null for all
+   * @param to last delivery date to read (inclusive), or null for all
+   * @param runId identifies this run in the quarantine table
+   */
+  public record Options(String raw, String warehouse, LocalDate from, LocalDate to, String runId) {
+    public Options {
+      if (raw == null || warehouse == null || runId == null) {
+        throw new IllegalArgumentException("raw, warehouse and runId are required");
+      }
+      if ((from == null) != (to == null)) {
+        throw new IllegalArgumentException("give both from and to, or neither");
+      }
+      if (from != null && from.isAfter(to)) {
+        throw new IllegalArgumentException("from " + from + " is after to " + to);
+      }
+    }
+  }
+
+  /**
+   * Per source: lines read = accepted + quarantined; accepted = inserted + duplicates (repeated
+   * in this input or already in the table).
+   */
+  public record SourceResult(
+      String source,
+      int files,
+      long read,
+      long accepted,
+      long quarantined,
+      long inserted,
+      long duplicates,
+      long tableVersion) {}
+
+  public record Result(Map<String, SourceResult> sources, long quarantineVersion) {
+    public long totalQuarantined() {
+      return sources.values().stream().mapToLong(SourceResult::quarantined).sum();
+    }
+  }
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public IngestJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Result execute() {
+    String quarantinePath = Tables.at(options.warehouse(), Tables.QUARANTINE);
+    DeltaTable quarantine =
+        Delta.createIfNotExists(spark, quarantinePath, quarantineSchema(), List.of(SOURCE));
+    Map<String, SourceResult> results = new LinkedHashMap<>();
+    for (RawSource source : RawSource.values()) {
+      results.put(source.sourceName(), ingest(source, quarantine));
+    }
+    return new Result(results, Delta.version(spark, quarantinePath));
+  }
+
+  private SourceResult ingest(RawSource source, DeltaTable quarantine) {
+    long started = System.nanoTime();
+    String tablePath = Tables.at(options.warehouse(), source.table());
+    DeltaTable table =
+        Delta.createIfNotExists(spark, tablePath, bronzeSchema(source), partitioning(source));
+    List<String> dirs = inputDirectories(source);
+    if (dirs.isEmpty()) {
+      LOG.warn("{}: no input folders under {}", source.sourceName(), options.raw());
+      return new SourceResult(
+          source.sourceName(), 0, 0, 0, 0, 0, 0, Delta.version(spark, tablePath));
+    }
+    Dataset<Row> parsed = parse(source, dirs).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      long read = parsed.count();
+      Dataset<Row> rejected = parsed.filter(col(ERROR).isNotNull());
+      long quarantined = rejected.count();
+      quarantine(source, rejected, quarantine);
+
+      Dataset<Row> accepted =
+          parsed
+              .filter(col(ERROR).isNull())
+              .drop(ERROR, RAW)
+              .withColumn(EVENT_DATE, to_date(col(source.timeColumn())))
+              .withColumn(INGESTED_AT, current_timestamp());
+      long acceptedCount = read - quarantined;
+      Dataset<Row> unique = latestPerKey(source, accepted);
+      long inserted = merge(source, table, tablePath, unique);
+      long version = Delta.version(spark, tablePath);
+      LOG.info(
+          "{}: read {} lines from {} folders, accepted {}, quarantined {}, inserted {} in {} ms",
+          source.sourceName(),
+          read,
+          dirs.size(),
+          acceptedCount,
+          quarantined,
+          inserted,
+          (System.nanoTime() - started) / 1_000_000);
+      return new SourceResult(
+          source.sourceName(),
+          dirs.size(),
+          read,
+          acceptedCount,
+          quarantined,
+          inserted,
+          acceptedCount - inserted,
+          version);
+    } finally {
+      parsed.unpersist();
+    }
+  }
+
+  /** One row per event key; for the catalog, the newest state of each mini-program. */
+  private static Dataset<Row> latestPerKey(RawSource source, Dataset<Row> accepted) {
+    Column[] key = source.key().stream().map(c -> col(c)).toArray(Column[]::new);
+    return accepted
+        .withColumn(
+            "_rank",
+            row_number()
+                .over(
+                    Window.partitionBy(key)
+                        .orderBy(
+                            col(source.timeColumn()).desc(),
+                            col(SOURCE_FILE).desc(),
+                            col(SOURCE_OFFSET).desc())))
+        .filter(col("_rank").equalTo(1))
+        .drop("_rank");
+  }
+
+  private long merge(RawSource source, DeltaTable table, String path, Dataset<Row> rows) {
+    String on =
+        source.key().stream().map(c -> "t." + c + " = s." + c).collect(Collectors.joining(" AND "));
+    var merge = table.as("t").merge(rows.as("s"), on);
+    if (source == RawSource.CATALOG) {
+      // The catalog is a state table: a newer snapshot of a mini-program replaces the older one.
+      merge =
+          merge
+              .whenMatched("s." + UPDATED_TIME + " > t." + UPDATED_TIME)
+              .updateAll();
+    }
+    merge.whenNotMatched().insertAll().execute();
+    Map<String, String> metrics = Delta.lastOperationMetrics(spark, path);
+    return Delta.metric(metrics, "numTargetRowsInserted")
+        + Delta.metric(metrics, "numTargetRowsUpdated");
+  }
+
+  private void quarantine(RawSource source, Dataset<Row> rejected, DeltaTable quarantine) {
+    Dataset<Row> rows =
+        rejected.select(
+            lit(source.sourceName()).as(SOURCE),
+            col(SOURCE_FILE),
+            col(SOURCE_OFFSET),
+            col(RAW),
+            col(ERROR).as(REASON),
+            lit(options.runId()).as(RUN_ID),
+            current_timestamp().as(INGESTED_AT));
+    // Keyed on where the line is, so re-reading the same file quarantines nothing twice.
+    quarantine
+        .as("t")
+        .merge(
+            rows.as("s"),
+            "t.source = s.source AND t._source_file = s._source_file"
+                + " AND t._source_offset = s._source_offset")
+        .whenNotMatched()
+        .insertAll()
+        .execute();
+  }
+
+  /** Parses every line of the input folders, keeping file and byte offset of each. */
+  private Dataset<Row> parse(RawSource source, List<String> dirs) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration conf = new Configuration(jsc.hadoopConfiguration());
+    JavaPairRDD<LongWritable, Text> lines =
+        jsc.newAPIHadoopFile(
+            String.join(",", dirs), TextInputFormat.class, LongWritable.class, Text.class, conf);
+    int width = source.schema().size();
+    JavaRDD<Row> rows =
+        ((JavaNewHadoopRDD<LongWritable, Text>) lines)
+            .mapPartitionsWithInputSplit(
+                (split, it) -> new ParsingIterator(source, width, ((FileSplit) split).getPath(), it),
+                false);
+    return spark.createDataFrame(rows, parsedSchema(source));
+  }
+
+  /** Lazily turns (offset, line) pairs into parsed rows, skipping header lines. */
+  private static final class ParsingIterator implements Iterator<Row> {
+    private final RawSource source;
+    private final int width;
+    private final String file;
+    private final Iterator<Tuple2<LongWritable, Text>> lines;
+    private Row next;
+
+    ParsingIterator(
+        RawSource source, int width, Path file, Iterator<Tuple2<LongWritable, Text>> lines) {
+      this.source = source;
+      this.width = width;
+      this.file = file.toString();
+      this.lines = lines;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && lines.hasNext()) {
+        Tuple2<LongWritable, Text> t = lines.next();
+        long offset = t._1().get();
+        String line = t._2().toString();
+        ParsedLine p = source.parse(line);
+        if (p.header()) {
+          continue;
+        }
+        Object[] values = new Object[width + 4];
+        if (p.error() == null) {
+          System.arraycopy(p.values(), 0, values, 0, width);
+        } else {
+          values[width + 2] = line;
+          values[width + 3] = p.error();
+        }
+        values[width] = file;
+        values[width + 1] = offset;
+        next = RowFactory.create(values);
+      }
+      return next != null;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Row r = next;
+      next = null;
+      return r;
+    }
+  }
+
+  private List<String> inputDirectories(RawSource source) {
+    Path root = new Path(options.raw(), source.directory());
+    try {
+      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(root)) {
+        return List.of();
+      }
+      List<String> dirs = new ArrayList<>();
+      for (FileStatus status : fs.listStatus(root)) {
+        String name = status.getPath().getName();
+        if (!status.isDirectory() || !name.startsWith("dt=")) {
+          continue;
+        }
+        LocalDate day;
+        try {
+          day = LocalDate.parse(name.substring(3));
+        } catch (RuntimeException e) {
+          LOG.warn("{}: ignoring folder {} (not dt=YYYY-MM-DD)", source.sourceName(), name);
+          continue;
+        }
+        if (options.from() == null || (!day.isBefore(options.from()) && !day.isAfter(options.to()))) {
+          dirs.add(status.getPath().toString());
+        }
+      }
+      dirs.sort(null);
+      return dirs;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + root, e);
+    }
+  }
+
+  static StructType parsedSchema(RawSource source) {
+    // Every declared field is null on a rejected line, so all are nullable here.
+    StructType nullable = new StructType();
+    for (var field : source.schema().fields()) {
+      nullable = nullable.add(field.name(), field.dataType(), true);
+    }
+    return nullable
+        .add(SOURCE_FILE, DataTypes.StringType, false)
+        .add(SOURCE_OFFSET, DataTypes.LongType, false)
+        .add(RAW, DataTypes.StringType, true)
+        .add(ERROR, DataTypes.StringType, true);
+  }
+
+  static StructType bronzeSchema(RawSource source) {
+    return source
+        .schema()
+        .add(SOURCE_FILE, DataTypes.StringType, false)
+        .add(SOURCE_OFFSET, DataTypes.LongType, false)
+        .add(EVENT_DATE, DataTypes.DateType, true)
+        .add(INGESTED_AT, DataTypes.TimestampType, true);
+  }
+
+  private static List<String> partitioning(RawSource source) {
+    return source == RawSource.PAYMENTS || source == RawSource.SOCIAL
+        ? List.of(EVENT_DATE)
+        : List.of();
+  }
+
+  static StructType quarantineSchema() {
+    return new StructType()
+        .add(SOURCE, DataTypes.StringType, false)
+        .add(SOURCE_FILE, DataTypes.StringType, false)
+        .add(SOURCE_OFFSET, DataTypes.LongType, false)
+        .add(RAW, DataTypes.StringType, true)
+        .add(REASON, DataTypes.StringType, false)
+        .add(RUN_ID, DataTypes.StringType, false)
+        .add(INGESTED_AT, DataTypes.TimestampType, false);
+  }
+}

@@ -1,0 +1,246 @@
+package io.crowdrank.batch.profiles;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.*;
+
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.identity.Events;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.common.TimeColumns;
+import io.crowdrank.format.HourOfWeek;
+import io.delta.tables.DeltaTable;
+import java.time.LocalDate;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+
+/**
+ * Builds {@code user_profiles}: one row per user (shared and single-platform) with RFM and its 1-5
+ * scores, spend share per category, time-decayed social interest per vertical, a 168-bucket
+ * hour-of-week activity histogram (local time), home city and last activity. Written with MERGE:
+ * changed users are updated, new ones inserted, users who no longer exist (e.g. an unlinked social
+ * account now has its own id) deleted.
+ */
+public final class ProfilesJob {
+
+  /** Weight of each social action in the interest vector, before time decay. */
+  public static final Map<String, Double> ACTION_WEIGHTS =
+      Map.of(
+          "view", 0.2, "like", 0.5, "comment", 0.7, "repost", 0.8, "card_click", 1.0, "follow",
+          1.0);
+
+  /**
+   * @param warehouse root of the Delta tables
+   * @param asOf the profile date; null = the newest event date in the data
+   * @param interestHalfLifeDays half-life of social interest decay, in days (&gt; 0)
+   * @param timeZone zone of hour-of-week habits
+   */
+  public record Options(String warehouse, LocalDate asOf, double interestHalfLifeDays, String timeZone) {
+    public Options {
+      if (warehouse == null) {
+        throw new IllegalArgumentException("warehouse is required");
+      }
+      if (!(interestHalfLifeDays > 0)) {
+        throw new IllegalArgumentException(
+            "interest half-life must be > 0 days, got " + interestHalfLifeDays);
+      }
+      java.time.ZoneId.of(timeZone);
+    }
+
+    public static Options defaults(String warehouse) {
+      return new Options(warehouse, null, 14.0, HourOfWeek.DEFAULT_ZONE);
+    }
+  }
+
+  public record Result(long users, long sharedUsers, LocalDate asOf, long version, Map<String, Long> sourceVersions) {}
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public ProfilesJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Result execute() {
+    Map<String, Long> sources =
+        Map.of(
+            Tables.PAYMENTS, Delta.version(spark, path(Tables.PAYMENTS)),
+            Tables.SOCIAL, Delta.version(spark, path(Tables.SOCIAL)),
+            Tables.IDENTITY_MAP, Delta.version(spark, path(Tables.IDENTITY_MAP)));
+    Dataset<Row> identity = read(Tables.IDENTITY_MAP);
+    Dataset<Row> payments = Events.payments(spark, options.warehouse());
+    Dataset<Row> social = Events.social(spark, options.warehouse());
+
+    LocalDate asOf = options.asOf() != null ? options.asOf() : newestEventDate(payments, social);
+    Column asOfDate = lit(java.sql.Date.valueOf(asOf));
+    Column asOfEnd = to_timestamp(lit(asOf.plusDays(1).toString()));
+
+    Dataset<Row> users =
+        identity
+            .groupBy(USER_ID)
+            .agg(
+                max(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT)).as(HAS_PAYMENT),
+                max(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL)).as(HAS_SOCIAL),
+                max(col(IS_SHARED)).as(IS_SHARED));
+
+    Dataset<Row> rfm =
+        payments
+            .groupBy(USER_ID)
+            .agg(
+                count(lit(1)).as(FREQUENCY),
+                sum(AMOUNT_FEN).as(MONETARY_FEN),
+                max(EVENT_TIME).as("last_payment"))
+            .withColumn(RECENCY_DAYS, datediff(asOfDate, to_date(col("last_payment"))));
+    rfm = withScores(rfm);
+
+    Dataset<Row> spend =
+        payments
+            .groupBy(USER_ID, CATEGORY)
+            .agg(sum(AMOUNT_FEN).as("spent"))
+            .withColumn("share", col("spent").divide(sum("spent").over(Window.partitionBy(USER_ID))))
+            .groupBy(USER_ID)
+            .agg(map_from_entries(collect_list(struct(col(CATEGORY), col("share")))).as(CATEGORY_SPEND_SHARE));
+
+    Column actionWeight = lit(0.0);
+    for (var e : ACTION_WEIGHTS.entrySet()) {
+      actionWeight = when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(actionWeight);
+    }
+    Column ageDays =
+        unix_timestamp(asOfEnd).minus(unix_timestamp(col(EVENT_TIME))).divide(86_400.0);
+    Dataset<Row> interests =
+        social
+            .withColumn(
+                "w", actionWeight.multiply(pow(lit(0.5), ageDays.divide(options.interestHalfLifeDays()))))
+            .groupBy(USER_ID, VERTICAL)
+            .agg(sum("w").as("w"))
+            .withColumn("share", col("w").divide(sum("w").over(Window.partitionBy(USER_ID))))
+            .groupBy(USER_ID)
+            .agg(map_from_entries(collect_list(struct(col(VERTICAL), col("share")))).as(INTERESTS));
+
+    Dataset<Row> activity =
+        payments
+            .select(USER_ID, EVENT_TIME)
+            .union(social.select(USER_ID, EVENT_TIME))
+            .withColumn(HOUR_OF_WEEK, TimeColumns.hourOfWeek(col(EVENT_TIME), options.timeZone()));
+    Dataset<Row> histogram =
+        activity
+            .groupBy(USER_ID, HOUR_OF_WEEK)
+            .agg(count(lit(1)).as("n"))
+            .groupBy(USER_ID)
+            .agg(map_from_entries(collect_list(struct(col(HOUR_OF_WEEK), col("n")))).as("m"))
+            .select(
+                col(USER_ID),
+                expr("transform(sequence(0, 167), i -> coalesce(element_at(m, i), 0L))")
+                    .as(HOUR_OF_WEEK_ACTIVITY));
+    Dataset<Row> lastActive =
+        activity.groupBy(USER_ID).agg(max(EVENT_TIME).as(LAST_ACTIVE));
+
+    Dataset<Row> homeCity =
+        payments
+            .groupBy(USER_ID, CITY)
+            .agg(count(lit(1)).as("n"))
+            .withColumn(
+                "_r",
+                row_number().over(Window.partitionBy(USER_ID).orderBy(col("n").desc(), col(CITY))))
+            .filter(col("_r").equalTo(1))
+            .select(col(USER_ID), col(CITY).as(HOME_CITY));
+
+    Dataset<Row> profiles =
+        users
+            .join(rfm.drop("last_payment"), USER_ID, "left")
+            .join(spend, USER_ID, "left")
+            .join(interests, USER_ID, "left")
+            .join(histogram, USER_ID, "left")
+            .join(lastActive, USER_ID, "left")
+            .join(homeCity, USER_ID, "left")
+            .select(
+                col(USER_ID),
+                col(HAS_PAYMENT),
+                col(HAS_SOCIAL),
+                col(IS_SHARED),
+                col(HOME_CITY),
+                col(RECENCY_DAYS),
+                coalesce(col(FREQUENCY), lit(0L)).as(FREQUENCY),
+                coalesce(col(MONETARY_FEN), lit(0L)).as(MONETARY_FEN),
+                col(R_SCORE),
+                col(F_SCORE),
+                col(M_SCORE),
+                col(CATEGORY_SPEND_SHARE),
+                col(INTERESTS),
+                coalesce(col(HOUR_OF_WEEK_ACTIVITY), expr("array_repeat(0L, 168)"))
+                    .as(HOUR_OF_WEEK_ACTIVITY),
+                col(LAST_ACTIVE),
+                asOfDate.as(AS_OF));
+
+    String out = path(Tables.USER_PROFILES);
+    if (!Delta.exists(spark, out)) {
+      profiles.write().format("delta").save(out);
+    } else {
+      DeltaTable.forPath(spark, out)
+          .as("t")
+          .merge(profiles.as("s"), "t." + USER_ID + " = s." + USER_ID)
+          .whenMatched()
+          .updateAll()
+          .whenNotMatched()
+          .insertAll()
+          .whenNotMatchedBySource()
+          .delete()
+          .execute();
+    }
+    Dataset<Row> written = read(Tables.USER_PROFILES);
+    return new Result(
+        written.count(),
+        written.filter(col(IS_SHARED)).count(),
+        asOf,
+        Delta.version(spark, out),
+        sources);
+  }
+
+  /** R, F and M scores 1-5 from quintiles (approximate, so this scales to any user count). */
+  private static Dataset<Row> withScores(Dataset<Row> rfm) {
+    double[][] q =
+        rfm.stat()
+            .approxQuantile(
+                new String[] {RECENCY_DAYS, FREQUENCY, MONETARY_FEN},
+                new double[] {0.2, 0.4, 0.6, 0.8},
+                0.001);
+    return rfm.withColumn(R_SCORE, lit(5).minus(above(col(RECENCY_DAYS), q[0])))
+        .withColumn(F_SCORE, lit(1).plus(above(col(FREQUENCY), q[1])))
+        .withColumn(M_SCORE, lit(1).plus(above(col(MONETARY_FEN), q[2])));
+  }
+
+  /** How many of the cut points the value is above (0-4). */
+  private static Column above(Column value, double[] cuts) {
+    Column n = lit(0);
+    for (double cut : cuts) {
+      n = n.plus(when(value.gt(cut), 1).otherwise(0));
+    }
+    return n;
+  }
+
+  private static LocalDate newestEventDate(Dataset<Row> payments, Dataset<Row> social) {
+    Row r =
+        payments
+            .select(EVENT_DATE)
+            .union(social.select(EVENT_DATE))
+            .agg(max(EVENT_DATE))
+            .first();
+    if (r.isNullAt(0)) {
+      throw new IllegalStateException("no payment or social events to profile: run ingest first");
+    }
+    Object d = r.get(0);
+    return d instanceof java.sql.Date sql ? sql.toLocalDate() : (LocalDate) d;
+  }
+
+  private Dataset<Row> read(String table) {
+    return spark.read().format("delta").load(path(table));
+  }
+
+  private String path(String table) {
+    return Tables.at(options.warehouse(), table);
+  }
+}

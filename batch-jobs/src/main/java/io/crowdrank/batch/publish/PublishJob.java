@@ -1,0 +1,268 @@
+package io.crowdrank.batch.publish;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static io.crowdrank.format.BundleFormat.ALL;
+import static io.crowdrank.format.BundleFormat.FORMAT_VERSION;
+import static io.crowdrank.format.BundleFormat.ID;
+import static io.crowdrank.format.BundleFormat.MANIFEST_COUNTS;
+import static io.crowdrank.format.BundleFormat.MANIFEST_CREATED_TIME;
+import static io.crowdrank.format.BundleFormat.MANIFEST_FORMAT_VERSION;
+import static io.crowdrank.format.BundleFormat.MANIFEST_JSON;
+import static io.crowdrank.format.BundleFormat.MANIFEST_METRICS;
+import static io.crowdrank.format.BundleFormat.MANIFEST_SOURCES;
+import static io.crowdrank.format.BundleFormat.MANIFEST_TIME_ZONE;
+import static io.crowdrank.format.BundleFormat.MANIFEST_TRAINING;
+import static io.crowdrank.format.BundleFormat.MANIFEST_VECTOR_DIM;
+import static io.crowdrank.format.BundleFormat.PART;
+import static io.crowdrank.format.BundleFormat.PART_CONTEXT;
+import static io.crowdrank.format.BundleFormat.PART_ITEM;
+import static io.crowdrank.format.BundleFormat.PART_MANIFEST;
+import static io.crowdrank.format.BundleFormat.PART_POPULARITY;
+import static io.crowdrank.format.BundleFormat.PART_USER;
+import static io.crowdrank.format.BundleFormat.WEIGHTS;
+import static org.apache.spark.sql.functions.*;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.HourOfWeek;
+import io.delta.tables.DeltaTable;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Publishes the model bundle the service loads: items (catalog fields + factors), users (factors
+ * and home city, keyed by every account id a host app may send), popularity, context lifts and a
+ * manifest, as one overwrite of one Delta table, so a publish is a single atomic commit and its
+ * Delta version is the bundle version (see {@link BundleFormat}).
+ */
+public final class PublishJob {
+
+  /**
+   * @param warehouse root of the Delta tables
+   * @param timeZone zone the serving side uses for hour-of-week context
+   */
+  public record Options(String warehouse, String timeZone) {
+    public Options {
+      if (warehouse == null) {
+        throw new IllegalArgumentException("warehouse is required");
+      }
+      java.time.ZoneId.of(timeZone);
+    }
+
+    public static Options defaults(String warehouse) {
+      return new Options(warehouse, HourOfWeek.DEFAULT_ZONE);
+    }
+  }
+
+  public record Result(long version, long items, long users, String manifestJson) {}
+
+  /** The bundle table's schema; every part uses a subset of the columns. */
+  public static final StructType SCHEMA =
+      new StructType()
+          .add(PART, DataTypes.StringType, false)
+          .add(ID, DataTypes.StringType, false)
+          .add(BundleFormat.PAYMENT_ACCOUNT, DataTypes.StringType, true)
+          .add(BundleFormat.SOCIAL_ACCOUNT, DataTypes.StringType, true)
+          .add(BundleFormat.NAME, DataTypes.StringType, true)
+          .add(BundleFormat.MERCHANT_ID, DataTypes.StringType, true)
+          .add(BundleFormat.CATEGORY, DataTypes.StringType, true)
+          .add(BundleFormat.VERTICALS, strings(), true)
+          .add(BundleFormat.HOST_APPS, strings(), true)
+          .add(BundleFormat.CITIES, strings(), true)
+          .add(BundleFormat.STATUS, DataTypes.StringType, true)
+          .add(BundleFormat.VECTOR, DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add(BundleFormat.HOST_APP, DataTypes.StringType, true)
+          .add(BundleFormat.CITY, DataTypes.StringType, true)
+          .add(BundleFormat.SCORE, DataTypes.DoubleType, true)
+          .add(WEIGHTS, DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add(MANIFEST_JSON, DataTypes.StringType, true);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public PublishJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Result execute() {
+    Map<String, Long> sources = new LinkedHashMap<>();
+    for (String t :
+        List.of(
+            Tables.CATALOG,
+            Tables.IDENTITY_MAP,
+            Tables.USER_PROFILES,
+            Tables.USER_FACTORS,
+            Tables.ITEM_FACTORS,
+            Tables.POPULARITY,
+            Tables.CONTEXT_AFFINITY)) {
+      long v = Delta.version(spark, path(t));
+      if (v < 0) {
+        throw new IllegalStateException("missing table " + path(t) + ": run the earlier steps first");
+      }
+      sources.put(t, v);
+    }
+    Map<String, Object> training = trainingMetadata();
+
+    Dataset<Row> itemFactors = read(Tables.ITEM_FACTORS);
+    Dataset<Row> globalPopularity =
+        read(Tables.POPULARITY)
+            .filter(col(HOST_APP).equalTo(ALL).and(col(CITY).equalTo(ALL)))
+            .select(col(MINI_PROGRAM_ID), col(SCORE));
+    Dataset<Row> items =
+        read(Tables.CATALOG)
+            .join(itemFactors, MINI_PROGRAM_ID, "left")
+            .join(globalPopularity, MINI_PROGRAM_ID, "left")
+            .select(
+                lit(PART_ITEM).as(PART),
+                col(MINI_PROGRAM_ID).as(ID),
+                col(NAME),
+                col(MERCHANT_ID),
+                col(CATEGORY),
+                col(VERTICALS),
+                col(HOST_APPS),
+                col(CITIES),
+                col(STATUS),
+                col(VECTOR),
+                coalesce(col(SCORE), lit(0.0)).as(SCORE));
+
+    Dataset<Row> accounts =
+        read(Tables.IDENTITY_MAP)
+            .groupBy(USER_ID)
+            .agg(
+                max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT), col(ACCOUNT_ID)))
+                    .as(PAYMENT_ACCOUNT),
+                max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL), col(ACCOUNT_ID)))
+                    .as(SOCIAL_ACCOUNT));
+    Dataset<Row> users =
+        read(Tables.USER_PROFILES)
+            .select(USER_ID, HOME_CITY)
+            .join(read(Tables.USER_FACTORS), USER_ID, "left")
+            // A user with neither a vector nor a home city ranks exactly like an unknown one.
+            .filter(col(VECTOR).isNotNull().or(col(HOME_CITY).isNotNull()))
+            .join(accounts, USER_ID)
+            .select(
+                lit(PART_USER).as(PART),
+                col(USER_ID).as(ID),
+                col(PAYMENT_ACCOUNT),
+                col(SOCIAL_ACCOUNT),
+                col(HOME_CITY).as(CITY),
+                col(VECTOR));
+
+    Dataset<Row> popularity =
+        read(Tables.POPULARITY)
+            .filter(col(HOST_APP).notEqual(ALL))
+            .select(
+                lit(PART_POPULARITY).as(PART),
+                col(MINI_PROGRAM_ID).as(ID),
+                col(HOST_APP),
+                col(CITY),
+                col(SCORE));
+    Dataset<Row> context =
+        read(Tables.CONTEXT_AFFINITY)
+            .select(lit(PART_CONTEXT).as(PART), col(CATEGORY).as(ID), col(LIFTS).as(WEIGHTS));
+
+    long itemCount = items.count();
+    long userCount = users.count();
+    int dim = vectorDim(itemFactors);
+    Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put(MANIFEST_FORMAT_VERSION, FORMAT_VERSION);
+    manifest.put(MANIFEST_CREATED_TIME, created.toString());
+    manifest.put(MANIFEST_TIME_ZONE, options.timeZone());
+    manifest.put(MANIFEST_VECTOR_DIM, dim);
+    manifest.put(MANIFEST_SOURCES, sources);
+    manifest.put(MANIFEST_TRAINING, training);
+    manifest.put(MANIFEST_METRICS, Map.of());
+    manifest.put(MANIFEST_COUNTS, Map.of("items", itemCount, "users", userCount));
+    String manifestJson = toJson(manifest);
+    Dataset<Row> manifestRow =
+        spark
+            .range(1)
+            .select(lit(PART_MANIFEST).as(PART), lit(PART_MANIFEST).as(ID), lit(manifestJson).as(MANIFEST_JSON));
+
+    Dataset<Row> bundle =
+        conform(items)
+            .unionByName(conform(users))
+            .unionByName(conform(popularity))
+            .unionByName(conform(context))
+            .unionByName(conform(manifestRow));
+    String out = path(Tables.BUNDLE);
+    bundle
+        .repartition(col(PART))
+        .write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .option("userMetadata", "publish " + created)
+        .partitionBy(PART)
+        .save(out);
+    return new Result(Delta.version(spark, out), itemCount, userCount, manifestJson);
+  }
+
+  /** Gives a part every bundle column, in order, nulls where the part has none. */
+  private static Dataset<Row> conform(Dataset<Row> part) {
+    List<String> present = List.of(part.columns());
+    Column[] columns = new Column[SCHEMA.size()];
+    for (int i = 0; i < SCHEMA.size(); i++) {
+      String name = SCHEMA.fields()[i].name();
+      DataType type = SCHEMA.fields()[i].dataType();
+      columns[i] = (present.contains(name) ? col(name).cast(type) : lit(null).cast(type)).as(name);
+    }
+    return part.select(columns);
+  }
+
+  private Map<String, Object> trainingMetadata() {
+    Row last =
+        DeltaTable.forPath(spark, path(Tables.ITEM_FACTORS)).history(1).select("userMetadata").first();
+    if (last.isNullAt(0)) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(last.getString(0), new TypeReference<Map<String, Object>>() {});
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable training metadata on " + Tables.ITEM_FACTORS, e);
+    }
+  }
+
+  private static int vectorDim(Dataset<Row> factors) {
+    Row r = factors.select(size(col(VECTOR))).first();
+    return r == null ? 0 : r.getInt(0);
+  }
+
+  private static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static DataType strings() {
+    return DataTypes.createArrayType(DataTypes.StringType, true);
+  }
+
+  private Dataset<Row> read(String table) {
+    return spark.read().format("delta").load(path(table));
+  }
+
+  private String path(String table) {
+    return Tables.at(options.warehouse(), table);
+  }
+}

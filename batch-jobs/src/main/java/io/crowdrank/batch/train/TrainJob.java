@@ -1,0 +1,300 @@
+package io.crowdrank.batch.train;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.identity.Events;
+import io.crowdrank.format.HourOfWeek;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.ml.recommendation.ALS;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Trains the recommendation model: implicit-feedback ALS (Spark MLlib) on a confidence matrix of
+ * payments and social engagement with mini-program cards, each time-decayed; plus the context
+ * statistics ranking combines with it (popularity per host app and city, category affinity per
+ * hour of week). Writes the model tables with the training parameters and the source table
+ * versions in each commit's metadata, so publish can describe the model it ships.
+ */
+public final class TrainJob {
+
+  /** Confidence per social action with a mini-program card (payments count {@code 1.0}). */
+  public static final Map<String, Double> SOCIAL_CONFIDENCE =
+      Map.of(
+          "card_click", 0.5, "follow", 0.8, "like", 0.3, "view", 0.1, "repost", 0.4, "comment",
+          0.3);
+
+  /**
+   * ALS and confidence parameters.
+   *
+   * @param rank latent dimensions (1..512)
+   * @param maxIter ALS iterations (1..100)
+   * @param regParam L2 regularisation (&ge; 0)
+   * @param alpha implicit confidence scale (&gt; 0)
+   * @param seed ALS initialisation seed
+   * @param paymentWeight confidence added per successful payment
+   * @param socialWeight multiplier on {@link #SOCIAL_CONFIDENCE}
+   * @param halfLifeDays half-life of the confidence and popularity time decay, days
+   */
+  public record Params(
+      int rank,
+      int maxIter,
+      double regParam,
+      double alpha,
+      long seed,
+      double paymentWeight,
+      double socialWeight,
+      double halfLifeDays) {
+    public Params {
+      check(rank >= 1 && rank <= 512, "rank must be 1..512, got " + rank);
+      check(maxIter >= 1 && maxIter <= 100, "maxIter must be 1..100, got " + maxIter);
+      check(regParam >= 0, "regParam must be >= 0, got " + regParam);
+      check(alpha > 0, "alpha must be > 0, got " + alpha);
+      check(paymentWeight >= 0 && socialWeight >= 0, "weights must be >= 0");
+      check(paymentWeight + socialWeight > 0, "payment and social weights cannot both be 0");
+      check(halfLifeDays > 0, "half-life must be > 0 days, got " + halfLifeDays);
+    }
+
+    public static Params defaults() {
+      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0);
+    }
+
+    Map<String, Object> asMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("algorithm", "spark-mllib-als-implicit");
+      m.put("rank", rank);
+      m.put("max_iter", maxIter);
+      m.put("reg_param", regParam);
+      m.put("alpha", alpha);
+      m.put("seed", seed);
+      m.put("payment_weight", paymentWeight);
+      m.put("social_weight", socialWeight);
+      m.put("half_life_days", halfLifeDays);
+      return m;
+    }
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /**
+   * @param warehouse root of the Delta tables
+   * @param params ALS and confidence parameters
+   * @param asOf reference date for time decay; null = newest event date
+   * @param timeZone zone of the hour-of-week statistics
+   */
+  public record Options(String warehouse, Params params, LocalDate asOf, String timeZone) {
+    public Options {
+      check(warehouse != null, "warehouse is required");
+      check(params != null, "params are required");
+      java.time.ZoneId.of(timeZone);
+    }
+
+    public static Options defaults(String warehouse) {
+      return new Options(warehouse, Params.defaults(), null, HourOfWeek.DEFAULT_ZONE);
+    }
+  }
+
+  public record Result(
+      long users,
+      long items,
+      long interactions,
+      long userFactorsVersion,
+      long itemFactorsVersion,
+      Map<String, Long> sourceVersions,
+      long trainMillis) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public TrainJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Result execute() {
+    String w = options.warehouse();
+    Map<String, Long> sources = new LinkedHashMap<>();
+    for (String t : new String[] {Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG}) {
+      sources.put(t, Delta.version(spark, Tables.at(w, t)));
+    }
+    Dataset<Row> payments = Events.payments(spark, w);
+    Dataset<Row> social = Events.social(spark, w);
+    Dataset<Row> catalog = spark.read().format("delta").load(Tables.at(w, Tables.CATALOG));
+    LocalDate asOf = options.asOf() != null ? options.asOf() : Dates.newest(payments, social);
+
+    Dataset<Row> interactions =
+        Interactions.confidence(payments, social, catalog, options.params(), asOf)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      long n = interactions.count();
+      if (n == 0) {
+        throw new IllegalStateException("no interactions to train on: run ingest and identity first");
+      }
+      Dataset<Row> users = Indexing.withIndex(spark, interactions.select(USER_ID).distinct(), USER_ID, "u");
+      Dataset<Row> items =
+          Indexing.withIndex(spark, interactions.select(MINI_PROGRAM_ID).distinct(), MINI_PROGRAM_ID, "i");
+      Dataset<Row> ratings =
+          interactions
+              .join(users, USER_ID)
+              .join(items, MINI_PROGRAM_ID)
+              .select(col("u"), col("i"), col(WEIGHT).cast("float").as("r"));
+
+      Params p = options.params();
+      long started = System.nanoTime();
+      ALSModel model =
+          new ALS()
+              .setImplicitPrefs(true)
+              .setRank(p.rank())
+              .setMaxIter(p.maxIter())
+              .setRegParam(p.regParam())
+              .setAlpha(p.alpha())
+              .setSeed(p.seed())
+              .setUserCol("u")
+              .setItemCol("i")
+              .setRatingCol("r")
+              .setColdStartStrategy("drop")
+              .fit(ratings);
+      long trainMillis = (System.nanoTime() - started) / 1_000_000;
+
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("params", p.asMap());
+      meta.put("sources", sources);
+      meta.put("as_of", asOf.toString());
+      meta.put("interactions", n);
+      meta.put("train_millis", trainMillis);
+      String metadata = toJson(meta);
+
+      String userOut = Tables.at(w, Tables.USER_FACTORS);
+      String itemOut = Tables.at(w, Tables.ITEM_FACTORS);
+      write(
+          model.userFactors().join(users, col("id").equalTo(col("u"))).select(col(USER_ID), col("features").as(VECTOR)),
+          userOut,
+          metadata);
+      write(
+          model.itemFactors().join(items, col("id").equalTo(col("i"))).select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
+          itemOut,
+          metadata);
+
+      write(ContextStats.popularity(payments, asOf, p.halfLifeDays()), Tables.at(w, Tables.POPULARITY), metadata);
+      write(ContextStats.categoryHourLifts(payments, options.timeZone()), Tables.at(w, Tables.CONTEXT_AFFINITY), metadata);
+
+      return new Result(
+          users.count(),
+          items.count(),
+          n,
+          Delta.version(spark, userOut),
+          Delta.version(spark, itemOut),
+          sources,
+          trainMillis);
+    } finally {
+      interactions.unpersist();
+    }
+  }
+
+  private static void write(Dataset<Row> rows, String path, String metadata) {
+    rows.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .option("userMetadata", metadata)
+        .save(path);
+  }
+
+  static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Dense int ids for ALS, assigned without collecting ids to the driver. */
+  static final class Indexing {
+    private Indexing() {}
+
+    static Dataset<Row> withIndex(SparkSession spark, Dataset<Row> ids, String idColumn, String indexColumn) {
+      StructType schema =
+          new StructType()
+              .add(idColumn, DataTypes.StringType, false)
+              .add(indexColumn, DataTypes.IntegerType, false);
+      var rows =
+          ids.javaRDD()
+              .zipWithIndex()
+              .map(
+                  t -> {
+                    if (t._2() > Integer.MAX_VALUE) {
+                      throw new IllegalStateException("more than 2^31 ids for ALS");
+                    }
+                    return RowFactory.create(t._1().getString(0), (int) (long) t._2());
+                  });
+      return spark.createDataFrame(rows, schema).persist(StorageLevel.MEMORY_AND_DISK());
+    }
+  }
+
+  static final class Dates {
+    private Dates() {}
+
+    static LocalDate newest(Dataset<Row> payments, Dataset<Row> social) {
+      Row r = payments.select(EVENT_DATE).union(social.select(EVENT_DATE)).agg(max(EVENT_DATE)).first();
+      if (r.isNullAt(0)) {
+        throw new IllegalStateException("no events: run ingest first");
+      }
+      Object d = r.get(0);
+      return d instanceof java.sql.Date sql ? sql.toLocalDate() : (LocalDate) d;
+    }
+  }
+
+  /** The implicit confidence matrix: one row per (user, mini-program) with its weight. */
+  static final class Interactions {
+    private Interactions() {}
+
+    static Dataset<Row> confidence(
+        Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog, Params p, LocalDate asOf) {
+      Column socialWeight = lit(0.0);
+      for (var e : SOCIAL_CONFIDENCE.entrySet()) {
+        socialWeight = when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(socialWeight);
+      }
+      Dataset<Row> pay =
+          payments.select(
+              col(USER_ID), col(MINI_PROGRAM_ID), lit(p.paymentWeight()).multiply(decay(asOf, p.halfLifeDays())).as(WEIGHT));
+      Dataset<Row> soc =
+          social
+              .filter(col(MINI_PROGRAM_ID).isNotNull())
+              .select(
+                  col(USER_ID),
+                  col(MINI_PROGRAM_ID),
+                  socialWeight.multiply(p.socialWeight()).multiply(decay(asOf, p.halfLifeDays())).as(WEIGHT));
+      return pay.union(soc)
+          .join(catalog.select(MINI_PROGRAM_ID), MINI_PROGRAM_ID, "left_semi")
+          .groupBy(USER_ID, MINI_PROGRAM_ID)
+          .agg(sum(WEIGHT).as(WEIGHT))
+          .filter(col(WEIGHT).gt(0));
+    }
+  }
+
+  /** 0.5^(age in days / half-life), age measured to the end of the as-of date. */
+  static Column decay(LocalDate asOf, double halfLifeDays) {
+    Column end = to_timestamp(lit(asOf.plusDays(1).toString()));
+    Column age = unix_timestamp(end).minus(unix_timestamp(col(EVENT_TIME))).divide(86_400.0);
+    return pow(lit(0.5), greatest(age, lit(0.0)).divide(halfLifeDays));
+  }
+}

@@ -1,0 +1,104 @@
+package io.crowdrank.format;
+
+import java.util.List;
+
+/**
+ * The published model bundle: one Delta table whose every version is one complete bundle.
+ *
+ * <p>Delta has no multi-table transactions, so every part of a bundle (items, users, popularity,
+ * context, manifest) lives in this one table, partitioned by {@link #PART}, and a publish overwrites
+ * the whole table in a single commit. A reader therefore sees a whole bundle or the previous one,
+ * the Delta version is the bundle version, and rollback is reading an older version.
+ *
+ * <p>Columns not used by a part are null in its rows.
+ */
+public final class BundleFormat {
+  private BundleFormat() {}
+
+  /** Bundle format version written into the manifest; the service refuses versions it lacks. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** The bundle table's directory, relative to the warehouse root. */
+  public static final String TABLE_PATH = "serving/bundle";
+
+  // ---- columns ----
+  /** Which part of the bundle a row belongs to; the partition column. One of the PART_* values. */
+  public static final String PART = "part";
+
+  /** Row key: mini-program id (item, popularity), user id (user), category (context). */
+  public static final String ID = "id";
+
+  /** User part: the payment account that maps to this user, if any. */
+  public static final String PAYMENT_ACCOUNT = "payment_account";
+
+  /** User part: the social account that maps to this user, if any. */
+  public static final String SOCIAL_ACCOUNT = "social_account";
+
+  /** Item part: display name. */
+  public static final String NAME = "name";
+
+  /** Item part: owning merchant id. */
+  public static final String MERCHANT_ID = "merchant_id";
+
+  /** Item part: category id. */
+  public static final String CATEGORY = "category";
+
+  /** Item part: social-network verticals the mini-program belongs to. */
+  public static final String VERTICALS = "verticals";
+
+  /** Item part: host apps it runs in. */
+  public static final String HOST_APPS = "host_apps";
+
+  /** Item part: cities where it is available; empty means everywhere. */
+  public static final String CITIES = "cities";
+
+  /** Item part: catalog status; only {@code active} items may be ranked. */
+  public static final String STATUS = "status";
+
+  /** Item and user parts: the latent factor vector (length = manifest vector_dim), or null. */
+  public static final String VECTOR = "vector";
+
+  /** Popularity part: host app the popularity was measured in. */
+  public static final String HOST_APP = "host_app";
+
+  /** Popularity part: city scope ({@link #ALL} for the whole host app); user part: home city. */
+  public static final String CITY = "city";
+
+  /** Popularity: normalised popularity score in (0, 1]; item: global popularity in (0, 1]. */
+  public static final String SCORE = "score";
+
+  /** Context part: 168 multiplicative lifts of the category per hour of week (Monday 00:00 = 0). */
+  public static final String WEIGHTS = "weights";
+
+  /** Manifest part: the manifest as a JSON object (see the MANIFEST_* keys). */
+  public static final String MANIFEST_JSON = "manifest_json";
+
+  // ---- parts ----
+  public static final String PART_MANIFEST = "manifest";
+  public static final String PART_ITEM = "item";
+  public static final String PART_USER = "user";
+  public static final String PART_POPULARITY = "popularity";
+  public static final String PART_CONTEXT = "context";
+
+  public static final List<String> PARTS =
+      List.of(PART_MANIFEST, PART_ITEM, PART_USER, PART_POPULARITY, PART_CONTEXT);
+
+  /** Host-app or city value of a popularity scope that covers all of them. */
+  public static final String ALL = "*";
+
+  /** Catalog status of a mini-program that may be shown. */
+  public static final String STATUS_ACTIVE = "active";
+
+  /** Hours in a week; hour-of-week index = (ISO day-of-week - 1) * 24 + hour, in local time. */
+  public static final int HOURS_PER_WEEK = 168;
+
+  // ---- manifest keys ----
+  public static final String MANIFEST_FORMAT_VERSION = "format_version";
+  public static final String MANIFEST_CREATED_TIME = "created_time";
+  public static final String MANIFEST_TIME_ZONE = "time_zone";
+  public static final String MANIFEST_VECTOR_DIM = "vector_dim";
+  public static final String MANIFEST_SOURCES = "sources";
+  public static final String MANIFEST_TRAINING = "training";
+  public static final String MANIFEST_METRICS = "metrics";
+  public static final String MANIFEST_COUNTS = "counts";
+}

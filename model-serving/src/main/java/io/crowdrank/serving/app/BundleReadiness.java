@@ -1,0 +1,27 @@
+package io.crowdrank.serving.app;
+
+import io.crowdrank.serving.bundle.BundleHolder;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** /q/health/ready is DOWN until a model bundle is loaded, like gRPC health. */
+@Readiness
+@ApplicationScoped
+public class BundleReadiness implements HealthCheck {
+  private final BundleHolder holder;
+
+  public BundleReadiness(BundleHolder holder) {
+    this.holder = holder;
+  }
+
+  @Override
+  public HealthCheckResponse call() {
+    var builder = HealthCheckResponse.named("model-bundle").withData("table", holder.tablePath());
+    return holder
+        .current()
+        .map(b -> builder.up().withData("version", b.version()).build())
+        .orElseGet(() -> builder.down().build());
+  }
+}

@@ -1,0 +1,68 @@
+package io.crowdrank.serving.app;
+
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
+import io.crowdrank.format.BundleFormat;
+import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.serving.api.RankRequests;
+import io.crowdrank.serving.api.RankingEndpoint;
+import io.crowdrank.serving.bundle.BundleHolder;
+import io.crowdrank.serving.bundle.BundleReader;
+import io.crowdrank.serving.bundle.ModelBundle;
+import io.crowdrank.serving.ranking.Ranker;
+import io.crowdrank.serving.ranking.RankingConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * Wires the plain classes together and ties the bundle's life to the service's: gRPC health is
+ * NOT_SERVING until the first bundle is loaded, then SERVING; the watcher picks up new publishes.
+ */
+@ApplicationScoped
+public class ServingBeans {
+  static final String RANKING_SERVICE = RankingServiceGrpc.SERVICE_NAME;
+
+  @Produces
+  @Singleton
+  BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health) {
+    String table = Path.of(config.warehouse()).resolve(BundleFormat.TABLE_PATH).toString();
+    return new BundleHolder(
+        new BundleReader(),
+        table,
+        bundle -> {
+          health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.SERVING);
+          health.setStatus(RANKING_SERVICE, ServingStatus.SERVING);
+        });
+  }
+
+  @Produces
+  @Singleton
+  RankingEndpoint rankingEndpoint(ServingConfig config, BundleHolder holder) {
+    ServingConfig.Ranking r = config.ranking();
+    return new RankingEndpoint(
+        holder::current,
+        new RankRequests(r.defaultK(), r.maxK(), Clock.systemUTC()),
+        new Ranker(new RankingConfig(r.contextWeight(), r.hostWideDiscount(), r.timeReasonLift())));
+  }
+
+  void start(@Observes StartupEvent event, BundleHolder holder, ServingConfig config, GrpcHealthStorage health, MeterRegistry registry) {
+    health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
+    health.setStatus(RANKING_SERVICE, ServingStatus.NOT_SERVING);
+    Gauge.builder("crowdrank_model_version", holder, h -> h.current().map(ModelBundle::version).orElse(-1L))
+        .description("Version of the model bundle being served (-1: none yet)")
+        .register(registry);
+    holder.watch(config.watchInterval());
+  }
+
+  void stop(@Observes ShutdownEvent event, BundleHolder holder) {
+    holder.close();
+  }
+}

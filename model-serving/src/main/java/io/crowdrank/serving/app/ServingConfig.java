@@ -1,0 +1,40 @@
+package io.crowdrank.serving.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Service settings ({@code crowdrank.*} in application.properties, system properties or env). */
+@ConfigMapping(prefix = "crowdrank")
+public interface ServingConfig {
+  /** Warehouse root the batch jobs publish into; the bundle is at {@code serving/bundle} below. */
+  String warehouse();
+
+  /** How often to look for a newly published bundle. */
+  @WithDefault("10s")
+  Duration watchInterval();
+
+  Ranking ranking();
+
+  interface Ranking {
+    /** k when a request leaves it 0. */
+    @WithDefault("10")
+    int defaultK();
+
+    /** Largest k a request may ask for. */
+    @WithDefault("100")
+    int maxK();
+
+    /** Weight of ln(hour-of-week category lift) in personalized scores. */
+    @WithDefault("0.15")
+    double contextWeight();
+
+    /** Factor on host-app-wide popularity when the city is known (0..1). */
+    @WithDefault("0.5")
+    double hostWideDiscount();
+
+    /** Lift from which the hour of week is given as a reason. */
+    @WithDefault("1.5")
+    double timeReasonLift();
+  }
+}

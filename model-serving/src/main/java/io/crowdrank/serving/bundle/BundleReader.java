@@ -1,0 +1,214 @@
+package io.crowdrank.serving.bundle;
+
+import static io.crowdrank.format.BundleFormat.*;
+
+import io.delta.kernel.Scan;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.TableManager;
+import io.delta.kernel.data.ArrayValue;
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.engine.FileReadResult;
+import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.internal.data.ScanStateRow;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.FileStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Reads a published bundle with Delta Kernel: no Spark on the serving side. A Delta snapshot is a
+ * consistent version, so the service never sees half a publish.
+ */
+public final class BundleReader {
+  private final Engine engine;
+
+  public BundleReader() {
+    this(new Configuration());
+  }
+
+  public BundleReader(Configuration hadoopConf) {
+    this.engine = DefaultEngine.create(hadoopConf);
+  }
+
+  /** The table's latest version, or empty if there is no bundle table there yet. */
+  public OptionalLong latestVersion(String tablePath) {
+    try {
+      return OptionalLong.of(TableManager.loadSnapshot(tablePath).build(engine).getVersion());
+    } catch (TableNotFoundException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** Reads the given version, or the latest if empty. */
+  public ModelBundle read(String tablePath, OptionalLong version) {
+    Snapshot snapshot;
+    try {
+      var builder = TableManager.loadSnapshot(tablePath);
+      if (version.isPresent()) {
+        builder = builder.atVersion(version.getAsLong());
+      }
+      snapshot = builder.build(engine);
+    } catch (TableNotFoundException e) {
+      throw new BundleException("no bundle published at " + tablePath, e);
+    } catch (RuntimeException e) {
+      throw new BundleException("cannot open bundle " + tablePath + " " + version + ": " + e.getMessage(), e);
+    }
+    ModelBundle.Builder bundle = new ModelBundle.Builder(snapshot.getVersion());
+    try {
+      scan(snapshot, bundle);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read bundle " + tablePath, e);
+    }
+    return bundle.build();
+  }
+
+  private void scan(Snapshot snapshot, ModelBundle.Builder bundle) throws IOException {
+    Scan scan = snapshot.getScanBuilder().build();
+    Row scanState = scan.getScanState(engine);
+    StructType physicalSchema = ScanStateRow.getPhysicalDataReadSchema(scanState);
+    try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine)) {
+      while (files.hasNext()) {
+        try (CloseableIterator<Row> fileRows = files.next().getRows()) {
+          while (fileRows.hasNext()) {
+            Row scanFile = fileRows.next();
+            FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
+            CloseableIterator<ColumnarBatch> physical =
+                engine
+                    .getParquetHandler()
+                    .readParquetFiles(
+                        io.delta.kernel.internal.util.Utils.singletonCloseableIterator(file),
+                        physicalSchema,
+                        Optional.empty())
+                    .map(FileReadResult::getData);
+            try (CloseableIterator<FilteredColumnarBatch> data =
+                Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
+              while (data.hasNext()) {
+                FilteredColumnarBatch batch = data.next();
+                Columns columns = new Columns(batch.getData().getSchema());
+                try (CloseableIterator<Row> rows = batch.getRows()) {
+                  while (rows.hasNext()) {
+                    accept(rows.next(), columns, bundle);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Column ordinals by name, resolved once per batch. */
+  private record Columns(
+      int part,
+      int id,
+      int payment,
+      int social,
+      int name,
+      int category,
+      int hostApps,
+      int cities,
+      int status,
+      int vector,
+      int hostApp,
+      int city,
+      int score,
+      int weights,
+      int manifest) {
+    Columns(StructType s) {
+      this(
+          s.indexOf(PART),
+          s.indexOf(ID),
+          s.indexOf(PAYMENT_ACCOUNT),
+          s.indexOf(SOCIAL_ACCOUNT),
+          s.indexOf(NAME),
+          s.indexOf(CATEGORY),
+          s.indexOf(HOST_APPS),
+          s.indexOf(CITIES),
+          s.indexOf(STATUS),
+          s.indexOf(VECTOR),
+          s.indexOf(HOST_APP),
+          s.indexOf(CITY),
+          s.indexOf(SCORE),
+          s.indexOf(WEIGHTS),
+          s.indexOf(MANIFEST_JSON));
+    }
+  }
+
+  private static void accept(Row r, Columns c, ModelBundle.Builder bundle) {
+    String part = r.getString(c.part());
+    switch (part) {
+      case PART_MANIFEST -> bundle.manifest(Manifest.parse(r.getString(c.manifest())));
+      case PART_ITEM ->
+          bundle.item(
+              new ModelBundle.ItemRow(
+                  r.getString(c.id()),
+                  string(r, c.name()),
+                  string(r, c.category()),
+                  strings(r, c.hostApps()),
+                  strings(r, c.cities()),
+                  string(r, c.status()),
+                  floats(r, c.vector()),
+                  r.isNullAt(c.score()) ? 0 : r.getDouble(c.score())));
+      case PART_USER ->
+          bundle.user(
+              new ModelBundle.UserRow(
+                  r.getString(c.id()),
+                  string(r, c.payment()),
+                  string(r, c.social()),
+                  string(r, c.city()),
+                  floats(r, c.vector())));
+      case PART_POPULARITY ->
+          bundle.popularity(
+              r.getString(c.id()), r.getString(c.hostApp()), r.getString(c.city()), r.getDouble(c.score()));
+      case PART_CONTEXT -> bundle.lifts(r.getString(c.id()), floats(r, c.weights()));
+      default -> {
+        // A newer publisher may add parts; an older service ignores what it does not know.
+      }
+    }
+  }
+
+  private static String string(Row r, int ordinal) {
+    return r.isNullAt(ordinal) ? null : r.getString(ordinal);
+  }
+
+  private static List<String> strings(Row r, int ordinal) {
+    if (r.isNullAt(ordinal)) {
+      return List.of();
+    }
+    ArrayValue a = r.getArray(ordinal);
+    ColumnVector e = a.getElements();
+    List<String> out = new ArrayList<>(a.getSize());
+    for (int i = 0; i < a.getSize(); i++) {
+      if (!e.isNullAt(i)) {
+        out.add(e.getString(i));
+      }
+    }
+    return out;
+  }
+
+  private static float[] floats(Row r, int ordinal) {
+    if (r.isNullAt(ordinal)) {
+      return null;
+    }
+    ArrayValue a = r.getArray(ordinal);
+    ColumnVector e = a.getElements();
+    float[] out = new float[a.getSize()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = e.isNullAt(i) ? 0f : e.getFloat(i);
+    }
+    return out;
+  }
+}

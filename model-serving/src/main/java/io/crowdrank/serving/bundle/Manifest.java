@@ -1,0 +1,40 @@
+package io.crowdrank.serving.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crowdrank.format.BundleFormat;
+import java.time.Instant;
+import java.time.ZoneId;
+
+/** The parts of a bundle's manifest the service acts on, plus the whole JSON for GetModelInfo. */
+public record Manifest(int formatVersion, Instant createdTime, ZoneId timeZone, int vectorDim, String json) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public static Manifest parse(String json) {
+    JsonNode n;
+    try {
+      n = JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new BundleException("manifest is not valid JSON: " + e.getMessage(), e);
+    }
+    int format = required(n, BundleFormat.MANIFEST_FORMAT_VERSION).asInt();
+    if (format != BundleFormat.FORMAT_VERSION) {
+      throw new BundleException(
+          "bundle format " + format + " is not supported (this service reads " + BundleFormat.FORMAT_VERSION + ")");
+    }
+    return new Manifest(
+        format,
+        Instant.parse(required(n, BundleFormat.MANIFEST_CREATED_TIME).asText()),
+        ZoneId.of(required(n, BundleFormat.MANIFEST_TIME_ZONE).asText()),
+        required(n, BundleFormat.MANIFEST_VECTOR_DIM).asInt(),
+        json);
+  }
+
+  private static JsonNode required(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      throw new BundleException("manifest has no " + field);
+    }
+    return v;
+  }
+}

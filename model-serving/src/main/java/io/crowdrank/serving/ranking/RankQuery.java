@@ -1,0 +1,25 @@
+package io.crowdrank.serving.ranking;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableSet;
+import io.crowdrank.format.HostApps;
+import io.crowdrank.serving.bundle.ModelBundle.IdType;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * A validated ranking request: who, in which host app, how many, when and where.
+ *
+ * @param city lower-case city id, or null if the caller does not know it
+ */
+public record RankQuery(
+    IdType idType, String userId, String hostApp, int k, Instant eventTime, String city, Set<String> exclude) {
+  public RankQuery {
+    Preconditions.checkNotNull(idType, "idType");
+    Preconditions.checkArgument(userId != null && !userId.isEmpty(), "userId is empty");
+    Preconditions.checkArgument(HostApps.isValid(hostApp), "unknown host app %s", hostApp);
+    Preconditions.checkArgument(k >= 1, "k must be >= 1, got %s", k);
+    Preconditions.checkNotNull(eventTime, "eventTime");
+    exclude = ImmutableSet.copyOf(exclude);
+  }
+}

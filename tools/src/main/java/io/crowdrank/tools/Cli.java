@@ -1,0 +1,208 @@
+package io.crowdrank.tools;
+
+import com.google.protobuf.Timestamp;
+import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.ModelInfo;
+import io.crowdrank.proto.v1.RankContext;
+import io.crowdrank.proto.v1.RankRequest;
+import io.crowdrank.proto.v1.RankResponse;
+import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.UserRef;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** grpc-java command-line client of the ranking service. Exit codes: 0 ok, 1 call failed, 2 usage. */
+@Command(
+    name = "crowdrank-client",
+    mixinStandardHelpOptions = true,
+    description = "Talk to a running crowdrank ranking service over gRPC.",
+    subcommands = {Cli.Rank.class, Cli.Info.class, Cli.WaitServing.class, DemoWalkthrough.class})
+public final class Cli implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Held so the setting sticks: grpc-netty logs transport details at INFO through JUL. */
+  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
+  public static void main(String[] args) {
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+    System.exit(
+        new CommandLine(new Cli())
+            .setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                  if (e instanceof StatusRuntimeException s) {
+                    cmd.getErr().println("crowdrank: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
+                  } else {
+                    cmd.getErr().println("crowdrank: " + e);
+                  }
+                  return 1;
+                })
+            .execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  }
+
+  /** Connection options shared by every command. */
+  static final class Target {
+    @Option(names = "--target", required = true, description = "Service address HOST:PORT, e.g. 127.0.0.1:9000.")
+    String target;
+
+    @Option(names = "--deadline-ms", defaultValue = "2000", description = "Deadline per call (default ${DEFAULT-VALUE} ms).")
+    long deadlineMs;
+
+    ManagedChannel open() {
+      return ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    }
+
+    RankingServiceGrpc.RankingServiceBlockingStub ranking(ManagedChannel channel) {
+      return RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  static void close(ManagedChannel channel) {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Command(name = "rank", mixinStandardHelpOptions = true, description = "Rank mini-programs for one user.")
+  static final class Rank implements Callable<Integer> {
+    @CommandLine.Mixin Target target;
+
+    static final class User {
+      @Option(names = "--payment-account", description = "Payment-platform account id.")
+      String payment;
+
+      @Option(names = "--social-account", description = "Social-network account id.")
+      String social;
+
+      @Option(names = "--shared-id", description = "Pseudonymous crowdrank user id.")
+      String shared;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    User user;
+
+    @Option(names = "--host-app", required = true, description = "alipay, weibo, tmall, koubei, autonavi or dingtalk.")
+    String hostApp;
+
+    @Option(names = "--k", defaultValue = "10", description = "How many (default ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--city", description = "City id, e.g. hangzhou (default: the user's home city).")
+    String city;
+
+    @Option(names = "--at", description = "Event time, ISO-8601 UTC, e.g. 2026-11-25T04:00:00Z (default now).")
+    Instant at;
+
+    @Override
+    public Integer call() {
+      UserRef.Builder ref = UserRef.newBuilder();
+      if (user.payment != null) {
+        ref.setPaymentAccount(user.payment);
+      } else if (user.social != null) {
+        ref.setSocialAccount(user.social);
+      } else {
+        ref.setSharedId(user.shared);
+      }
+      ManagedChannel channel = target.open();
+      try {
+        RankResponse r = target.ranking(channel).rank(request(ref.build(), hostApp, k, city, at));
+        System.out.print(Printing.ranking(r));
+        return 0;
+      } finally {
+        close(channel);
+      }
+    }
+  }
+
+  static RankRequest request(UserRef user, String hostApp, int k, String city, Instant at) {
+    RankContext.Builder ctx = RankContext.newBuilder();
+    if (city != null) {
+      ctx.setCity(city);
+    }
+    if (at != null) {
+      ctx.setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()));
+    }
+    return RankRequest.newBuilder().setUser(user).setHostApp(hostApp).setK(k).setContext(ctx).build();
+  }
+
+  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show the served model bundle.")
+  static final class Info implements Callable<Integer> {
+    @CommandLine.Mixin Target target;
+
+    @Override
+    public Integer call() {
+      ManagedChannel channel = target.open();
+      try {
+        ModelInfo info = target.ranking(channel).getModelInfo(GetModelInfoRequest.getDefaultInstance());
+        System.out.printf(
+            "version %d, created %s, %d items, %d users%n%s%n",
+            info.getVersion(),
+            Instant.ofEpochSecond(info.getCreatedTime().getSeconds()),
+            info.getItemCount(),
+            info.getUserCount(),
+            info.getManifestJson());
+        return 0;
+      } finally {
+        close(channel);
+      }
+    }
+  }
+
+  @Command(
+      name = "wait-serving",
+      mixinStandardHelpOptions = true,
+      description = "Wait until gRPC health reports SERVING (a model bundle is loaded).")
+  static final class WaitServing implements Callable<Integer> {
+    @CommandLine.Mixin Target target;
+
+    @Option(names = "--timeout-seconds", defaultValue = "60", description = "Give up after (default ${DEFAULT-VALUE} s).")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      ManagedChannel channel = target.open();
+      try {
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+          try {
+            HealthCheckResponse r =
+                HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(RankingServiceGrpc.SERVICE_NAME).build());
+            if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+              return 0;
+            }
+            last = r.getStatus().name();
+          } catch (StatusRuntimeException e) {
+            last = e.getStatus().getCode().name();
+          }
+          Thread.sleep(250);
+        }
+        System.err.println("crowdrank: " + target.target + " not SERVING after " + timeoutSeconds + " s (last: " + last + ")");
+        return 1;
+      } finally {
+        close(channel);
+      }
+    }
+  }
+
+}
