@@ -6,9 +6,9 @@ import java.util.List;
  * The published model bundle: one Delta table whose every version is one complete bundle.
  *
  * <p>Delta has no multi-table transactions, so every part of a bundle (items, users, popularity,
- * context, manifest) lives in this one table, partitioned by {@link #PART}, and a publish overwrites
- * the whole table in a single commit. A reader therefore sees a whole bundle or the previous one,
- * the Delta version is the bundle version, and rollback is reading an older version.
+ * context, manifest) lives in this one table, partitioned by {@link #PART}, and a publish
+ * overwrites the whole table in a single commit. A reader therefore sees a whole bundle or the
+ * previous one, the Delta version is the bundle version, and rollback is reading an older version.
  *
  * <p>Columns not used by a part are null in its rows.
  */

@@ -22,7 +22,9 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** grpc-java command-line client of the ranking service. Exit codes: 0 ok, 1 call failed, 2 usage. */
+/**
+ * grpc-java command-line client of the ranking service. Exit codes: 0 ok, 1 call failed, 2 usage.
+ */
 @Command(
     name = "crowdrank-client",
     mixinStandardHelpOptions = true,
@@ -32,7 +34,8 @@ public final class Cli implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Held so the setting sticks: grpc-netty logs transport details at INFO through JUL. */
-  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("io.grpc");
 
   public static void main(String[] args) {
     GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -41,7 +44,12 @@ public final class Cli implements Callable<Integer> {
             .setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
                   if (e instanceof StatusRuntimeException s) {
-                    cmd.getErr().println("crowdrank: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
+                    cmd.getErr()
+                        .println(
+                            "crowdrank: "
+                                + s.getStatus().getCode()
+                                + ": "
+                                + s.getStatus().getDescription());
                   } else {
                     cmd.getErr().println("crowdrank: " + e);
                   }
@@ -57,10 +65,16 @@ public final class Cli implements Callable<Integer> {
 
   /** Connection options shared by every command. */
   static final class Target {
-    @Option(names = "--target", required = true, description = "Service address HOST:PORT, e.g. 127.0.0.1:9000.")
+    @Option(
+        names = "--target",
+        required = true,
+        description = "Service address HOST:PORT, e.g. 127.0.0.1:9000.")
     String target;
 
-    @Option(names = "--deadline-ms", defaultValue = "2000", description = "Deadline per call (default ${DEFAULT-VALUE} ms).")
+    @Option(
+        names = "--deadline-ms",
+        defaultValue = "2000",
+        description = "Deadline per call (default ${DEFAULT-VALUE} ms).")
     long deadlineMs;
 
     ManagedChannel open() {
@@ -68,7 +82,8 @@ public final class Cli implements Callable<Integer> {
     }
 
     RankingServiceGrpc.RankingServiceBlockingStub ranking(ManagedChannel channel) {
-      return RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+      return RankingServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -81,7 +96,10 @@ public final class Cli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "rank", mixinStandardHelpOptions = true, description = "Rank mini-programs for one user.")
+  @Command(
+      name = "rank",
+      mixinStandardHelpOptions = true,
+      description = "Rank mini-programs for one user.")
   static final class Rank implements Callable<Integer> {
     @CommandLine.Mixin Target target;
 
@@ -99,16 +117,26 @@ public final class Cli implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     User user;
 
-    @Option(names = "--host-app", required = true, description = "alipay, weibo, tmall, koubei, autonavi or dingtalk.")
+    @Option(
+        names = "--host-app",
+        required = true,
+        description = "alipay, weibo, tmall, koubei, autonavi or dingtalk.")
     String hostApp;
 
-    @Option(names = "--k", defaultValue = "10", description = "How many (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--k",
+        defaultValue = "10",
+        description = "How many (default ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--city", description = "City id, e.g. hangzhou (default: the user's home city).")
+    @Option(
+        names = "--city",
+        description = "City id, e.g. hangzhou (default: the user's home city).")
     String city;
 
-    @Option(names = "--at", description = "Event time, ISO-8601 UTC, e.g. 2026-11-25T04:00:00Z (default now).")
+    @Option(
+        names = "--at",
+        description = "Event time, ISO-8601 UTC, e.g. 2026-11-25T04:00:00Z (default now).")
     Instant at;
 
     @Override
@@ -138,12 +166,21 @@ public final class Cli implements Callable<Integer> {
       ctx.setCity(city);
     }
     if (at != null) {
-      ctx.setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()));
+      ctx.setEventTime(
+          Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()));
     }
-    return RankRequest.newBuilder().setUser(user).setHostApp(hostApp).setK(k).setContext(ctx).build();
+    return RankRequest.newBuilder()
+        .setUser(user)
+        .setHostApp(hostApp)
+        .setK(k)
+        .setContext(ctx)
+        .build();
   }
 
-  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show the served model bundle.")
+  @Command(
+      name = "info",
+      mixinStandardHelpOptions = true,
+      description = "Show the served model bundle.")
   static final class Info implements Callable<Integer> {
     @CommandLine.Mixin Target target;
 
@@ -151,7 +188,8 @@ public final class Cli implements Callable<Integer> {
     public Integer call() {
       ManagedChannel channel = target.open();
       try {
-        ModelInfo info = target.ranking(channel).getModelInfo(GetModelInfoRequest.getDefaultInstance());
+        ModelInfo info =
+            target.ranking(channel).getModelInfo(GetModelInfoRequest.getDefaultInstance());
         System.out.printf(
             "version %d, created %s, %d items, %d users%n%s%n",
             info.getVersion(),
@@ -173,7 +211,10 @@ public final class Cli implements Callable<Integer> {
   static final class WaitServing implements Callable<Integer> {
     @CommandLine.Mixin Target target;
 
-    @Option(names = "--timeout-seconds", defaultValue = "60", description = "Give up after (default ${DEFAULT-VALUE} s).")
+    @Option(
+        names = "--timeout-seconds",
+        defaultValue = "60",
+        description = "Give up after (default ${DEFAULT-VALUE} s).")
     long timeoutSeconds;
 
     @Override
@@ -187,7 +228,10 @@ public final class Cli implements Callable<Integer> {
             HealthCheckResponse r =
                 HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS)
-                    .check(HealthCheckRequest.newBuilder().setService(RankingServiceGrpc.SERVICE_NAME).build());
+                    .check(
+                        HealthCheckRequest.newBuilder()
+                            .setService(RankingServiceGrpc.SERVICE_NAME)
+                            .build());
             if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
               return 0;
             }
@@ -197,12 +241,18 @@ public final class Cli implements Callable<Integer> {
           }
           Thread.sleep(250);
         }
-        System.err.println("crowdrank: " + target.target + " not SERVING after " + timeoutSeconds + " s (last: " + last + ")");
+        System.err.println(
+            "crowdrank: "
+                + target.target
+                + " not SERVING after "
+                + timeoutSeconds
+                + " s (last: "
+                + last
+                + ")");
         return 1;
       } finally {
         close(channel);
       }
     }
   }
-
 }

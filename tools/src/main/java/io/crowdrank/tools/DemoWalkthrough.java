@@ -39,7 +39,10 @@ final class DemoWalkthrough implements Callable<Integer> {
   @Option(names = "--truth", required = true, description = "The generator's _truth/users.tsv.")
   Path truth;
 
-  @Option(names = "--k", defaultValue = "5", description = "Items per ranking (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--k",
+      defaultValue = "5",
+      description = "Items per ranking (default ${DEFAULT-VALUE}).")
   int k;
 
   static final List<String> HOST_APPS = List.of("alipay", "weibo");
@@ -75,7 +78,8 @@ final class DemoWalkthrough implements Callable<Integer> {
                 Locale.ROOT,
                 "  in %s, %s:%n%s",
                 app,
-                at.format(DateTimeFormatter.ofPattern("EEEE HH:mm", Locale.ENGLISH)) + " (Asia/Shanghai)",
+                at.format(DateTimeFormatter.ofPattern("EEEE HH:mm", Locale.ENGLISH))
+                    + " (Asia/Shanghai)",
                 Printing.ranking(r));
           }
         }
@@ -135,9 +139,13 @@ final class DemoWalkthrough implements Callable<Integer> {
     LocalDate today = LocalDate.now(PLATFORM_ZONE);
     return List.of(
         ZonedDateTime.of(
-            today.with(TemporalAdjusters.nextOrSame(DayOfWeek.WEDNESDAY)), LocalTime.of(8, 0), PLATFORM_ZONE),
+            today.with(TemporalAdjusters.nextOrSame(DayOfWeek.WEDNESDAY)),
+            LocalTime.of(8, 0),
+            PLATFORM_ZONE),
         ZonedDateTime.of(
-            today.with(TemporalAdjusters.nextOrSame(DayOfWeek.FRIDAY)), LocalTime.of(22, 0), PLATFORM_ZONE));
+            today.with(TemporalAdjusters.nextOrSame(DayOfWeek.FRIDAY)),
+            LocalTime.of(22, 0),
+            PLATFORM_ZONE));
   }
 
   static List<Person> read(Path file) throws IOException {
@@ -152,5 +160,4 @@ final class DemoWalkthrough implements Callable<Integer> {
     }
     return out;
   }
-
 }

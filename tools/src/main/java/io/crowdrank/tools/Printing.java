@@ -10,7 +10,8 @@ final class Printing {
 
   static String ranking(RankResponse r) {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "    [%s, model v%d]%n", r.getStrategy(), r.getModelVersion()));
+    b.append(
+        String.format(Locale.ROOT, "    [%s, model v%d]%n", r.getStrategy(), r.getModelVersion()));
     int rank = 1;
     for (RankedItem item : r.getItemsList()) {
       b.append(

@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Entry point of the batch jar, locally ({@code ./crowdrank generate|jobs}) and under
- * spark-submit. Exit codes: 0 done, 1 a step failed, 2 bad usage.
+ * Entry point of the batch jar, locally ({@code ./crowdrank generate|jobs}) and under spark-submit.
+ * Exit codes: 0 done, 1 a step failed, 2 bad usage.
  */
 @Command(
     name = "crowdrank",
@@ -52,7 +52,8 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: generate or jobs");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing command: generate or jobs");
   }
 
   @Command(
@@ -63,22 +64,40 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.")
     Path out;
 
-    @Option(names = "--users", defaultValue = "5000", description = "Users (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--users",
+        defaultValue = "5000",
+        description = "Users (default ${DEFAULT-VALUE}).")
     int users;
 
-    @Option(names = "--mini-programs", defaultValue = "1000", description = "Mini-programs (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--mini-programs",
+        defaultValue = "1000",
+        description = "Mini-programs (default ${DEFAULT-VALUE}).")
     int miniPrograms;
 
-    @Option(names = "--days", defaultValue = "28", description = "Days of events, 7..366 (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--days",
+        defaultValue = "28",
+        description = "Days of events, 7..366 (default ${DEFAULT-VALUE}).")
     int days;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--seed",
+        defaultValue = "42",
+        description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--start", defaultValue = "2026-10-05", description = "First day, YYYY-MM-DD (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--start",
+        defaultValue = "2026-10-05",
+        description = "First day, YYYY-MM-DD (default ${DEFAULT-VALUE}).")
     LocalDate start;
 
-    @Option(names = "--malformed-share", defaultValue = "0.005", description = "Share of malformed lines, 0..0.5 (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--malformed-share",
+        defaultValue = "0.005",
+        description = "Share of malformed lines, 0..0.5 (default ${DEFAULT-VALUE}).")
     double malformedShare;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -87,7 +106,9 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
       DemoDataGenerator.Options options;
       try {
-        options = new DemoDataGenerator.Options(out, users, miniPrograms, days, seed, start, malformedShare);
+        options =
+            new DemoDataGenerator.Options(
+                out, users, miniPrograms, days, seed, start, malformedShare);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -98,10 +119,19 @@ public final class Main implements Callable<Integer> {
               + "  payments %,d lines (%d malformed, %d duplicate deliveries)%n"
               + "  social   %,d lines (%d malformed, %d duplicate deliveries)%n"
               + "  links    %,d lines%n  catalog  %,d lines (%d malformed)%n",
-          r.users(), r.miniPrograms(), r.out(), (System.nanoTime() - started) / 1_000_000,
-          r.payments().lines(), r.payments().malformed(), r.payments().duplicates(),
-          r.social().lines(), r.social().malformed(), r.social().duplicates(),
-          r.links().lines(), r.catalog().lines(), r.catalog().malformed());
+          r.users(),
+          r.miniPrograms(),
+          r.out(),
+          (System.nanoTime() - started) / 1_000_000,
+          r.payments().lines(),
+          r.payments().malformed(),
+          r.payments().duplicates(),
+          r.social().lines(),
+          r.social().malformed(),
+          r.social().duplicates(),
+          r.links().lines(),
+          r.catalog().lines(),
+          r.catalog().malformed());
       return 0;
     }
   }
@@ -109,15 +139,22 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "jobs",
       mixinStandardHelpOptions = true,
-      description = "Run one batch step or all of them (ingest, identity, profiles, train, publish).")
+      description =
+          "Run one batch step or all of them (ingest, identity, profiles, train, publish).")
   static final class Jobs implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "STEP", description = "ingest | identity | profiles | train | publish | all")
+    @Parameters(
+        index = "0",
+        paramLabel = "STEP",
+        description = "ingest | identity | profiles | train | publish | all")
     String step;
 
     @Option(names = "--raw", description = "Raw data root (needed by ingest).")
     String raw;
 
-    @Option(names = "--warehouse", required = true, description = "Delta warehouse root (local path or URI).")
+    @Option(
+        names = "--warehouse",
+        required = true,
+        description = "Delta warehouse root (local path or URI).")
     String warehouse;
 
     @Option(names = "--date", description = "Run for one delivery date, YYYY-MM-DD.")
@@ -135,25 +172,46 @@ public final class Main implements Callable<Integer> {
         description = "Secret for pseudonymous user ids (env CROWDRANK_ID_SALT). Keep it stable.")
     String idSalt;
 
-    @Option(names = "--time-zone", defaultValue = HourOfWeek.DEFAULT_ZONE, description = "Zone of hour-of-week habits (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--time-zone",
+        defaultValue = HourOfWeek.DEFAULT_ZONE,
+        description = "Zone of hour-of-week habits (default ${DEFAULT-VALUE}).")
     String timeZone;
 
-    @Option(names = "--interest-half-life-days", defaultValue = "14", description = "Social interest decay half-life (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--interest-half-life-days",
+        defaultValue = "14",
+        description = "Social interest decay half-life (default ${DEFAULT-VALUE}).")
     double interestHalfLife;
 
-    @Option(names = "--rank", defaultValue = "32", description = "ALS rank (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--rank",
+        defaultValue = "32",
+        description = "ALS rank (default ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--max-iter", defaultValue = "10", description = "ALS iterations (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--max-iter",
+        defaultValue = "10",
+        description = "ALS iterations (default ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--reg-param", defaultValue = "0.05", description = "ALS regularisation (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--reg-param",
+        defaultValue = "0.05",
+        description = "ALS regularisation (default ${DEFAULT-VALUE}).")
     double regParam;
 
-    @Option(names = "--alpha", defaultValue = "20", description = "ALS implicit confidence scale (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--alpha",
+        defaultValue = "20",
+        description = "ALS implicit confidence scale (default ${DEFAULT-VALUE}).")
     double alpha;
 
-    @Option(names = "--seed", defaultValue = "42", description = "ALS seed (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--seed",
+        defaultValue = "42",
+        description = "ALS seed (default ${DEFAULT-VALUE}).")
     long seed;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -184,7 +242,8 @@ public final class Main implements Callable<Integer> {
         throw usage(e.getMessage());
       }
       if (idSalt.equals("crowdrank-demo-salt")) {
-        System.err.println("crowdrank: using the demo id salt; set CROWDRANK_ID_SALT in production");
+        System.err.println(
+            "crowdrank: using the demo id salt; set CROWDRANK_ID_SALT in production");
       }
       SparkSession spark = Spark.forCli("crowdrank " + step);
       try {
@@ -206,7 +265,11 @@ public final class Main implements Callable<Integer> {
           .findFirst()
           .map(List::of)
           .orElseThrow(
-              () -> usage("unknown step '" + step + "': use ingest, identity, profiles, train, publish or all"));
+              () ->
+                  usage(
+                      "unknown step '"
+                          + step
+                          + "': use ingest, identity, profiles, train, publish or all"));
     }
 
     private CommandLine.ParameterException usage(String message) {
@@ -214,7 +277,9 @@ public final class Main implements Callable<Integer> {
     }
 
     private static String runId() {
-      return "run-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").format(LocalDateTime.now(ZoneOffset.UTC));
+      return "run-"
+          + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
+              .format(LocalDateTime.now(ZoneOffset.UTC));
     }
   }
 }

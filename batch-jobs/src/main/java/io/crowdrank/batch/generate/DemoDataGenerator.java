@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,9 +20,9 @@ import java.util.TreeMap;
 
 /**
  * Writes a demo world as the upstream systems would deliver it: payment transactions (CSV), social
- * interactions (JSON lines), account links (CSV) and catalog snapshots (JSON lines), each in
- * {@code <source>/dt=YYYY-MM-DD/} delivery-date folders, plus {@code _truth/} with the planted
- * structure for tests and the demo. Deterministic: the same options give the same bytes.
+ * interactions (JSON lines), account links (CSV) and catalog snapshots (JSON lines), each in {@code
+ * <source>/dt=YYYY-MM-DD/} delivery-date folders, plus {@code _truth/} with the planted structure
+ * for tests and the demo. Deterministic: the same options give the same bytes.
  *
  * <p>Planted: users with latent category tastes and favourite mini-programs, home cities,
  * hour-of-week habits per category (breakfast coffee, lunch and late-night food, weekend travel),
@@ -103,7 +102,8 @@ public final class DemoDataGenerator {
   static final String LINKS_HEADER =
       "payment_account,social_account,status,marketing_consent,link_time";
 
-  private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
+  private static final DateTimeFormatter TS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
   private static final double LATE_SHARE = 0.01;
   private static final double DUPLICATE_SHARE = 0.003;
   private static final double NEW_ITEM_SHARE = 0.03;
@@ -112,11 +112,13 @@ public final class DemoDataGenerator {
   private final Options o;
   private final SplittableRandom rnd;
   private final List<Item> items = new ArrayList<>();
+
   /** [category][city] -> eligible old, active items with cumulative popularity. */
   private Pool[][] pools;
 
   private final double[] cityShares =
       DemoWorld.CITIES.stream().mapToDouble(DemoWorld.City::share).toArray();
+
   /** [category][night owl ? 1 : 0] -> hour-of-week weights; precomputed, sampled per event. */
   private final double[][][] habits = new double[DemoWorld.CATEGORIES.size()][2][];
 
@@ -298,8 +300,7 @@ public final class DemoDataGenerator {
     if (List.of("travel", "hotel", "ride_hailing").contains(category) && rnd.nextDouble() < 0.7) {
       apps.add(HostApps.AUTONAVI);
     }
-    if (List.of("education", "utilities", "health").contains(category)
-        && rnd.nextDouble() < 0.3) {
+    if (List.of("education", "utilities", "health").contains(category) && rnd.nextDouble() < 0.3) {
       apps.add(HostApps.DINGTALK);
     }
     if (apps.isEmpty()) {
@@ -462,7 +463,9 @@ public final class DemoDataGenerator {
       throws IOException {
     int c = pick(taste);
     Category category = DemoWorld.CATEGORIES.get(c);
-    boolean away = rnd.nextDouble() < (category.id().equals("travel") || category.id().equals("hotel") ? 0.5 : 0.08);
+    boolean away =
+        rnd.nextDouble()
+            < (category.id().equals("travel") || category.id().equals("hotel") ? 0.5 : 0.08);
     int city = away ? pick(cityShares) : home;
     int item = -1;
     if (favourites[c] != null && favourites[c].length > 0 && rnd.nextDouble() < 0.5) {
@@ -536,8 +539,7 @@ public final class DemoDataGenerator {
       int[][] favourites,
       DailyWriters out)
       throws IOException {
-    String action =
-        DemoWorld.SOCIAL_ACTIONS.get(pick(DemoWorld.SOCIAL_ACTION_SHARE));
+    String action = DemoWorld.SOCIAL_ACTIONS.get(pick(DemoWorld.SOCIAL_ACTION_SHARE));
     String vertical = DemoWorld.VERTICALS.get(pick(interest));
     String item = null;
     if (!action.equals("comment") && !action.equals("repost") && rnd.nextDouble() < 0.6) {

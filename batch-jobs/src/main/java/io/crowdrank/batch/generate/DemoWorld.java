@@ -3,9 +3,9 @@ package io.crowdrank.batch.generate;
 import java.util.List;
 
 /**
- * The planted structure of the demo world: categories with their social verticals, price levels
- * and hour-of-week habits (local time), cities with their sizes. Only the generator knows it; the
- * jobs learn it back from the data, and tests check that they do.
+ * The planted structure of the demo world: categories with their social verticals, price levels and
+ * hour-of-week habits (local time), cities with their sizes. Only the generator knows it; the jobs
+ * learn it back from the data, and tests check that they do.
  */
 final class DemoWorld {
   private DemoWorld() {}
@@ -61,14 +61,16 @@ final class DemoWorld {
               2_800,
               0.12,
               (d, h) ->
-                  FLOOR + (weekend(d) ? bump(h, 10, 17, 1) : bump(h, 7, 10, 4) + bump(h, 14, 16, 1)),
+                  FLOOR
+                      + (weekend(d) ? bump(h, 10, 17, 1) : bump(h, 7, 10, 4) + bump(h, 14, 16, 1)),
               List.of("Coffee", "Tea House", "Brew Bar", "Milk Tea")),
           new Category(
               "travel",
               List.of("travel"),
               120_000,
               0.05,
-              (d, h) -> FLOOR + (d == 4 ? bump(h, 18, 24, 3) : 0) + (weekend(d) ? bump(h, 8, 22, 3) : 0),
+              (d, h) ->
+                  FLOOR + (d == 4 ? bump(h, 18, 24, 3) : 0) + (weekend(d) ? bump(h, 8, 22, 3) : 0),
               List.of("Trips", "Travel", "Journeys", "Holidays")),
           new Category(
               "hotel",
@@ -150,7 +152,9 @@ final class DemoWorld {
               (d, h) -> FLOOR + bump(h, 9, 21, 1),
               List.of("Bills", "Utilities", "Power", "Telecom")));
 
-  /** Social verticals; "tech" and "parenting" have few or no mini-programs (topic-only interest). */
+  /**
+   * Social verticals; "tech" and "parenting" have few or no mini-programs (topic-only interest).
+   */
   static final List<String> VERTICALS =
       List.of(
           "food",
@@ -183,8 +187,26 @@ final class DemoWorld {
 
   static final List<String> NAME_ADJECTIVES =
       List.of(
-          "Golden", "Happy", "Lucky", "Red", "Blue", "Green", "Jade", "Panda", "Lotus", "Dragon",
-          "Sunny", "Urban", "Star", "Silk", "River", "Mountain", "Smart", "Fresh", "Royal", "Swift");
+          "Golden",
+          "Happy",
+          "Lucky",
+          "Red",
+          "Blue",
+          "Green",
+          "Jade",
+          "Panda",
+          "Lotus",
+          "Dragon",
+          "Sunny",
+          "Urban",
+          "Star",
+          "Silk",
+          "River",
+          "Mountain",
+          "Smart",
+          "Fresh",
+          "Royal",
+          "Swift");
 
   /** Social actions with their share of social events. */
   static final List<String> SOCIAL_ACTIONS =

@@ -113,14 +113,14 @@ public final class IdentityJob {
     Dataset<Row> map = spark.read().format("delta").load(out);
     long payments = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT)).count();
     long socials = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL)).count();
-    long shared =
-        map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL).and(col(IS_SHARED))).count();
-    return new Result(payments, socials, shared, payments + socials - shared, Delta.version(spark, out));
+    long shared = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL).and(col(IS_SHARED))).count();
+    return new Result(
+        payments, socials, shared, payments + socials - shared, Delta.version(spark, out));
   }
 
   /**
-   * Pairs whose newest record is "linked" with consent, one social account per payment account
-   * and vice versa (the newest link wins if upstream ever delivers two).
+   * Pairs whose newest record is "linked" with consent, one social account per payment account and
+   * vice versa (the newest link wins if upstream ever delivers two).
    */
   static Dataset<Row> activeLinks(Dataset<Row> links) {
     Dataset<Row> latest =
@@ -154,7 +154,8 @@ public final class IdentityJob {
   private Column pseudonym(String accountType, Column account) {
     // Null in, null out: concat_ws would skip a null account, so guard it explicitly.
     Column hash =
-        substring(sha2(concat_ws("|", lit(options.idSalt()), lit(accountType), account), 256), 1, 20);
+        substring(
+            sha2(concat_ws("|", lit(options.idSalt()), lit(accountType), account), 256), 1, 20);
     return org.apache.spark.sql.functions.when(account.isNotNull(), hash);
   }
 

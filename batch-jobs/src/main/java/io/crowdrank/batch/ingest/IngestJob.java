@@ -78,8 +78,8 @@ public final class IngestJob {
   }
 
   /**
-   * Per source: lines read = accepted + quarantined; accepted = inserted + duplicates (repeated
-   * in this input or already in the table).
+   * Per source: lines read = accepted + quarantined; accepted = inserted + duplicates (repeated in
+   * this input or already in the table).
    */
   public record SourceResult(
       String source,
@@ -190,10 +190,7 @@ public final class IngestJob {
     var merge = table.as("t").merge(rows.as("s"), on);
     if (source == RawSource.CATALOG) {
       // The catalog is a state table: a newer snapshot of a mini-program replaces the older one.
-      merge =
-          merge
-              .whenMatched("s." + UPDATED_TIME + " > t." + UPDATED_TIME)
-              .updateAll();
+      merge = merge.whenMatched("s." + UPDATED_TIME + " > t." + UPDATED_TIME).updateAll();
     }
     merge.whenNotMatched().insertAll().execute();
     Map<String, String> metrics = Delta.lastOperationMetrics(spark, path);
@@ -234,7 +231,8 @@ public final class IngestJob {
     JavaRDD<Row> rows =
         ((JavaNewHadoopRDD<LongWritable, Text>) lines)
             .mapPartitionsWithInputSplit(
-                (split, it) -> new ParsingIterator(source, width, ((FileSplit) split).getPath(), it),
+                (split, it) ->
+                    new ParsingIterator(source, width, ((FileSplit) split).getPath(), it),
                 false);
     return spark.createDataFrame(rows, parsedSchema(source));
   }
@@ -310,7 +308,8 @@ public final class IngestJob {
           LOG.warn("{}: ignoring folder {} (not dt=YYYY-MM-DD)", source.sourceName(), name);
           continue;
         }
-        if (options.from() == null || (!day.isBefore(options.from()) && !day.isAfter(options.to()))) {
+        if (options.from() == null
+            || (!day.isBefore(options.from()) && !day.isAfter(options.to()))) {
           dirs.add(status.getPath().toString());
         }
       }

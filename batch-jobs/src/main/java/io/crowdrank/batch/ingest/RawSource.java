@@ -101,7 +101,8 @@ public enum RawSource {
           .add(LINK_TIME, DataTypes.TimestampType, false),
       List.of(PAYMENT_ACCOUNT, SOCIAL_ACCOUNT, LINK_TIME),
       LINK_TIME) {
-    static final String HEADER = "payment_account,social_account,status,marketing_consent,link_time";
+    static final String HEADER =
+        "payment_account,social_account,status,marketing_consent,link_time";
 
     @Override
     Object[] parseFields(String line) {

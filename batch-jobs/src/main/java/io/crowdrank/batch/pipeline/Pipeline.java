@@ -71,18 +71,24 @@ public final class Pipeline {
         if (o.raw() == null) {
           throw new IllegalArgumentException("ingest needs --raw");
         }
-        yield new IngestJob(spark, new IngestJob.Options(o.raw(), o.warehouse(), o.from(), o.to(), o.runId()))
+        yield new IngestJob(
+                spark, new IngestJob.Options(o.raw(), o.warehouse(), o.from(), o.to(), o.runId()))
             .execute();
       }
-      case IDENTITY -> new IdentityJob(spark, new IdentityJob.Options(o.warehouse(), o.idSalt())).execute();
+      case IDENTITY ->
+          new IdentityJob(spark, new IdentityJob.Options(o.warehouse(), o.idSalt())).execute();
       case PROFILES ->
           new ProfilesJob(
-                  spark, new ProfilesJob.Options(o.warehouse(), o.to(), o.interestHalfLifeDays(), o.timeZone()))
+                  spark,
+                  new ProfilesJob.Options(
+                      o.warehouse(), o.to(), o.interestHalfLifeDays(), o.timeZone()))
               .execute();
       case TRAIN ->
-          new TrainJob(spark, new TrainJob.Options(o.warehouse(), o.trainParams(), o.to(), o.timeZone()))
+          new TrainJob(
+                  spark, new TrainJob.Options(o.warehouse(), o.trainParams(), o.to(), o.timeZone()))
               .execute();
-      case PUBLISH -> new PublishJob(spark, new PublishJob.Options(o.warehouse(), o.timeZone())).execute();
+      case PUBLISH ->
+          new PublishJob(spark, new PublishJob.Options(o.warehouse(), o.timeZone())).execute();
     };
   }
 }

@@ -4,9 +4,9 @@ import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
-import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
+import io.crowdrank.batch.identity.Events;
 import io.crowdrank.format.HourOfWeek;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
@@ -29,7 +29,17 @@ public final class ProfilesJob {
   /** Weight of each social action in the interest vector, before time decay. */
   public static final Map<String, Double> ACTION_WEIGHTS =
       Map.of(
-          "view", 0.2, "like", 0.5, "comment", 0.7, "repost", 0.8, "card_click", 1.0, "follow",
+          "view",
+          0.2,
+          "like",
+          0.5,
+          "comment",
+          0.7,
+          "repost",
+          0.8,
+          "card_click",
+          1.0,
+          "follow",
           1.0);
 
   /**
@@ -38,7 +48,8 @@ public final class ProfilesJob {
    * @param interestHalfLifeDays half-life of social interest decay, in days (&gt; 0)
    * @param timeZone zone of hour-of-week habits
    */
-  public record Options(String warehouse, LocalDate asOf, double interestHalfLifeDays, String timeZone) {
+  public record Options(
+      String warehouse, LocalDate asOf, double interestHalfLifeDays, String timeZone) {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -55,7 +66,12 @@ public final class ProfilesJob {
     }
   }
 
-  public record Result(long users, long sharedUsers, LocalDate asOf, long version, Map<String, Long> sourceVersions) {}
+  public record Result(
+      long users,
+      long sharedUsers,
+      LocalDate asOf,
+      long version,
+      Map<String, Long> sourceVersions) {}
 
   private final SparkSession spark;
   private final Options options;
@@ -101,20 +117,26 @@ public final class ProfilesJob {
         payments
             .groupBy(USER_ID, CATEGORY)
             .agg(sum(AMOUNT_FEN).as("spent"))
-            .withColumn("share", col("spent").divide(sum("spent").over(Window.partitionBy(USER_ID))))
+            .withColumn(
+                "share", col("spent").divide(sum("spent").over(Window.partitionBy(USER_ID))))
             .groupBy(USER_ID)
-            .agg(map_from_entries(collect_list(struct(col(CATEGORY), col("share")))).as(CATEGORY_SPEND_SHARE));
+            .agg(
+                map_from_entries(collect_list(struct(col(CATEGORY), col("share"))))
+                    .as(CATEGORY_SPEND_SHARE));
 
     Column actionWeight = lit(0.0);
     for (var e : ACTION_WEIGHTS.entrySet()) {
-      actionWeight = when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(actionWeight);
+      actionWeight =
+          when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(actionWeight);
     }
     Column ageDays =
         unix_timestamp(asOfEnd).minus(unix_timestamp(col(EVENT_TIME))).divide(86_400.0);
     Dataset<Row> interests =
         social
             .withColumn(
-                "w", actionWeight.multiply(pow(lit(0.5), ageDays.divide(options.interestHalfLifeDays()))))
+                "w",
+                actionWeight.multiply(
+                    pow(lit(0.5), ageDays.divide(options.interestHalfLifeDays()))))
             .groupBy(USER_ID, VERTICAL)
             .agg(sum("w").as("w"))
             .withColumn("share", col("w").divide(sum("w").over(Window.partitionBy(USER_ID))))
@@ -136,8 +158,7 @@ public final class ProfilesJob {
                 col(USER_ID),
                 expr("transform(sequence(0, 167), i -> coalesce(element_at(m, i), 0L))")
                     .as(HOUR_OF_WEEK_ACTIVITY));
-    Dataset<Row> lastActive =
-        activity.groupBy(USER_ID).agg(max(EVENT_TIME).as(LAST_ACTIVE));
+    Dataset<Row> lastActive = activity.groupBy(USER_ID).agg(max(EVENT_TIME).as(LAST_ACTIVE));
 
     Dataset<Row> homeCity =
         payments
@@ -224,11 +245,7 @@ public final class ProfilesJob {
 
   private static LocalDate newestEventDate(Dataset<Row> payments, Dataset<Row> social) {
     Row r =
-        payments
-            .select(EVENT_DATE)
-            .union(social.select(EVENT_DATE))
-            .agg(max(EVENT_DATE))
-            .first();
+        payments.select(EVENT_DATE).union(social.select(EVENT_DATE)).agg(max(EVENT_DATE)).first();
     if (r.isNullAt(0)) {
       throw new IllegalStateException("no payment or social events to profile: run ingest first");
     }

@@ -113,7 +113,8 @@ public final class PublishJob {
             Tables.CONTEXT_AFFINITY)) {
       long v = Delta.version(spark, path(t));
       if (v < 0) {
-        throw new IllegalStateException("missing table " + path(t) + ": run the earlier steps first");
+        throw new IllegalStateException(
+            "missing table " + path(t) + ": run the earlier steps first");
       }
       sources.put(t, v);
     }
@@ -195,7 +196,10 @@ public final class PublishJob {
     Dataset<Row> manifestRow =
         spark
             .range(1)
-            .select(lit(PART_MANIFEST).as(PART), lit(PART_MANIFEST).as(ID), lit(manifestJson).as(MANIFEST_JSON));
+            .select(
+                lit(PART_MANIFEST).as(PART),
+                lit(PART_MANIFEST).as(ID),
+                lit(manifestJson).as(MANIFEST_JSON));
 
     Dataset<Row> bundle =
         conform(items)
@@ -230,7 +234,10 @@ public final class PublishJob {
 
   private Map<String, Object> trainingMetadata() {
     Row last =
-        DeltaTable.forPath(spark, path(Tables.ITEM_FACTORS)).history(1).select("userMetadata").first();
+        DeltaTable.forPath(spark, path(Tables.ITEM_FACTORS))
+            .history(1)
+            .select("userMetadata")
+            .first();
     if (last.isNullAt(0)) {
       return Map.of();
     }

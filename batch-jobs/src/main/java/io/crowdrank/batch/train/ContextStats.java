@@ -31,7 +31,10 @@ final class ContextStats {
   static Dataset<Row> popularity(Dataset<Row> payments, LocalDate asOf, double halfLifeDays) {
     Dataset<Row> weighted =
         payments.select(
-            col(HOST_APP), col(CITY), col(MINI_PROGRAM_ID), TrainJob.decay(asOf, halfLifeDays).as(WEIGHT));
+            col(HOST_APP),
+            col(CITY),
+            col(MINI_PROGRAM_ID),
+            TrainJob.decay(asOf, halfLifeDays).as(WEIGHT));
     String all = BundleFormat.ALL;
     Dataset<Row> scoped =
         weighted
@@ -41,7 +44,8 @@ final class ContextStats {
             .agg(sum(WEIGHT).as(WEIGHT));
     var scope = Window.partitionBy(HOST_APP, CITY);
     return scoped
-        .withColumn("_r", row_number().over(scope.orderBy(col(WEIGHT).desc(), col(MINI_PROGRAM_ID))))
+        .withColumn(
+            "_r", row_number().over(scope.orderBy(col(WEIGHT).desc(), col(MINI_PROGRAM_ID))))
         .filter(col("_r").leq(TOP_PER_SCOPE))
         .withColumn(SCORE, col(WEIGHT).divide(max(WEIGHT).over(scope)))
         .select(HOST_APP, CITY, MINI_PROGRAM_ID, SCORE);
@@ -92,7 +96,6 @@ final class ContextStats {
         .agg(map_from_entries(collect_list(struct(col(HOUR_OF_WEEK), col("lift")))).as("m"))
         .select(
             col(CATEGORY),
-            expr("transform(sequence(0, 167), h -> cast(element_at(m, h) as float))")
-                .as(LIFTS));
+            expr("transform(sequence(0, 167), h -> cast(element_at(m, h) as float))").as(LIFTS));
   }
 }

@@ -25,16 +25,26 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * Trains the recommendation model: implicit-feedback ALS (Spark MLlib) on a confidence matrix of
  * payments and social engagement with mini-program cards, each time-decayed; plus the context
- * statistics ranking combines with it (popularity per host app and city, category affinity per
- * hour of week). Writes the model tables with the training parameters and the source table
- * versions in each commit's metadata, so publish can describe the model it ships.
+ * statistics ranking combines with it (popularity per host app and city, category affinity per hour
+ * of week). Writes the model tables with the training parameters and the source table versions in
+ * each commit's metadata, so publish can describe the model it ships.
  */
 public final class TrainJob {
 
   /** Confidence per social action with a mini-program card (payments count {@code 1.0}). */
   public static final Map<String, Double> SOCIAL_CONFIDENCE =
       Map.of(
-          "card_click", 0.5, "follow", 0.8, "like", 0.3, "view", 0.1, "repost", 0.4, "comment",
+          "card_click",
+          0.5,
+          "follow",
+          0.8,
+          "like",
+          0.3,
+          "view",
+          0.1,
+          "repost",
+          0.4,
+          "comment",
           0.3);
 
   /**
@@ -133,7 +143,8 @@ public final class TrainJob {
   public Result execute() {
     String w = options.warehouse();
     Map<String, Long> sources = new LinkedHashMap<>();
-    for (String t : new String[] {Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG}) {
+    for (String t :
+        new String[] {Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG}) {
       sources.put(t, Delta.version(spark, Tables.at(w, t)));
     }
     Dataset<Row> payments = Events.payments(spark, w);
@@ -147,11 +158,14 @@ public final class TrainJob {
     try {
       long n = interactions.count();
       if (n == 0) {
-        throw new IllegalStateException("no interactions to train on: run ingest and identity first");
+        throw new IllegalStateException(
+            "no interactions to train on: run ingest and identity first");
       }
-      Dataset<Row> users = Indexing.withIndex(spark, interactions.select(USER_ID).distinct(), USER_ID, "u");
+      Dataset<Row> users =
+          Indexing.withIndex(spark, interactions.select(USER_ID).distinct(), USER_ID, "u");
       Dataset<Row> items =
-          Indexing.withIndex(spark, interactions.select(MINI_PROGRAM_ID).distinct(), MINI_PROGRAM_ID, "i");
+          Indexing.withIndex(
+              spark, interactions.select(MINI_PROGRAM_ID).distinct(), MINI_PROGRAM_ID, "i");
       Dataset<Row> ratings =
           interactions
               .join(users, USER_ID)
@@ -186,16 +200,28 @@ public final class TrainJob {
       String userOut = Tables.at(w, Tables.USER_FACTORS);
       String itemOut = Tables.at(w, Tables.ITEM_FACTORS);
       write(
-          model.userFactors().join(users, col("id").equalTo(col("u"))).select(col(USER_ID), col("features").as(VECTOR)),
+          model
+              .userFactors()
+              .join(users, col("id").equalTo(col("u")))
+              .select(col(USER_ID), col("features").as(VECTOR)),
           userOut,
           metadata);
       write(
-          model.itemFactors().join(items, col("id").equalTo(col("i"))).select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
+          model
+              .itemFactors()
+              .join(items, col("id").equalTo(col("i")))
+              .select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
           itemOut,
           metadata);
 
-      write(ContextStats.popularity(payments, asOf, p.halfLifeDays()), Tables.at(w, Tables.POPULARITY), metadata);
-      write(ContextStats.categoryHourLifts(payments, options.timeZone()), Tables.at(w, Tables.CONTEXT_AFFINITY), metadata);
+      write(
+          ContextStats.popularity(payments, asOf, p.halfLifeDays()),
+          Tables.at(w, Tables.POPULARITY),
+          metadata);
+      write(
+          ContextStats.categoryHourLifts(payments, options.timeZone()),
+          Tables.at(w, Tables.CONTEXT_AFFINITY),
+          metadata);
 
       return new Result(
           users.count(),
@@ -231,7 +257,8 @@ public final class TrainJob {
   static final class Indexing {
     private Indexing() {}
 
-    static Dataset<Row> withIndex(SparkSession spark, Dataset<Row> ids, String idColumn, String indexColumn) {
+    static Dataset<Row> withIndex(
+        SparkSession spark, Dataset<Row> ids, String idColumn, String indexColumn) {
       StructType schema =
           new StructType()
               .add(idColumn, DataTypes.StringType, false)
@@ -254,7 +281,8 @@ public final class TrainJob {
     private Dates() {}
 
     static LocalDate newest(Dataset<Row> payments, Dataset<Row> social) {
-      Row r = payments.select(EVENT_DATE).union(social.select(EVENT_DATE)).agg(max(EVENT_DATE)).first();
+      Row r =
+          payments.select(EVENT_DATE).union(social.select(EVENT_DATE)).agg(max(EVENT_DATE)).first();
       if (r.isNullAt(0)) {
         throw new IllegalStateException("no events: run ingest first");
       }
@@ -268,21 +296,31 @@ public final class TrainJob {
     private Interactions() {}
 
     static Dataset<Row> confidence(
-        Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog, Params p, LocalDate asOf) {
+        Dataset<Row> payments,
+        Dataset<Row> social,
+        Dataset<Row> catalog,
+        Params p,
+        LocalDate asOf) {
       Column socialWeight = lit(0.0);
       for (var e : SOCIAL_CONFIDENCE.entrySet()) {
-        socialWeight = when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(socialWeight);
+        socialWeight =
+            when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(socialWeight);
       }
       Dataset<Row> pay =
           payments.select(
-              col(USER_ID), col(MINI_PROGRAM_ID), lit(p.paymentWeight()).multiply(decay(asOf, p.halfLifeDays())).as(WEIGHT));
+              col(USER_ID),
+              col(MINI_PROGRAM_ID),
+              lit(p.paymentWeight()).multiply(decay(asOf, p.halfLifeDays())).as(WEIGHT));
       Dataset<Row> soc =
           social
               .filter(col(MINI_PROGRAM_ID).isNotNull())
               .select(
                   col(USER_ID),
                   col(MINI_PROGRAM_ID),
-                  socialWeight.multiply(p.socialWeight()).multiply(decay(asOf, p.halfLifeDays())).as(WEIGHT));
+                  socialWeight
+                      .multiply(p.socialWeight())
+                      .multiply(decay(asOf, p.halfLifeDays()))
+                      .as(WEIGHT));
       return pay.union(soc)
           .join(catalog.select(MINI_PROGRAM_ID), MINI_PROGRAM_ID, "left_semi")
           .groupBy(USER_ID, MINI_PROGRAM_ID)

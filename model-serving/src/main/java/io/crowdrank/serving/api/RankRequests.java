@@ -19,6 +19,7 @@ public final class RankRequests {
   static final int MAX_ID_LENGTH = 64;
   static final int MAX_EXCLUDE = 1000;
   private static final Pattern CITY = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+
   /** Requests further than this from the server's clock are almost certainly a unit mistake. */
   private static final long MAX_CLOCK_SKEW_SECONDS = 366L * 24 * 3600;
 
@@ -69,7 +70,8 @@ public final class RankRequests {
     }
     int k = r.getK() == 0 ? defaultK : r.getK();
     if (k < 1 || k > maxK) {
-      throw invalid("k must be 1.." + maxK + " (0 for the default " + defaultK + "), got " + r.getK());
+      throw invalid(
+          "k must be 1.." + maxK + " (0 for the default " + defaultK + "), got " + r.getK());
     }
     Instant now = clock.instant();
     Instant at = now;
@@ -81,7 +83,8 @@ public final class RankRequests {
       String c = r.getContext().getCity();
       if (!c.isEmpty()) {
         if (!CITY.matcher(c).matches()) {
-          throw invalid("context.city '" + abbreviate(c) + "' is not a lower-case city id like 'hangzhou'");
+          throw invalid(
+              "context.city '" + abbreviate(c) + "' is not a lower-case city id like 'hangzhou'");
         }
         city = c;
       }
@@ -100,7 +103,11 @@ public final class RankRequests {
     Instant at = Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     if (Math.abs(at.getEpochSecond() - now.getEpochSecond()) > MAX_CLOCK_SKEW_SECONDS) {
       throw invalid(
-          "context.event_time " + at + " is more than a year from now (" + now + "); seconds since the epoch, UTC");
+          "context.event_time "
+              + at
+              + " is more than a year from now ("
+              + now
+              + "); seconds since the epoch, UTC");
     }
     return at;
   }

@@ -24,7 +24,8 @@ public final class RankingEndpoint {
   private final RankRequests requests;
   private final Ranker ranker;
 
-  public RankingEndpoint(Supplier<Optional<ModelBundle>> bundles, RankRequests requests, Ranker ranker) {
+  public RankingEndpoint(
+      Supplier<Optional<ModelBundle>> bundles, RankRequests requests, Ranker ranker) {
     this.bundles = bundles;
     this.requests = requests;
     this.ranker = ranker;
@@ -35,7 +36,9 @@ public final class RankingEndpoint {
     ModelBundle bundle = served();
     Ranking ranking = ranker.rank(bundle, query);
     RankResponse.Builder out =
-        RankResponse.newBuilder().setModelVersion(ranking.modelVersion()).setStrategy(ranking.strategy().id());
+        RankResponse.newBuilder()
+            .setModelVersion(ranking.modelVersion())
+            .setStrategy(ranking.strategy().id());
     for (Ranking.Item item : ranking.items()) {
       out.addItems(
           RankedItem.newBuilder()
@@ -53,7 +56,8 @@ public final class RankingEndpoint {
     var created = bundle.manifest().createdTime();
     return ModelInfo.newBuilder()
         .setVersion(bundle.version())
-        .setCreatedTime(Timestamp.newBuilder().setSeconds(created.getEpochSecond()).setNanos(created.getNano()))
+        .setCreatedTime(
+            Timestamp.newBuilder().setSeconds(created.getEpochSecond()).setNanos(created.getNano()))
         .setItemCount(bundle.itemCount())
         .setUserCount(bundle.userCount())
         .setManifestJson(bundle.manifest().json())
@@ -66,7 +70,8 @@ public final class RankingEndpoint {
         .orElseThrow(
             () ->
                 Status.UNAVAILABLE
-                    .withDescription("no model bundle loaded yet; check that publish has run and the warehouse path")
+                    .withDescription(
+                        "no model bundle loaded yet; check that publish has run and the warehouse path")
                     .asException());
   }
 }

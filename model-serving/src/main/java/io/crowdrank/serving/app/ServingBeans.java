@@ -53,10 +53,18 @@ public class ServingBeans {
         new Ranker(new RankingConfig(r.contextWeight(), r.hostWideDiscount(), r.timeReasonLift())));
   }
 
-  void start(@Observes StartupEvent event, BundleHolder holder, ServingConfig config, GrpcHealthStorage health, MeterRegistry registry) {
+  void start(
+      @Observes StartupEvent event,
+      BundleHolder holder,
+      ServingConfig config,
+      GrpcHealthStorage health,
+      MeterRegistry registry) {
     health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(RANKING_SERVICE, ServingStatus.NOT_SERVING);
-    Gauge.builder("crowdrank_model_version", holder, h -> h.current().map(ModelBundle::version).orElse(-1L))
+    Gauge.builder(
+            "crowdrank_model_version",
+            holder,
+            h -> h.current().map(ModelBundle::version).orElse(-1L))
         .description("Version of the model bundle being served (-1: none yet)")
         .register(registry);
     holder.watch(config.watchInterval());

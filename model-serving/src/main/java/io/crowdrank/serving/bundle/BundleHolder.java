@@ -84,14 +84,18 @@ public final class BundleHolder implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    watcher.scheduleWithFixedDelay(this::refreshQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    watcher.scheduleWithFixedDelay(
+        this::refreshQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void refreshQuietly() {
     try {
       refresh();
     } catch (RuntimeException e) {
-      LOG.errorf(e, "could not load the bundle at %s; still serving %s", tablePath,
+      LOG.errorf(
+          e,
+          "could not load the bundle at %s; still serving %s",
+          tablePath,
           current().map(b -> "version " + b.version()).orElse("nothing"));
     }
   }

@@ -63,7 +63,8 @@ public final class BundleReader {
     } catch (TableNotFoundException e) {
       throw new BundleException("no bundle published at " + tablePath, e);
     } catch (RuntimeException e) {
-      throw new BundleException("cannot open bundle " + tablePath + " " + version + ": " + e.getMessage(), e);
+      throw new BundleException(
+          "cannot open bundle " + tablePath + " " + version + ": " + e.getMessage(), e);
     }
     ModelBundle.Builder bundle = new ModelBundle.Builder(snapshot.getVersion());
     try {
@@ -172,7 +173,10 @@ public final class BundleReader {
                   floats(r, c.vector())));
       case PART_POPULARITY ->
           bundle.popularity(
-              r.getString(c.id()), r.getString(c.hostApp()), r.getString(c.city()), r.getDouble(c.score()));
+              r.getString(c.id()),
+              r.getString(c.hostApp()),
+              r.getString(c.city()),
+              r.getDouble(c.score()));
       case PART_CONTEXT -> bundle.lifts(r.getString(c.id()), floats(r, c.weights()));
       default -> {
         // A newer publisher may add parts; an older service ignores what it does not know.

@@ -7,7 +7,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 
 /** The parts of a bundle's manifest the service acts on, plus the whole JSON for GetModelInfo. */
-public record Manifest(int formatVersion, Instant createdTime, ZoneId timeZone, int vectorDim, String json) {
+public record Manifest(
+    int formatVersion, Instant createdTime, ZoneId timeZone, int vectorDim, String json) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static Manifest parse(String json) {
@@ -20,7 +21,11 @@ public record Manifest(int formatVersion, Instant createdTime, ZoneId timeZone, 
     int format = required(n, BundleFormat.MANIFEST_FORMAT_VERSION).asInt();
     if (format != BundleFormat.FORMAT_VERSION) {
       throw new BundleException(
-          "bundle format " + format + " is not supported (this service reads " + BundleFormat.FORMAT_VERSION + ")");
+          "bundle format "
+              + format
+              + " is not supported (this service reads "
+              + BundleFormat.FORMAT_VERSION
+              + ")");
     }
     return new Manifest(
         format,

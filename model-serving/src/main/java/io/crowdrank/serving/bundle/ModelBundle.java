@@ -176,7 +176,8 @@ public final class ModelBundle {
 
   private void checkDim(float[] v, String what) {
     if (v.length != dim) {
-      throw new BundleException(what + " has a vector of length " + v.length + ", manifest says " + dim);
+      throw new BundleException(
+          what + " has a vector of length " + v.length + ", manifest says " + dim);
     }
   }
 
@@ -329,7 +330,8 @@ public final class ModelBundle {
 
   private record PopularRow(int item, float score) {}
 
-  record UserRow(String id, String paymentAccount, String socialAccount, String city, float[] vector) {}
+  record UserRow(
+      String id, String paymentAccount, String socialAccount, String city, float[] vector) {}
 
   /** Collects rows in any order (popularity may arrive before items), then builds. */
   static final class Builder {

@@ -13,7 +13,13 @@ import java.util.Set;
  * @param city lower-case city id, or null if the caller does not know it
  */
 public record RankQuery(
-    IdType idType, String userId, String hostApp, int k, Instant eventTime, String city, Set<String> exclude) {
+    IdType idType,
+    String userId,
+    String hostApp,
+    int k,
+    Instant eventTime,
+    String city,
+    Set<String> exclude) {
   public RankQuery {
     Preconditions.checkNotNull(idType, "idType");
     Preconditions.checkArgument(userId != null && !userId.isEmpty(), "userId is empty");

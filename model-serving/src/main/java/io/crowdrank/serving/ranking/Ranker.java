@@ -13,8 +13,8 @@ import java.util.PriorityQueue;
 /**
  * Ranks the mini-programs of one bundle for one query. A known user with a vector gets the
  * collaborative score (user · item factors) plus the context term; anyone else gets popularity in
- * the host app and city, shaped by the hour of week. Only active mini-programs that run in the
- * host app, are available in the city and are not excluded are eligible.
+ * the host app and city, shaped by the hour of week. Only active mini-programs that run in the host
+ * app, are available in the city and are not excluded are eligible.
  */
 public final class Ranker {
   private final RankingConfig config;
@@ -26,7 +26,8 @@ public final class Ranker {
   public Ranking rank(ModelBundle bundle, RankQuery q) {
     int hostApp = HostApps.ALL.indexOf(q.hostApp());
     int user = bundle.user(q.idType(), q.userId());
-    int city = q.city() != null ? bundle.city(q.city()) : user >= 0 ? bundle.userHomeCity(user) : -1;
+    int city =
+        q.city() != null ? bundle.city(q.city()) : user >= 0 ? bundle.userHomeCity(user) : -1;
     String cityName = q.city() != null ? q.city() : bundle.cityName(city);
     int hourOfWeek = HourOfWeek.of(q.eventTime(), bundle.manifest().timeZone());
     Context ctx = new Context(bundle, q, hostApp, city, cityName, hourOfWeek);
@@ -61,13 +62,17 @@ public final class Ranker {
       if (!b.itemHasVector(item) || !ctx.eligible(item)) {
         continue;
       }
-      double score = b.dot(user, item) + config.contextWeight() * Math.log(b.lift(item, ctx.hourOfWeek()));
+      double score =
+          b.dot(user, item) + config.contextWeight() * Math.log(b.lift(item, ctx.hourOfWeek()));
       top.offer(item, score);
     }
     List<Ranking.Item> out = new ArrayList<>();
     for (TopK.Entry e : top.best()) {
       List<String> reasons = new ArrayList<>();
-      reasons.add("people with tastes like yours use " + b.itemCategory(e.item()).replace('_', ' ') + " here");
+      reasons.add(
+          "people with tastes like yours use "
+              + b.itemCategory(e.item()).replace('_', ' ')
+              + " here");
       timeReason(ctx, e.item(), reasons);
       if (b.isLocalTo(e.item(), ctx.city())) {
         reasons.add("local favourite in " + ctx.cityName());
@@ -84,11 +89,19 @@ public final class Ranker {
     Map<Integer, Double> base = new HashMap<>();
     Map<Integer, String> why = new HashMap<>();
     if (ctx.cityName() != null) {
-      collect(b.popular(ctx.q().hostApp(), ctx.cityName()), 1.0, base, why,
+      collect(
+          b.popular(ctx.q().hostApp(), ctx.cityName()),
+          1.0,
+          base,
+          why,
           "popular in " + ctx.cityName() + " on " + ctx.q().hostApp());
     }
     double hostWide = ctx.cityName() != null ? config.hostWideDiscount() : 1.0;
-    collect(b.popular(ctx.q().hostApp(), BundleFormat.ALL), hostWide, base, why,
+    collect(
+        b.popular(ctx.q().hostApp(), BundleFormat.ALL),
+        hostWide,
+        base,
+        why,
         "popular on " + ctx.q().hostApp());
     TopK top = new TopK(ctx.q().k());
     for (var e : base.entrySet()) {
@@ -145,7 +158,8 @@ public final class Ranker {
   }
 
   private static Ranking.Item item(ModelBundle b, TopK.Entry e, List<String> reasons) {
-    return new Ranking.Item(b.itemId(e.item()), b.itemName(e.item()), b.itemCategory(e.item()), e.score(), reasons);
+    return new Ranking.Item(
+        b.itemId(e.item()), b.itemName(e.item()), b.itemCategory(e.item()), e.score(), reasons);
   }
 
   /** Bounded min-heap keeping the k best (item, score) pairs; ties broken by item order. */
@@ -160,7 +174,10 @@ public final class Ranker {
       this.heap =
           new PriorityQueue<>(
               k + 1,
-              (a, b) -> a.score() != b.score() ? Double.compare(a.score(), b.score()) : Integer.compare(b.item(), a.item()));
+              (a, b) ->
+                  a.score() != b.score()
+                      ? Double.compare(a.score(), b.score())
+                      : Integer.compare(b.item(), a.item()));
     }
 
     void offer(int item, double score) {
@@ -182,7 +199,10 @@ public final class Ranker {
     List<Entry> best() {
       List<Entry> out = new ArrayList<>(heap);
       out.sort(
-          (a, b) -> a.score() != b.score() ? Double.compare(b.score(), a.score()) : Integer.compare(a.item(), b.item()));
+          (a, b) ->
+              a.score() != b.score()
+                  ? Double.compare(b.score(), a.score())
+                  : Integer.compare(a.item(), b.item()));
       return out;
     }
   }

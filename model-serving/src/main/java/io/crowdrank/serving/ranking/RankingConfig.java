@@ -5,8 +5,8 @@ import com.google.common.base.Preconditions;
 /**
  * Ranking weights.
  *
- * @param contextWeight weight of ln(category lift at this hour of week) added to the
- *     collaborative score (0 = ignore time)
+ * @param contextWeight weight of ln(category lift at this hour of week) added to the collaborative
+ *     score (0 = ignore time)
  * @param hostWideDiscount factor on host-app-wide popularity when a city is known (0..1)
  * @param timeReasonLift lift from which "popular at ..." is given as a reason (&gt; 1)
  */
