@@ -1,6 +1,7 @@
 package io.crowdrank.batch.generate;
 
 import io.crowdrank.batch.generate.DemoWorld.Category;
+import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.format.HostApps;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -97,10 +98,6 @@ public final class DemoDataGenerator {
       int users,
       int miniPrograms) {}
 
-  static final String PAYMENTS_HEADER =
-      "txn_id,payer_account,merchant_id,mini_program_id,amount_fen,category,city,host_app,event_time,status";
-  static final String LINKS_HEADER =
-      "payment_account,social_account,status,marketing_consent,link_time";
 
   private static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
@@ -169,9 +166,9 @@ public final class DemoDataGenerator {
       Files.createDirectories(o.out());
       buildCatalog();
       SourceCounts catalog = writeCatalog();
-      try (DailyWriters payments = new DailyWriters("payments", "csv", PAYMENTS_HEADER);
-          DailyWriters social = new DailyWriters("social", "jsonl", null);
-          DailyWriters links = new DailyWriters("account_links", "csv", LINKS_HEADER);
+      try (DailyWriters payments = new DailyWriters(RawSource.PAYMENTS);
+          DailyWriters social = new DailyWriters(RawSource.SOCIAL);
+          DailyWriters links = new DailyWriters(RawSource.ACCOUNT_LINKS);
           BufferedWriter truth = truthWriter()) {
         for (int u = 1; u <= o.users(); u++) {
           generateUser(u, payments, social, links, truth);
@@ -315,7 +312,7 @@ public final class DemoDataGenerator {
     long malformed = 0;
     for (LocalDate day : List.of(o.start(), o.start().plusDays(o.days() - 1))) {
       boolean last = !day.equals(o.start());
-      Path file = partition("catalog", day).resolve("part-00000.jsonl");
+      Path file = partition(RawSource.CATALOG.directory(), day).resolve("part-00000.jsonl");
       try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
         String updated = TS.format(day.atStartOfDay());
         for (Item it : items) {
@@ -761,10 +758,11 @@ public final class DemoDataGenerator {
     private long malformed;
     private long duplicates;
 
-    DailyWriters(String source, String ext, String header) {
-      this.source = source;
-      this.ext = ext;
-      this.header = header;
+    DailyWriters(RawSource source) {
+      this.source = source.directory();
+      boolean csv = source.format() == RawSource.Format.CSV;
+      this.ext = csv ? "csv" : "jsonl";
+      this.header = csv ? source.csvHeader() : null;
       this.writers = new BufferedWriter[o.days()];
     }
 

@@ -192,7 +192,11 @@ public final class IngestJob {
       // The catalog is a state table: a newer snapshot of a mini-program replaces the older one.
       merge = merge.whenMatched("s." + UPDATED_TIME + " > t." + UPDATED_TIME).updateAll();
     }
+    long before = Delta.version(spark, path);
     merge.whenNotMatched().insertAll().execute();
+    if (Delta.version(spark, path) == before) {
+      return 0; // nothing new: Delta wrote no commit
+    }
     Map<String, String> metrics = Delta.lastOperationMetrics(spark, path);
     return Delta.metric(metrics, "numTargetRowsInserted")
         + Delta.metric(metrics, "numTargetRowsUpdated");

@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.StructType;
 public enum RawSource {
   PAYMENTS(
       "payments",
+      Format.CSV,
       Tables.PAYMENTS,
       new StructType()
           .add(TXN_ID, DataTypes.StringType, false)
@@ -35,15 +36,10 @@ public enum RawSource {
           .add(STATUS, DataTypes.StringType, false),
       List.of(TXN_ID),
       EVENT_TIME) {
-    static final String HEADER =
-        "txn_id,payer_account,merchant_id,mini_program_id,amount_fen,category,city,host_app,event_time,status";
 
     @Override
     Object[] parseFields(String line) {
-      List<String> f = splitCsv(line);
-      if (f.size() != 10) {
-        throw new Reject("expected 10 columns, got " + f.size());
-      }
+      List<String> f = csvFields(line);
       return new Object[] {
         requiredId(TXN_ID, f.get(0)),
         requiredId(PAYER_ACCOUNT, f.get(1)),
@@ -57,15 +53,11 @@ public enum RawSource {
         oneOf(STATUS, f.get(9), PAYMENT_STATUSES)
       };
     }
-
-    @Override
-    boolean isHeader(String line) {
-      return line.equals(HEADER);
-    }
   },
 
   SOCIAL(
       "social",
+      Format.JSON_LINES,
       Tables.SOCIAL,
       new StructType()
           .add(EVENT_ID, DataTypes.StringType, false)
@@ -92,6 +84,7 @@ public enum RawSource {
 
   ACCOUNT_LINKS(
       "account_links",
+      Format.CSV,
       Tables.ACCOUNT_LINKS,
       new StructType()
           .add(PAYMENT_ACCOUNT, DataTypes.StringType, false)
@@ -101,15 +94,10 @@ public enum RawSource {
           .add(LINK_TIME, DataTypes.TimestampType, false),
       List.of(PAYMENT_ACCOUNT, SOCIAL_ACCOUNT, LINK_TIME),
       LINK_TIME) {
-    static final String HEADER =
-        "payment_account,social_account,status,marketing_consent,link_time";
 
     @Override
     Object[] parseFields(String line) {
-      List<String> f = splitCsv(line);
-      if (f.size() != 5) {
-        throw new Reject("expected 5 columns, got " + f.size());
-      }
+      List<String> f = csvFields(line);
       return new Object[] {
         requiredId(PAYMENT_ACCOUNT, f.get(0)),
         requiredId(SOCIAL_ACCOUNT, f.get(1)),
@@ -118,15 +106,11 @@ public enum RawSource {
         timestamp(LINK_TIME, f.get(4))
       };
     }
-
-    @Override
-    boolean isHeader(String line) {
-      return line.equals(HEADER);
-    }
   },
 
   CATALOG(
       "catalog",
+      Format.JSON_LINES,
       Tables.CATALOG,
       new StructType()
           .add(MINI_PROGRAM_ID, DataTypes.StringType, false)
@@ -177,19 +161,36 @@ public enum RawSource {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** How a source's files are laid out. */
+  public enum Format {
+    /** RFC 4180 CSV with a header line naming the schema's columns in order. */
+    CSV,
+    /** One JSON object per line. */
+    JSON_LINES
+  }
+
   private final String directory;
+  private final Format format;
   private final String table;
   private final StructType schema;
   private final List<String> key;
   private final String timeColumn;
+  private final String csvHeader;
 
   RawSource(
-      String directory, String table, StructType schema, List<String> key, String timeColumn) {
+      String directory,
+      Format format,
+      String table,
+      StructType schema,
+      List<String> key,
+      String timeColumn) {
     this.directory = directory;
+    this.format = format;
     this.table = table;
     this.schema = schema;
     this.key = key;
     this.timeColumn = timeColumn;
+    this.csvHeader = format == Format.CSV ? String.join(",", schema.fieldNames()) : null;
   }
 
   /** Folder under the raw root holding {@code dt=YYYY-MM-DD/} delivery partitions. */
@@ -222,10 +223,31 @@ public enum RawSource {
     return directory;
   }
 
+  public Format format() {
+    return format;
+  }
+
+  /** The header line of a CSV source: the declared columns in order. */
+  public String csvHeader() {
+    if (format != Format.CSV) {
+      throw new IllegalStateException(this + " is not a CSV source");
+    }
+    return csvHeader;
+  }
+
   abstract Object[] parseFields(String line);
 
-  boolean isHeader(String line) {
-    return false;
+  private boolean isHeader(String line) {
+    return line.equals(csvHeader);
+  }
+
+  /** The fields of one CSV line, checked against the declared column count. */
+  List<String> csvFields(String line) {
+    List<String> f = splitCsv(line);
+    if (f.size() != schema.size()) {
+      throw new Reject("expected " + schema.size() + " columns, got " + f.size());
+    }
+    return f;
   }
 
   /** Parses one line: never throws, a bad line becomes a rejection with its reason. */

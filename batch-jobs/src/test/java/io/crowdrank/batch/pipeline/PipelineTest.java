@@ -1,0 +1,134 @@
+package io.crowdrank.batch.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.generate.DemoDataGenerator;
+import io.crowdrank.batch.ingest.IngestJob;
+import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.testing.SparkTestBase;
+import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.HourOfWeek;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole DAG on generated data, once for the class; each test checks one product. */
+class PipelineTest extends SparkTestBase {
+  @TempDir static Path shared;
+  static DemoDataGenerator.Result generated;
+  static List<Pipeline.StepResult> results;
+
+  static String wh() {
+    return shared.resolve("warehouse").toString();
+  }
+
+  @BeforeAll
+  static void runPipeline() {
+    generated =
+        DemoDataGenerator.generate(
+            DemoDataGenerator.Options.defaults(shared.resolve("raw"))
+                .withUsers(600)
+                .withMiniPrograms(150)
+                .withDays(14));
+    TrainJob.Params params = new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30);
+    results =
+        new Pipeline(
+                spark,
+                new Pipeline.Options(
+                    shared.resolve("raw").toString(),
+                    wh(),
+                    null,
+                    null,
+                    "run-test",
+                    "test-salt-123",
+                    params,
+                    14,
+                    HourOfWeek.DEFAULT_ZONE))
+            .run(List.of(Pipeline.Step.values()));
+  }
+
+  private static Dataset<Row> table(String t) {
+    return spark.read().format("delta").load(Tables.at(wh(), t));
+  }
+
+  @Test
+  void ingest_reconcilesWithWhatTheGeneratorWrote() {
+    IngestJob.Result r = (IngestJob.Result) results.get(0).result();
+    IngestJob.SourceResult payments = r.sources().get("payments");
+
+    assertThat(payments.read()).isEqualTo(generated.payments().lines());
+    assertThat(payments.quarantined()).isEqualTo(generated.payments().malformed());
+    assertThat(payments.duplicates()).isEqualTo(generated.payments().duplicates());
+    assertThat(r.sources().get("social").quarantined()).isEqualTo(generated.social().malformed());
+  }
+
+  @Test
+  void profiles_haveOneRowPerUser_withScoresAndHistogram() {
+    Dataset<Row> profiles = table(Tables.USER_PROFILES);
+    long users = table(Tables.IDENTITY_MAP).select("user_id").distinct().count();
+
+    assertThat(profiles.count()).isEqualTo(users);
+    assertThat(profiles.select("user_id").distinct().count()).isEqualTo(users);
+    assertThat(profiles.filter("is_shared").count()).isPositive();
+    assertThat(profiles.filter("size(hour_of_week_activity) != 168").count()).isZero();
+    assertThat(profiles.filter("frequency > 0 AND (r_score NOT BETWEEN 1 AND 5 OR f_score NOT BETWEEN 1 AND 5 OR m_score NOT BETWEEN 1 AND 5)").count()).isZero();
+    assertThat(profiles.filter("frequency > 0 AND home_city IS NULL").count()).isZero();
+  }
+
+  @Test
+  void bundle_holdsEveryPartInOneVersion() throws Exception {
+    PublishJob.Result published = (PublishJob.Result) results.get(4).result();
+    Dataset<Row> bundle = table(Tables.BUNDLE);
+    Map<String, Long> parts =
+        bundle.groupBy("part").count().collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getLong(1)));
+
+    assertThat(parts.keySet()).containsExactlyInAnyOrderElementsOf(BundleFormat.PARTS);
+    assertThat(parts.get(BundleFormat.PART_ITEM)).isEqualTo(table(Tables.CATALOG).count());
+    assertThat(parts.get(BundleFormat.PART_MANIFEST)).isEqualTo(1);
+    assertThat(parts.get(BundleFormat.PART_USER)).isEqualTo(published.users());
+    JsonNode manifest = new ObjectMapper().readTree(published.manifestJson());
+    assertThat(manifest.get("vector_dim").asInt()).isEqualTo(8);
+    assertThat(manifest.get("training").get("params").get("rank").asInt()).isEqualTo(8);
+    assertThat(manifest.get("sources").get(Tables.USER_PROFILES).asLong()).isNotNegative();
+    // every user row is reachable by an account a host app sends
+    assertThat(bundle.filter("part = 'user' AND payment_account IS NULL AND social_account IS NULL").count())
+        .isZero();
+  }
+
+  @Test
+  void contextLifts_recoverThePlantedHabits() {
+    Map<String, List<Float>> lifts =
+        table(Tables.CONTEXT_AFFINITY).collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getList(1)));
+
+    // Averaged over the planted windows, so a thin hour in small test data cannot flip it.
+    assertThat(mean(lifts.get("coffee_tea"), 0, 4, 7, 10)).isGreaterThan(1.5);
+    assertThat(mean(lifts.get("coffee_tea"), 0, 6, 0, 5)).isLessThan(1.0);
+    assertThat(mean(lifts.get("travel"), 5, 6, 8, 22)).isGreaterThan(1.5);
+    assertThat(mean(lifts.get("travel"), 0, 3, 0, 24)).isLessThan(1.0);
+  }
+
+  /** Mean lift over days [fromDay, toDay] (0 = Monday) and hours [fromHour, toHour). */
+  private static double mean(List<Float> lifts, int fromDay, int toDay, int fromHour, int toHour) {
+    double sum = 0;
+    int n = 0;
+    for (int d = fromDay; d <= toDay; d++) {
+      for (int h = fromHour; h < toHour; h++) {
+        sum += lifts.get(d * 24 + h);
+        n++;
+      }
+    }
+    return sum / n;
+  }
+}
