@@ -1,0 +1,200 @@
+package io.crowdrank.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Timestamp;
+import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.ModelInfo;
+import io.crowdrank.proto.v1.RankContext;
+import io.crowdrank.proto.v1.RankRequest;
+import io.crowdrank.proto.v1.RankResponse;
+import io.crowdrank.proto.v1.RankedItem;
+import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.UserRef;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the product as its users do, through {@code ./crowdrank}: generate demo data, run every
+ * Spark step into a Delta warehouse, serve the published bundle with the packaged Quarkus app,
+ * and rank through a real gRPC client.
+ */
+class EndToEndIT {
+  static final Path ROOT = Path.of(System.getProperty("crowdrank.root", "..")).toAbsolutePath().normalize();
+  // 2026-11-25 is a Wednesday: 00:00Z is 08:00 in Shanghai, 14:00Z is 22:00.
+  static final Instant BREAKFAST = Instant.parse("2026-11-25T00:00:00Z");
+  static final Instant LATE_NIGHT = Instant.parse("2026-11-25T14:00:00Z");
+
+  @TempDir static Path work;
+  static Process server;
+  static ManagedChannel channel;
+  static List<String[]> truth;
+
+  @BeforeAll
+  static void runTheProduct() throws Exception {
+    Path raw = work.resolve("raw");
+    Path warehouse = work.resolve("warehouse");
+    run("generate", "--out", raw.toString(), "--users", "800", "--mini-programs", "200", "--days", "14");
+    run("jobs", "all", "--raw", raw.toString(), "--warehouse", warehouse.toString(), "--rank", "16");
+    truth = Files.readAllLines(raw.resolve("_truth/users.tsv")).stream().skip(1).map(l -> l.split("\t", -1)).toList();
+
+    int port = freePort();
+    server =
+        new ProcessBuilder(
+                "bash", ROOT.resolve("crowdrank").toString(), "serve", "--warehouse", warehouse.toString(),
+                "--grpc-port", String.valueOf(port), "--http-port", String.valueOf(freePort()))
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("serve.log").toFile())
+            .start();
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    awaitServing(Instant.now().plusSeconds(120));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.destroy();
+      if (!server.waitFor(20, TimeUnit.SECONDS)) {
+        server.destroyForcibly();
+      }
+    }
+  }
+
+  static void run(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("crowdrank").toString()));
+    cmd.addAll(List.of(args));
+    File log = work.resolve(args[0] + ".log").toFile();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+    if (!p.waitFor(15, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("./crowdrank " + String.join(" ", args) + " timed out");
+    }
+    assertThat(p.exitValue())
+        .as("./crowdrank %s exit code; output:%n%s", String.join(" ", args), Files.readString(log.toPath()))
+        .isZero();
+  }
+
+  static void awaitServing(Instant deadline) throws Exception {
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        HealthCheckResponse r =
+            HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(2, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService(RankingServiceGrpc.SERVICE_NAME).build());
+        if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+          return;
+        }
+      } catch (StatusRuntimeException e) {
+        // not up yet
+      }
+      if (!server.isAlive()) {
+        throw new AssertionError("server exited: " + Files.readString(work.resolve("serve.log")));
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("not SERVING in time: " + Files.readString(work.resolve("serve.log")));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static RankResponse rank(UserRef user, String hostApp, Instant at) {
+    return RankingServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .rank(
+            RankRequest.newBuilder()
+                .setUser(user)
+                .setHostApp(hostApp)
+                .setK(10)
+                .setContext(RankContext.newBuilder().setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond())))
+                .build());
+  }
+
+  static List<String> ids(RankResponse r) {
+    return r.getItemsList().stream().map(RankedItem::getMiniProgramId).toList();
+  }
+
+  @Test
+  void heavyBuyer_getsPersonalizedRankingLedByTheirTastes() {
+    String[] heavy =
+        truth.stream()
+            .filter(t -> !t[1].isEmpty())
+            .max(Comparator.comparingLong(t -> Long.parseLong(t[7])))
+            .orElseThrow();
+    List<String> tastes = List.of(heavy[5].split(","));
+
+    RankResponse r = rank(UserRef.newBuilder().setPaymentAccount(heavy[1]).build(), "alipay", BREAKFAST);
+
+    assertThat(r.getStrategy()).isEqualTo("personalized");
+    assertThat(r.getItemsCount()).isEqualTo(10);
+    assertThat(r.getItemsList()).allSatisfy(i -> assertThat(i.getReasonsList()).isNotEmpty());
+    long matching = r.getItemsList().stream().filter(i -> tastes.contains(i.getCategory())).count();
+    // three planted categories out of fifteen: far more than the 2 of 10 chance would give
+    assertThat(matching).as("items in the planted tastes %s: %s", tastes, r).isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  void socialOnlyUser_isRecognisedBySocialAccount() {
+    String[] social =
+        truth.stream()
+            .filter(t -> t[1].isEmpty() && !t[2].isEmpty())
+            .max(Comparator.comparingLong(t -> Long.parseLong(t[8])))
+            .orElseThrow();
+
+    RankResponse r = rank(UserRef.newBuilder().setSocialAccount(social[2]).build(), "weibo", BREAKFAST);
+
+    assertThat(r.getStrategy()).isEqualTo("personalized");
+    assertThat(r.getItemsCount()).isPositive();
+  }
+
+  @Test
+  void unknownUser_getsPopularity_shapedByHostAppAndTime() {
+    UserRef unknown = UserRef.newBuilder().setPaymentAccount("2099000000000001").build();
+
+    RankResponse breakfast = rank(unknown, "alipay", BREAKFAST);
+    RankResponse lateNight = rank(unknown, "alipay", LATE_NIGHT);
+    RankResponse weibo = rank(unknown, "weibo", BREAKFAST);
+
+    assertThat(breakfast.getStrategy()).isEqualTo("popular");
+    assertThat(breakfast.getItemsCount()).isEqualTo(10);
+    assertThat(ids(lateNight)).isNotEqualTo(ids(breakfast));
+    assertThat(ids(weibo)).isNotEqualTo(ids(breakfast));
+  }
+
+  @Test
+  void modelInfo_describesThePublishedBundle() {
+    ModelInfo info =
+        RankingServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getModelInfo(GetModelInfoRequest.getDefaultInstance());
+
+    assertThat(info.getVersion()).isZero();
+    assertThat(info.getItemCount()).isEqualTo(200);
+    assertThat(info.getUserCount()).isPositive();
+    assertThat(info.getManifestJson()).contains("\"vector_dim\":16").contains("silver/user_profiles");
+  }
+}

@@ -1,0 +1,140 @@
+package io.crowdrank.serving.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.RankRequest;
+import io.crowdrank.proto.v1.RankResponse;
+import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.UserRef;
+import io.crowdrank.serving.bundle.ModelBundle;
+import io.crowdrank.serving.bundle.TestBundles;
+import io.crowdrank.serving.ranking.Ranker;
+import io.crowdrank.serving.ranking.RankingConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The service over a real in-process gRPC transport: statuses, responses, bundle swaps. */
+class RankingGrpcServiceTest {
+  final AtomicReference<ModelBundle> served = new AtomicReference<>();
+  Server server;
+  ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    RankingEndpoint endpoint =
+        new RankingEndpoint(
+            () -> Optional.ofNullable(served.get()),
+            new RankRequests(10, 100, Clock.systemUTC()),
+            new Ranker(RankingConfig.defaults()));
+    server = InProcessServerBuilder.forName(name).directExecutor().addService(new RankingGrpcService(endpoint)).build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow();
+    server.shutdownNow();
+    server.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  RankingServiceGrpc.RankingServiceBlockingStub stub() {
+    return RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+  }
+
+  static ModelBundle bundle(long version) {
+    return TestBundles.version(version, 2)
+        .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
+        .item("travel", "travel", List.of("alipay"), List.of(), 0f, 1f)
+        .user("u1", "2088001", null, null, 1f, 0f)
+        .popular("travel", "alipay", "*", 1.0)
+        .build();
+  }
+
+  static RankRequest request(String account) {
+    return RankRequest.newBuilder()
+        .setUser(UserRef.newBuilder().setPaymentAccount(account))
+        .setHostApp("alipay")
+        .setK(2)
+        .build();
+  }
+
+  @Test
+  void rank_beforeAnyBundle_isUnavailable() {
+    assertThatThrownBy(() -> stub().rank(request("2088001")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).contains("no model bundle loaded");
+            });
+    assertThatThrownBy(() -> stub().getModelInfo(GetModelInfoRequest.getDefaultInstance()))
+        .hasMessageContaining("UNAVAILABLE");
+  }
+
+  @Test
+  void rank_knownUser_answersPersonalizedWithVersionAndReasons() {
+    served.set(bundle(7));
+
+    RankResponse r = stub().rank(request("2088001"));
+
+    assertThat(r.getModelVersion()).isEqualTo(7);
+    assertThat(r.getStrategy()).isEqualTo("personalized");
+    assertThat(r.getItemsList()).extracting(i -> i.getMiniProgramId()).containsExactly("coffee", "travel");
+    assertThat(r.getItems(0).getReasonsList()).isNotEmpty();
+    assertThat(r.getItems(0).getName()).isEqualTo("Name of coffee");
+    assertThat(r.getItems(0).getCategory()).isEqualTo("coffee_tea");
+  }
+
+  @Test
+  void rank_unknownUser_isNotAnError() {
+    served.set(bundle(7));
+
+    RankResponse r = stub().rank(request("2099"));
+
+    assertThat(r.getStrategy()).isEqualTo("popular");
+    assertThat(r.getItems(0).getMiniProgramId()).isEqualTo("travel");
+  }
+
+  @Test
+  void rank_badRequest_isInvalidArgumentWithDescription() {
+    served.set(bundle(7));
+
+    assertThatThrownBy(() -> stub().rank(request("2088001").toBuilder().setHostApp("myspace").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("host_app 'myspace' is unknown");
+            });
+  }
+
+  @Test
+  void getModelInfo_describesTheServedBundle_andFollowsASwap() {
+    served.set(bundle(7));
+    assertThat(stub().getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion()).isEqualTo(7);
+
+    served.set(bundle(8));
+    var info = stub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
+
+    assertThat(info.getVersion()).isEqualTo(8);
+    assertThat(info.getItemCount()).isEqualTo(2);
+    assertThat(info.getUserCount()).isEqualTo(1);
+    assertThat(info.getManifestJson()).contains("\"vector_dim\":2");
+    assertThat(stub().rank(request("2088001")).getModelVersion()).isEqualTo(8);
+  }
+}

@@ -1,0 +1,67 @@
+package io.crowdrank.serving.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
+import io.crowdrank.proto.v1.RankRequest;
+import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.UserRef;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The application wired by Quarkus with no bundle published yet (the test profile points at an
+ * empty warehouse): health says NOT_SERVING, Rank says UNAVAILABLE, bad input is still rejected.
+ */
+@QuarkusTest
+class ServingWiringTest {
+  @ConfigProperty(name = "quarkus.grpc.server.test-port")
+  int port;
+
+  ManagedChannel channel;
+
+  @BeforeEach
+  void connect() {
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  @AfterEach
+  void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void health_withoutBundle_isNotServing() {
+    var health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+
+    assertThat(health.check(HealthCheckRequest.newBuilder().setService(RankingServiceGrpc.SERVICE_NAME).build()).getStatus())
+        .isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
+  }
+
+  @Test
+  void rank_withoutBundle_isUnavailable_butBadInputIsStillInvalid() {
+    var stub = RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    RankRequest ok =
+        RankRequest.newBuilder().setUser(UserRef.newBuilder().setPaymentAccount("2088001")).setHostApp("alipay").build();
+
+    assertThatThrownBy(() -> stub.rank(ok))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThatThrownBy(() -> stub.rank(ok.toBuilder().setHostApp("").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+}

@@ -1,0 +1,147 @@
+package io.crowdrank.serving.ranking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.crowdrank.serving.bundle.ModelBundle;
+import io.crowdrank.serving.bundle.ModelBundle.IdType;
+import io.crowdrank.serving.bundle.TestBundles;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RankerTest {
+  static final List<String> ALIPAY = List.of("alipay");
+  static final List<String> BOTH = List.of("alipay", "weibo");
+  static final List<String> EVERYWHERE = List.of();
+  // 2026-11-25 is a Wednesday; 00:00Z = 08:00 in Shanghai, 15:00Z = 23:00.
+  static final Instant BREAKFAST = Instant.parse("2026-11-25T00:00:00Z");
+  static final Instant LATE_NIGHT = Instant.parse("2026-11-25T15:00:00Z");
+
+  final Ranker ranker = new Ranker(RankingConfig.defaults());
+
+  static ModelBundle bundle() {
+    return TestBundles.version(3, 2)
+        .item("coffee", "coffee_tea", BOTH, EVERYWHERE, 1f, 0f)
+        .item("burger", "fast_food", BOTH, EVERYWHERE, 0.8f, 0.2f)
+        .item("noodles", "fast_food", ALIPAY, List.of("hangzhou"), 0.9f, 0f)
+        .item("closed", "coffee_tea", BOTH, EVERYWHERE, "suspended", 2f, 0f)
+        .item("travel", "travel", BOTH, EVERYWHERE, 0f, 1f)
+        .item("fresh", "coffee_tea", BOTH, EVERYWHERE) // new: no vector yet
+        .user("u1", "2088001", "5001", "hangzhou", 1f, 0f)
+        .user("u2", null, "5002", null, 0f, 1f)
+        .user("u3", "2088003", null, "shanghai") // profile only, no vector
+        .popular("burger", "alipay", "*", 1.0)
+        .popular("coffee", "alipay", "*", 0.6)
+        .popular("travel", "alipay", "*", 0.3)
+        .popular("noodles", "alipay", "hangzhou", 1.0)
+        .popular("coffee", "weibo", "*", 1.0)
+        .lift("coffee_tea", 7, 10, 4f)
+        .lift("fast_food", 22, 24, 4f)
+        .build();
+  }
+
+  static RankQuery query(IdType type, String id, String hostApp, Instant at, String city, String... exclude) {
+    return new RankQuery(type, id, hostApp, 3, at, city, Set.of(exclude));
+  }
+
+  private static List<String> ids(Ranking r) {
+    return r.items().stream().map(Ranking.Item::id).toList();
+  }
+
+  @Test
+  void rank_knownUser_ordersByFactorsAndSkipsIneligible() {
+    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
+
+    assertThat(r.strategy()).isEqualTo(Ranking.Strategy.PERSONALIZED);
+    assertThat(r.modelVersion()).isEqualTo(3);
+    // "closed" scores highest but is suspended; "fresh" has no vector; travel is orthogonal.
+    assertThat(ids(r)).containsExactly("coffee", "noodles", "burger");
+    assertThat(r.items().get(0).reasons())
+        .contains("coffee tea is popular at weekday breakfast");
+  }
+
+  @Test
+  void rank_sameUserLateAtNight_movesFastFoodUp() {
+    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", LATE_NIGHT, null));
+
+    assertThat(ids(r)).containsExactly("noodles", "burger", "coffee");
+  }
+
+  @Test
+  void rank_otherHostApp_onlyItsMiniPrograms() {
+    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "weibo", BREAKFAST, null));
+
+    assertThat(ids(r)).doesNotContain("noodles").containsExactly("coffee", "burger", "travel");
+  }
+
+  @Test
+  void rank_cityWhereItIsNotAvailable_filtersLocalMiniPrograms() {
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, "shanghai"));
+
+    assertThat(ids(r)).containsExactly("coffee", "burger", "travel");
+  }
+
+  @Test
+  void rank_cityTheBundleNeverSaw_keepsOnlyNationwide() {
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, "lhasa"));
+
+    assertThat(ids(r)).doesNotContain("noodles");
+  }
+
+  @Test
+  void rank_excludedIds_neverReturned() {
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null, "coffee"));
+
+    assertThat(ids(r)).doesNotContain("coffee").hasSize(3);
+  }
+
+  @Test
+  void rank_bySocialAccountAndSharedId_findsTheSameUsers() {
+    Ranking social = ranker.rank(bundle(), query(IdType.SOCIAL_ACCOUNT, "5002", "alipay", BREAKFAST, null));
+    Ranking shared = ranker.rank(bundle(), query(IdType.SHARED_ID, "u1", "alipay", BREAKFAST, null));
+
+    assertThat(social.strategy()).isEqualTo(Ranking.Strategy.PERSONALIZED);
+    assertThat(ids(social).get(0)).isEqualTo("travel");
+    assertThat(ids(shared).get(0)).isEqualTo("coffee");
+  }
+
+  @Test
+  void rank_unknownUser_fallsBackToPopular() {
+    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", LATE_NIGHT, null));
+
+    assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
+    assertThat(ids(r)).containsExactly("burger", "coffee", "travel");
+    assertThat(r.items().get(0).reasons()).containsExactly("popular on alipay", "fast food is popular at weekday late night");
+  }
+
+  @Test
+  void rank_unknownUserAtBreakfast_popularityShapedByHour() {
+    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", BREAKFAST, null));
+
+    assertThat(ids(r).get(0)).isEqualTo("coffee");
+  }
+
+  @Test
+  void rank_userWithoutVector_getsPopularInHomeCity() {
+    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088003", "alipay", LATE_NIGHT, "hangzhou"));
+
+    assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
+    assertThat(ids(r).get(0)).isEqualTo("noodles");
+    assertThat(r.items().get(0).reasons().get(0)).isEqualTo("popular in hangzhou on alipay");
+  }
+
+  @Test
+  void rank_thinScope_fillsFromOverallPopularity() {
+    Ranking r =
+        ranker.rank(
+            bundle(),
+            new RankQuery(IdType.PAYMENT_ACCOUNT, "2099", "weibo", 5, BREAKFAST, null, Set.of()));
+
+    // weibo has one popular item; the rest come from overall popularity, never inactive ones.
+    assertThat(ids(r)).startsWith("coffee").doesNotContain("closed", "noodles").hasSize(4);
+  }
+}
