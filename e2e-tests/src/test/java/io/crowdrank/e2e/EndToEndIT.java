@@ -34,11 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the product as its users do, through {@code ./crowdrank}: generate demo data, run every
- * Spark step into a Delta warehouse, serve the published bundle with the packaged Quarkus app,
- * and rank through a real gRPC client.
+ * Spark step into a Delta warehouse, serve the published bundle with the packaged Quarkus app, and
+ * rank through a real gRPC client.
  */
 class EndToEndIT {
-  static final Path ROOT = Path.of(System.getProperty("crowdrank.root", "..")).toAbsolutePath().normalize();
+  static final Path ROOT =
+      Path.of(System.getProperty("crowdrank.root", "..")).toAbsolutePath().normalize();
   // 2026-11-25 is a Wednesday: 00:00Z is 08:00 in Shanghai, 14:00Z is 22:00.
   static final Instant BREAKFAST = Instant.parse("2026-11-25T00:00:00Z");
   static final Instant LATE_NIGHT = Instant.parse("2026-11-25T14:00:00Z");
@@ -52,15 +53,43 @@ class EndToEndIT {
   static void runTheProduct() throws Exception {
     Path raw = work.resolve("raw");
     Path warehouse = work.resolve("warehouse");
-    run("generate", "--out", raw.toString(), "--users", "800", "--mini-programs", "200", "--days", "14");
-    run("jobs", "all", "--raw", raw.toString(), "--warehouse", warehouse.toString(), "--rank", "16");
-    truth = Files.readAllLines(raw.resolve("_truth/users.tsv")).stream().skip(1).map(l -> l.split("\t", -1)).toList();
+    run(
+        "generate",
+        "--out",
+        raw.toString(),
+        "--users",
+        "800",
+        "--mini-programs",
+        "200",
+        "--days",
+        "14");
+    run(
+        "jobs",
+        "all",
+        "--raw",
+        raw.toString(),
+        "--warehouse",
+        warehouse.toString(),
+        "--rank",
+        "16");
+    truth =
+        Files.readAllLines(raw.resolve("_truth/users.tsv")).stream()
+            .skip(1)
+            .map(l -> l.split("\t", -1))
+            .toList();
 
     int port = freePort();
     server =
         new ProcessBuilder(
-                "bash", ROOT.resolve("crowdrank").toString(), "serve", "--warehouse", warehouse.toString(),
-                "--grpc-port", String.valueOf(port), "--http-port", String.valueOf(freePort()))
+                "bash",
+                ROOT.resolve("crowdrank").toString(),
+                "serve",
+                "--warehouse",
+                warehouse.toString(),
+                "--grpc-port",
+                String.valueOf(port),
+                "--http-port",
+                String.valueOf(freePort()))
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("serve.log").toFile())
             .start();
@@ -91,7 +120,9 @@ class EndToEndIT {
       throw new AssertionError("./crowdrank " + String.join(" ", args) + " timed out");
     }
     assertThat(p.exitValue())
-        .as("./crowdrank %s exit code; output:%n%s", String.join(" ", args), Files.readString(log.toPath()))
+        .as(
+            "./crowdrank %s exit code; output:%n%s",
+            String.join(" ", args), Files.readString(log.toPath()))
         .isZero();
   }
 
@@ -101,7 +132,10 @@ class EndToEndIT {
         HealthCheckResponse r =
             HealthGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(2, TimeUnit.SECONDS)
-                .check(HealthCheckRequest.newBuilder().setService(RankingServiceGrpc.SERVICE_NAME).build());
+                .check(
+                    HealthCheckRequest.newBuilder()
+                        .setService(RankingServiceGrpc.SERVICE_NAME)
+                        .build());
         if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
           return;
         }
@@ -130,7 +164,9 @@ class EndToEndIT {
                 .setUser(user)
                 .setHostApp(hostApp)
                 .setK(10)
-                .setContext(RankContext.newBuilder().setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond())))
+                .setContext(
+                    RankContext.newBuilder()
+                        .setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond())))
                 .build());
   }
 
@@ -147,14 +183,17 @@ class EndToEndIT {
             .orElseThrow();
     List<String> tastes = List.of(heavy[5].split(","));
 
-    RankResponse r = rank(UserRef.newBuilder().setPaymentAccount(heavy[1]).build(), "alipay", BREAKFAST);
+    RankResponse r =
+        rank(UserRef.newBuilder().setPaymentAccount(heavy[1]).build(), "alipay", BREAKFAST);
 
     assertThat(r.getStrategy()).isEqualTo("personalized");
     assertThat(r.getItemsCount()).isEqualTo(10);
     assertThat(r.getItemsList()).allSatisfy(i -> assertThat(i.getReasonsList()).isNotEmpty());
     long matching = r.getItemsList().stream().filter(i -> tastes.contains(i.getCategory())).count();
     // three planted categories out of fifteen: far more than the 2 of 10 chance would give
-    assertThat(matching).as("items in the planted tastes %s: %s", tastes, r).isGreaterThanOrEqualTo(5);
+    assertThat(matching)
+        .as("items in the planted tastes %s: %s", tastes, r)
+        .isGreaterThanOrEqualTo(5);
   }
 
   @Test
@@ -165,7 +204,8 @@ class EndToEndIT {
             .max(Comparator.comparingLong(t -> Long.parseLong(t[8])))
             .orElseThrow();
 
-    RankResponse r = rank(UserRef.newBuilder().setSocialAccount(social[2]).build(), "weibo", BREAKFAST);
+    RankResponse r =
+        rank(UserRef.newBuilder().setSocialAccount(social[2]).build(), "weibo", BREAKFAST);
 
     assertThat(r.getStrategy()).isEqualTo("personalized");
     assertThat(r.getItemsCount()).isPositive();
@@ -195,6 +235,8 @@ class EndToEndIT {
     assertThat(info.getVersion()).isZero();
     assertThat(info.getItemCount()).isEqualTo(200);
     assertThat(info.getUserCount()).isPositive();
-    assertThat(info.getManifestJson()).contains("\"vector_dim\":16").contains("silver/user_profiles");
+    assertThat(info.getManifestJson())
+        .contains("\"vector_dim\":16")
+        .contains("silver/user_profiles");
   }
 }

@@ -29,7 +29,13 @@ import picocli.CommandLine.Option;
     name = "crowdrank-client",
     mixinStandardHelpOptions = true,
     description = "Talk to a running crowdrank ranking service over gRPC.",
-    subcommands = {Cli.Rank.class, Cli.Info.class, Cli.WaitServing.class, DemoWalkthrough.class})
+    subcommands = {
+      Cli.Rank.class,
+      Cli.Info.class,
+      Cli.WaitServing.class,
+      Cli.FreePort.class,
+      DemoWalkthrough.class
+    })
 public final class Cli implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -253,6 +259,21 @@ public final class Cli implements Callable<Integer> {
       } finally {
         close(channel);
       }
+    }
+  }
+
+  @Command(
+      name = "free-port",
+      mixinStandardHelpOptions = true,
+      description = "Print a TCP port that is free on 127.0.0.1 right now.")
+  static final class FreePort implements Callable<Integer> {
+    @Override
+    public Integer call() throws java.io.IOException {
+      try (java.net.ServerSocket s =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        System.out.println(s.getLocalPort());
+      }
+      return 0;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.crowdrank.batch.cli;
 
+import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.pipeline.Pipeline;
@@ -248,7 +249,7 @@ public final class Main implements Callable<Integer> {
       SparkSession spark = Spark.forCli("crowdrank " + step);
       try {
         for (Pipeline.StepResult r : new Pipeline(spark, options).run(steps)) {
-          System.out.printf("%-9s %6d ms  %s%n", r.step().id(), r.millis(), r.result());
+          System.out.printf("%-9s %6d ms  %s%n", r.step().id(), r.millis(), Json.write(r.result()));
         }
       } finally {
         spark.stop();

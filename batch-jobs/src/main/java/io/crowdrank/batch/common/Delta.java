@@ -1,8 +1,10 @@
 package io.crowdrank.batch.common;
 
 import io.delta.tables.DeltaTable;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -31,6 +33,35 @@ public final class Delta {
       return -1;
     }
     return DeltaTable.forPath(spark, path).history(1).select("version").first().getLong(0);
+  }
+
+  /** Current versions of the given tables under a warehouse, in order; -1 for a missing one. */
+  public static Map<String, Long> versions(
+      SparkSession spark, String warehouse, List<String> tables) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String t : tables) {
+      out.put(t, version(spark, Tables.at(warehouse, t)));
+    }
+    return out;
+  }
+
+  /** Like {@link #versions}, but every table must exist. */
+  public static Map<String, Long> requireVersions(
+      SparkSession spark, String warehouse, List<String> tables) {
+    Map<String, Long> out = versions(spark, warehouse, tables);
+    out.forEach(
+        (t, v) -> {
+          if (v < 0) {
+            throw new IllegalStateException(
+                "missing table " + Tables.at(warehouse, t) + ": run the earlier steps first");
+          }
+        });
+    return out;
+  }
+
+  /** Reads a table of the warehouse. */
+  public static Dataset<Row> read(SparkSession spark, String warehouse, String table) {
+    return spark.read().format("delta").load(Tables.at(warehouse, table));
   }
 
   /** Operation metrics of the table's last commit (e.g. numTargetRowsInserted for a MERGE). */

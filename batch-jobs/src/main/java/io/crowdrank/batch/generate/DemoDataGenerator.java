@@ -98,7 +98,6 @@ public final class DemoDataGenerator {
       int users,
       int miniPrograms) {}
 
-
   private static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
   private static final double LATE_SHARE = 0.01;

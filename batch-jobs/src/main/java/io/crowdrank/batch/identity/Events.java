@@ -55,6 +55,21 @@ public final class Events {
             col(EVENT_DATE));
   }
 
+  /** The newest event date among payments and social interactions. */
+  public static java.time.LocalDate newestEventDate(Dataset<Row> payments, Dataset<Row> social) {
+    Row r =
+        payments
+            .select(EVENT_DATE)
+            .union(social.select(EVENT_DATE))
+            .agg(org.apache.spark.sql.functions.max(EVENT_DATE))
+            .first();
+    if (r.isNullAt(0)) {
+      throw new IllegalStateException("no payment or social events: run ingest first");
+    }
+    Object d = r.get(0);
+    return d instanceof java.sql.Date sql ? sql.toLocalDate() : (java.time.LocalDate) d;
+  }
+
   private static Dataset<Row> identity(SparkSession spark, String warehouse, String type) {
     return spark
         .read()

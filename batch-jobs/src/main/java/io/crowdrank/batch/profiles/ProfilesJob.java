@@ -4,12 +4,14 @@ import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.format.HourOfWeek;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -83,15 +85,16 @@ public final class ProfilesJob {
 
   public Result execute() {
     Map<String, Long> sources =
-        Map.of(
-            Tables.PAYMENTS, Delta.version(spark, path(Tables.PAYMENTS)),
-            Tables.SOCIAL, Delta.version(spark, path(Tables.SOCIAL)),
-            Tables.IDENTITY_MAP, Delta.version(spark, path(Tables.IDENTITY_MAP)));
+        Delta.versions(
+            spark,
+            options.warehouse(),
+            List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP));
     Dataset<Row> identity = read(Tables.IDENTITY_MAP);
     Dataset<Row> payments = Events.payments(spark, options.warehouse());
     Dataset<Row> social = Events.social(spark, options.warehouse());
 
-    LocalDate asOf = options.asOf() != null ? options.asOf() : newestEventDate(payments, social);
+    LocalDate asOf =
+        options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
     Column asOfDate = lit(java.sql.Date.valueOf(asOf));
     Column asOfEnd = to_timestamp(lit(asOf.plusDays(1).toString()));
 
@@ -124,11 +127,7 @@ public final class ProfilesJob {
                 map_from_entries(collect_list(struct(col(CATEGORY), col("share"))))
                     .as(CATEGORY_SPEND_SHARE));
 
-    Column actionWeight = lit(0.0);
-    for (var e : ACTION_WEIGHTS.entrySet()) {
-      actionWeight =
-          when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(actionWeight);
-    }
+    Column actionWeight = Expressions.lookup(col(ACTION), ACTION_WEIGHTS, 0.0);
     Column ageDays =
         unix_timestamp(asOfEnd).minus(unix_timestamp(col(EVENT_TIME))).divide(86_400.0);
     Dataset<Row> interests =
@@ -243,18 +242,8 @@ public final class ProfilesJob {
     return n;
   }
 
-  private static LocalDate newestEventDate(Dataset<Row> payments, Dataset<Row> social) {
-    Row r =
-        payments.select(EVENT_DATE).union(social.select(EVENT_DATE)).agg(max(EVENT_DATE)).first();
-    if (r.isNullAt(0)) {
-      throw new IllegalStateException("no payment or social events to profile: run ingest first");
-    }
-    Object d = r.get(0);
-    return d instanceof java.sql.Date sql ? sql.toLocalDate() : (LocalDate) d;
-  }
-
   private Dataset<Row> read(String table) {
-    return spark.read().format("delta").load(path(table));
+    return Delta.read(spark, options.warehouse(), table);
   }
 
   private String path(String table) {

@@ -22,9 +22,8 @@ import static io.crowdrank.format.BundleFormat.PART_USER;
 import static io.crowdrank.format.BundleFormat.WEIGHTS;
 import static org.apache.spark.sql.functions.*;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
@@ -67,7 +66,10 @@ public final class PublishJob {
     }
   }
 
-  public record Result(long version, long items, long users, String manifestJson) {}
+  /**
+   * @param version the bundle's Delta version, which the service reports as model version
+   */
+  public record Result(long version, long items, long users, Instant createdTime) {}
 
   /** The bundle table's schema; every part uses a subset of the columns. */
   public static final StructType SCHEMA =
@@ -90,8 +92,6 @@ public final class PublishJob {
           .add(WEIGHTS, DataTypes.createArrayType(DataTypes.FloatType, true), true)
           .add(MANIFEST_JSON, DataTypes.StringType, true);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final SparkSession spark;
   private final Options options;
 
@@ -101,23 +101,18 @@ public final class PublishJob {
   }
 
   public Result execute() {
-    Map<String, Long> sources = new LinkedHashMap<>();
-    for (String t :
-        List.of(
-            Tables.CATALOG,
-            Tables.IDENTITY_MAP,
-            Tables.USER_PROFILES,
-            Tables.USER_FACTORS,
-            Tables.ITEM_FACTORS,
-            Tables.POPULARITY,
-            Tables.CONTEXT_AFFINITY)) {
-      long v = Delta.version(spark, path(t));
-      if (v < 0) {
-        throw new IllegalStateException(
-            "missing table " + path(t) + ": run the earlier steps first");
-      }
-      sources.put(t, v);
-    }
+    Map<String, Long> sources =
+        Delta.requireVersions(
+            spark,
+            options.warehouse(),
+            List.of(
+                Tables.CATALOG,
+                Tables.IDENTITY_MAP,
+                Tables.USER_PROFILES,
+                Tables.USER_FACTORS,
+                Tables.ITEM_FACTORS,
+                Tables.POPULARITY,
+                Tables.CONTEXT_AFFINITY));
     Map<String, Object> training = trainingMetadata();
 
     Dataset<Row> itemFactors = read(Tables.ITEM_FACTORS);
@@ -192,7 +187,7 @@ public final class PublishJob {
     manifest.put(MANIFEST_TRAINING, training);
     manifest.put(MANIFEST_METRICS, Map.of());
     manifest.put(MANIFEST_COUNTS, Map.of("items", itemCount, "users", userCount));
-    String manifestJson = toJson(manifest);
+    String manifestJson = Json.write(manifest);
     Dataset<Row> manifestRow =
         spark
             .range(1)
@@ -217,7 +212,7 @@ public final class PublishJob {
         .option("userMetadata", "publish " + created)
         .partitionBy(PART)
         .save(out);
-    return new Result(Delta.version(spark, out), itemCount, userCount, manifestJson);
+    return new Result(Delta.version(spark, out), itemCount, userCount, created);
   }
 
   /** Gives a part every bundle column, in order, nulls where the part has none. */
@@ -241,11 +236,7 @@ public final class PublishJob {
     if (last.isNullAt(0)) {
       return Map.of();
     }
-    try {
-      return JSON.readValue(last.getString(0), new TypeReference<Map<String, Object>>() {});
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("unreadable training metadata on " + Tables.ITEM_FACTORS, e);
-    }
+    return Json.readObject(last.getString(0));
   }
 
   private static int vectorDim(Dataset<Row> factors) {
@@ -253,20 +244,12 @@ public final class PublishJob {
     return r == null ? 0 : r.getInt(0);
   }
 
-  private static String toJson(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static DataType strings() {
     return DataTypes.createArrayType(DataTypes.StringType, true);
   }
 
   private Dataset<Row> read(String table) {
-    return spark.read().format("delta").load(path(table));
+    return Delta.read(spark, options.warehouse(), table);
   }
 
   private String path(String table) {

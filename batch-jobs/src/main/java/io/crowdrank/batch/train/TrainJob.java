@@ -3,13 +3,15 @@ package io.crowdrank.batch.train;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Expressions;
+import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.format.HourOfWeek;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
@@ -130,8 +132,6 @@ public final class TrainJob {
       Map<String, Long> sourceVersions,
       long trainMillis) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final SparkSession spark;
   private final Options options;
 
@@ -142,15 +142,14 @@ public final class TrainJob {
 
   public Result execute() {
     String w = options.warehouse();
-    Map<String, Long> sources = new LinkedHashMap<>();
-    for (String t :
-        new String[] {Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG}) {
-      sources.put(t, Delta.version(spark, Tables.at(w, t)));
-    }
+    Map<String, Long> sources =
+        Delta.requireVersions(
+            spark, w, List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
     Dataset<Row> payments = Events.payments(spark, w);
     Dataset<Row> social = Events.social(spark, w);
     Dataset<Row> catalog = spark.read().format("delta").load(Tables.at(w, Tables.CATALOG));
-    LocalDate asOf = options.asOf() != null ? options.asOf() : Dates.newest(payments, social);
+    LocalDate asOf =
+        options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
 
     Dataset<Row> interactions =
         Interactions.confidence(payments, social, catalog, options.params(), asOf)
@@ -195,7 +194,7 @@ public final class TrainJob {
       meta.put("as_of", asOf.toString());
       meta.put("interactions", n);
       meta.put("train_millis", trainMillis);
-      String metadata = toJson(meta);
+      String metadata = Json.write(meta);
 
       String userOut = Tables.at(w, Tables.USER_FACTORS);
       String itemOut = Tables.at(w, Tables.ITEM_FACTORS);
@@ -245,14 +244,6 @@ public final class TrainJob {
         .save(path);
   }
 
-  static String toJson(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Dense int ids for ALS, assigned without collecting ids to the driver. */
   static final class Indexing {
     private Indexing() {}
@@ -277,20 +268,6 @@ public final class TrainJob {
     }
   }
 
-  static final class Dates {
-    private Dates() {}
-
-    static LocalDate newest(Dataset<Row> payments, Dataset<Row> social) {
-      Row r =
-          payments.select(EVENT_DATE).union(social.select(EVENT_DATE)).agg(max(EVENT_DATE)).first();
-      if (r.isNullAt(0)) {
-        throw new IllegalStateException("no events: run ingest first");
-      }
-      Object d = r.get(0);
-      return d instanceof java.sql.Date sql ? sql.toLocalDate() : (LocalDate) d;
-    }
-  }
-
   /** The implicit confidence matrix: one row per (user, mini-program) with its weight. */
   static final class Interactions {
     private Interactions() {}
@@ -301,11 +278,7 @@ public final class TrainJob {
         Dataset<Row> catalog,
         Params p,
         LocalDate asOf) {
-      Column socialWeight = lit(0.0);
-      for (var e : SOCIAL_CONFIDENCE.entrySet()) {
-        socialWeight =
-            when(col(ACTION).equalTo(e.getKey()), lit(e.getValue())).otherwise(socialWeight);
-      }
+      Column socialWeight = Expressions.lookup(col(ACTION), SOCIAL_CONFIDENCE, 0.0);
       Dataset<Row> pay =
           payments.select(
               col(USER_ID),

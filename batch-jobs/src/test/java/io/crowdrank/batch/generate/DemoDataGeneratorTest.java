@@ -17,7 +17,10 @@ class DemoDataGeneratorTest {
   @TempDir Path tmp;
 
   private static DemoDataGenerator.Options small(Path out) {
-    return DemoDataGenerator.Options.defaults(out).withUsers(300).withMiniPrograms(120).withDays(14);
+    return DemoDataGenerator.Options.defaults(out)
+        .withUsers(300)
+        .withMiniPrograms(120)
+        .withDays(14);
   }
 
   @Test
@@ -45,7 +48,8 @@ class DemoDataGeneratorTest {
     for (String source : List.of("payments", "social", "account_links", "catalog")) {
       assertThat(tmp.resolve(source)).isDirectory();
       try (Stream<Path> dirs = Files.list(tmp.resolve(source))) {
-        assertThat(dirs).allMatch(d -> d.getFileName().toString().matches("dt=\\d{4}-\\d{2}-\\d{2}"));
+        assertThat(dirs)
+            .allMatch(d -> d.getFileName().toString().matches("dt=\\d{4}-\\d{2}-\\d{2}"));
       }
     }
     // Data lines on disk (headers excluded) are exactly what the result reports.

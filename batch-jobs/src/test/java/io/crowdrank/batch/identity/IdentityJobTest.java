@@ -41,12 +41,18 @@ class IdentityJobTest extends SparkTestBase {
         "2026-10-06",
         "s.jsonl",
         List.of(
-            "{\"event_id\":\"e4\",\"social_account\":\"" + S4
+            "{\"event_id\":\"e4\",\"social_account\":\""
+                + S4
                 + "\",\"action\":\"like\",\"vertical\":\"food\",\"event_time\":\"2026-10-06T01:00:00Z\"}"));
     RawFiles.write(raw, "account_links", "2026-10-06", "l.csv", links);
-    new IngestJob(spark, new IngestJob.Options(raw.toString(), warehouse(), null, null, "r")).execute();
+    new IngestJob(spark, new IngestJob.Options(raw.toString(), warehouse(), null, null, "r"))
+        .execute();
     new IdentityJob(spark, new IdentityJob.Options(warehouse(), "test-salt-123")).execute();
-    return spark.read().format("delta").load(Tables.at(warehouse(), Tables.IDENTITY_MAP)).collectAsList()
+    return spark
+        .read()
+        .format("delta")
+        .load(Tables.at(warehouse(), Tables.IDENTITY_MAP))
+        .collectAsList()
         .stream()
         .collect(Collectors.toMap(r -> r.getString(0) + ":" + r.getString(1), r -> r));
   }
@@ -60,11 +66,13 @@ class IdentityJobTest extends SparkTestBase {
                 P1 + "," + S1 + ",linked,true,2026-10-01T00:00:00Z",
                 P2 + "," + S2 + ",linked,false,2026-10-01T00:00:00Z"));
 
-    assertThat(ids.get("social:" + S1).getString(2)).isEqualTo(ids.get("payment:" + P1).getString(2));
+    assertThat(ids.get("social:" + S1).getString(2))
+        .isEqualTo(ids.get("payment:" + P1).getString(2));
     assertThat(ids.get("social:" + S1).getBoolean(3)).isTrue();
     assertThat(ids.get("payment:" + P1).getBoolean(3)).isTrue();
     // no consent: two separate, unshared users
-    assertThat(ids.get("social:" + S2).getString(2)).isNotEqualTo(ids.get("payment:" + P2).getString(2));
+    assertThat(ids.get("social:" + S2).getString(2))
+        .isNotEqualTo(ids.get("payment:" + P2).getString(2));
     assertThat(ids.get("payment:" + P2).getBoolean(3)).isFalse();
     // every account appears once, including the social account seen only in events
     assertThat(ids).containsKeys("payment:" + P3, "social:" + S4).hasSize(6);
@@ -84,8 +92,10 @@ class IdentityJobTest extends SparkTestBase {
                 P3 + "," + S3 + ",linked,true,2026-10-01T00:00:00Z"));
 
     assertThat(ids.get("social:" + S1).getBoolean(3)).isFalse();
-    assertThat(ids.get("social:" + S1).getString(2)).isNotEqualTo(ids.get("payment:" + P1).getString(2));
+    assertThat(ids.get("social:" + S1).getString(2))
+        .isNotEqualTo(ids.get("payment:" + P1).getString(2));
     assertThat(ids.get("social:" + S2).getBoolean(3)).isFalse();
-    assertThat(ids.get("social:" + S3).getString(2)).isEqualTo(ids.get("payment:" + P3).getString(2));
+    assertThat(ids.get("social:" + S3).getString(2))
+        .isEqualTo(ids.get("payment:" + P3).getString(2));
   }
 }

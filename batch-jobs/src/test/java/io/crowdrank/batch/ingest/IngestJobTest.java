@@ -50,7 +50,8 @@ class IngestJobTest extends SparkTestBase {
   }
 
   private IngestJob.Result ingest(LocalDate from, LocalDate to) {
-    return new IngestJob(spark, new IngestJob.Options(raw.toString(), warehouse(), from, to, "run-test"))
+    return new IngestJob(
+            spark, new IngestJob.Options(raw.toString(), warehouse(), from, to, "run-test"))
         .execute();
   }
 
@@ -68,8 +69,14 @@ class IngestJobTest extends SparkTestBase {
     assertThat(r.sources().get("social").quarantined()).isEqualTo(1);
 
     List<String> ids =
-        spark.read().format("delta").load(Tables.at(warehouse(), Tables.PAYMENTS))
-            .orderBy("txn_id").select("txn_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        spark
+            .read()
+            .format("delta")
+            .load(Tables.at(warehouse(), Tables.PAYMENTS))
+            .orderBy("txn_id")
+            .select("txn_id")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
     assertThat(ids).containsExactly("t1", "t2", "t5");
   }
 
@@ -78,11 +85,15 @@ class IngestJobTest extends SparkTestBase {
     ingest(null, null);
 
     List<Row> q =
-        spark.read().format("delta").load(Tables.at(warehouse(), Tables.QUARANTINE))
+        spark
+            .read()
+            .format("delta")
+            .load(Tables.at(warehouse(), Tables.QUARANTINE))
             .orderBy("source", "_source_file", "_source_offset")
             .select("source", "reason", "raw", "_source_file", "_source_offset")
             .collectAsList();
-    assertThat(q).extracting(row -> row.getString(0) + ": " + row.getString(1))
+    assertThat(q)
+        .extracting(row -> row.getString(0) + ": " + row.getString(1))
         .containsExactly(
             "payments: negative amount_fen -5",
             "payments: expected 10 columns, got 7",
@@ -101,8 +112,13 @@ class IngestJobTest extends SparkTestBase {
     ingest(null, null);
 
     Row late =
-        spark.read().format("delta").load(Tables.at(warehouse(), Tables.PAYMENTS))
-            .filter("txn_id = 't5'").select("event_date").first();
+        spark
+            .read()
+            .format("delta")
+            .load(Tables.at(warehouse(), Tables.PAYMENTS))
+            .filter("txn_id = 't5'")
+            .select("event_date")
+            .first();
     assertThat(late.get(0).toString()).isEqualTo("2026-10-05");
   }
 
@@ -130,7 +146,12 @@ class IngestJobTest extends SparkTestBase {
   }
 
   private List<Row> snapshot() {
-    return spark.read().format("delta").load(Tables.at(warehouse(), Tables.PAYMENTS))
-        .drop("_ingested_at").orderBy("txn_id").collectAsList();
+    return spark
+        .read()
+        .format("delta")
+        .load(Tables.at(warehouse(), Tables.PAYMENTS))
+        .drop("_ingested_at")
+        .orderBy("txn_id")
+        .collectAsList();
   }
 }

@@ -81,7 +81,12 @@ class PipelineTest extends SparkTestBase {
     assertThat(profiles.select("user_id").distinct().count()).isEqualTo(users);
     assertThat(profiles.filter("is_shared").count()).isPositive();
     assertThat(profiles.filter("size(hour_of_week_activity) != 168").count()).isZero();
-    assertThat(profiles.filter("frequency > 0 AND (r_score NOT BETWEEN 1 AND 5 OR f_score NOT BETWEEN 1 AND 5 OR m_score NOT BETWEEN 1 AND 5)").count()).isZero();
+    assertThat(
+            profiles
+                .filter(
+                    "frequency > 0 AND (r_score NOT BETWEEN 1 AND 5 OR f_score NOT BETWEEN 1 AND 5 OR m_score NOT BETWEEN 1 AND 5)")
+                .count())
+        .isZero();
     assertThat(profiles.filter("frequency > 0 AND home_city IS NULL").count()).isZero();
   }
 
@@ -97,12 +102,17 @@ class PipelineTest extends SparkTestBase {
     assertThat(parts.get(BundleFormat.PART_ITEM)).isEqualTo(table(Tables.CATALOG).count());
     assertThat(parts.get(BundleFormat.PART_MANIFEST)).isEqualTo(1);
     assertThat(parts.get(BundleFormat.PART_USER)).isEqualTo(published.users());
-    JsonNode manifest = new ObjectMapper().readTree(published.manifestJson());
+    String manifestJson =
+        bundle.filter("part = 'manifest'").select("manifest_json").first().getString(0);
+    JsonNode manifest = new ObjectMapper().readTree(manifestJson);
     assertThat(manifest.get("vector_dim").asInt()).isEqualTo(8);
     assertThat(manifest.get("training").get("params").get("rank").asInt()).isEqualTo(8);
     assertThat(manifest.get("sources").get(Tables.USER_PROFILES).asLong()).isNotNegative();
     // every user row is reachable by an account a host app sends
-    assertThat(bundle.filter("part = 'user' AND payment_account IS NULL AND social_account IS NULL").count())
+    assertThat(
+            bundle
+                .filter("part = 'user' AND payment_account IS NULL AND social_account IS NULL")
+                .count())
         .isZero();
   }
 

@@ -48,7 +48,8 @@ class RankRequestsTest {
                 .setContext(
                     RankContext.newBuilder()
                         .setCity("hangzhou")
-                        .setEventTime(Timestamp.newBuilder().setSeconds(NOW.getEpochSecond() - 3600)))
+                        .setEventTime(
+                            Timestamp.newBuilder().setSeconds(NOW.getEpochSecond() - 3600)))
                 .addExcludeIds("mp1")
                 .build());
 
@@ -63,22 +64,42 @@ class RankRequestsTest {
     return new Object[][] {
       {RankRequest.newBuilder().setHostApp("alipay").build(), "user is required"},
       {valid().setUser(UserRef.getDefaultInstance()).build(), "user must set one of"},
-      {valid().setUser(UserRef.newBuilder().setSocialAccount("")).build(), "user.social_account is empty"},
-      {valid().setUser(UserRef.newBuilder().setPaymentAccount("9".repeat(65))).build(), "longer than 64"},
+      {
+        valid().setUser(UserRef.newBuilder().setSocialAccount("")).build(),
+        "user.social_account is empty"
+      },
+      {
+        valid().setUser(UserRef.newBuilder().setPaymentAccount("9".repeat(65))).build(),
+        "longer than 64"
+      },
       {valid().setHostApp("").build(), "host_app is required"},
       {valid().setHostApp("wechat").build(), "host_app 'wechat' is unknown"},
       {valid().setK(101).build(), "k must be 1..100"},
       {valid().setK(-1).build(), "k must be 1..100"},
-      {valid().setContext(RankContext.newBuilder().setCity("Hang Zhou")).build(), "context.city 'Hang Zhou'"},
       {
-        valid().setContext(RankContext.newBuilder().setEventTime(Timestamp.newBuilder().setSeconds(NOW.toEpochMilli()))).build(),
+        valid().setContext(RankContext.newBuilder().setCity("Hang Zhou")).build(),
+        "context.city 'Hang Zhou'"
+      },
+      {
+        valid()
+            .setContext(
+                RankContext.newBuilder()
+                    .setEventTime(Timestamp.newBuilder().setSeconds(NOW.toEpochMilli())))
+            .build(),
         "more than a year from now"
       },
       {
-        valid().setContext(RankContext.newBuilder().setEventTime(Timestamp.newBuilder().setSeconds(1).setNanos(-1))).build(),
+        valid()
+            .setContext(
+                RankContext.newBuilder()
+                    .setEventTime(Timestamp.newBuilder().setSeconds(1).setNanos(-1)))
+            .build(),
         "nanos must be"
       },
-      {valid().addAllExcludeIds(java.util.Collections.nCopies(1001, "x")).build(), "exclude_ids has 1001 ids"},
+      {
+        valid().addAllExcludeIds(java.util.Collections.nCopies(1001, "x")).build(),
+        "exclude_ids has 1001 ids"
+      },
     };
   }
 

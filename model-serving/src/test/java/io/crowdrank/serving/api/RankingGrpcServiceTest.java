@@ -41,7 +41,12 @@ class RankingGrpcServiceTest {
             () -> Optional.ofNullable(served.get()),
             new RankRequests(10, 100, Clock.systemUTC()),
             new Ranker(RankingConfig.defaults()));
-    server = InProcessServerBuilder.forName(name).directExecutor().addService(new RankingGrpcService(endpoint)).build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new RankingGrpcService(endpoint))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -94,7 +99,9 @@ class RankingGrpcServiceTest {
 
     assertThat(r.getModelVersion()).isEqualTo(7);
     assertThat(r.getStrategy()).isEqualTo("personalized");
-    assertThat(r.getItemsList()).extracting(i -> i.getMiniProgramId()).containsExactly("coffee", "travel");
+    assertThat(r.getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .containsExactly("coffee", "travel");
     assertThat(r.getItems(0).getReasonsList()).isNotEmpty();
     assertThat(r.getItems(0).getName()).isEqualTo("Name of coffee");
     assertThat(r.getItems(0).getCategory()).isEqualTo("coffee_tea");
@@ -114,7 +121,8 @@ class RankingGrpcServiceTest {
   void rank_badRequest_isInvalidArgumentWithDescription() {
     served.set(bundle(7));
 
-    assertThatThrownBy(() -> stub().rank(request("2088001").toBuilder().setHostApp("myspace").build()))
+    assertThatThrownBy(
+            () -> stub().rank(request("2088001").toBuilder().setHostApp("myspace").build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -126,7 +134,8 @@ class RankingGrpcServiceTest {
   @Test
   void getModelInfo_describesTheServedBundle_andFollowsASwap() {
     served.set(bundle(7));
-    assertThat(stub().getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion()).isEqualTo(7);
+    assertThat(stub().getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion())
+        .isEqualTo(7);
 
     served.set(bundle(8));
     var info = stub().getModelInfo(GetModelInfoRequest.getDefaultInstance());

@@ -45,20 +45,31 @@ class ServingWiringTest {
   void health_withoutBundle_isNotServing() {
     var health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
 
-    assertThat(health.check(HealthCheckRequest.newBuilder().setService(RankingServiceGrpc.SERVICE_NAME).build()).getStatus())
+    assertThat(
+            health
+                .check(
+                    HealthCheckRequest.newBuilder()
+                        .setService(RankingServiceGrpc.SERVICE_NAME)
+                        .build())
+                .getStatus())
         .isEqualTo(ServingStatus.NOT_SERVING);
-    assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        .isEqualTo(ServingStatus.NOT_SERVING);
   }
 
   @Test
   void rank_withoutBundle_isUnavailable_butBadInputIsStillInvalid() {
     var stub = RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
     RankRequest ok =
-        RankRequest.newBuilder().setUser(UserRef.newBuilder().setPaymentAccount("2088001")).setHostApp("alipay").build();
+        RankRequest.newBuilder()
+            .setUser(UserRef.newBuilder().setPaymentAccount("2088001"))
+            .setHostApp("alipay")
+            .build();
 
     assertThatThrownBy(() -> stub.rank(ok))
         .isInstanceOfSatisfying(
-            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     assertThatThrownBy(() -> stub.rank(ok.toBuilder().setHostApp("").build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,

@@ -41,7 +41,8 @@ class RankerTest {
         .build();
   }
 
-  static RankQuery query(IdType type, String id, String hostApp, Instant at, String city, String... exclude) {
+  static RankQuery query(
+      IdType type, String id, String hostApp, Instant at, String city, String... exclude) {
     return new RankQuery(type, id, hostApp, 3, at, city, Set.of(exclude));
   }
 
@@ -51,26 +52,28 @@ class RankerTest {
 
   @Test
   void rank_knownUser_ordersByFactorsAndSkipsIneligible() {
-    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.PERSONALIZED);
     assertThat(r.modelVersion()).isEqualTo(3);
     // "closed" scores highest but is suspended; "fresh" has no vector; travel is orthogonal.
     assertThat(ids(r)).containsExactly("coffee", "noodles", "burger");
-    assertThat(r.items().get(0).reasons())
-        .contains("coffee tea is popular at weekday breakfast");
+    assertThat(r.items().get(0).reasons()).contains("coffee tea is popular at weekday breakfast");
   }
 
   @Test
   void rank_sameUserLateAtNight_movesFastFoodUp() {
-    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", LATE_NIGHT, null));
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", LATE_NIGHT, null));
 
     assertThat(ids(r)).containsExactly("noodles", "burger", "coffee");
   }
 
   @Test
   void rank_otherHostApp_onlyItsMiniPrograms() {
-    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "weibo", BREAKFAST, null));
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "weibo", BREAKFAST, null));
 
     assertThat(ids(r)).doesNotContain("noodles").containsExactly("coffee", "burger", "travel");
   }
@@ -78,7 +81,8 @@ class RankerTest {
   @Test
   void rank_cityWhereItIsNotAvailable_filtersLocalMiniPrograms() {
     Ranking r =
-        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, "shanghai"));
+        ranker.rank(
+            bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, "shanghai"));
 
     assertThat(ids(r)).containsExactly("coffee", "burger", "travel");
   }
@@ -86,7 +90,8 @@ class RankerTest {
   @Test
   void rank_cityTheBundleNeverSaw_keepsOnlyNationwide() {
     Ranking r =
-        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, "lhasa"));
+        ranker.rank(
+            bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, "lhasa"));
 
     assertThat(ids(r)).doesNotContain("noodles");
   }
@@ -94,15 +99,19 @@ class RankerTest {
   @Test
   void rank_excludedIds_neverReturned() {
     Ranking r =
-        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null, "coffee"));
+        ranker.rank(
+            bundle(),
+            query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null, "coffee"));
 
     assertThat(ids(r)).doesNotContain("coffee").hasSize(3);
   }
 
   @Test
   void rank_bySocialAccountAndSharedId_findsTheSameUsers() {
-    Ranking social = ranker.rank(bundle(), query(IdType.SOCIAL_ACCOUNT, "5002", "alipay", BREAKFAST, null));
-    Ranking shared = ranker.rank(bundle(), query(IdType.SHARED_ID, "u1", "alipay", BREAKFAST, null));
+    Ranking social =
+        ranker.rank(bundle(), query(IdType.SOCIAL_ACCOUNT, "5002", "alipay", BREAKFAST, null));
+    Ranking shared =
+        ranker.rank(bundle(), query(IdType.SHARED_ID, "u1", "alipay", BREAKFAST, null));
 
     assertThat(social.strategy()).isEqualTo(Ranking.Strategy.PERSONALIZED);
     assertThat(ids(social).get(0)).isEqualTo("travel");
@@ -111,23 +120,28 @@ class RankerTest {
 
   @Test
   void rank_unknownUser_fallsBackToPopular() {
-    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", LATE_NIGHT, null));
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", LATE_NIGHT, null));
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r)).containsExactly("burger", "coffee", "travel");
-    assertThat(r.items().get(0).reasons()).containsExactly("popular on alipay", "fast food is popular at weekday late night");
+    assertThat(r.items().get(0).reasons())
+        .containsExactly("popular on alipay", "fast food is popular at weekday late night");
   }
 
   @Test
   void rank_unknownUserAtBreakfast_popularityShapedByHour() {
-    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", BREAKFAST, null));
+    Ranking r =
+        ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", BREAKFAST, null));
 
     assertThat(ids(r).get(0)).isEqualTo("coffee");
   }
 
   @Test
   void rank_userWithoutVector_getsPopularInHomeCity() {
-    Ranking r = ranker.rank(bundle(), query(IdType.PAYMENT_ACCOUNT, "2088003", "alipay", LATE_NIGHT, "hangzhou"));
+    Ranking r =
+        ranker.rank(
+            bundle(), query(IdType.PAYMENT_ACCOUNT, "2088003", "alipay", LATE_NIGHT, "hangzhou"));
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r).get(0)).isEqualTo("noodles");
