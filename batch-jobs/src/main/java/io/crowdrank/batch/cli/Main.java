@@ -3,6 +3,7 @@ package io.crowdrank.batch.cli;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.generate.DemoDataGenerator;
+import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.Pipeline.Step;
 import io.crowdrank.batch.train.TrainJob;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "crowdrank batch 0.1.0",
     description = "crowdrank batch: demo data generator and the Spark jobs.",
-    subcommands = {Main.Generate.class, Main.Jobs.class})
+    subcommands = {Main.Generate.class, Main.Jobs.class, Main.BenchPipeline.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -137,6 +138,19 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** Delivery dates: ISO dates, or today/yesterday in UTC for schedulers without templating. */
+  static final class RunDate implements CommandLine.ITypeConverter<LocalDate> {
+    @Override
+    public LocalDate convert(String value) {
+      LocalDate today = LocalDate.now(ZoneOffset.UTC);
+      return switch (value) {
+        case "today" -> today;
+        case "yesterday" -> today.minusDays(1);
+        default -> LocalDate.parse(value);
+      };
+    }
+  }
+
   @Command(
       name = "jobs",
       mixinStandardHelpOptions = true,
@@ -146,7 +160,7 @@ public final class Main implements Callable<Integer> {
     @Parameters(
         index = "0",
         paramLabel = "STEP",
-        description = "ingest | identity | profiles | train | publish | all")
+        description = "ingest | identity | profiles | train | publish | all (those five) | maintain")
     String step;
 
     @Option(names = "--raw", description = "Raw data root (needed by ingest).")
@@ -158,7 +172,10 @@ public final class Main implements Callable<Integer> {
         description = "Delta warehouse root (local path or URI).")
     String warehouse;
 
-    @Option(names = "--date", description = "Run for one delivery date, YYYY-MM-DD.")
+    @Option(
+        names = "--date",
+        converter = RunDate.class,
+        description = "Run for one delivery date: YYYY-MM-DD, today or yesterday (UTC).")
     LocalDate date;
 
     @Option(names = "--from", description = "First delivery date of a range (with --to).")
@@ -215,6 +232,35 @@ public final class Main implements Callable<Integer> {
         description = "ALS seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+        names = "--payment-weight",
+        defaultValue = "1.0",
+        description = "Confidence per successful payment (default ${DEFAULT-VALUE}).")
+    double paymentWeight;
+
+    @Option(
+        names = "--social-weight",
+        defaultValue = "1.0",
+        description = "Multiplier on social card-engagement confidence (default ${DEFAULT-VALUE}).")
+    double socialWeight;
+
+    @Option(
+        names = "--decay-half-life-days",
+        defaultValue = "30",
+        description = "Half-life of confidence and popularity decay (default ${DEFAULT-VALUE}).")
+    double decayHalfLife;
+
+    @Option(
+        names = "--as-of",
+        description = "Reference date of profiles and decay (default: the newest event date).")
+    LocalDate asOf;
+
+    @Option(
+        names = "--retention-hours",
+        defaultValue = "168",
+        description = "maintain: VACUUM retention, >= 168 (default ${DEFAULT-VALUE}).")
+    int retentionHours;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -234,11 +280,26 @@ public final class Main implements Callable<Integer> {
       TrainJob.Params params;
       Pipeline.Options options;
       try {
-        params = new TrainJob.Params(rank, maxIter, regParam, alpha, seed, 1.0, 1.0, 30.0);
+        params =
+            new TrainJob.Params(
+                rank, maxIter, regParam, alpha, seed, paymentWeight, socialWeight, decayHalfLife);
         java.time.ZoneId.of(timeZone);
+        if (retentionHours < MaintenanceJob.MIN_RETENTION_HOURS) {
+          throw usage("--retention-hours must be at least " + MaintenanceJob.MIN_RETENTION_HOURS);
+        }
         options =
             new Pipeline.Options(
-                raw, warehouse, first, last, runId(), idSalt, params, interestHalfLife, timeZone);
+                raw,
+                warehouse,
+                first,
+                last,
+                asOf,
+                runId(),
+                idSalt,
+                params,
+                interestHalfLife,
+                timeZone,
+                retentionHours);
       } catch (RuntimeException e) {
         throw usage(e.getMessage());
       }
@@ -248,9 +309,11 @@ public final class Main implements Callable<Integer> {
       }
       SparkSession spark = Spark.forCli("crowdrank " + step);
       try {
-        for (Pipeline.StepResult r : new Pipeline(spark, options).run(steps)) {
+        Pipeline.RunResult run = new Pipeline(spark, options).run(steps);
+        for (Pipeline.StepResult r : run.steps()) {
           System.out.printf("%-9s %6d ms  %s%n", r.step().id(), r.millis(), Json.write(r.result()));
         }
+        System.out.println("run record: " + run.report());
       } finally {
         spark.stop();
       }
@@ -259,7 +322,7 @@ public final class Main implements Callable<Integer> {
 
     private List<Step> parseSteps() {
       if (step.equals("all")) {
-        return List.of(Step.values());
+        return Pipeline.DAG;
       }
       return Arrays.stream(Step.values())
           .filter(s -> s.id().equals(step))
@@ -270,7 +333,7 @@ public final class Main implements Callable<Integer> {
                   usage(
                       "unknown step '"
                           + step
-                          + "': use ingest, identity, profiles, train, publish or all"));
+                          + "': use ingest, identity, profiles, train, publish, all or maintain"));
     }
 
     private CommandLine.ParameterException usage(String message) {
@@ -280,7 +343,54 @@ public final class Main implements Callable<Integer> {
     private static String runId() {
       return "run-"
           + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
-              .format(LocalDateTime.now(ZoneOffset.UTC));
+              .format(LocalDateTime.now(ZoneOffset.UTC))
+          + "-"
+          + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+  }
+
+  @Command(
+      name = "bench-pipeline",
+      mixinStandardHelpOptions = true,
+      description =
+          "Benchmark: generate data at each scale, time every step and the I/O floor, write a"
+              + " Markdown report.")
+  static final class BenchPipeline implements Callable<Integer> {
+    @Option(names = "--work", required = true, description = "Scratch folder (one sub-folder per scale).")
+    Path work;
+
+    @Option(
+        names = "--users",
+        split = ",",
+        defaultValue = "100000,500000",
+        description = "Scales in users, comma-separated (default ${DEFAULT-VALUE}).")
+    List<Integer> users;
+
+    @Option(names = "--days", defaultValue = "28", description = "Days of events (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Option(names = "--report", required = true, description = "Markdown file to write.")
+    Path report;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      if (users.stream().anyMatch(u -> u < 10)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--users values must be >= 10");
+      }
+      SparkSession spark = Spark.forCli("crowdrank bench-pipeline");
+      try {
+        Path written =
+            new io.crowdrank.batch.bench.PipelineBenchmark(
+                    spark, new io.crowdrank.batch.bench.PipelineBenchmark.Options(work, users, days, report))
+                .execute();
+        System.out.println("report: " + written);
+        System.out.print(java.nio.file.Files.readString(written));
+      } finally {
+        spark.stop();
+      }
+      return 0;
     }
   }
 }

@@ -63,6 +63,15 @@ public final class Columns {
   public static final String HOUR_OF_WEEK_ACTIVITY = "hour_of_week_activity";
   public static final String LAST_ACTIVE = "last_active";
   public static final String AS_OF = "as_of";
+  public static final String FINGERPRINT = "_fingerprint";
+
+  // AIPL
+  public static final String SCOPE = "scope";
+  public static final String SCOPE_ID = "scope_id";
+  public static final String STAGE = "stage";
+  public static final String STAGE_LEVEL = "stage_level";
+  public static final String SCOPE_MINI_PROGRAM = "mini_program";
+  public static final String SCOPE_MERCHANT = "merchant";
 
   // model
   public static final String VECTOR = "vector";

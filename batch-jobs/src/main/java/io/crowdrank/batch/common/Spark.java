@@ -32,7 +32,12 @@ public final class Spark {
     SparkConf conf = new SparkConf();
     SparkSession.Builder builder = configure(SparkSession.builder().appName(appName));
     if (!conf.contains("spark.master")) {
-      builder.master("local[*]").config("spark.driver.host", "127.0.0.1");
+      builder
+          .master("local[*]")
+          .config("spark.driver.host", "127.0.0.1")
+          // Delta rebuilds table state with 50 tasks by default: right for big tables on a
+          // cluster, pure overhead for one local JVM.
+          .config("spark.databricks.delta.snapshotPartitions", "4");
     }
     return builder.getOrCreate();
   }

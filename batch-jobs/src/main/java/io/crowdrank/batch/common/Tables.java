@@ -20,12 +20,16 @@ public final class Tables {
   // silver: identity and profiles
   public static final String IDENTITY_MAP = "silver/identity_map";
   public static final String USER_PROFILES = "silver/user_profiles";
+  public static final String USER_AIPL = "silver/user_aipl";
 
   // model: what train produces
   public static final String USER_FACTORS = "model/user_factors";
   public static final String ITEM_FACTORS = "model/item_factors";
   public static final String POPULARITY = "model/popularity";
   public static final String CONTEXT_AFFINITY = "model/context_affinity";
+
+  // operations: one row per step of every run
+  public static final String RUNS = "_runs";
 
   // serving: the published bundle
   public static final String BUNDLE = BundleFormat.TABLE_PATH;

@@ -3,25 +3,23 @@ package io.crowdrank.batch.identity;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.col;
 
+import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Tables;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * Bronze events resolved to pseudonymous users through the identity map: the one way every later
- * step sees payments and social interactions, so raw account ids stop here.
+ * step sees payments and social interactions, so raw account ids stop here. Reads go through the
+ * caller's pinned {@link Inputs}: a step sees one version of each table.
  */
 public final class Events {
   private Events() {}
 
   /** Successful payments with {@code user_id} instead of the payer account. */
-  public static Dataset<Row> payments(SparkSession spark, String warehouse) {
-    Dataset<Row> ids = identity(spark, warehouse, ACCOUNT_PAYMENT);
-    return spark
-        .read()
-        .format("delta")
-        .load(Tables.at(warehouse, Tables.PAYMENTS))
+  public static Dataset<Row> payments(Inputs in) {
+    Dataset<Row> ids = identity(in, ACCOUNT_PAYMENT);
+    return in.read(Tables.PAYMENTS)
         .filter(col(STATUS).equalTo("success"))
         .join(ids, col(PAYER_ACCOUNT).equalTo(ids.col(ACCOUNT_ID)))
         .select(
@@ -38,12 +36,9 @@ public final class Events {
   }
 
   /** Social interactions with {@code user_id} instead of the social account. */
-  public static Dataset<Row> social(SparkSession spark, String warehouse) {
-    Dataset<Row> ids = identity(spark, warehouse, ACCOUNT_SOCIAL);
-    return spark
-        .read()
-        .format("delta")
-        .load(Tables.at(warehouse, Tables.SOCIAL))
+  public static Dataset<Row> social(Inputs in) {
+    Dataset<Row> ids = identity(in, ACCOUNT_SOCIAL);
+    return in.read(Tables.SOCIAL)
         .join(ids, col(SOCIAL_ACCOUNT).equalTo(ids.col(ACCOUNT_ID)))
         .select(
             col(USER_ID),
@@ -70,11 +65,8 @@ public final class Events {
     return d instanceof java.sql.Date sql ? sql.toLocalDate() : (java.time.LocalDate) d;
   }
 
-  private static Dataset<Row> identity(SparkSession spark, String warehouse, String type) {
-    return spark
-        .read()
-        .format("delta")
-        .load(Tables.at(warehouse, Tables.IDENTITY_MAP))
+  private static Dataset<Row> identity(Inputs in, String type) {
+    return in.read(Tables.IDENTITY_MAP)
         .filter(col(ACCOUNT_TYPE).equalTo(type))
         .select(ACCOUNT_ID, USER_ID);
   }

@@ -10,7 +10,13 @@ import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.substring;
 
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Hashing;
+import io.crowdrank.batch.common.Inputs;
+import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.pipeline.StepReport;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,8 +47,34 @@ public final class IdentityJob {
     }
   }
 
+  /**
+   * @param skipped true if the identity map was already built from these inputs (nothing written)
+   */
   public record Result(
-      long paymentAccounts, long socialAccounts, long sharedUsers, long users, long version) {}
+      long paymentAccounts,
+      long socialAccounts,
+      long sharedUsers,
+      long users,
+      long version,
+      boolean skipped,
+      Map<String, Long> inputVersions)
+      implements StepReport {
+    @Override
+    public Map<String, Long> outputVersions() {
+      return Map.of(Tables.IDENTITY_MAP, version);
+    }
+
+    @Override
+    public Map<String, Long> counts() {
+      return Map.of(
+          "payment_accounts", paymentAccounts,
+          "social_accounts", socialAccounts,
+          "shared_users", sharedUsers,
+          "users", users);
+    }
+  }
+
+  static final String STEP = "identity";
 
   private final SparkSession spark;
   private final Options options;
@@ -53,22 +85,26 @@ public final class IdentityJob {
   }
 
   public Result execute() {
-    Dataset<Row> links = spark.read().format("delta").load(path(Tables.ACCOUNT_LINKS));
+    Inputs in =
+        Inputs.pin(
+            spark, options.warehouse(), List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL));
+    // The salt is secret: its hash tells a changed salt apart without recording it.
+    Map<String, Object> params =
+        Map.of("id_salt_sha256", Hashing.sha256Hex(options.idSalt()).substring(0, 16));
+    String out = path(Tables.IDENTITY_MAP);
+    if (Lineage.upToDate(spark, out, STEP, in.versions(), params)) {
+      return summarize(out, true, in);
+    }
+    Dataset<Row> links = in.read(Tables.ACCOUNT_LINKS);
     Dataset<Row> active = activeLinks(links);
 
     Dataset<Row> paymentAccounts =
-        spark
-            .read()
-            .format("delta")
-            .load(path(Tables.PAYMENTS))
+        in.read(Tables.PAYMENTS)
             .select(col(PAYER_ACCOUNT).as(ACCOUNT_ID))
             .union(links.select(col(PAYMENT_ACCOUNT).as(ACCOUNT_ID)))
             .distinct();
     Dataset<Row> socialAccounts =
-        spark
-            .read()
-            .format("delta")
-            .load(path(Tables.SOCIAL))
+        in.read(Tables.SOCIAL)
             .select(col(SOCIAL_ACCOUNT).as(ACCOUNT_ID))
             .union(links.select(col(SOCIAL_ACCOUNT).as(ACCOUNT_ID)))
             .distinct();
@@ -100,22 +136,36 @@ public final class IdentityJob {
                     .as(USER_ID),
                 col(PAYMENT_ACCOUNT).isNotNull().as(IS_SHARED));
 
-    String out = path(Tables.IDENTITY_MAP);
-    paymentMap
-        .unionByName(socialMap)
-        .repartition(col(ACCOUNT_TYPE))
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .save(out);
+    Lineage.committing(
+        spark,
+        Lineage.record(STEP, in.versions(), params, Map.of()),
+        () -> {
+          paymentMap
+              .unionByName(socialMap)
+              .repartition(col(ACCOUNT_TYPE))
+              .write()
+              .format("delta")
+              .mode("overwrite")
+              .option("overwriteSchema", "true")
+              .save(out);
+          return null;
+        });
+    return summarize(out, false, in);
+  }
 
+  private Result summarize(String out, boolean skipped, Inputs in) {
     Dataset<Row> map = spark.read().format("delta").load(out);
     long payments = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT)).count();
     long socials = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL)).count();
     long shared = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL).and(col(IS_SHARED))).count();
     return new Result(
-        payments, socials, shared, payments + socials - shared, Delta.version(spark, out));
+        payments,
+        socials,
+        shared,
+        payments + socials - shared,
+        Delta.version(spark, out),
+        skipped,
+        in.versions());
   }
 
   /**

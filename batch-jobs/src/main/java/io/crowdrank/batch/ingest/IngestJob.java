@@ -3,12 +3,14 @@ package io.crowdrank.batch.ingest;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.to_date;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.pipeline.StepReport;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,9 +93,44 @@ public final class IngestJob {
       long duplicates,
       long tableVersion) {}
 
-  public record Result(Map<String, SourceResult> sources, long quarantineVersion) {
+  public record Result(Map<String, SourceResult> sources, long quarantineVersion)
+      implements StepReport {
     public long totalQuarantined() {
       return sources.values().stream().mapToLong(SourceResult::quarantined).sum();
+    }
+
+    /** Ingest reads raw files, not Delta tables. */
+    @Override
+    public Map<String, Long> inputVersions() {
+      return Map.of();
+    }
+
+    @Override
+    public Map<String, Long> outputVersions() {
+      Map<String, Long> out = new LinkedHashMap<>();
+      for (RawSource source : RawSource.values()) {
+        SourceResult r = sources.get(source.sourceName());
+        if (r != null) {
+          out.put(source.table(), r.tableVersion());
+        }
+      }
+      out.put(Tables.QUARANTINE, quarantineVersion);
+      return out;
+    }
+
+    @Override
+    public Map<String, Long> counts() {
+      Map<String, Long> out = new LinkedHashMap<>();
+      sources.forEach(
+          (name, r) -> {
+            out.put(name + ".files", (long) r.files());
+            out.put(name + ".read", r.read());
+            out.put(name + ".accepted", r.accepted());
+            out.put(name + ".quarantined", r.quarantined());
+            out.put(name + ".inserted", r.inserted());
+            out.put(name + ".duplicates", r.duplicates());
+          });
+      return out;
     }
   }
 
@@ -187,16 +224,40 @@ public final class IngestJob {
   private long merge(RawSource source, DeltaTable table, String path, Dataset<Row> rows) {
     String on =
         source.key().stream().map(c -> "t." + c + " = s." + c).collect(Collectors.joining(" AND "));
-    var merge = table.as("t").merge(rows.as("s"), on);
+    Dataset<Row> target = table.toDF();
+    if (partitioning(source).contains(EVENT_DATE)) {
+      // An event's date follows from its key (same event, same time), so only the partitions of
+      // this batch's dates can hold a duplicate: a daily run reads days, not the whole history.
+      String dates =
+          rows.select(EVENT_DATE).distinct().collectAsList().stream()
+              .map(r -> "DATE'" + r.get(0) + "'")
+              .sorted()
+              .collect(Collectors.joining(", "));
+      if (dates.isEmpty()) {
+        return 0;
+      }
+      on = on + " AND t." + EVENT_DATE + " = s." + EVENT_DATE + " AND t." + EVENT_DATE + " IN (" + dates + ")";
+      target = target.where(EVENT_DATE + " IN (" + dates + ")");
+    }
+    // Only what is new (or, for the catalog, newer): a MERGE with nothing to do would still commit
+    // an empty version, and then every later step would see a "changed" input.
+    target = target.as("t");
+    Dataset<Row> changes = rows.as("s").join(target, expr(on), "left_anti");
+    if (source == RawSource.CATALOG) {
+      changes =
+          changes.unionByName(
+              rows.as("s")
+                  .join(target, expr(on + " AND s." + UPDATED_TIME + " > t." + UPDATED_TIME), "left_semi"));
+    }
+    if (changes.isEmpty()) {
+      return 0;
+    }
+    var merge = table.as("t").merge(changes.as("s"), on);
     if (source == RawSource.CATALOG) {
       // The catalog is a state table: a newer snapshot of a mini-program replaces the older one.
       merge = merge.whenMatched("s." + UPDATED_TIME + " > t." + UPDATED_TIME).updateAll();
     }
-    long before = Delta.version(spark, path);
     merge.whenNotMatched().insertAll().execute();
-    if (Delta.version(spark, path) == before) {
-      return 0; // nothing new: Delta wrote no commit
-    }
     Map<String, String> metrics = Delta.lastOperationMetrics(spark, path);
     return Delta.metric(metrics, "numTargetRowsInserted")
         + Delta.metric(metrics, "numTargetRowsUpdated");

@@ -2,18 +2,25 @@ package io.crowdrank.batch.pipeline;
 
 import io.crowdrank.batch.identity.IdentityJob;
 import io.crowdrank.batch.ingest.IngestJob;
+import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.profiles.ProfilesJob;
 import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.train.TrainJob;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The batch DAG: ingest, identity, profiles, train, publish, in that order, or any one step. */
+/**
+ * The batch DAG — ingest, identity, profiles, train, publish — or any one step, plus Delta
+ * maintenance on its own schedule. Every step is recorded in the run record as it ends.
+ */
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
@@ -22,27 +29,44 @@ public final class Pipeline {
     IDENTITY,
     PROFILES,
     TRAIN,
-    PUBLISH;
+    PUBLISH,
+    /** OPTIMIZE + VACUUM; not part of the daily DAG ({@link #DAG}). */
+    MAINTAIN;
 
     public String id() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
 
-  /** What every step may need; each step takes its own part. */
+  /** What {@code jobs all} runs, in order. */
+  public static final List<Step> DAG =
+      List.of(Step.INGEST, Step.IDENTITY, Step.PROFILES, Step.TRAIN, Step.PUBLISH);
+
+  /**
+   * What every step may need; each step takes its own part.
+   *
+   * @param from first delivery date for ingest, or null for every date
+   * @param to last delivery date for ingest, or null for every date
+   * @param asOf reference date of profiles and decay, or null for the newest event date
+   */
   public record Options(
       String raw,
       String warehouse,
       LocalDate from,
       LocalDate to,
+      LocalDate asOf,
       String runId,
       String idSalt,
       TrainJob.Params trainParams,
       double interestHalfLifeDays,
-      String timeZone) {}
+      String timeZone,
+      int retentionHours) {}
 
   /** A finished step: its typed result and how long it took. */
-  public record StepResult(Step step, Object result, long millis) {}
+  public record StepResult(Step step, StepReport result, long millis) {}
+
+  /** A finished run: its steps and where its JSON record was written. */
+  public record RunResult(String runId, List<StepResult> steps, String report) {}
 
   private final SparkSession spark;
   private final Options o;
@@ -52,20 +76,50 @@ public final class Pipeline {
     this.o = options;
   }
 
-  public List<StepResult> run(List<Step> steps) {
+  public RunResult run(List<Step> steps) {
+    RunRecorder recorder = new RunRecorder(spark, o.warehouse(), o.runId(), describe(steps));
+    ProgressLogger progress = new ProgressLogger();
+    spark.sparkContext().addSparkListener(progress);
     List<StepResult> results = new ArrayList<>();
-    for (Step step : steps) {
-      long started = System.nanoTime();
-      LOG.info("step {} started", step.id());
-      Object result = runOne(step);
-      long millis = (System.nanoTime() - started) / 1_000_000;
-      LOG.info("step {} finished in {} ms", step.id(), millis);
-      results.add(new StepResult(step, result, millis));
+    try {
+      for (Step step : steps) {
+        Instant at = Instant.now();
+        long started = System.nanoTime();
+        progress.startStep(step.id());
+        LOG.info("run {}: step {} started", o.runId(), step.id());
+        StepReport result;
+        try {
+          result = runOne(step);
+        } catch (RuntimeException | Error e) {
+          long millis = (System.nanoTime() - started) / 1_000_000;
+          LOG.error("run {}: step {} failed after {} ms: {}", o.runId(), step.id(), millis, e.toString());
+          recorder.failed(step.id(), at, millis, e);
+          recorder.finish("failed");
+          throw e;
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info("run {}: step {} {} in {} ms", o.runId(), step.id(), result.skipped() ? "skipped (up to date)" : "finished", millis);
+        recorder.succeeded(step.id(), at, millis, result);
+        results.add(new StepResult(step, result, millis));
+      }
+      return new RunResult(o.runId(), results, recorder.finish("succeeded"));
+    } finally {
+      spark.sparkContext().removeSparkListener(progress);
     }
-    return results;
   }
 
-  private Object runOne(Step step) {
+  private Map<String, Object> describe(List<Step> steps) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("steps", steps.stream().map(Step::id).toList());
+    m.put("raw", o.raw());
+    m.put("warehouse", o.warehouse());
+    m.put("from", o.from() == null ? null : o.from().toString());
+    m.put("to", o.to() == null ? null : o.to().toString());
+    m.put("as_of", o.asOf() == null ? null : o.asOf().toString());
+    return m;
+  }
+
+  private StepReport runOne(Step step) {
     return switch (step) {
       case INGEST -> {
         if (o.raw() == null) {
@@ -81,14 +135,17 @@ public final class Pipeline {
           new ProfilesJob(
                   spark,
                   new ProfilesJob.Options(
-                      o.warehouse(), o.to(), o.interestHalfLifeDays(), o.timeZone()))
+                      o.warehouse(), o.asOf(), o.interestHalfLifeDays(), o.timeZone()))
               .execute();
       case TRAIN ->
           new TrainJob(
-                  spark, new TrainJob.Options(o.warehouse(), o.trainParams(), o.to(), o.timeZone()))
+                  spark, new TrainJob.Options(o.warehouse(), o.trainParams(), o.asOf(), o.timeZone()))
               .execute();
       case PUBLISH ->
           new PublishJob(spark, new PublishJob.Options(o.warehouse(), o.timeZone())).execute();
+      case MAINTAIN ->
+          new MaintenanceJob(spark, new MaintenanceJob.Options(o.warehouse(), o.retentionHours()))
+              .execute();
     };
   }
 }

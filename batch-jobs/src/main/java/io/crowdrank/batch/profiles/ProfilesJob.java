@@ -5,9 +5,12 @@ import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Expressions;
+import io.crowdrank.batch.common.Inputs;
+import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.identity.Events;
+import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.HourOfWeek;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
@@ -22,9 +25,14 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Builds {@code user_profiles}: one row per user (shared and single-platform) with RFM and its 1-5
  * scores, spend share per category, time-decayed social interest per vertical, a 168-bucket
- * hour-of-week activity histogram (local time), home city and last activity. Written with MERGE:
- * changed users are updated, new ones inserted, users who no longer exist (e.g. an unlinked social
- * account now has its own id) deleted.
+ * hour-of-week activity histogram (local time), home city and last activity; and {@code
+ * user_aipl}, the AIPL stage of each user per mini-program and per merchant.
+ *
+ * <p>Profiles are written with MERGE keyed on the user: a row is rewritten only when its content
+ * fingerprint changed, new users are inserted, users who no longer exist (an unlinked social
+ * account now has its own id) are deleted; re-running on the same inputs commits nothing. Inputs
+ * are pinned Delta versions, recorded in the result, and the profile date defaults to the newest
+ * event date, so the outcome depends on the data only, not on the order runs happened in.
  */
 public final class ProfilesJob {
 
@@ -71,9 +79,25 @@ public final class ProfilesJob {
   public record Result(
       long users,
       long sharedUsers,
+      long aiplRows,
       LocalDate asOf,
       long version,
-      Map<String, Long> sourceVersions) {}
+      long aiplVersion,
+      boolean skipped,
+      Map<String, Long> inputVersions)
+      implements StepReport {
+    @Override
+    public Map<String, Long> outputVersions() {
+      return Map.of(Tables.USER_PROFILES, version, Tables.USER_AIPL, aiplVersion);
+    }
+
+    @Override
+    public Map<String, Long> counts() {
+      return Map.of("users", users, "shared_users", sharedUsers, "aipl_rows", aiplRows);
+    }
+  }
+
+  static final String STEP = "profiles";
 
   private final SparkSession spark;
   private final Options options;
@@ -84,18 +108,28 @@ public final class ProfilesJob {
   }
 
   public Result execute() {
-    Map<String, Long> sources =
-        Delta.versions(
+    Inputs in =
+        Inputs.pin(
             spark,
             options.warehouse(),
-            List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP));
-    Dataset<Row> identity = read(Tables.IDENTITY_MAP);
-    Dataset<Row> payments = Events.payments(spark, options.warehouse());
-    Dataset<Row> social = Events.social(spark, options.warehouse());
+            List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
+    Map<String, Object> params =
+        Map.of(
+            "as_of", options.asOf() == null ? "newest" : options.asOf().toString(),
+            "interest_half_life_days", options.interestHalfLifeDays(),
+            "time_zone", options.timeZone());
+    String aiplOut = path(Tables.USER_AIPL);
+    // AIPL is overwritten last on every real run, so its lineage says whether anything is left to do.
+    if (Lineage.upToDate(spark, aiplOut, STEP, in.versions(), params)) {
+      return result(in, true);
+    }
+    Dataset<Row> identity = in.read(Tables.IDENTITY_MAP);
+    Dataset<Row> payments = Events.payments(in);
+    Dataset<Row> social = Events.social(in);
 
     LocalDate asOf =
         options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
-    Column asOfDate = lit(java.sql.Date.valueOf(asOf));
+    Column asOfDate = to_date(lit(asOf.toString()));
     Column asOfEnd = to_timestamp(lit(asOf.plusDays(1).toString()));
 
     Dataset<Row> users =
@@ -124,7 +158,8 @@ public final class ProfilesJob {
                 "share", col("spent").divide(sum("spent").over(Window.partitionBy(USER_ID))))
             .groupBy(USER_ID)
             .agg(
-                map_from_entries(collect_list(struct(col(CATEGORY), col("share"))))
+                map_from_entries(
+                        array_sort(collect_list(struct(col(CATEGORY), round(col("share"), 6)))))
                     .as(CATEGORY_SPEND_SHARE));
 
     Column actionWeight = Expressions.lookup(col(ACTION), ACTION_WEIGHTS, 0.0);
@@ -140,7 +175,10 @@ public final class ProfilesJob {
             .agg(sum("w").as("w"))
             .withColumn("share", col("w").divide(sum("w").over(Window.partitionBy(USER_ID))))
             .groupBy(USER_ID)
-            .agg(map_from_entries(collect_list(struct(col(VERTICAL), col("share")))).as(INTERESTS));
+            .agg(
+                map_from_entries(
+                        array_sort(collect_list(struct(col(VERTICAL), round(col("share"), 6)))))
+                    .as(INTERESTS));
 
     Dataset<Row> activity =
         payments
@@ -195,29 +233,56 @@ public final class ProfilesJob {
                     .as(HOUR_OF_WEEK_ACTIVITY),
                 col(LAST_ACTIVE),
                 asOfDate.as(AS_OF));
+    Dataset<Row> finalProfiles = profiles.withColumn(FINGERPRINT, fingerprint(profiles));
 
     String out = path(Tables.USER_PROFILES);
-    if (!Delta.exists(spark, out)) {
-      profiles.write().format("delta").save(out);
-    } else {
-      DeltaTable.forPath(spark, out)
-          .as("t")
-          .merge(profiles.as("s"), "t." + USER_ID + " = s." + USER_ID)
-          .whenMatched()
-          .updateAll()
-          .whenNotMatched()
-          .insertAll()
-          .whenNotMatchedBySource()
-          .delete()
-          .execute();
-    }
+    Dataset<Row> aipl = Aipl.stages(payments, social, in.read(Tables.CATALOG));
+    Lineage.committing(
+        spark,
+        Lineage.record(STEP, in.versions(), params, Map.of("as_of_date", asOf.toString())),
+        () -> {
+          if (!Delta.exists(spark, out)) {
+            finalProfiles.write().format("delta").save(out);
+          } else {
+            DeltaTable.forPath(spark, out)
+                .as("t")
+                .merge(finalProfiles.as("s"), "t." + USER_ID + " = s." + USER_ID)
+                .whenMatched("t." + FINGERPRINT + " <> s." + FINGERPRINT)
+                .updateAll()
+                .whenNotMatched()
+                .insertAll()
+                .whenNotMatchedBySource()
+                .delete()
+                .execute();
+          }
+          Aipl.write(aipl, aiplOut);
+          return null;
+        });
+    return result(in, false);
+  }
+
+  private Result result(Inputs in, boolean skipped) {
     Dataset<Row> written = read(Tables.USER_PROFILES);
+    Row asOf = written.agg(max(AS_OF)).first();
     return new Result(
         written.count(),
         written.filter(col(IS_SHARED)).count(),
-        asOf,
-        Delta.version(spark, out),
-        sources);
+        read(Tables.USER_AIPL).count(),
+        asOf.isNullAt(0) ? null : asOf.getDate(0).toLocalDate(),
+        Delta.version(spark, path(Tables.USER_PROFILES)),
+        Delta.version(spark, path(Tables.USER_AIPL)),
+        skipped,
+        in.versions());
+  }
+
+  /** A hash of every column but the key: a row whose hash is unchanged is not rewritten. */
+  static Column fingerprint(Dataset<Row> rows) {
+    Column[] content =
+        java.util.Arrays.stream(rows.columns())
+            .filter(c -> !c.equals(USER_ID))
+            .map(org.apache.spark.sql.functions::col)
+            .toArray(Column[]::new);
+    return sha2(to_json(struct(content)), 256);
   }
 
   /** R, F and M scores 1-5 from quintiles (approximate, so this scales to any user count). */

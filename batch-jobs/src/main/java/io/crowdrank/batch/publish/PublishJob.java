@@ -23,11 +23,13 @@ import static io.crowdrank.format.BundleFormat.WEIGHTS;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
+import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
-import io.delta.tables.DeltaTable;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -69,7 +71,26 @@ public final class PublishJob {
   /**
    * @param version the bundle's Delta version, which the service reports as model version
    */
-  public record Result(long version, long items, long users, Instant createdTime) {}
+  public record Result(
+      long version,
+      long items,
+      long users,
+      Instant createdTime,
+      boolean skipped,
+      Map<String, Long> inputVersions)
+      implements StepReport {
+    @Override
+    public Map<String, Long> outputVersions() {
+      return Map.of(Tables.BUNDLE, version);
+    }
+
+    @Override
+    public Map<String, Long> counts() {
+      return Map.of("items", items, "users", users);
+    }
+  }
+
+  static final String STEP = "publish";
 
   /** The bundle table's schema; every part uses a subset of the columns. */
   public static final StructType SCHEMA =
@@ -101,8 +122,8 @@ public final class PublishJob {
   }
 
   public Result execute() {
-    Map<String, Long> sources =
-        Delta.requireVersions(
+    Inputs in =
+        Inputs.pin(
             spark,
             options.warehouse(),
             List.of(
@@ -113,15 +134,22 @@ public final class PublishJob {
                 Tables.ITEM_FACTORS,
                 Tables.POPULARITY,
                 Tables.CONTEXT_AFFINITY));
-    Map<String, Object> training = trainingMetadata();
+    Map<String, Long> sources = in.versions();
+    Map<String, Object> params = Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
+    String out = path(Tables.BUNDLE);
+    if (Lineage.upToDate(spark, out, STEP, sources, params)) {
+      return published(out, true, in);
+    }
+    Map<String, Object> training =
+        Lineage.at(spark, path(Tables.ITEM_FACTORS), sources.get(Tables.ITEM_FACTORS));
 
-    Dataset<Row> itemFactors = read(Tables.ITEM_FACTORS);
+    Dataset<Row> itemFactors = in.read(Tables.ITEM_FACTORS);
     Dataset<Row> globalPopularity =
-        read(Tables.POPULARITY)
+        in.read(Tables.POPULARITY)
             .filter(col(HOST_APP).equalTo(ALL).and(col(CITY).equalTo(ALL)))
             .select(col(MINI_PROGRAM_ID), col(SCORE));
     Dataset<Row> items =
-        read(Tables.CATALOG)
+        in.read(Tables.CATALOG)
             .join(itemFactors, MINI_PROGRAM_ID, "left")
             .join(globalPopularity, MINI_PROGRAM_ID, "left")
             .select(
@@ -138,7 +166,7 @@ public final class PublishJob {
                 coalesce(col(SCORE), lit(0.0)).as(SCORE));
 
     Dataset<Row> accounts =
-        read(Tables.IDENTITY_MAP)
+        in.read(Tables.IDENTITY_MAP)
             .groupBy(USER_ID)
             .agg(
                 max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT), col(ACCOUNT_ID)))
@@ -146,9 +174,9 @@ public final class PublishJob {
                 max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL), col(ACCOUNT_ID)))
                     .as(SOCIAL_ACCOUNT));
     Dataset<Row> users =
-        read(Tables.USER_PROFILES)
+        in.read(Tables.USER_PROFILES)
             .select(USER_ID, HOME_CITY)
-            .join(read(Tables.USER_FACTORS), USER_ID, "left")
+            .join(in.read(Tables.USER_FACTORS), USER_ID, "left")
             // A user with neither a vector nor a home city ranks exactly like an unknown one.
             .filter(col(VECTOR).isNotNull().or(col(HOME_CITY).isNotNull()))
             .join(accounts, USER_ID)
@@ -161,7 +189,7 @@ public final class PublishJob {
                 col(VECTOR));
 
     Dataset<Row> popularity =
-        read(Tables.POPULARITY)
+        in.read(Tables.POPULARITY)
             .filter(col(HOST_APP).notEqual(ALL))
             .select(
                 lit(PART_POPULARITY).as(PART),
@@ -170,7 +198,7 @@ public final class PublishJob {
                 col(CITY),
                 col(SCORE));
     Dataset<Row> context =
-        read(Tables.CONTEXT_AFFINITY)
+        in.read(Tables.CONTEXT_AFFINITY)
             .select(lit(PART_CONTEXT).as(PART), col(CATEGORY).as(ID), col(LIFTS).as(WEIGHTS));
 
     long itemCount = items.count();
@@ -202,17 +230,36 @@ public final class PublishJob {
             .unionByName(conform(popularity))
             .unionByName(conform(context))
             .unionByName(conform(manifestRow));
-    String out = path(Tables.BUNDLE);
-    bundle
-        .repartition(col(PART))
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .option("userMetadata", "publish " + created)
-        .partitionBy(PART)
-        .save(out);
-    return new Result(Delta.version(spark, out), itemCount, userCount, created);
+    Lineage.committing(
+        spark,
+        Lineage.record(
+            STEP,
+            sources,
+            params,
+            Map.of("created_time", created.toString(), "items", itemCount, "users", userCount)),
+        () -> {
+          bundle
+              .repartition(col(PART))
+              .write()
+              .format("delta")
+              .mode("overwrite")
+              .option("overwriteSchema", "true")
+              .partitionBy(PART)
+              .save(out);
+          return null;
+        });
+    return published(out, false, in);
+  }
+
+  private Result published(String out, boolean skipped, Inputs in) {
+    Map<String, Object> lineage = Lineage.of(spark, out);
+    return new Result(
+        Delta.version(spark, out),
+        ((Number) lineage.get("items")).longValue(),
+        ((Number) lineage.get("users")).longValue(),
+        Instant.parse((String) lineage.get("created_time")),
+        skipped,
+        in.versions());
   }
 
   /** Gives a part every bundle column, in order, nulls where the part has none. */
@@ -227,18 +274,6 @@ public final class PublishJob {
     return part.select(columns);
   }
 
-  private Map<String, Object> trainingMetadata() {
-    Row last =
-        DeltaTable.forPath(spark, path(Tables.ITEM_FACTORS))
-            .history(1)
-            .select("userMetadata")
-            .first();
-    if (last.isNullAt(0)) {
-      return Map.of();
-    }
-    return Json.readObject(last.getString(0));
-  }
-
   private static int vectorDim(Dataset<Row> factors) {
     Row r = factors.select(size(col(VECTOR))).first();
     return r == null ? 0 : r.getInt(0);
@@ -246,10 +281,6 @@ public final class PublishJob {
 
   private static DataType strings() {
     return DataTypes.createArrayType(DataTypes.StringType, true);
-  }
-
-  private Dataset<Row> read(String table) {
-    return Delta.read(spark, options.warehouse(), table);
   }
 
   private String path(String table) {

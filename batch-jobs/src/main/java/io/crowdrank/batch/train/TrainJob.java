@@ -5,9 +5,11 @@ import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Expressions;
-import io.crowdrank.batch.common.Json;
+import io.crowdrank.batch.common.Inputs;
+import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
+import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.HourOfWeek;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -123,14 +125,26 @@ public final class TrainJob {
     }
   }
 
+  /**
+   * @param skipped true if the model was already trained on these inputs (nothing written)
+   */
   public record Result(
       long users,
       long items,
       long interactions,
-      long userFactorsVersion,
-      long itemFactorsVersion,
-      Map<String, Long> sourceVersions,
-      long trainMillis) {}
+      long trainMillis,
+      boolean skipped,
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
+      implements StepReport {
+    @Override
+    public Map<String, Long> counts() {
+      return Map.of(
+          "users", users, "items", items, "interactions", interactions, "train_millis", trainMillis);
+    }
+  }
+
+  static final String STEP = "train";
 
   private final SparkSession spark;
   private final Options options;
@@ -142,17 +156,24 @@ public final class TrainJob {
 
   public Result execute() {
     String w = options.warehouse();
-    Map<String, Long> sources =
-        Delta.requireVersions(
+    Inputs in =
+        Inputs.pin(
             spark, w, List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
-    Dataset<Row> payments = Events.payments(spark, w);
-    Dataset<Row> social = Events.social(spark, w);
-    Dataset<Row> catalog = spark.read().format("delta").load(Tables.at(w, Tables.CATALOG));
+    Params p = options.params();
+    Map<String, Object> params = new LinkedHashMap<>(p.asMap());
+    params.put("as_of", options.asOf() == null ? "newest" : options.asOf().toString());
+    params.put("time_zone", options.timeZone());
+    String itemOut = Tables.at(w, Tables.ITEM_FACTORS);
+    if (Lineage.upToDate(spark, itemOut, STEP, in.versions(), params)) {
+      return result(Lineage.of(spark, itemOut), true, in);
+    }
+
+    Dataset<Row> payments = Events.payments(in);
+    Dataset<Row> social = Events.social(in);
     LocalDate asOf =
         options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
-
     Dataset<Row> interactions =
-        Interactions.confidence(payments, social, catalog, options.params(), asOf)
+        Interactions.confidence(payments, social, in.read(Tables.CATALOG), p, asOf)
             .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long n = interactions.count();
@@ -171,7 +192,6 @@ public final class TrainJob {
               .join(items, MINI_PROGRAM_ID)
               .select(col("u"), col("i"), col(WEIGHT).cast("float").as("r"));
 
-      Params p = options.params();
       long started = System.nanoTime();
       ALSModel model =
           new ALS()
@@ -188,60 +208,68 @@ public final class TrainJob {
               .fit(ratings);
       long trainMillis = (System.nanoTime() - started) / 1_000_000;
 
-      Map<String, Object> meta = new LinkedHashMap<>();
-      meta.put("params", p.asMap());
-      meta.put("sources", sources);
-      meta.put("as_of", asOf.toString());
-      meta.put("interactions", n);
-      meta.put("train_millis", trainMillis);
-      String metadata = Json.write(meta);
-
-      String userOut = Tables.at(w, Tables.USER_FACTORS);
-      String itemOut = Tables.at(w, Tables.ITEM_FACTORS);
-      write(
-          model
-              .userFactors()
-              .join(users, col("id").equalTo(col("u")))
-              .select(col(USER_ID), col("features").as(VECTOR)),
-          userOut,
-          metadata);
-      write(
-          model
-              .itemFactors()
-              .join(items, col("id").equalTo(col("i")))
-              .select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
-          itemOut,
-          metadata);
-
-      write(
-          ContextStats.popularity(payments, asOf, p.halfLifeDays()),
-          Tables.at(w, Tables.POPULARITY),
-          metadata);
-      write(
-          ContextStats.categoryHourLifts(payments, options.timeZone()),
-          Tables.at(w, Tables.CONTEXT_AFFINITY),
-          metadata);
-
-      return new Result(
-          users.count(),
-          items.count(),
-          n,
-          Delta.version(spark, userOut),
-          Delta.version(spark, itemOut),
-          sources,
-          trainMillis);
+      Map<String, Object> facts = new LinkedHashMap<>();
+      facts.put("as_of_date", asOf.toString());
+      facts.put("interactions", n);
+      facts.put("users", users.count());
+      facts.put("items", items.count());
+      facts.put("train_millis", trainMillis);
+      Map<String, Object> lineage = Lineage.record(STEP, in.versions(), params, facts);
+      Lineage.committing(
+          spark,
+          lineage,
+          () -> {
+            // Item factors last: their commit marks the whole step as done (see upToDate above).
+            overwrite(
+                model
+                    .userFactors()
+                    .join(users, col("id").equalTo(col("u")))
+                    .select(col(USER_ID), col("features").as(VECTOR)),
+                Tables.at(w, Tables.USER_FACTORS));
+            overwrite(
+                ContextStats.popularity(payments, asOf, p.halfLifeDays()),
+                Tables.at(w, Tables.POPULARITY));
+            overwrite(
+                ContextStats.categoryHourLifts(payments, options.timeZone()),
+                Tables.at(w, Tables.CONTEXT_AFFINITY));
+            overwrite(
+                model
+                    .itemFactors()
+                    .join(items, col("id").equalTo(col("i")))
+                    .select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
+                itemOut);
+            return null;
+          });
+      return result(lineage, false, in);
     } finally {
       interactions.unpersist();
     }
   }
 
-  private static void write(Dataset<Row> rows, String path, String metadata) {
-    rows.write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .option("userMetadata", metadata)
-        .save(path);
+  private Result result(Map<String, Object> lineage, boolean skipped, Inputs in) {
+    String w = options.warehouse();
+    Map<String, Long> outputs = new LinkedHashMap<>();
+    for (String t :
+        List.of(Tables.USER_FACTORS, Tables.ITEM_FACTORS, Tables.POPULARITY, Tables.CONTEXT_AFFINITY)) {
+      outputs.put(t, Delta.version(spark, Tables.at(w, t)));
+    }
+    return new Result(
+        number(lineage, "users"),
+        number(lineage, "items"),
+        number(lineage, "interactions"),
+        number(lineage, "train_millis"),
+        skipped,
+        in.versions(),
+        outputs);
+  }
+
+  private static long number(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    return v instanceof Number n ? n.longValue() : -1;
+  }
+
+  private static void overwrite(Dataset<Row> rows, String path) {
+    rows.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
   }
 
   /** Dense int ids for ALS, assigned without collecting ids to the driver. */

@@ -44,17 +44,9 @@ class PipelineTest extends SparkTestBase {
     results =
         new Pipeline(
                 spark,
-                new Pipeline.Options(
-                    shared.resolve("raw").toString(),
-                    wh(),
-                    null,
-                    null,
-                    "run-test",
-                    "test-salt-123",
-                    params,
-                    14,
-                    HourOfWeek.DEFAULT_ZONE))
-            .run(List.of(Pipeline.Step.values()));
+                PipelineFixtures.options(shared.resolve("raw").toString(), wh(), params, "run-test"))
+            .run(Pipeline.DAG)
+            .steps();
   }
 
   private static Dataset<Row> table(String t) {

@@ -27,6 +27,7 @@ public abstract class SparkTestBase {
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
+            .config("spark.databricks.delta.snapshotPartitions", "2")
             .getOrCreate();
   }
 

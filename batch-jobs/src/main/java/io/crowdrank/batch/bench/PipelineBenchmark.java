@@ -1,0 +1,243 @@
+package io.crowdrank.batch.bench;
+
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.generate.DemoDataGenerator;
+import io.crowdrank.batch.ingest.RawSource;
+import io.crowdrank.batch.pipeline.Pipeline;
+import io.crowdrank.batch.pipeline.StepReport;
+import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.HourOfWeek;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Times the whole DAG at several data scales on this machine and writes a Markdown report: rows
+ * per second per core for each step, peak memory, and the I/O floor — the time Spark needs just to
+ * read the same raw input and write it back as Parquet — so the overhead over that floor shows.
+ * Each scale runs in a fresh directory; generation is timed separately and not counted.
+ */
+public final class PipelineBenchmark {
+
+  public record Options(Path work, List<Integer> scales, int days, Path report) {}
+
+  record StepTiming(String step, long rows, long millis) {}
+
+  record ScaleResult(
+      int users,
+      int miniPrograms,
+      long rawLines,
+      long rawBytes,
+      long generateMillis,
+      long floorMillis,
+      List<StepTiming> steps,
+      long peakRssMb,
+      long peakHeapMb) {}
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public PipelineBenchmark(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Path execute() throws IOException {
+    List<ScaleResult> results = new ArrayList<>();
+    for (int users : options.scales()) {
+      results.add(runScale(users));
+      Files.writeString(options.report(), report(results));
+    }
+    return options.report();
+  }
+
+  private ScaleResult runScale(int users) throws IOException {
+    Path dir = options.work().resolve("scale-" + users);
+    deleteRecursively(dir);
+    int miniPrograms = Math.max(1_000, users / 100);
+    long t0 = System.nanoTime();
+    DemoDataGenerator.Result g =
+        DemoDataGenerator.generate(
+            DemoDataGenerator.Options.defaults(dir.resolve("raw"))
+                .withUsers(users)
+                .withMiniPrograms(miniPrograms)
+                .withDays(options.days()));
+    long generateMillis = millisSince(t0);
+    long rawLines = g.payments().lines() + g.social().lines() + g.links().lines() + g.catalog().lines();
+    long rawBytes = sizeOf(dir.resolve("raw")) - sizeOf(dir.resolve("raw/_truth"));
+    String warehouse = dir.resolve("warehouse").toString();
+
+    resetPeaks();
+    List<StepTiming> steps = new ArrayList<>();
+    Pipeline.Options o =
+        new Pipeline.Options(
+            dir.resolve("raw").toString(),
+            warehouse,
+            null,
+            null,
+            null,
+            "bench-" + users,
+            "benchmark-salt",
+            TrainJob.Params.defaults(),
+            14,
+            HourOfWeek.DEFAULT_ZONE,
+            168);
+    for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
+      steps.add(new StepTiming(r.step().id(), rowsOf(r.step(), r.result(), rawLines, warehouse), r.millis()));
+    }
+    long floor = ioFloor(dir);
+    return new ScaleResult(
+        users, miniPrograms, rawLines, rawBytes, generateMillis, floor, steps, peakRssMb(), peakHeapMb());
+  }
+
+  /** The rows a step works through, so rows/s compares across steps and scales. */
+  private long rowsOf(Pipeline.Step step, StepReport r, long rawLines, String warehouse) {
+    Map<String, Long> c = r.counts();
+    return switch (step) {
+      case INGEST -> rawLines;
+      case IDENTITY -> c.get("payment_accounts") + c.get("social_accounts");
+      case PROFILES ->
+          Delta.read(spark, warehouse, Tables.PAYMENTS).count() + Delta.read(spark, warehouse, Tables.SOCIAL).count();
+      case TRAIN -> c.get("interactions");
+      case PUBLISH -> c.get("items") + c.get("users");
+      case MAINTAIN -> 0;
+    };
+  }
+
+  /** Read the same raw files as text and write them back as Parquet: the floor under ingest. */
+  private long ioFloor(Path dir) {
+    String[] inputs =
+        Arrays.stream(RawSource.values())
+            .map(s -> dir.resolve("raw").resolve(s.directory()).resolve("dt=*").toString())
+            .toArray(String[]::new);
+    long t0 = System.nanoTime();
+    spark.read().text(inputs).write().mode("overwrite").parquet(dir.resolve("io-floor").toString());
+    return millisSince(t0);
+  }
+
+  static String report(List<ScaleResult> results) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    StringBuilder b = new StringBuilder();
+    b.append("<!-- written by ./crowdrank bench pipeline on ")
+        .append(Instant.now())
+        .append(" -->\n\n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Machine: %d cores, max heap %d MB, Java %s, Spark local[*].%n%n",
+            cores,
+            Runtime.getRuntime().maxMemory() >> 20,
+            System.getProperty("java.version")));
+    b.append("| users | mini-programs | raw lines | raw MB | step | rows | seconds | rows/s/core |\n");
+    b.append("|---:|---:|---:|---:|---|---:|---:|---:|\n");
+    for (ScaleResult r : results) {
+      for (StepTiming s : r.steps()) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %,d | %,d | %,d | %s | %,d | %.1f | %,.0f |%n",
+                r.users(),
+                r.miniPrograms(),
+                r.rawLines(),
+                r.rawBytes() >> 20,
+                s.step(),
+                s.rows(),
+                s.millis() / 1000.0,
+                s.rows() / Math.max(0.001, s.millis() / 1000.0) / cores));
+      }
+    }
+    b.append("\n| users | DAG seconds | I/O floor seconds | ingest / floor | peak RSS MB | peak heap MB | generate seconds |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (ScaleResult r : results) {
+      long total = r.steps().stream().mapToLong(StepTiming::millis).sum();
+      long ingest = r.steps().get(0).millis();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %,d | %.1f | %.1f | %.1f× | %,d | %,d | %.1f |%n",
+              r.users(),
+              total / 1000.0,
+              r.floorMillis() / 1000.0,
+              ingest / (double) Math.max(1, r.floorMillis()),
+              r.peakRssMb(),
+              r.peakHeapMb(),
+              r.generateMillis() / 1000.0));
+    }
+    return b.toString();
+  }
+
+  private static void resetPeaks() {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      pool.resetPeakUsage();
+    }
+  }
+
+  private static long peakHeapMb() {
+    long sum = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        sum += pool.getPeakUsage().getUsed();
+      }
+    }
+    return sum >> 20;
+  }
+
+  /** Peak resident set of this JVM (Linux VmHWM; -1 elsewhere). Spark local runs in this JVM. */
+  private static long peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  private static long millisSince(long t0) {
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(PipelineBenchmark::size).sum();
+    }
+  }
+
+  private static long size(Path f) {
+    try {
+      return Files.size(f);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.crowdrank.batch.common;
+
+import io.delta.tables.DeltaTable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * What a step's output commit was made from, kept in the Delta commit's user metadata: the step,
+ * the Delta versions of its inputs and its parameters. A step whose newest output commit was made
+ * from the same inputs and parameters has nothing to do, so re-running it commits nothing.
+ */
+public final class Lineage {
+  private Lineage() {}
+
+  private static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+
+  public static final String STEP = "step";
+  public static final String INPUTS = "inputs";
+  public static final String PARAMS = "params";
+
+  /** The lineage record of one step run, plus any extra facts worth keeping with the commit. */
+  public static Map<String, Object> record(
+      String step, Map<String, Long> inputs, Map<String, ?> params, Map<String, ?> extra) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(STEP, step);
+    m.put(INPUTS, new TreeMap<>(inputs));
+    m.put(PARAMS, new TreeMap<>(params));
+    m.putAll(extra);
+    return m;
+  }
+
+  /** The lineage of the table's newest commit, or an empty map if it has none or no table. */
+  public static Map<String, Object> of(SparkSession spark, String path) {
+    if (!Delta.exists(spark, path)) {
+      return Map.of();
+    }
+    return parse(DeltaTable.forPath(spark, path).history(1).select("userMetadata").first());
+  }
+
+  /** The lineage of the commit that made the given version of the table (empty if none). */
+  public static Map<String, Object> at(SparkSession spark, String path, long version) {
+    Row commit =
+        DeltaTable.forPath(spark, path)
+            .history()
+            .filter("version = " + version)
+            .select("userMetadata")
+            .first();
+    return parse(commit);
+  }
+
+  private static Map<String, Object> parse(Row commit) {
+    if (commit == null || commit.isNullAt(0)) {
+      return Map.of();
+    }
+    try {
+      return Json.readObject(commit.getString(0));
+    } catch (IllegalArgumentException e) {
+      return Map.of(); // written by something else: not ours to trust
+    }
+  }
+
+  /** Whether the table's newest commit came from this step with these inputs and parameters. */
+  public static boolean upToDate(
+      SparkSession spark, String path, String step, Map<String, Long> inputs, Map<String, ?> params) {
+    Map<String, Object> last = of(spark, path);
+    // Round-trip ours through JSON so numbers compare as the stored ones do.
+    Map<String, Object> now = Json.readObject(Json.write(record(step, inputs, params, Map.of())));
+    return step.equals(last.get(STEP))
+        && Objects.equals(now.get(INPUTS), last.get(INPUTS))
+        && Objects.equals(now.get(PARAMS), last.get(PARAMS));
+  }
+
+  /** Runs the writes with this lineage as the user metadata of every commit they make. */
+  public static <T> T committing(SparkSession spark, Map<String, Object> lineage, Supplier<T> writes) {
+    spark.conf().set(USER_METADATA, Json.write(lineage));
+    try {
+      return writes.get();
+    } finally {
+      spark.conf().unset(USER_METADATA);
+    }
+  }
+}

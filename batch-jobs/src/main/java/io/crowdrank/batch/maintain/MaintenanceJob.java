@@ -1,0 +1,120 @@
+package io.crowdrank.batch.maintain;
+
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.pipeline.StepReport;
+import io.delta.tables.DeltaTable;
+import java.util.LinkedHashMap;
+
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delta upkeep: OPTIMIZE compacts the small files that daily MERGEs leave behind, Z-ordered on the
+ * key each table is looked up by; VACUUM then deletes files no version within the retention needs.
+ * The retention is also how far back time travel (and a bundle rollback) can go, so it never goes
+ * below Delta's safe default of 7 days.
+ */
+public final class MaintenanceJob {
+  private static final Logger LOG = LoggerFactory.getLogger(MaintenanceJob.class);
+
+  /** Each table with the column its readers look rows up by (null: compaction only). */
+  static final Map<String, String> Z_ORDER = zOrder();
+
+  private static Map<String, String> zOrder() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(Tables.PAYMENTS, "payer_account");
+    m.put(Tables.SOCIAL, "social_account");
+    m.put(Tables.ACCOUNT_LINKS, "payment_account");
+    m.put(Tables.CATALOG, "mini_program_id");
+    m.put(Tables.QUARANTINE, null);
+    m.put(Tables.IDENTITY_MAP, "account_id");
+    m.put(Tables.USER_PROFILES, "user_id");
+    m.put(Tables.USER_AIPL, "user_id");
+    m.put(Tables.RUNS, null);
+    return m;
+  }
+
+  /** Delta refuses shorter retention unless its safety check is turned off; we never do that. */
+  public static final int MIN_RETENTION_HOURS = 168;
+
+  /**
+   * @param warehouse root of the Delta tables
+   * @param retentionHours keep files needed by any version younger than this (&ge; 168)
+   */
+  public record Options(String warehouse, int retentionHours) {
+    public Options {
+      if (warehouse == null) {
+        throw new IllegalArgumentException("warehouse is required");
+      }
+      if (retentionHours < MIN_RETENTION_HOURS) {
+        throw new IllegalArgumentException(
+            "retention must be at least " + MIN_RETENTION_HOURS + " hours (7 days), got " + retentionHours);
+      }
+    }
+  }
+
+  public record Result(Map<String, Long> outputVersions, Map<String, Long> counts) implements StepReport {
+    @Override
+    public Map<String, Long> inputVersions() {
+      return Map.of();
+    }
+  }
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public MaintenanceJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Result execute() {
+    Map<String, Long> versions = new LinkedHashMap<>();
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (var e : Z_ORDER.entrySet()) {
+      String table = e.getKey();
+      String path = Tables.at(options.warehouse(), table);
+      if (!Delta.exists(spark, path)) {
+        continue;
+      }
+      DeltaTable delta = DeltaTable.forPath(spark, path);
+      if (e.getValue() == null) {
+        delta.optimize().executeCompaction();
+      } else {
+        delta.optimize().executeZOrderBy(e.getValue());
+      }
+      Map<String, String> optimized = Delta.lastOperationMetrics(spark, path);
+      counts.put(table + ".files_added", Delta.metric(optimized, "numAddedFiles"));
+      counts.put(table + ".files_removed", Delta.metric(optimized, "numRemovedFiles"));
+      vacuum(path);
+      versions.put(table, Delta.version(spark, path));
+      LOG.info("{}: optimized ({}), vacuumed files older than {} h", table, optimized, options.retentionHours());
+    }
+    // The bundle is small and rewritten whole; only vacuum it, which bounds how far rollback goes.
+    String bundle = Tables.at(options.warehouse(), Tables.BUNDLE);
+    if (Delta.exists(spark, bundle)) {
+      vacuum(bundle);
+      versions.put(Tables.BUNDLE, Delta.version(spark, bundle));
+    }
+    return new Result(versions, counts);
+  }
+
+  /**
+   * Delta 4 takes VACUUM's retention from the table property, not from the call, so the property
+   * is set (once; it is kept) before vacuuming.
+   */
+  private void vacuum(String path) {
+    String wanted = "interval " + options.retentionHours() + " hours";
+    String property = "delta.deletedFileRetentionDuration";
+    DeltaTable delta = DeltaTable.forPath(spark, path);
+    Object current = delta.detail().select("properties").first().getJavaMap(0).get(property);
+    if (!wanted.equals(current)) {
+      spark.sql("ALTER TABLE delta.`" + path + "` SET TBLPROPERTIES ('" + property + "' = '" + wanted + "')");
+    }
+    delta.vacuum();
+  }
+
+}

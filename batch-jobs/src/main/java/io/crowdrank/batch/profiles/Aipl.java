@@ -1,0 +1,93 @@
+package io.crowdrank.batch.profiles;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.*;
+
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * AIPL stages, per user and mini-program and per user and merchant; the highest stage reached
+ * wins:
+ *
+ * <ol>
+ *   <li>Awareness: saw it ({@code view});
+ *   <li>Interest: engaged ({@code follow}, {@code like}, {@code card_click}, {@code comment}, or a
+ *       {@code repost} before any purchase);
+ *   <li>Purchase: paid once;
+ *   <li>Loyalty: paid more than once, or shared ({@code repost}) after a purchase.
+ * </ol>
+ */
+final class Aipl {
+  private Aipl() {}
+
+  static final List<String> STAGES = List.of("awareness", "interest", "purchase", "loyalty");
+
+  static Dataset<Row> stages(Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog) {
+    Dataset<Row> merchants = catalog.select(MINI_PROGRAM_ID, MERCHANT_ID);
+    Dataset<Row> paid =
+        payments
+            .groupBy(USER_ID, MINI_PROGRAM_ID, MERCHANT_ID)
+            .agg(count(lit(1)).as("n"), min(EVENT_TIME).as("first_paid"));
+    Dataset<Row> engaged =
+        social
+            .filter(col(MINI_PROGRAM_ID).isNotNull())
+            .join(merchants, MINI_PROGRAM_ID)
+            .select(USER_ID, MINI_PROGRAM_ID, MERCHANT_ID, ACTION, EVENT_TIME);
+
+    Dataset<Row> perItem = levels(paid, engaged, MINI_PROGRAM_ID);
+    Dataset<Row> perMerchant =
+        levels(
+            paid.groupBy(USER_ID, MERCHANT_ID)
+                .agg(sum("n").as("n"), min("first_paid").as("first_paid")),
+            engaged,
+            MERCHANT_ID);
+    return perItem
+        .select(lit(SCOPE_MINI_PROGRAM).as(SCOPE), col(USER_ID), col(MINI_PROGRAM_ID).as(SCOPE_ID), col(STAGE_LEVEL))
+        .unionByName(
+            perMerchant.select(
+                lit(SCOPE_MERCHANT).as(SCOPE), col(USER_ID), col(MERCHANT_ID).as(SCOPE_ID), col(STAGE_LEVEL)))
+        .withColumn(STAGE, element_at(array(STAGES.stream().map(s -> lit(s)).toArray(Column[]::new)), col(STAGE_LEVEL)));
+  }
+
+  /** The highest level per (user, key) from payments (count, first time) and social actions. */
+  private static Dataset<Row> levels(Dataset<Row> paid, Dataset<Row> engaged, String key) {
+    Dataset<Row> fromPayments =
+        paid.select(col(USER_ID), col(key), when(col("n").geq(2), 4).otherwise(3).as(STAGE_LEVEL));
+    Dataset<Row> firstPaid = paid.select(col(USER_ID), col(key), col("first_paid"));
+    Dataset<Row> fromSocial =
+        engaged
+            .join(firstPaid, new String[] {USER_ID, key}, "left")
+            .select(
+                col(USER_ID),
+                col(key),
+                when(col(ACTION).equalTo("view"), 1)
+                    .when(
+                        col(ACTION)
+                            .equalTo("repost")
+                            .and(col("first_paid").isNotNull())
+                            .and(col(EVENT_TIME).gt(col("first_paid"))),
+                        4)
+                    .otherwise(2)
+                    .as(STAGE_LEVEL));
+    return fromPayments
+        .unionByName(fromSocial)
+        .groupBy(USER_ID, key)
+        .agg(max(STAGE_LEVEL).as(STAGE_LEVEL));
+  }
+
+  /** Overwrites the AIPL table: it is derived whole from pinned inputs. */
+  static void write(Dataset<Row> stages, String path) {
+    stages
+        .repartition(col(SCOPE))
+        .write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .partitionBy(SCOPE)
+        .save(path);
+  }
+
+}
