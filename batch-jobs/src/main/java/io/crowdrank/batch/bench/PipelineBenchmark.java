@@ -25,10 +25,10 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Times the whole DAG at several data scales on this machine and writes a Markdown report: rows
- * per second per core for each step, peak memory, and the I/O floor — the time Spark needs just to
- * read the same raw input and write it back as Parquet — so the overhead over that floor shows.
- * Each scale runs in a fresh directory; generation is timed separately and not counted.
+ * Times the whole DAG at several data scales on this machine and writes a Markdown report: rows per
+ * second per core for each step, peak memory, and the I/O floor — the time Spark needs just to read
+ * the same raw input and write it back as Parquet — so the overhead over that floor shows. Each
+ * scale runs in a fresh directory; generation is timed separately and not counted.
  */
 public final class PipelineBenchmark {
 
@@ -76,7 +76,8 @@ public final class PipelineBenchmark {
                 .withMiniPrograms(miniPrograms)
                 .withDays(options.days()));
     long generateMillis = millisSince(t0);
-    long rawLines = g.payments().lines() + g.social().lines() + g.links().lines() + g.catalog().lines();
+    long rawLines =
+        g.payments().lines() + g.social().lines() + g.links().lines() + g.catalog().lines();
     long rawBytes = sizeOf(dir.resolve("raw")) - sizeOf(dir.resolve("raw/_truth"));
     String warehouse = dir.resolve("warehouse").toString();
 
@@ -96,11 +97,21 @@ public final class PipelineBenchmark {
             HourOfWeek.DEFAULT_ZONE,
             168);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
-      steps.add(new StepTiming(r.step().id(), rowsOf(r.step(), r.result(), rawLines, warehouse), r.millis()));
+      steps.add(
+          new StepTiming(
+              r.step().id(), rowsOf(r.step(), r.result(), rawLines, warehouse), r.millis()));
     }
     long floor = ioFloor(dir);
     return new ScaleResult(
-        users, miniPrograms, rawLines, rawBytes, generateMillis, floor, steps, peakRssMb(), peakHeapMb());
+        users,
+        miniPrograms,
+        rawLines,
+        rawBytes,
+        generateMillis,
+        floor,
+        steps,
+        peakRssMb(),
+        peakHeapMb());
   }
 
   /** The rows a step works through, so rows/s compares across steps and scales. */
@@ -110,7 +121,8 @@ public final class PipelineBenchmark {
       case INGEST -> rawLines;
       case IDENTITY -> c.get("payment_accounts") + c.get("social_accounts");
       case PROFILES ->
-          Delta.read(spark, warehouse, Tables.PAYMENTS).count() + Delta.read(spark, warehouse, Tables.SOCIAL).count();
+          Delta.read(spark, warehouse, Tables.PAYMENTS).count()
+              + Delta.read(spark, warehouse, Tables.SOCIAL).count();
       case TRAIN -> c.get("interactions");
       case PUBLISH -> c.get("items") + c.get("users");
       case MAINTAIN -> 0;
@@ -141,7 +153,8 @@ public final class PipelineBenchmark {
             cores,
             Runtime.getRuntime().maxMemory() >> 20,
             System.getProperty("java.version")));
-    b.append("| users | mini-programs | raw lines | raw MB | step | rows | seconds | rows/s/core |\n");
+    b.append(
+        "| users | mini-programs | raw lines | raw MB | step | rows | seconds | rows/s/core |\n");
     b.append("|---:|---:|---:|---:|---|---:|---:|---:|\n");
     for (ScaleResult r : results) {
       for (StepTiming s : r.steps()) {
@@ -159,7 +172,8 @@ public final class PipelineBenchmark {
                 s.rows() / Math.max(0.001, s.millis() / 1000.0) / cores));
       }
     }
-    b.append("\n| users | DAG seconds | I/O floor seconds | ingest / floor | peak RSS MB | peak heap MB | generate seconds |\n");
+    b.append(
+        "\n| users | DAG seconds | I/O floor seconds | ingest / floor | peak RSS MB | peak heap MB | generate seconds |\n");
     b.append("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (ScaleResult r : results) {
       long total = r.steps().stream().mapToLong(StepTiming::millis).sum();

@@ -160,7 +160,8 @@ public final class Main implements Callable<Integer> {
     @Parameters(
         index = "0",
         paramLabel = "STEP",
-        description = "ingest | identity | profiles | train | publish | all (those five) | maintain")
+        description =
+            "ingest | identity | profiles | train | publish | all (those five) | maintain")
     String step;
 
     @Option(names = "--raw", description = "Raw data root (needed by ingest).")
@@ -356,7 +357,10 @@ public final class Main implements Callable<Integer> {
           "Benchmark: generate data at each scale, time every step and the I/O floor, write a"
               + " Markdown report.")
   static final class BenchPipeline implements Callable<Integer> {
-    @Option(names = "--work", required = true, description = "Scratch folder (one sub-folder per scale).")
+    @Option(
+        names = "--work",
+        required = true,
+        description = "Scratch folder (one sub-folder per scale).")
     Path work;
 
     @Option(
@@ -366,7 +370,10 @@ public final class Main implements Callable<Integer> {
         description = "Scales in users, comma-separated (default ${DEFAULT-VALUE}).")
     List<Integer> users;
 
-    @Option(names = "--days", defaultValue = "28", description = "Days of events (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--days",
+        defaultValue = "28",
+        description = "Days of events (default ${DEFAULT-VALUE}).")
     int days;
 
     @Option(names = "--report", required = true, description = "Markdown file to write.")
@@ -377,13 +384,16 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
       if (users.stream().anyMatch(u -> u < 10)) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--users values must be >= 10");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--users values must be >= 10");
       }
       SparkSession spark = Spark.forCli("crowdrank bench-pipeline");
       try {
         Path written =
             new io.crowdrank.batch.bench.PipelineBenchmark(
-                    spark, new io.crowdrank.batch.bench.PipelineBenchmark.Options(work, users, days, report))
+                    spark,
+                    new io.crowdrank.batch.bench.PipelineBenchmark.Options(
+                        work, users, days, report))
                 .execute();
         System.out.println("report: " + written);
         System.out.print(java.nio.file.Files.readString(written));

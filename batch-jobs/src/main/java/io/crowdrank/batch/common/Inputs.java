@@ -9,8 +9,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The input tables of a step, pinned to the Delta versions current when the step started. Every
  * read goes through time travel to those versions, so the step sees one consistent state even if
- * another job commits meanwhile, and its result records exactly what it read (and can be
- * reproduced by reading the same versions).
+ * another job commits meanwhile, and its result records exactly what it read (and can be reproduced
+ * by reading the same versions).
  */
 public final class Inputs {
   private final SparkSession spark;
@@ -36,7 +36,8 @@ public final class Inputs {
   public Dataset<Row> read(String table) {
     Long version = versions.get(table);
     if (version == null) {
-      throw new IllegalArgumentException(table + " is not among the pinned inputs " + versions.keySet());
+      throw new IllegalArgumentException(
+          table + " is not among the pinned inputs " + versions.keySet());
     }
     return spark
         .read()

@@ -66,7 +66,11 @@ public final class Lineage {
 
   /** Whether the table's newest commit came from this step with these inputs and parameters. */
   public static boolean upToDate(
-      SparkSession spark, String path, String step, Map<String, Long> inputs, Map<String, ?> params) {
+      SparkSession spark,
+      String path,
+      String step,
+      Map<String, Long> inputs,
+      Map<String, ?> params) {
     Map<String, Object> last = of(spark, path);
     // Round-trip ours through JSON so numbers compare as the stored ones do.
     Map<String, Object> now = Json.readObject(Json.write(record(step, inputs, params, Map.of())));
@@ -76,7 +80,8 @@ public final class Lineage {
   }
 
   /** Runs the writes with this lineage as the user metadata of every commit they make. */
-  public static <T> T committing(SparkSession spark, Map<String, Object> lineage, Supplier<T> writes) {
+  public static <T> T committing(
+      SparkSession spark, Map<String, Object> lineage, Supplier<T> writes) {
     spark.conf().set(USER_METADATA, Json.write(lineage));
     try {
       return writes.get();

@@ -87,7 +87,9 @@ public final class IdentityJob {
   public Result execute() {
     Inputs in =
         Inputs.pin(
-            spark, options.warehouse(), List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL));
+            spark,
+            options.warehouse(),
+            List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL));
     // The salt is secret: its hash tells a changed salt apart without recording it.
     Map<String, Object> params =
         Map.of("id_salt_sha256", Hashing.sha256Hex(options.idSalt()).substring(0, 16));

@@ -236,7 +236,17 @@ public final class IngestJob {
       if (dates.isEmpty()) {
         return 0;
       }
-      on = on + " AND t." + EVENT_DATE + " = s." + EVENT_DATE + " AND t." + EVENT_DATE + " IN (" + dates + ")";
+      on =
+          on
+              + " AND t."
+              + EVENT_DATE
+              + " = s."
+              + EVENT_DATE
+              + " AND t."
+              + EVENT_DATE
+              + " IN ("
+              + dates
+              + ")";
       target = target.where(EVENT_DATE + " IN (" + dates + ")");
     }
     // Only what is new (or, for the catalog, newer): a MERGE with nothing to do would still commit
@@ -247,7 +257,10 @@ public final class IngestJob {
       changes =
           changes.unionByName(
               rows.as("s")
-                  .join(target, expr(on + " AND s." + UPDATED_TIME + " > t." + UPDATED_TIME), "left_semi"));
+                  .join(
+                      target,
+                      expr(on + " AND s." + UPDATED_TIME + " > t." + UPDATED_TIME),
+                      "left_semi"));
     }
     if (changes.isEmpty()) {
       return 0;

@@ -5,7 +5,7 @@ import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.delta.tables.DeltaTable;
 import java.util.LinkedHashMap;
-
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -43,20 +43,31 @@ public final class MaintenanceJob {
   /**
    * @param warehouse root of the Delta tables
    * @param retentionHours keep files needed by any version younger than this (&ge; 168)
+   * @param tables the tables to maintain; empty for all of them
    */
-  public record Options(String warehouse, int retentionHours) {
+  public record Options(String warehouse, int retentionHours, List<String> tables) {
     public Options {
+      tables = List.copyOf(tables);
+      for (String t : tables) {
+        if (!Z_ORDER.containsKey(t) && !t.equals(Tables.BUNDLE)) {
+          throw new IllegalArgumentException("not a crowdrank table: " + t);
+        }
+      }
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
       }
       if (retentionHours < MIN_RETENTION_HOURS) {
         throw new IllegalArgumentException(
-            "retention must be at least " + MIN_RETENTION_HOURS + " hours (7 days), got " + retentionHours);
+            "retention must be at least "
+                + MIN_RETENTION_HOURS
+                + " hours (7 days), got "
+                + retentionHours);
       }
     }
   }
 
-  public record Result(Map<String, Long> outputVersions, Map<String, Long> counts) implements StepReport {
+  public record Result(Map<String, Long> outputVersions, Map<String, Long> counts)
+      implements StepReport {
     @Override
     public Map<String, Long> inputVersions() {
       return Map.of();
@@ -77,34 +88,46 @@ public final class MaintenanceJob {
     for (var e : Z_ORDER.entrySet()) {
       String table = e.getKey();
       String path = Tables.at(options.warehouse(), table);
-      if (!Delta.exists(spark, path)) {
+      if (!selected(table) || !Delta.exists(spark, path)) {
         continue;
       }
       DeltaTable delta = DeltaTable.forPath(spark, path);
+      long before = Delta.version(spark, path);
       if (e.getValue() == null) {
         delta.optimize().executeCompaction();
       } else {
         delta.optimize().executeZOrderBy(e.getValue());
       }
-      Map<String, String> optimized = Delta.lastOperationMetrics(spark, path);
+      // Nothing to compact commits nothing; then the last commit's metrics are not ours.
+      Map<String, String> optimized =
+          Delta.version(spark, path) == before ? Map.of() : Delta.lastOperationMetrics(spark, path);
       counts.put(table + ".files_added", Delta.metric(optimized, "numAddedFiles"));
       counts.put(table + ".files_removed", Delta.metric(optimized, "numRemovedFiles"));
       vacuum(path);
       versions.put(table, Delta.version(spark, path));
-      LOG.info("{}: optimized ({}), vacuumed files older than {} h", table, optimized, options.retentionHours());
+      LOG.info(
+          "{}: optimized (files added {}, removed {}), vacuumed files older than {} h",
+          table,
+          optimized.getOrDefault("numAddedFiles", "0"),
+          optimized.getOrDefault("numRemovedFiles", "0"),
+          options.retentionHours());
     }
     // The bundle is small and rewritten whole; only vacuum it, which bounds how far rollback goes.
     String bundle = Tables.at(options.warehouse(), Tables.BUNDLE);
-    if (Delta.exists(spark, bundle)) {
+    if (selected(Tables.BUNDLE) && Delta.exists(spark, bundle)) {
       vacuum(bundle);
       versions.put(Tables.BUNDLE, Delta.version(spark, bundle));
     }
     return new Result(versions, counts);
   }
 
+  private boolean selected(String table) {
+    return options.tables().isEmpty() || options.tables().contains(table);
+  }
+
   /**
-   * Delta 4 takes VACUUM's retention from the table property, not from the call, so the property
-   * is set (once; it is kept) before vacuuming.
+   * Delta 4 takes VACUUM's retention from the table property, not from the call, so the property is
+   * set (once; it is kept) before vacuuming.
    */
   private void vacuum(String path) {
     String wanted = "interval " + options.retentionHours() + " hours";
@@ -112,9 +135,15 @@ public final class MaintenanceJob {
     DeltaTable delta = DeltaTable.forPath(spark, path);
     Object current = delta.detail().select("properties").first().getJavaMap(0).get(property);
     if (!wanted.equals(current)) {
-      spark.sql("ALTER TABLE delta.`" + path + "` SET TBLPROPERTIES ('" + property + "' = '" + wanted + "')");
+      spark.sql(
+          "ALTER TABLE delta.`"
+              + path
+              + "` SET TBLPROPERTIES ('"
+              + property
+              + "' = '"
+              + wanted
+              + "')");
     }
     delta.vacuum();
   }
-
 }

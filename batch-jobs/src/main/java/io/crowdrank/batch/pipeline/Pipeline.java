@@ -92,13 +92,19 @@ public final class Pipeline {
           result = runOne(step);
         } catch (RuntimeException | Error e) {
           long millis = (System.nanoTime() - started) / 1_000_000;
-          LOG.error("run {}: step {} failed after {} ms: {}", o.runId(), step.id(), millis, e.toString());
+          LOG.error(
+              "run {}: step {} failed after {} ms: {}", o.runId(), step.id(), millis, e.toString());
           recorder.failed(step.id(), at, millis, e);
           recorder.finish("failed");
           throw e;
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
-        LOG.info("run {}: step {} {} in {} ms", o.runId(), step.id(), result.skipped() ? "skipped (up to date)" : "finished", millis);
+        LOG.info(
+            "run {}: step {} {} in {} ms",
+            o.runId(),
+            step.id(),
+            result.skipped() ? "skipped (up to date)" : "finished",
+            millis);
         recorder.succeeded(step.id(), at, millis, result);
         results.add(new StepResult(step, result, millis));
       }
@@ -139,12 +145,14 @@ public final class Pipeline {
               .execute();
       case TRAIN ->
           new TrainJob(
-                  spark, new TrainJob.Options(o.warehouse(), o.trainParams(), o.asOf(), o.timeZone()))
+                  spark,
+                  new TrainJob.Options(o.warehouse(), o.trainParams(), o.asOf(), o.timeZone()))
               .execute();
       case PUBLISH ->
           new PublishJob(spark, new PublishJob.Options(o.warehouse(), o.timeZone())).execute();
       case MAINTAIN ->
-          new MaintenanceJob(spark, new MaintenanceJob.Options(o.warehouse(), o.retentionHours()))
+          new MaintenanceJob(
+                  spark, new MaintenanceJob.Options(o.warehouse(), o.retentionHours(), List.of()))
               .execute();
     };
   }

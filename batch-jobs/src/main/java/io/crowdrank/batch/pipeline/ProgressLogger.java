@@ -1,9 +1,9 @@
 package io.crowdrank.batch.pipeline;
 
+import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.StageInfo;
-import org.apache.spark.executor.TaskMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

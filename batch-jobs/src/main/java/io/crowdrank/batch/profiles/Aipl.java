@@ -9,8 +9,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * AIPL stages, per user and mini-program and per user and merchant; the highest stage reached
- * wins:
+ * AIPL stages, per user and mini-program and per user and merchant; the highest stage reached wins:
  *
  * <ol>
  *   <li>Awareness: saw it ({@code view});
@@ -45,11 +44,21 @@ final class Aipl {
             engaged,
             MERCHANT_ID);
     return perItem
-        .select(lit(SCOPE_MINI_PROGRAM).as(SCOPE), col(USER_ID), col(MINI_PROGRAM_ID).as(SCOPE_ID), col(STAGE_LEVEL))
+        .select(
+            lit(SCOPE_MINI_PROGRAM).as(SCOPE),
+            col(USER_ID),
+            col(MINI_PROGRAM_ID).as(SCOPE_ID),
+            col(STAGE_LEVEL))
         .unionByName(
             perMerchant.select(
-                lit(SCOPE_MERCHANT).as(SCOPE), col(USER_ID), col(MERCHANT_ID).as(SCOPE_ID), col(STAGE_LEVEL)))
-        .withColumn(STAGE, element_at(array(STAGES.stream().map(s -> lit(s)).toArray(Column[]::new)), col(STAGE_LEVEL)));
+                lit(SCOPE_MERCHANT).as(SCOPE),
+                col(USER_ID),
+                col(MERCHANT_ID).as(SCOPE_ID),
+                col(STAGE_LEVEL)))
+        .withColumn(
+            STAGE,
+            element_at(
+                array(STAGES.stream().map(s -> lit(s)).toArray(Column[]::new)), col(STAGE_LEVEL)));
   }
 
   /** The highest level per (user, key) from payments (count, first time) and social actions. */
@@ -89,5 +98,4 @@ final class Aipl {
         .partitionBy(SCOPE)
         .save(path);
   }
-
 }

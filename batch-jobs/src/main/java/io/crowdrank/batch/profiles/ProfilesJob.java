@@ -25,8 +25,8 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Builds {@code user_profiles}: one row per user (shared and single-platform) with RFM and its 1-5
  * scores, spend share per category, time-decayed social interest per vertical, a 168-bucket
- * hour-of-week activity histogram (local time), home city and last activity; and {@code
- * user_aipl}, the AIPL stage of each user per mini-program and per merchant.
+ * hour-of-week activity histogram (local time), home city and last activity; and {@code user_aipl},
+ * the AIPL stage of each user per mini-program and per merchant.
  *
  * <p>Profiles are written with MERGE keyed on the user: a row is rewritten only when its content
  * fingerprint changed, new users are inserted, users who no longer exist (an unlinked social
@@ -119,7 +119,8 @@ public final class ProfilesJob {
             "interest_half_life_days", options.interestHalfLifeDays(),
             "time_zone", options.timeZone());
     String aiplOut = path(Tables.USER_AIPL);
-    // AIPL is overwritten last on every real run, so its lineage says whether anything is left to do.
+    // AIPL is overwritten last on every real run, so its lineage says whether anything is left to
+    // do.
     if (Lineage.upToDate(spark, aiplOut, STEP, in.versions(), params)) {
       return result(in, true);
     }

@@ -135,7 +135,8 @@ public final class PublishJob {
                 Tables.POPULARITY,
                 Tables.CONTEXT_AFFINITY));
     Map<String, Long> sources = in.versions();
-    Map<String, Object> params = Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
+    Map<String, Object> params =
+        Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
     String out = path(Tables.BUNDLE);
     if (Lineage.upToDate(spark, out, STEP, sources, params)) {
       return published(out, true, in);

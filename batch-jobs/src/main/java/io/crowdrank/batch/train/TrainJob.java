@@ -140,7 +140,14 @@ public final class TrainJob {
     @Override
     public Map<String, Long> counts() {
       return Map.of(
-          "users", users, "items", items, "interactions", interactions, "train_millis", trainMillis);
+          "users",
+          users,
+          "items",
+          items,
+          "interactions",
+          interactions,
+          "train_millis",
+          trainMillis);
     }
   }
 
@@ -250,7 +257,8 @@ public final class TrainJob {
     String w = options.warehouse();
     Map<String, Long> outputs = new LinkedHashMap<>();
     for (String t :
-        List.of(Tables.USER_FACTORS, Tables.ITEM_FACTORS, Tables.POPULARITY, Tables.CONTEXT_AFFINITY)) {
+        List.of(
+            Tables.USER_FACTORS, Tables.ITEM_FACTORS, Tables.POPULARITY, Tables.CONTEXT_AFFINITY)) {
       outputs.put(t, Delta.version(spark, Tables.at(w, t)));
     }
     return new Result(

@@ -7,6 +7,7 @@ import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.pipeline.Pipeline;
+import io.crowdrank.batch.testing.TableAssertions;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.io.IOException;
@@ -55,7 +56,10 @@ class StandaloneClusterIT {
   @BeforeAll
   static void generate() {
     DemoDataGenerator.generate(
-        DemoDataGenerator.Options.defaults(work.resolve("raw")).withUsers(300).withMiniPrograms(80).withDays(7));
+        DemoDataGenerator.Options.defaults(work.resolve("raw"))
+            .withUsers(200)
+            .withMiniPrograms(50)
+            .withDays(7));
   }
 
   @Test
@@ -68,7 +72,8 @@ class StandaloneClusterIT {
         Spark.configure(SparkSession.builder())
             .master(master)
             .appName("crowdrank-cluster-it")
-            .config("spark.jars", TARGET.resolve("crowdrank-batch-jobs-spark-submit.jar").toString())
+            .config(
+                "spark.jars", TARGET.resolve("crowdrank-batch-jobs-spark-submit.jar").toString())
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.ui.enabled", "false")
@@ -108,10 +113,12 @@ class StandaloneClusterIT {
               Tables.USER_AIPL,
               Tables.POPULARITY,
               Tables.CONTEXT_AFFINITY)) {
-        assertSame(spark, local, onCluster, table);
+        TableAssertions.assertSameRows(spark, local, onCluster, table);
       }
       for (String factors : List.of(Tables.USER_FACTORS, Tables.ITEM_FACTORS)) {
-        Dataset<Row> a = Delta.read(spark, local, factors).select(Delta.read(spark, local, factors).columns()[0]);
+        Dataset<Row> a =
+            Delta.read(spark, local, factors)
+                .select(Delta.read(spark, local, factors).columns()[0]);
         Dataset<Row> b = Delta.read(spark, onCluster, factors).select(a.columns()[0]);
         assertThat(a.exceptAll(b).count() + b.exceptAll(a).count()).as(factors + " ids").isZero();
       }
@@ -126,25 +133,18 @@ class StandaloneClusterIT {
     new Pipeline(
             spark,
             new Pipeline.Options(
-                work.resolve("raw").toString(), warehouse, null, null, null, "it", "test-salt-123", ALS, 14,
-                HourOfWeek.DEFAULT_ZONE, 168))
+                work.resolve("raw").toString(),
+                warehouse,
+                null,
+                null,
+                null,
+                "it",
+                "test-salt-123",
+                ALS,
+                14,
+                HourOfWeek.DEFAULT_ZONE,
+                168))
         .run(Pipeline.DAG);
-  }
-
-  private static void assertSame(SparkSession spark, String a, String b, String table) {
-    Dataset<Row> x = strip(Delta.read(spark, a, table));
-    Dataset<Row> y = strip(Delta.read(spark, b, table));
-    assertThat(x.count()).as(table).isEqualTo(y.count()).isPositive();
-    assertThat(x.exceptAll(y).count() + y.exceptAll(x).count()).as(table + " differs").isZero();
-  }
-
-  private static Dataset<Row> strip(Dataset<Row> t) {
-    for (String c : List.of("_ingested_at", "_source_file", "run_id")) {
-      if (List.of(t.columns()).contains(c)) {
-        t = t.drop(c);
-      }
-    }
-    return t;
   }
 
   /** Starts a Master and a Worker from the Maven classpath; returns the master URL. */
@@ -164,19 +164,34 @@ class StandaloneClusterIT {
             sparkHome,
             "master",
             "org.apache.spark.deploy.master.Master",
-            "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(masterUi)));
+            "--host",
+            "127.0.0.1",
+            "--port",
+            String.valueOf(port),
+            "--webui-port",
+            String.valueOf(masterUi)));
     daemons.add(
         daemon(
             sparkHome,
             "worker",
             "org.apache.spark.deploy.worker.Worker",
-            url, "--host", "127.0.0.1", "--cores", "2", "--memory", "2g",
-            "--webui-port", String.valueOf(freePort()), "--work-dir", work.resolve("worker").toString()));
+            url,
+            "--host",
+            "127.0.0.1",
+            "--cores",
+            "2",
+            "--memory",
+            "2g",
+            "--webui-port",
+            String.valueOf(freePort()),
+            "--work-dir",
+            work.resolve("worker").toString()));
     awaitWorker(masterUi);
     return url;
   }
 
-  private static Process daemon(Path sparkHome, String name, String mainClass, String... args) throws IOException {
+  private static Process daemon(Path sparkHome, String name, String mainClass, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("@" + TARGET.resolve("spark-jvm.args"));
@@ -214,7 +229,8 @@ class StandaloneClusterIT {
       }
       Thread.sleep(500);
     }
-    throw new AssertionError("no worker registered: " + Files.readString(work.resolve("worker.log")));
+    throw new AssertionError(
+        "no worker registered: " + Files.readString(work.resolve("worker.log")));
   }
 
   private static int freePort() throws IOException {

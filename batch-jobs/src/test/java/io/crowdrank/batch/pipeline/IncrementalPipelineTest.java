@@ -9,6 +9,7 @@ import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.testing.RawFiles;
 import io.crowdrank.batch.testing.SparkTestBase;
+import io.crowdrank.batch.testing.TableAssertions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -33,7 +34,8 @@ class IncrementalPipelineTest extends SparkTestBase {
   static final LocalDate START = LocalDate.of(2026, 10, 5);
   static final int DAYS = 9;
   static final List<String> COMPARED =
-      List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.ACCOUNT_LINKS, Tables.CATALOG, Tables.QUARANTINE);
+      List.of(
+          Tables.PAYMENTS, Tables.SOCIAL, Tables.ACCOUNT_LINKS, Tables.CATALOG, Tables.QUARANTINE);
 
   @TempDir static Path shared;
   static Map<String, Long> firstRunVersions;
@@ -46,15 +48,21 @@ class IncrementalPipelineTest extends SparkTestBase {
     return shared.resolve("in-order").toString();
   }
 
-  static Pipeline.RunResult run(String warehouse, String runId, LocalDate from, LocalDate to, List<Pipeline.Step> steps) {
-    return new Pipeline(spark, PipelineFixtures.dated(raw(), warehouse, PipelineFixtures.SMALL_ALS, runId, from, to))
+  static Pipeline.RunResult run(
+      String warehouse, String runId, LocalDate from, LocalDate to, List<Pipeline.Step> steps) {
+    return new Pipeline(
+            spark,
+            PipelineFixtures.dated(raw(), warehouse, PipelineFixtures.SMALL_ALS, runId, from, to))
         .run(steps);
   }
 
   @BeforeAll
   static void generateAndRunOnce() {
     DemoDataGenerator.generate(
-        DemoDataGenerator.Options.defaults(shared.resolve("raw")).withUsers(300).withMiniPrograms(80).withDays(DAYS));
+        DemoDataGenerator.Options.defaults(shared.resolve("raw"))
+            .withUsers(300)
+            .withMiniPrograms(80)
+            .withDays(DAYS));
     run(inOrder(), "run-first", null, null, Pipeline.DAG);
     firstRunVersions = versions(inOrder());
   }
@@ -64,37 +72,23 @@ class IncrementalPipelineTest extends SparkTestBase {
         spark,
         warehouse,
         List.of(
-            Tables.PAYMENTS, Tables.SOCIAL, Tables.ACCOUNT_LINKS, Tables.CATALOG, Tables.QUARANTINE,
-            Tables.IDENTITY_MAP, Tables.USER_PROFILES, Tables.USER_AIPL, Tables.USER_FACTORS,
-            Tables.ITEM_FACTORS, Tables.POPULARITY, Tables.CONTEXT_AFFINITY, Tables.BUNDLE));
-  }
-
-  static Dataset<Row> content(String warehouse, String table) {
-    Dataset<Row> t = Delta.read(spark, warehouse, table);
-    for (String c : List.of("_ingested_at", "run_id")) {
-      if (List.of(t.columns()).contains(c)) {
-        t = t.drop(c);
-      }
-    }
-    if (table.equals(Tables.QUARANTINE) || table.startsWith("bronze/")) {
-      // the same lines, wherever the warehouse's files were
-      t = t.drop("_source_file");
-    }
-    // Set operations cannot compare maps; their JSON (keys sorted on write) can be.
-    for (var field : t.schema().fields()) {
-      if (field.dataType() instanceof org.apache.spark.sql.types.MapType) {
-        t = t.withColumn(field.name(), org.apache.spark.sql.functions.to_json(t.col(field.name())));
-      }
-    }
-    return t;
+            Tables.PAYMENTS,
+            Tables.SOCIAL,
+            Tables.ACCOUNT_LINKS,
+            Tables.CATALOG,
+            Tables.QUARANTINE,
+            Tables.IDENTITY_MAP,
+            Tables.USER_PROFILES,
+            Tables.USER_AIPL,
+            Tables.USER_FACTORS,
+            Tables.ITEM_FACTORS,
+            Tables.POPULARITY,
+            Tables.CONTEXT_AFFINITY,
+            Tables.BUNDLE));
   }
 
   static void assertSameRows(String a, String b, String table) {
-    Dataset<Row> x = content(a, table);
-    Dataset<Row> y = content(b, table);
-    assertThat(x.count()).as(table).isEqualTo(y.count());
-    assertThat(x.exceptAll(y).count()).as(table + " rows only in " + a).isZero();
-    assertThat(y.exceptAll(x).count()).as(table + " rows only in " + b).isZero();
+    TableAssertions.assertSameRows(spark, a, b, table);
   }
 
   @Test
@@ -116,9 +110,19 @@ class IncrementalPipelineTest extends SparkTestBase {
     LocalDate end = START.plusDays(DAYS - 1);
     run(shuffled, "run-late", START.plusDays(6), end, List.of(Pipeline.Step.INGEST));
     run(shuffled, "run-early", START, START.plusDays(2), List.of(Pipeline.Step.INGEST));
-    run(shuffled, "run-middle", START.plusDays(3), START.plusDays(5), List.of(Pipeline.Step.INGEST));
+    run(
+        shuffled,
+        "run-middle",
+        START.plusDays(3),
+        START.plusDays(5),
+        List.of(Pipeline.Step.INGEST));
     // and one date again: no change
-    run(shuffled, "run-repeat", START.plusDays(4), START.plusDays(4), List.of(Pipeline.Step.INGEST));
+    run(
+        shuffled,
+        "run-repeat",
+        START.plusDays(4),
+        START.plusDays(4),
+        List.of(Pipeline.Step.INGEST));
     run(shuffled, "run-rest", null, null, List.of(Pipeline.Step.IDENTITY, Pipeline.Step.PROFILES));
 
     for (String table : COMPARED) {
@@ -133,14 +137,22 @@ class IncrementalPipelineTest extends SparkTestBase {
   @Order(3)
   void runRecord_listsEveryStepWithVersionsAndCounts() throws Exception {
     List<Row> steps =
-        Delta.read(spark, inOrder(), Tables.RUNS).filter("run_id = 'run-first'").orderBy("started_at").collectAsList();
+        Delta.read(spark, inOrder(), Tables.RUNS)
+            .filter("run_id = 'run-first'")
+            .orderBy("started_at")
+            .collectAsList();
 
-    assertThat(steps).extracting(r -> r.getString(1)).containsExactly("ingest", "identity", "profiles", "train", "publish");
+    assertThat(steps)
+        .extracting(r -> r.getString(1))
+        .containsExactly("ingest", "identity", "profiles", "train", "publish");
     assertThat(steps).extracting(r -> r.getString(2)).containsOnly("succeeded");
     Row profiles = steps.get(2);
-    assertThat(profiles.<String, Long>getJavaMap(5)).containsKeys(Tables.PAYMENTS, Tables.IDENTITY_MAP);
-    assertThat(profiles.<String, Long>getJavaMap(6)).containsKeys(Tables.USER_PROFILES, Tables.USER_AIPL);
-    assertThat(steps.get(0).<String, Long>getJavaMap(7)).containsKeys("payments.read", "payments.quarantined");
+    assertThat(profiles.<String, Long>getJavaMap(5))
+        .containsKeys(Tables.PAYMENTS, Tables.IDENTITY_MAP);
+    assertThat(profiles.<String, Long>getJavaMap(6))
+        .containsKeys(Tables.USER_PROFILES, Tables.USER_AIPL);
+    assertThat(steps.get(0).<String, Long>getJavaMap(7))
+        .containsKeys("payments.read", "payments.quarantined");
     Map<String, Object> report =
         Json.readObject(Files.readString(Path.of(inOrder(), "_run_reports", "run-first.json")));
     assertThat(report).containsEntry("outcome", "succeeded").containsKey("steps");
@@ -167,7 +179,9 @@ class IncrementalPipelineTest extends SparkTestBase {
         RawSource.ACCOUNT_LINKS.directory(),
         day.toString(),
         "withdrawal.csv",
-        List.of(RawSource.ACCOUNT_LINKS.csvHeader(), payment + "," + social + ",linked,false," + day + "T09:00:00Z"));
+        List.of(
+            RawSource.ACCOUNT_LINKS.csvHeader(),
+            payment + "," + social + ",linked,false," + day + "T09:00:00Z"));
 
     run(inOrder(), "run-withdrawal", day, day, Pipeline.DAG);
 
@@ -176,9 +190,17 @@ class IncrementalPipelineTest extends SparkTestBase {
     assertThat(socialNow.getString(2)).isNotEqualTo(sharedId);
     assertThat(socialNow.getBoolean(3)).isFalse();
     Dataset<Row> profiles = Delta.read(spark, inOrder(), Tables.USER_PROFILES);
-    assertThat(profiles.filter("user_id = '" + sharedId + "'").first().getAs("is_shared").equals(false)).isTrue();
+    assertThat(
+            profiles
+                .filter("user_id = '" + sharedId + "'")
+                .first()
+                .getAs("is_shared")
+                .equals(false))
+        .isTrue();
     Dataset<Row> bundleUsers = Delta.read(spark, inOrder(), Tables.BUNDLE).filter("part = 'user'");
-    assertThat(bundleUsers.filter("id = '" + sharedId + "' AND social_account IS NOT NULL").count()).isZero();
-    assertThat(versions(inOrder()).get(Tables.BUNDLE)).isGreaterThan(firstRunVersions.get(Tables.BUNDLE));
+    assertThat(bundleUsers.filter("id = '" + sharedId + "' AND social_account IS NOT NULL").count())
+        .isZero();
+    assertThat(versions(inOrder()).get(Tables.BUNDLE))
+        .isGreaterThan(firstRunVersions.get(Tables.BUNDLE));
   }
 }

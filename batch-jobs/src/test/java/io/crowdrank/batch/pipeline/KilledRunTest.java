@@ -22,7 +22,10 @@ class KilledRunTest extends SparkTestBase {
   void killedIngest_leavesConsistentTables_andTheNextRunCompletes() throws Exception {
     DemoDataGenerator.Result generated =
         DemoDataGenerator.generate(
-            DemoDataGenerator.Options.defaults(tmp.resolve("raw")).withUsers(300).withMiniPrograms(60).withDays(7));
+            DemoDataGenerator.Options.defaults(tmp.resolve("raw"))
+                .withUsers(300)
+                .withMiniPrograms(60)
+                .withDays(7));
     String raw = tmp.resolve("raw").toString();
     Path paymentsLog = Path.of(Tables.at(warehouse(), Tables.PAYMENTS), "_delta_log");
 
@@ -37,13 +40,19 @@ class KilledRunTest extends SparkTestBase {
     child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     long paymentsAfterKill = Delta.read(spark, warehouse(), Tables.PAYMENTS).count();
 
-    new Pipeline(spark, PipelineFixtures.options(raw, warehouse(), PipelineFixtures.SMALL_ALS, "after-kill"))
+    new Pipeline(
+            spark,
+            PipelineFixtures.options(raw, warehouse(), PipelineFixtures.SMALL_ALS, "after-kill"))
         .run(List.of(Pipeline.Step.INGEST));
 
     long expectedPayments =
-        generated.payments().lines() - generated.payments().malformed() - generated.payments().duplicates();
+        generated.payments().lines()
+            - generated.payments().malformed()
+            - generated.payments().duplicates();
     long expectedSocial =
-        generated.social().lines() - generated.social().malformed() - generated.social().duplicates();
+        generated.social().lines()
+            - generated.social().malformed()
+            - generated.social().duplicates();
     var payments = Delta.read(spark, warehouse(), Tables.PAYMENTS);
     assertThat(paymentsAfterKill).isEqualTo(expectedPayments);
     assertThat(payments.count()).isEqualTo(expectedPayments);

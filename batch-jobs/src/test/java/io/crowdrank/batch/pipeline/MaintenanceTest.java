@@ -16,37 +16,52 @@ class MaintenanceTest extends SparkTestBase {
   @Test
   void maintain_compactsDailyFiles_keepsTheRowsAndHistory() {
     DemoDataGenerator.generate(
-        DemoDataGenerator.Options.defaults(tmp.resolve("raw")).withUsers(100).withMiniPrograms(40).withDays(7));
+        DemoDataGenerator.Options.defaults(tmp.resolve("raw"))
+            .withUsers(100)
+            .withMiniPrograms(40)
+            .withDays(7));
     String raw = tmp.resolve("raw").toString();
     LocalDate start = LocalDate.of(2026, 10, 5);
     for (int d = 0; d < 2; d++) {
       new Pipeline(
               spark,
-              PipelineFixtures.dated(raw, warehouse(), PipelineFixtures.SMALL_ALS, "r" + d, start.plusDays(d), start.plusDays(d)))
+              PipelineFixtures.dated(
+                  raw,
+                  warehouse(),
+                  PipelineFixtures.SMALL_ALS,
+                  "r" + d,
+                  start.plusDays(d),
+                  start.plusDays(d)))
           .run(List.of(Pipeline.Step.INGEST));
     }
     long rows = Delta.read(spark, warehouse(), Tables.PAYMENTS).count();
     long before = Delta.version(spark, Tables.at(warehouse(), Tables.PAYMENTS));
 
     StepReport r =
-        new Pipeline(spark, PipelineFixtures.options(raw, warehouse(), PipelineFixtures.SMALL_ALS, "m"))
-            .run(List.of(Pipeline.Step.MAINTAIN))
-            .steps()
-            .get(0)
-            .result();
+        new MaintenanceJob(
+                spark, new MaintenanceJob.Options(warehouse(), 168, List.of(Tables.PAYMENTS)))
+            .execute();
 
     assertThat(r.counts().get(Tables.PAYMENTS + ".files_removed")).isPositive();
     assertThat(Delta.read(spark, warehouse(), Tables.PAYMENTS).count()).isEqualTo(rows);
     assertThat(Delta.version(spark, Tables.at(warehouse(), Tables.PAYMENTS))).isGreaterThan(before);
+    assertThat(r.outputVersions()).containsOnlyKeys(Tables.PAYMENTS);
     // within the retention, the old version is still readable
     assertThat(
-            spark.read().format("delta").option("versionAsOf", before).load(Tables.at(warehouse(), Tables.PAYMENTS)).count())
+            spark
+                .read()
+                .format("delta")
+                .option("versionAsOf", before)
+                .load(Tables.at(warehouse(), Tables.PAYMENTS))
+                .count())
         .isEqualTo(rows);
   }
 
   @Test
   void options_retentionBelowSevenDays_isRefused() {
-    assertThatThrownBy(() -> new MaintenanceJob.Options(warehouse(), 24))
+    assertThatThrownBy(() -> new MaintenanceJob.Options(warehouse(), 24, List.of()))
         .hasMessageContaining("at least 168 hours");
+    assertThatThrownBy(() -> new MaintenanceJob.Options(warehouse(), 168, List.of("bronze/nope")))
+        .hasMessageContaining("not a crowdrank table");
   }
 }

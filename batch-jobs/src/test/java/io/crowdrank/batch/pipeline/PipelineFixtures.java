@@ -10,13 +10,29 @@ final class PipelineFixtures {
 
   static final TrainJob.Params SMALL_ALS = new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30);
 
-  static Pipeline.Options options(String raw, String warehouse, TrainJob.Params params, String runId) {
+  static Pipeline.Options options(
+      String raw, String warehouse, TrainJob.Params params, String runId) {
     return dated(raw, warehouse, params, runId, null, null);
   }
 
   static Pipeline.Options dated(
-      String raw, String warehouse, TrainJob.Params params, String runId, LocalDate from, LocalDate to) {
+      String raw,
+      String warehouse,
+      TrainJob.Params params,
+      String runId,
+      LocalDate from,
+      LocalDate to) {
     return new Pipeline.Options(
-        raw, warehouse, from, to, null, runId, "test-salt-123", params, 14, HourOfWeek.DEFAULT_ZONE, 168);
+        raw,
+        warehouse,
+        from,
+        to,
+        null,
+        runId,
+        "test-salt-123",
+        params,
+        14,
+        HourOfWeek.DEFAULT_ZONE,
+        168);
   }
 }

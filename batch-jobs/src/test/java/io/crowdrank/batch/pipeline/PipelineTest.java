@@ -11,7 +11,6 @@ import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.testing.SparkTestBase;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
-import io.crowdrank.format.HourOfWeek;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,8 @@ class PipelineTest extends SparkTestBase {
     results =
         new Pipeline(
                 spark,
-                PipelineFixtures.options(shared.resolve("raw").toString(), wh(), params, "run-test"))
+                PipelineFixtures.options(
+                    shared.resolve("raw").toString(), wh(), params, "run-test"))
             .run(Pipeline.DAG)
             .steps();
   }
