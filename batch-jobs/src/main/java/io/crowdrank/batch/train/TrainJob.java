@@ -182,6 +182,7 @@ public final class TrainJob {
     Dataset<Row> interactions =
         Interactions.confidence(payments, social, in.read(Tables.CATALOG), p, asOf)
             .persist(StorageLevel.MEMORY_AND_DISK());
+    List<Dataset<Row>> cached = new java.util.ArrayList<>(List.of(interactions));
     try {
       long n = interactions.count();
       if (n == 0) {
@@ -193,6 +194,8 @@ public final class TrainJob {
       Dataset<Row> items =
           Indexing.withIndex(
               spark, interactions.select(MINI_PROGRAM_ID).distinct(), MINI_PROGRAM_ID, "i");
+      cached.add(users);
+      cached.add(items);
       Dataset<Row> ratings =
           interactions
               .join(users, USER_ID)
@@ -249,7 +252,7 @@ public final class TrainJob {
           });
       return result(lineage, false, in);
     } finally {
-      interactions.unpersist();
+      cached.forEach(d -> d.unpersist());
     }
   }
 
