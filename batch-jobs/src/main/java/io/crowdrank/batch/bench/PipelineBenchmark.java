@@ -2,6 +2,7 @@ package io.crowdrank.batch.bench;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.pipeline.Pipeline;
@@ -95,7 +96,8 @@ public final class PipelineBenchmark {
             TrainJob.Params.defaults(),
             14,
             HourOfWeek.DEFAULT_ZONE,
-            168);
+            168,
+            Evaluation.defaults(TrainJob.Params.defaults()));
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
       steps.add(
           new StepTiming(
@@ -125,7 +127,7 @@ public final class PipelineBenchmark {
               + Delta.read(spark, warehouse, Tables.SOCIAL).count();
       case TRAIN -> c.get("interactions");
       case PUBLISH -> c.get("items") + c.get("users");
-      case MAINTAIN -> 0;
+      case EVALUATE, MAINTAIN -> 0;
     };
   }
 

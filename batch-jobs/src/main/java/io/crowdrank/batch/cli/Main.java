@@ -2,6 +2,9 @@ package io.crowdrank.batch.cli;
 
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Spark;
+import io.crowdrank.batch.evaluate.EvaluateJob;
+import io.crowdrank.batch.evaluate.Evaluation;
+import io.crowdrank.batch.evaluate.InteractionsFile;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.pipeline.Pipeline;
@@ -161,7 +164,7 @@ public final class Main implements Callable<Integer> {
         index = "0",
         paramLabel = "STEP",
         description =
-            "ingest | identity | profiles | train | publish | all (those five) | maintain")
+            "ingest | identity | profiles | train | publish | all (those five) | evaluate | maintain")
     String step;
 
     @Option(names = "--raw", description = "Raw data root (needed by ingest).")
@@ -169,9 +172,73 @@ public final class Main implements Callable<Integer> {
 
     @Option(
         names = "--warehouse",
-        required = true,
-        description = "Delta warehouse root (local path or URI).")
+        description =
+            "Delta warehouse root (local path or URI); every step but evaluate --interactions needs it.")
     String warehouse;
+
+    @Option(
+        names = "--interactions",
+        description =
+            "evaluate: a plain interactions file (CSV, TSV or Parquet) instead of the warehouse.")
+    String interactions;
+
+    @Option(
+        names = "--format",
+        defaultValue = "auto",
+        description = "evaluate: csv, tsv, parquet or auto (default).")
+    String format;
+
+    @Option(
+        names = "--sep",
+        defaultValue = ",",
+        description = "evaluate: CSV separator (default ${DEFAULT-VALUE}).")
+    String separator;
+
+    @Option(
+        names = "--no-header",
+        description = "evaluate: the text file has no header (columns are 0, 1, 2, ...).")
+    boolean noHeader;
+
+    @Option(
+        names = "--user-col",
+        defaultValue = "user",
+        description = "evaluate: user column (default ${DEFAULT-VALUE}).")
+    String userCol;
+
+    @Option(
+        names = "--item-col",
+        defaultValue = "item",
+        description = "evaluate: item column (default ${DEFAULT-VALUE}).")
+    String itemCol;
+
+    @Option(
+        names = "--weight-col",
+        description = "evaluate: weight column (default: every row weighs 1).")
+    String weightCol;
+
+    @Option(
+        names = "--time-col",
+        description = "evaluate: timestamp column (epoch s, epoch ms or ISO-8601).")
+    String timeCol;
+
+    @Option(
+        names = "--split",
+        defaultValue = "time",
+        description = "evaluate: time or random (per user, seeded) (default ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(
+        names = "--test-fraction",
+        defaultValue = "0.25",
+        description = "evaluate: share held out (default ${DEFAULT-VALUE}).")
+    double testFraction;
+
+    @Option(
+        names = "--k",
+        split = ",",
+        defaultValue = "5,10,20",
+        description = "evaluate: cut-offs (default ${DEFAULT-VALUE}).")
+    List<Integer> ks;
 
     @Option(
         names = "--date",
@@ -278,13 +345,19 @@ public final class Main implements Callable<Integer> {
       if (steps.contains(Step.INGEST) && raw == null) {
         throw usage("ingest needs --raw DIR");
       }
+      if (warehouse == null && !(steps.equals(List.of(Step.EVALUATE)) && interactions != null)) {
+        throw usage("--warehouse is required (only evaluate --interactions FILE works without it)");
+      }
       TrainJob.Params params;
       Pipeline.Options options;
+      Evaluation.Options evaluation;
       try {
         params =
             new TrainJob.Params(
                 rank, maxIter, regParam, alpha, seed, paymentWeight, socialWeight, decayHalfLife);
         java.time.ZoneId.of(timeZone);
+        evaluation =
+            new Evaluation.Options(Evaluation.Split.parse(split), testFraction, seed, ks, params);
         if (retentionHours < MaintenanceJob.MIN_RETENTION_HOURS) {
           throw usage("--retention-hours must be at least " + MaintenanceJob.MIN_RETENTION_HOURS);
         }
@@ -300,7 +373,8 @@ public final class Main implements Callable<Integer> {
                 params,
                 interestHalfLife,
                 timeZone,
-                retentionHours);
+                retentionHours,
+                evaluation);
       } catch (RuntimeException e) {
         throw usage(e.getMessage());
       }
@@ -310,14 +384,42 @@ public final class Main implements Callable<Integer> {
       }
       SparkSession spark = Spark.forCli("crowdrank " + step);
       try {
+        if (interactions != null) {
+          return evaluateFile(spark, evaluation);
+        }
         Pipeline.RunResult run = new Pipeline(spark, options).run(steps);
         for (Pipeline.StepResult r : run.steps()) {
           System.out.printf("%-9s %6d ms  %s%n", r.step().id(), r.millis(), Json.write(r.result()));
         }
         System.out.println("run record: " + run.report());
+        for (Pipeline.StepResult r : run.steps()) {
+          if (r.result() instanceof EvaluateJob.Result e) {
+            System.out.print(e.evaluation().table());
+          }
+        }
       } finally {
         spark.stop();
       }
+      return 0;
+    }
+
+    private int evaluateFile(SparkSession spark, Evaluation.Options evaluation) {
+      if (!step.equals(Step.EVALUATE.id())) {
+        throw usage("--interactions goes with the evaluate step");
+      }
+      InteractionsFile file =
+          new InteractionsFile(
+              interactions, format, separator, !noHeader, userCol, itemCol, weightCol, timeCol);
+      InteractionsFile.Read read;
+      try {
+        read = file.read(spark);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+      System.out.printf(
+          "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
+          interactions, read.rows(), read.rejected());
+      System.out.print(new Evaluation(spark, evaluation).evaluate(read.events()).table());
       return 0;
     }
 
@@ -334,7 +436,7 @@ public final class Main implements Callable<Integer> {
                   usage(
                       "unknown step '"
                           + step
-                          + "': use ingest, identity, profiles, train, publish, all or maintain"));
+                          + "': use ingest, identity, profiles, train, publish, all, evaluate or maintain"));
     }
 
     private CommandLine.ParameterException usage(String message) {

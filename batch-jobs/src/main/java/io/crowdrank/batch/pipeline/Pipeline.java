@@ -1,5 +1,7 @@
 package io.crowdrank.batch.pipeline;
 
+import io.crowdrank.batch.evaluate.EvaluateJob;
+import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.identity.IdentityJob;
 import io.crowdrank.batch.ingest.IngestJob;
 import io.crowdrank.batch.maintain.MaintenanceJob;
@@ -30,6 +32,8 @@ public final class Pipeline {
     PROFILES,
     TRAIN,
     PUBLISH,
+    /** Offline evaluation of ALS against a popularity baseline; not part of the daily DAG. */
+    EVALUATE,
     /** OPTIMIZE + VACUUM; not part of the daily DAG ({@link #DAG}). */
     MAINTAIN;
 
@@ -60,7 +64,8 @@ public final class Pipeline {
       TrainJob.Params trainParams,
       double interestHalfLifeDays,
       String timeZone,
-      int retentionHours) {}
+      int retentionHours,
+      Evaluation.Options evaluation) {}
 
   /** A finished step: its typed result and how long it took. */
   public record StepResult(Step step, StepReport result, long millis) {}
@@ -150,6 +155,9 @@ public final class Pipeline {
               .execute();
       case PUBLISH ->
           new PublishJob(spark, new PublishJob.Options(o.warehouse(), o.timeZone())).execute();
+      case EVALUATE ->
+          new EvaluateJob(spark, new EvaluateJob.Options(o.warehouse(), o.runId(), o.evaluation()))
+              .execute();
       case MAINTAIN ->
           new MaintenanceJob(
                   spark, new MaintenanceJob.Options(o.warehouse(), o.retentionHours(), List.of()))

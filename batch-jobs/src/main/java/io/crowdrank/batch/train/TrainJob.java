@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Expressions;
+import io.crowdrank.batch.common.Indexing;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
@@ -20,10 +21,7 @@ import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -203,19 +201,7 @@ public final class TrainJob {
               .select(col("u"), col("i"), col(WEIGHT).cast("float").as("r"));
 
       long started = System.nanoTime();
-      ALSModel model =
-          new ALS()
-              .setImplicitPrefs(true)
-              .setRank(p.rank())
-              .setMaxIter(p.maxIter())
-              .setRegParam(p.regParam())
-              .setAlpha(p.alpha())
-              .setSeed(p.seed())
-              .setUserCol("u")
-              .setItemCol("i")
-              .setRatingCol("r")
-              .setColdStartStrategy("drop")
-              .fit(ratings);
+      ALSModel model = fit(p, ratings);
       long trainMillis = (System.nanoTime() - started) / 1_000_000;
 
       Map<String, Object> facts = new LinkedHashMap<>();
@@ -256,6 +242,22 @@ public final class TrainJob {
     }
   }
 
+  /** Implicit ALS on columns u (int user index), i (int item index), r (confidence). */
+  public static ALSModel fit(Params p, Dataset<Row> ratings) {
+    return new ALS()
+        .setImplicitPrefs(true)
+        .setRank(p.rank())
+        .setMaxIter(p.maxIter())
+        .setRegParam(p.regParam())
+        .setAlpha(p.alpha())
+        .setSeed(p.seed())
+        .setUserCol("u")
+        .setItemCol("i")
+        .setRatingCol("r")
+        .setColdStartStrategy("drop")
+        .fit(ratings);
+  }
+
   private Result result(Map<String, Object> lineage, boolean skipped, Inputs in) {
     String w = options.warehouse();
     Map<String, Long> outputs = new LinkedHashMap<>();
@@ -283,58 +285,46 @@ public final class TrainJob {
     rows.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
   }
 
-  /** Dense int ids for ALS, assigned without collecting ids to the driver. */
-  static final class Indexing {
-    private Indexing() {}
-
-    static Dataset<Row> withIndex(
-        SparkSession spark, Dataset<Row> ids, String idColumn, String indexColumn) {
-      StructType schema =
-          new StructType()
-              .add(idColumn, DataTypes.StringType, false)
-              .add(indexColumn, DataTypes.IntegerType, false);
-      var rows =
-          ids.javaRDD()
-              .zipWithIndex()
-              .map(
-                  t -> {
-                    if (t._2() > Integer.MAX_VALUE) {
-                      throw new IllegalStateException("more than 2^31 ids for ALS");
-                    }
-                    return RowFactory.create(t._1().getString(0), (int) (long) t._2());
-                  });
-      return spark.createDataFrame(rows, schema).persist(StorageLevel.MEMORY_AND_DISK());
-    }
-  }
-
   /** The implicit confidence matrix: one row per (user, mini-program) with its weight. */
-  static final class Interactions {
+  public static final class Interactions {
     private Interactions() {}
 
-    static Dataset<Row> confidence(
-        Dataset<Row> payments,
-        Dataset<Row> social,
-        Dataset<Row> catalog,
-        Params p,
-        LocalDate asOf) {
+    /**
+     * One row per event with its undecayed confidence: {@code user_id}, {@code mini_program_id},
+     * {@code weight}, {@code event_time}; payments and social card engagements with mini-programs
+     * in the catalog.
+     */
+    public static Dataset<Row> events(
+        Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog, Params p) {
       Column socialWeight = Expressions.lookup(col(ACTION), SOCIAL_CONFIDENCE, 0.0);
       Dataset<Row> pay =
           payments.select(
               col(USER_ID),
               col(MINI_PROGRAM_ID),
-              lit(p.paymentWeight()).multiply(decay(asOf, p.halfLifeDays())).as(WEIGHT));
+              lit(p.paymentWeight()).as(WEIGHT),
+              col(EVENT_TIME));
       Dataset<Row> soc =
           social
               .filter(col(MINI_PROGRAM_ID).isNotNull())
               .select(
                   col(USER_ID),
                   col(MINI_PROGRAM_ID),
-                  socialWeight
-                      .multiply(p.socialWeight())
-                      .multiply(decay(asOf, p.halfLifeDays()))
-                      .as(WEIGHT));
+                  socialWeight.multiply(p.socialWeight()).as(WEIGHT),
+                  col(EVENT_TIME));
       return pay.union(soc)
           .join(catalog.select(MINI_PROGRAM_ID), MINI_PROGRAM_ID, "left_semi")
+          .filter(col(WEIGHT).gt(0));
+    }
+
+    /** The confidence matrix: events decayed to the as-of date, summed per (user, item). */
+    static Dataset<Row> confidence(
+        Dataset<Row> payments,
+        Dataset<Row> social,
+        Dataset<Row> catalog,
+        Params p,
+        LocalDate asOf) {
+      return events(payments, social, catalog, p)
+          .withColumn(WEIGHT, col(WEIGHT).multiply(decay(asOf, p.halfLifeDays())))
           .groupBy(USER_ID, MINI_PROGRAM_ID)
           .agg(sum(WEIGHT).as(WEIGHT))
           .filter(col(WEIGHT).gt(0));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.testing.TableAssertions;
@@ -143,7 +144,8 @@ class StandaloneClusterIT {
                 ALS,
                 14,
                 HourOfWeek.DEFAULT_ZONE,
-                168))
+                168,
+                Evaluation.defaults(ALS)))
         .run(Pipeline.DAG);
   }
 

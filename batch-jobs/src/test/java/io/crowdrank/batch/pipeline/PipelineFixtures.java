@@ -1,5 +1,6 @@
 package io.crowdrank.batch.pipeline;
 
+import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.time.LocalDate;
@@ -33,6 +34,7 @@ final class PipelineFixtures {
         params,
         14,
         HourOfWeek.DEFAULT_ZONE,
-        168);
+        168,
+        Evaluation.defaults(params));
   }
 }
