@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -80,11 +79,10 @@ public final class Lineage {
   }
 
   /** Runs the writes with this lineage as the user metadata of every commit they make. */
-  public static <T> T committing(
-      SparkSession spark, Map<String, Object> lineage, Supplier<T> writes) {
+  public static void committing(SparkSession spark, Map<String, Object> lineage, Runnable writes) {
     spark.conf().set(USER_METADATA, Json.write(lineage));
     try {
-      return writes.get();
+      writes.run();
     } finally {
       spark.conf().unset(USER_METADATA);
     }

@@ -150,7 +150,6 @@ public final class IdentityJob {
               .mode("overwrite")
               .option("overwriteSchema", "true")
               .save(out);
-          return null;
         });
     return summarize(out, false, in);
   }

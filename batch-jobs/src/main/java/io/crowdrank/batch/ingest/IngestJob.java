@@ -178,8 +178,14 @@ public final class IngestJob {
               .withColumn(EVENT_DATE, to_date(col(source.timeColumn())))
               .withColumn(INGESTED_AT, current_timestamp());
       long acceptedCount = read - quarantined;
-      Dataset<Row> unique = latestPerKey(source, accepted);
-      long inserted = merge(source, table, tablePath, unique);
+      // Read three times (batch dates, what is new, the MERGE): dedup once.
+      Dataset<Row> unique = latestPerKey(source, accepted).persist(StorageLevel.MEMORY_AND_DISK());
+      long inserted;
+      try {
+        inserted = merge(source, table, tablePath, unique);
+      } finally {
+        unique.unpersist();
+      }
       long version = Delta.version(spark, tablePath);
       LOG.info(
           "{}: read {} lines from {} folders, accepted {}, quarantined {}, inserted {} in {} ms",

@@ -257,7 +257,6 @@ public final class ProfilesJob {
                 .execute();
           }
           Aipl.write(aipl, aiplOut);
-          return null;
         });
     return result(in, false);
   }

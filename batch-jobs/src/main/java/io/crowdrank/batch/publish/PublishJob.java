@@ -247,7 +247,6 @@ public final class PublishJob {
               .option("overwriteSchema", "true")
               .partitionBy(PART)
               .save(out);
-          return null;
         });
     return published(out, false, in);
   }

@@ -234,7 +234,6 @@ public final class TrainJob {
                     .join(items, col("id").equalTo(col("i")))
                     .select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
                 itemOut);
-            return null;
           });
       return result(lineage, false, in);
     } finally {
