@@ -16,7 +16,7 @@ public final class BundleFormat {
   private BundleFormat() {}
 
   /** Bundle format version written into the manifest; the service refuses versions it lacks. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   /** The bundle table's directory, relative to the warehouse root. */
   public static final String TABLE_PATH = "serving/bundle";
@@ -43,7 +43,10 @@ public final class BundleFormat {
   /** Item part: category id. */
   public static final String CATEGORY = "category";
 
-  /** Item part: social-network verticals the mini-program belongs to. */
+  /**
+   * Item part: social-network verticals the mini-program belongs to; user part: the verticals of
+   * the user's social interests, with their shares in {@link #WEIGHTS}.
+   */
   public static final String VERTICALS = "verticals";
 
   /** Item part: host apps it runs in. */
@@ -67,8 +70,21 @@ public final class BundleFormat {
   /** Popularity: normalised popularity score in (0, 1]; item: global popularity in (0, 1]. */
   public static final String SCORE = "score";
 
-  /** Context part: 168 multiplicative lifts of the category per hour of week (Monday 00:00 = 0). */
+  /**
+   * Context part: 168 multiplicative lifts of the category per hour of week (Monday 00:00 = 0), or
+   * for id {@link #ALL} the share of all activity in each hour; user part: interest shares, one per
+   * entry of {@link #VERTICALS}.
+   */
   public static final String WEIGHTS = "weights";
+
+  /**
+   * User part: the user's own hour-of-week habit as sparse cells, three parallel arrays: category,
+   * hour of week (0..167) and confidence-weighted uses (see {@link ContextScoring}).
+   */
+  public static final String HABIT_CATEGORIES = "habit_categories";
+
+  public static final String HABIT_HOURS = "habit_hours";
+  public static final String HABIT_WEIGHTS = "habit_weights";
 
   /** Manifest part: the manifest as a JSON object (see the MANIFEST_* keys). */
   public static final String MANIFEST_JSON = "manifest_json";
@@ -101,4 +117,13 @@ public final class BundleFormat {
   public static final String MANIFEST_TRAINING = "training";
   public static final String MANIFEST_METRICS = "metrics";
   public static final String MANIFEST_COUNTS = "counts";
+
+  /** Ranking settings chosen with the model: {@code context_weight}, {@code habit_shrinkage}. */
+  public static final String MANIFEST_RANKING = "ranking";
+
+  public static final String RANKING_CONTEXT_WEIGHT = "context_weight";
+  public static final String RANKING_HABIT_SHRINKAGE = "habit_shrinkage";
+
+  /** The quality gate's decision on this bundle: metric, model, served, passed, forced. */
+  public static final String MANIFEST_GATE = "gate";
 }

@@ -7,6 +7,7 @@ import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.StepReport;
+import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.io.IOException;
@@ -97,7 +98,10 @@ public final class PipelineBenchmark {
             14,
             HourOfWeek.DEFAULT_ZONE,
             168,
-            Evaluation.defaults(TrainJob.Params.defaults()));
+            Evaluation.defaults(),
+            8,
+            PublishJob.DEFAULT_GATE_TOLERANCE,
+            false);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
       steps.add(
           new StepTiming(
@@ -127,7 +131,8 @@ public final class PipelineBenchmark {
               + Delta.read(spark, warehouse, Tables.SOCIAL).count();
       case TRAIN -> c.get("interactions");
       case PUBLISH -> c.get("items") + c.get("users");
-      case EVALUATE, MAINTAIN -> 0;
+      case EVALUATE -> c.get("train_pairs");
+      case TUNE, MAINTAIN -> 0;
     };
   }
 

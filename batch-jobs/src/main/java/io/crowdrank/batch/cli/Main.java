@@ -34,7 +34,12 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "crowdrank batch 0.1.0",
     description = "crowdrank batch: demo data generator and the Spark jobs.",
-    subcommands = {Main.Generate.class, Main.Jobs.class, Main.BenchPipeline.class})
+    subcommands = {
+      Main.Generate.class,
+      Main.Jobs.class,
+      Main.BenchPipeline.class,
+      Main.BenchAls.class
+    })
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -158,13 +163,15 @@ public final class Main implements Callable<Integer> {
       name = "jobs",
       mixinStandardHelpOptions = true,
       description =
-          "Run one batch step or all of them (ingest, identity, profiles, train, publish).")
+          "Run one batch step or the whole DAG (ingest, identity, profiles, [tune,] train,"
+              + " evaluate, publish).")
   static final class Jobs implements Callable<Integer> {
     @Parameters(
         index = "0",
         paramLabel = "STEP",
         description =
-            "ingest | identity | profiles | train | publish | all (those five) | evaluate | maintain")
+            "ingest | identity | profiles | tune | train | evaluate | publish | all (the DAG)"
+                + " | maintain")
     String step;
 
     @Option(names = "--raw", description = "Raw data root (needed by ingest).")
@@ -319,6 +326,45 @@ public final class Main implements Callable<Integer> {
     double decayHalfLife;
 
     @Option(
+        names = "--context-weight",
+        defaultValue = "0.15",
+        description =
+            "Weight of ln(hour-of-week lift) beside the collaborative score (default ${DEFAULT-VALUE}).")
+    double contextWeight;
+
+    @Option(
+        names = "--habit-shrinkage",
+        defaultValue = "10",
+        description =
+            "Pseudo-count pulling a user's own hour-of-week habit to everybody's (default ${DEFAULT-VALUE}).")
+    double habitShrinkage;
+
+    @Option(
+        names = "--tune",
+        description =
+            "Search ALS and context parameters on a validation split of the training period before"
+                + " train (all, train).")
+    boolean tune;
+
+    @Option(
+        names = "--tune-trials",
+        defaultValue = "8",
+        description = "tune: ALS trials, the given parameters included (default ${DEFAULT-VALUE}).")
+    int tuneTrials;
+
+    @Option(
+        names = "--gate-tolerance",
+        defaultValue = "0.01",
+        description =
+            "publish: relative shortfall against the served model still accepted (default ${DEFAULT-VALUE}).")
+    double gateTolerance;
+
+    @Option(
+        names = "--override-gate",
+        description = "publish: publish even if the quality gate refuses (logged in the manifest).")
+    boolean overrideGate;
+
+    @Option(
         names = "--as-of",
         description = "Reference date of profiles and decay (default: the newest event date).")
     LocalDate asOf;
@@ -354,10 +400,24 @@ public final class Main implements Callable<Integer> {
       try {
         params =
             new TrainJob.Params(
-                rank, maxIter, regParam, alpha, seed, paymentWeight, socialWeight, decayHalfLife);
-        java.time.ZoneId.of(timeZone);
+                rank,
+                maxIter,
+                regParam,
+                alpha,
+                seed,
+                paymentWeight,
+                socialWeight,
+                decayHalfLife,
+                contextWeight,
+                habitShrinkage);
         evaluation =
-            new Evaluation.Options(Evaluation.Split.parse(split), testFraction, seed, ks, params);
+            new Evaluation.Options(Evaluation.Split.parse(split), testFraction, seed, ks, timeZone);
+        if (tuneTrials < 1 || tuneTrials > 200) {
+          throw usage("--tune-trials must be 1..200");
+        }
+        if (!(gateTolerance >= 0 && gateTolerance < 1)) {
+          throw usage("--gate-tolerance must be in [0, 1)");
+        }
         if (retentionHours < MaintenanceJob.MIN_RETENTION_HOURS) {
           throw usage("--retention-hours must be at least " + MaintenanceJob.MIN_RETENTION_HOURS);
         }
@@ -374,7 +434,10 @@ public final class Main implements Callable<Integer> {
                 interestHalfLife,
                 timeZone,
                 retentionHours,
-                evaluation);
+                evaluation,
+                tuneTrials,
+                gateTolerance,
+                overrideGate);
       } catch (RuntimeException e) {
         throw usage(e.getMessage());
       }
@@ -385,7 +448,7 @@ public final class Main implements Callable<Integer> {
       SparkSession spark = Spark.forCli("crowdrank " + step);
       try {
         if (interactions != null) {
-          return evaluateFile(spark, evaluation);
+          return evaluateFile(spark, evaluation, params);
         }
         Pipeline.RunResult run = new Pipeline(spark, options).run(steps);
         for (Pipeline.StepResult r : run.steps()) {
@@ -403,7 +466,8 @@ public final class Main implements Callable<Integer> {
       return 0;
     }
 
-    private int evaluateFile(SparkSession spark, Evaluation.Options evaluation) {
+    private int evaluateFile(
+        SparkSession spark, Evaluation.Options evaluation, TrainJob.Params params) {
       if (!step.equals(Step.EVALUATE.id())) {
         throw usage("--interactions goes with the evaluate step");
       }
@@ -419,13 +483,23 @@ public final class Main implements Callable<Integer> {
       System.out.printf(
           "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
           interactions, read.rows(), read.rejected());
-      System.out.print(new Evaluation(spark, evaluation).evaluate(read.events()).table());
+      System.out.print(
+          new Evaluation(spark, evaluation)
+              .evaluate(
+                  read.events(), null, List.of(new Evaluation.Candidate(EvaluateJob.MODEL, params)))
+              .table());
       return 0;
     }
 
     private List<Step> parseSteps() {
       if (step.equals("all")) {
-        return Pipeline.DAG;
+        return Pipeline.dag(tune);
+      }
+      if (tune && !step.equals(Step.TRAIN.id())) {
+        throw usage("--tune goes with the all or train step");
+      }
+      if (tune) {
+        return List.of(Step.TUNE, Step.TRAIN);
       }
       return Arrays.stream(Step.values())
           .filter(s -> s.id().equals(step))
@@ -436,7 +510,8 @@ public final class Main implements Callable<Integer> {
                   usage(
                       "unknown step '"
                           + step
-                          + "': use ingest, identity, profiles, train, publish, all, evaluate or maintain"));
+                          + "': use ingest, identity, profiles, tune, train, evaluate, publish, all"
+                          + " or maintain"));
     }
 
     private CommandLine.ParameterException usage(String message) {
@@ -496,6 +571,67 @@ public final class Main implements Callable<Integer> {
                     spark,
                     new io.crowdrank.batch.bench.PipelineBenchmark.Options(
                         work, users, days, report))
+                .execute();
+        System.out.println("report: " + written);
+        System.out.print(java.nio.file.Files.readString(written));
+      } finally {
+        spark.stop();
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench-als",
+      mixinStandardHelpOptions = true,
+      description =
+          "Benchmark: implicit ALS time per iteration, interactions/s/core and top-10 generation"
+              + " at each scale; writes a Markdown report.")
+  static final class BenchAls implements Callable<Integer> {
+    @Option(
+        names = "--users",
+        split = ",",
+        defaultValue = "50000,200000",
+        description = "Scales in users, comma-separated (default ${DEFAULT-VALUE}).")
+    List<Integer> users;
+
+    @Option(
+        names = "--per-user",
+        defaultValue = "20",
+        description = "Mean distinct items per user (default ${DEFAULT-VALUE}).")
+    int perUser;
+
+    @Option(
+        names = "--rank",
+        defaultValue = "32",
+        description = "ALS rank (default ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(
+        names = "--iterations",
+        defaultValue = "10",
+        description = "Iterations of the long fit, >= 2 (default ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--report", required = true, description = "Markdown file to write.")
+    Path report;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      if (users.stream().anyMatch(u -> u < 100) || perUser < 1 || rank < 1 || iterations < 2) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--users values must be >= 100, --per-user and --rank >= 1, --iterations >= 2");
+      }
+      SparkSession spark = Spark.forCli("crowdrank bench-als");
+      try {
+        Path written =
+            new io.crowdrank.batch.bench.AlsBenchmark(
+                    spark,
+                    new io.crowdrank.batch.bench.AlsBenchmark.Options(
+                        users, perUser, rank, iterations, report))
                 .execute();
         System.out.println("report: " + written);
         System.out.print(java.nio.file.Files.readString(written));

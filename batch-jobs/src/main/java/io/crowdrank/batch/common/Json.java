@@ -22,6 +22,11 @@ public final class Json {
     }
   }
 
+  /** A value read back from {@link #readObject}'s maps into a type (records included). */
+  public static <T> T convert(Object value, Class<T> type) {
+    return MAPPER.convertValue(value, type);
+  }
+
   public static Map<String, Object> readObject(String json) {
     try {
       return MAPPER.readValue(json, new TypeReference<Map<String, Object>>() {});

@@ -27,7 +27,9 @@ public final class Tables {
   public static final String ITEM_FACTORS = "model/item_factors";
   public static final String POPULARITY = "model/popularity";
   public static final String CONTEXT_AFFINITY = "model/context_affinity";
+  public static final String USER_HABITS = "model/user_habits";
   public static final String EVALUATIONS = "model/evaluations";
+  public static final String TUNING_TRIALS = "model/tuning_trials";
 
   // operations: one row per step of every run
   public static final String RUNS = "_runs";

@@ -1,10 +1,11 @@
 package io.crowdrank.batch.evaluate;
 
-import static io.crowdrank.batch.common.Columns.*;
-import static org.apache.spark.sql.functions.col;
+import static io.crowdrank.batch.common.Columns.RUN_ID;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
+import io.crowdrank.batch.common.Json;
+import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -15,24 +16,66 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Evaluates the recommender on the warehouse's own events (payments and social card engagement,
- * weighted as training weighs them) with {@link Evaluation}, and appends the metrics, with the
- * input versions they came from, to {@code model/evaluations}.
+ * Evaluates the trained model on the warehouse's own events with {@link Evaluation}: the model's
+ * parameters (as {@code model/item_factors} records them) retrained on the training side of the
+ * split, beside the popularity baseline and the model being served (its parameters, from the
+ * published bundle's manifest, retrained on the same split: the served factors themselves have seen
+ * the test period and cannot be scored on it fairly). Appends the metrics to {@code
+ * model/evaluations}, keeps the gate's numbers in that commit's metadata for publish, and writes a
+ * report (Markdown and HTML with charts) under {@code _reports/evaluation/<run>/}.
  */
 public final class EvaluateJob {
 
-  public record Options(String warehouse, String runId, Evaluation.Options evaluation) {}
+  /** Labels of the models in the evaluation table and report. */
+  public static final String MODEL = "als";
 
-  public record Result(Evaluation.Result evaluation, long version, Map<String, Long> inputVersions)
+  public static final String SERVED = "served";
+
+  /**
+   * @param reportRoot where reports go; null = {@code <warehouse>/_reports}
+   */
+  public record Options(
+      String warehouse, String runId, Evaluation.Options evaluation, String reportRoot) {
+    public Options {
+      if (warehouse == null) {
+        throw new IllegalArgumentException("warehouse is required");
+      }
+    }
+
+    String reports() {
+      return reportRoot != null ? reportRoot : Tables.at(warehouse, "_reports");
+    }
+  }
+
+  /**
+   * The quality gate's inputs: the model and the served model's score on the same split (served is
+   * null when nothing is published yet).
+   *
+   * @param metric e.g. {@code ndcg@10}
+   * @param modelVersion version of {@code model/item_factors} evaluated
+   * @param servedVersion bundle version compared with, or {@link ServedBundle#NONE}
+   */
+  public record Gate(
+      String metric, double model, Double served, long modelVersion, long servedVersion) {}
+
+  public record Result(
+      Evaluation.Result evaluation,
+      Gate gate,
+      String report,
+      long version,
+      boolean skipped,
+      Map<String, Long> inputVersions)
       implements StepReport {
     @Override
     public Map<String, Long> outputVersions() {
@@ -44,15 +87,22 @@ public final class EvaluateJob {
       return Map.of(
           "train_pairs", evaluation.trainPairs(),
           "test_users", evaluation.testUsers(),
-          "cold_test_users", evaluation.coldTestUsers());
+          "cold_test_users", evaluation.coldTestUsers(),
+          "test_sessions", evaluation.sessions());
     }
   }
+
+  static final String STEP = "evaluate";
+  static final String LINEAGE_RESULT = "result";
+  static final String LINEAGE_GATE = "gate";
+  static final String LINEAGE_REPORT = "report";
 
   static final StructType SCHEMA =
       new StructType()
           .add(RUN_ID, DataTypes.StringType, false)
           .add("evaluated_at", DataTypes.TimestampType, false)
           .add("split", DataTypes.StringType, false)
+          .add("protocol", DataTypes.StringType, false)
           .add("model", DataTypes.StringType, false)
           .add("k", DataTypes.IntegerType, false)
           .add("ndcg", DataTypes.DoubleType, false)
@@ -61,6 +111,7 @@ public final class EvaluateJob {
           .add("map", DataTypes.DoubleType, false)
           .add("coverage", DataTypes.DoubleType, false)
           .add("test_users", DataTypes.LongType, false)
+          .add("params", DataTypes.StringType, false)
           .add(
               "input_versions",
               DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType, false),
@@ -75,33 +126,89 @@ public final class EvaluateJob {
   }
 
   public Result execute() {
+    String w = options.warehouse();
+    if (!Delta.exists(spark, Tables.at(w, Tables.ITEM_FACTORS))) {
+      throw new IllegalStateException("no trained model to evaluate: run train first");
+    }
     Inputs in =
         Inputs.pin(
             spark,
-            options.warehouse(),
-            List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
-    Dataset<Row> events =
+            w,
+            List.of(
+                Tables.PAYMENTS,
+                Tables.SOCIAL,
+                Tables.IDENTITY_MAP,
+                Tables.CATALOG,
+                Tables.ITEM_FACTORS));
+    long modelVersion = in.versions().get(Tables.ITEM_FACTORS);
+    TrainJob.Params model = modelParams(spark, w, modelVersion);
+    // A bundle made from this very model is no competitor (publish re-run on the same model).
+    Optional<ServedBundle> served =
+        ServedBundle.current(spark, w).filter(s -> s.modelVersion() != modelVersion);
+    Map<String, Long> inputs = new LinkedHashMap<>(in.versions());
+    inputs.put(Tables.BUNDLE, served.map(ServedBundle::version).orElse(ServedBundle.NONE));
+    Evaluation.Options eo = options.evaluation();
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("split", eo.split().id());
+    params.put("test_fraction", eo.testFraction());
+    params.put("seed", eo.seed());
+    params.put("ks", eo.ks());
+    params.put("time_zone", eo.timeZone());
+    String out = Tables.at(w, Tables.EVALUATIONS);
+    if (Lineage.upToDate(spark, out, STEP, inputs, params)) {
+      Map<String, Object> last = Lineage.of(spark, out);
+      return new Result(
+          Json.convert(last.get(LINEAGE_RESULT), Evaluation.Result.class),
+          Json.convert(last.get(LINEAGE_GATE), Gate.class),
+          (String) last.get(LINEAGE_REPORT),
+          Delta.version(spark, out),
+          true,
+          inputs);
+    }
+
+    Dataset<Row> interactions =
         TrainJob.Interactions.events(
-                Events.payments(in),
-                Events.social(in),
-                in.read(Tables.CATALOG),
-                options.evaluation().als())
-            .select(
-                col(USER_ID).as(Evaluation.USER),
-                col(MINI_PROGRAM_ID).as(Evaluation.ITEM),
-                col(WEIGHT).as(Evaluation.WEIGHT),
-                col(EVENT_TIME).as(Evaluation.TS));
-    Evaluation.Result r = new Evaluation(spark, options.evaluation()).evaluate(events);
+                Events.payments(in), Events.social(in), in.read(Tables.CATALOG), model)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    Evaluation.Result r;
+    try {
+      List<Evaluation.Candidate> candidates = new ArrayList<>();
+      candidates.add(new Evaluation.Candidate(MODEL, model));
+      served.ifPresent(s -> candidates.add(new Evaluation.Candidate(SERVED, s.params())));
+      r =
+          new Evaluation(spark, eo)
+              .evaluate(
+                  Evaluation.events(interactions), Evaluation.categories(interactions), candidates);
+    } finally {
+      interactions.unpersist();
+    }
+
+    int k = eo.primaryK();
+    Evaluation.Metrics mine = r.find(MODEL, Evaluation.PROTOCOL_USER, k);
+    Evaluation.Metrics theirs = r.find(SERVED, Evaluation.PROTOCOL_USER, k);
+    Gate gate =
+        new Gate(
+            "ndcg@" + k,
+            mine.ndcg(),
+            theirs == null ? null : theirs.ndcg(),
+            modelVersion,
+            inputs.get(Tables.BUNDLE));
+    String report =
+        EvaluationReport.write(
+            spark, options.reports(), options.runId(), eo, r, gate, model, served);
 
     Timestamp at = Timestamp.from(Instant.now());
-    var versions = CollectionConverters.asScala(new LinkedHashMap<>(in.versions()));
+    var versions = CollectionConverters.asScala(new LinkedHashMap<>(inputs));
+    String modelJson = Json.write(model.asMap());
+    String servedJson = served.map(s -> Json.write(s.params().asMap())).orElse("{}");
     List<Row> rows = new ArrayList<>();
     for (Evaluation.Metrics m : r.metrics()) {
       rows.add(
           RowFactory.create(
               options.runId(),
               at,
-              options.evaluation().split().name().toLowerCase(java.util.Locale.ROOT),
+              eo.split().id(),
+              m.protocol(),
               m.model(),
               m.k(),
               m.ndcg(),
@@ -110,10 +217,68 @@ public final class EvaluateJob {
               m.map(),
               m.coverage(),
               r.testUsers(),
+              m.model().equals(SERVED) ? servedJson : modelJson,
               versions));
     }
-    String out = Tables.at(options.warehouse(), Tables.EVALUATIONS);
-    spark.createDataFrame(rows, SCHEMA).write().format("delta").mode("append").save(out);
-    return new Result(r, Delta.version(spark, out), in.versions());
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put(RUN_ID, options.runId());
+    extra.put(LINEAGE_RESULT, r);
+    extra.put(LINEAGE_GATE, gate);
+    extra.put(LINEAGE_REPORT, report);
+    Lineage.committing(
+        spark,
+        Lineage.record(STEP, inputs, params, extra),
+        () ->
+            spark
+                .createDataFrame(rows, SCHEMA)
+                .write()
+                .format("delta")
+                .mode("append")
+                .option("mergeSchema", "true")
+                .save(out));
+    return new Result(r, gate, report, Delta.version(spark, out), false, inputs);
+  }
+
+  /** The parameters the model at this version of {@code model/item_factors} was trained with. */
+  static TrainJob.Params modelParams(SparkSession spark, String warehouse, long version) {
+    Object p =
+        Lineage.at(spark, Tables.at(warehouse, Tables.ITEM_FACTORS), version).get(Lineage.PARAMS);
+    if (!(p instanceof Map<?, ?> m)) {
+      throw new IllegalStateException(
+          "model/item_factors version " + version + " has no training parameters: retrain it");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, ?> typed = (Map<String, ?>) m;
+    return TrainJob.Params.fromMap(typed);
+  }
+
+  /** The gate numbers of the newest evaluation, if it evaluated this model version. */
+  public static Optional<Gate> gateFor(SparkSession spark, String warehouse, long modelVersion) {
+    Map<String, Object> last = Lineage.of(spark, Tables.at(warehouse, Tables.EVALUATIONS));
+    if (!STEP.equals(last.get(Lineage.STEP)) || last.get(LINEAGE_GATE) == null) {
+      return Optional.empty();
+    }
+    Gate gate = Json.convert(last.get(LINEAGE_GATE), Gate.class);
+    return gate.modelVersion() == modelVersion ? Optional.of(gate) : Optional.empty();
+  }
+
+  /**
+   * What the newest evaluation found, for the bundle manifest, if it evaluated this model version
+   * (else an empty map).
+   */
+  public static Map<String, Object> summaryFor(
+      SparkSession spark, String warehouse, long modelVersion) {
+    if (gateFor(spark, warehouse, modelVersion).isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> last = Lineage.of(spark, Tables.at(warehouse, Tables.EVALUATIONS));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(RUN_ID, last.get(RUN_ID));
+    m.put("evaluation", Tables.EVALUATIONS);
+    m.put("evaluation_version", Delta.version(spark, Tables.at(warehouse, Tables.EVALUATIONS)));
+    m.put("split", last.get(Lineage.PARAMS));
+    m.put(LINEAGE_RESULT, last.get(LINEAGE_RESULT));
+    m.put(LINEAGE_REPORT, last.get(LINEAGE_REPORT));
+    return m;
   }
 }

@@ -1,30 +1,56 @@
 package io.crowdrank.batch.evaluate;
 
+import static io.crowdrank.batch.common.Columns.CATEGORY;
+import static io.crowdrank.batch.common.Columns.EVENT_TIME;
+import static io.crowdrank.batch.common.Columns.HOUR_OF_WEEK;
+import static io.crowdrank.batch.common.Columns.LIFTS;
+import static io.crowdrank.batch.common.Columns.MINI_PROGRAM_ID;
+import static io.crowdrank.batch.common.Columns.USER_ID;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Indexing;
+import io.crowdrank.batch.common.TimeColumns;
+import io.crowdrank.batch.train.ContextStats;
 import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.ContextScoring;
+import io.crowdrank.format.HourOfWeek;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.ml.evaluation.RankingEvaluator;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.mllib.evaluation.RankingMetrics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF5;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * Offline evaluation the way the model is used: split the interactions (by time, or per user at
  * random), train on one side, rank the <em>whole</em> catalog for every test user with the items
  * they already used in training removed, and score the top K against what they used in the test
- * side: NDCG, recall, precision and MAP at each K (Spark MLlib's {@link RankingEvaluator}), plus
- * catalog coverage — for ALS and, always beside it, a popularity baseline on the same split.
+ * side: NDCG, recall, precision and MAP at each K (Spark MLlib's {@link RankingMetrics}), plus
+ * catalog coverage — for each model given and, always beside them, a popularity baseline on the
+ * same split.
+ *
+ * <p>With item categories and a time split there is a second protocol, per <em>session</em>: every
+ * (test user, hour of week) with test uses is one ranking request at that hour, scored without
+ * context, with everybody's hour-of-week lifts, and with the user's own habit shrunk towards them
+ * ({@link ContextScoring}, the same code the service ranks with), so what the time of day adds is
+ * measured on held-out data.
  *
  * <p>Input: one row per event with columns {@code user} (string), {@code item} (string), {@code
- * weight} (double &gt; 0) and {@code ts} (timestamp, may be null for a random split).
+ * weight} (double &gt; 0) and {@code ts} (timestamp, may be null for a random split); optionally
+ * {@code item}, {@code category} pairs.
  */
 public final class Evaluation {
 
@@ -41,14 +67,19 @@ public final class Evaluation {
         default -> throw new IllegalArgumentException("split must be time or random, got " + s);
       };
     }
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
   /**
    * @param testFraction share of time (TIME) or of each user's items (RANDOM) held out, 0..1
    * @param ks cut-offs, each 1..100
+   * @param timeZone zone of the hour of week in the session protocol
    */
   public record Options(
-      Split split, double testFraction, long seed, List<Integer> ks, TrainJob.Params als) {
+      Split split, double testFraction, long seed, List<Integer> ks, String timeZone) {
     public Options {
       if (!(testFraction > 0 && testFraction < 1)) {
         throw new IllegalArgumentException(
@@ -58,19 +89,44 @@ public final class Evaluation {
       if (ks.isEmpty() || ks.stream().anyMatch(k -> k < 1 || k > 100)) {
         throw new IllegalArgumentException("each K must be 1..100, got " + ks);
       }
+      java.time.ZoneId.of(timeZone);
+    }
+
+    /**
+     * The K that model choices (tuning, the publish gate) are made at: 10 if asked, else the
+     * largest.
+     */
+    public int primaryK() {
+      return ks.contains(10) ? 10 : ks.stream().mapToInt(Integer::intValue).max().orElseThrow();
     }
   }
 
   public static final List<Integer> DEFAULT_KS = List.of(5, 10, 20);
 
   /** A time split holding out the last quarter, K = 5, 10, 20. */
-  public static Options defaults(TrainJob.Params als) {
-    return new Options(Split.TIME, 0.25, 42L, DEFAULT_KS, als);
+  public static Options defaults() {
+    return new Options(Split.TIME, 0.25, 42L, DEFAULT_KS, HourOfWeek.DEFAULT_ZONE);
   }
 
-  /** One model at one K. */
+  /** A model to evaluate: a label for the report and the parameters it is trained with. */
+  public record Candidate(String label, TrainJob.Params params) {}
+
+  /** Ranking per test user (all their test items) or per test session (user and hour of week). */
+  public static final String PROTOCOL_USER = "user";
+
+  public static final String PROTOCOL_SESSION = "session";
+
+  /** Model labels the session protocol adds to the first candidate's. */
+  public static final String TIME_SUFFIX = "+time";
+
+  public static final String USER_TIME_SUFFIX = "+time+user";
+
+  public static final String POPULARITY = "popularity";
+
+  /** One model at one K under one protocol. */
   public record Metrics(
       String model,
+      String protocol,
       int k,
       double ndcg,
       double recall,
@@ -78,9 +134,29 @@ public final class Evaluation {
       double map,
       double coverage) {}
 
+  /**
+   * @param sessions test sessions scored in the session protocol (0 if it did not run)
+   */
   public record Result(
-      long trainPairs, long testUsers, long coldTestUsers, long items, List<Metrics> metrics) {
-    /** The metrics as a fixed-width table for people. */
+      long trainPairs,
+      long testUsers,
+      long coldTestUsers,
+      long sessions,
+      long items,
+      List<Metrics> metrics) {
+    public Result {
+      metrics = List.copyOf(metrics);
+    }
+
+    /** The metric row, or null if that model was not evaluated at that K under that protocol. */
+    public Metrics find(String model, String protocol, int k) {
+      return metrics.stream()
+          .filter(m -> m.model().equals(model) && m.protocol().equals(protocol) && m.k() == k)
+          .findFirst()
+          .orElse(null);
+    }
+
+    /** The metrics as fixed-width tables for people, one per protocol. */
     public String table() {
       StringBuilder b = new StringBuilder();
       b.append(
@@ -91,29 +167,42 @@ public final class Evaluation {
               testUsers,
               coldTestUsers,
               items));
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "%-12s %4s %8s %8s %9s %8s %8s%n",
-              "model",
-              "K",
-              "NDCG",
-              "Recall",
-              "Precision",
-              "MAP",
-              "Coverage"));
-      for (Metrics m : metrics) {
+      for (String protocol : List.of(PROTOCOL_USER, PROTOCOL_SESSION)) {
+        List<Metrics> rows = metrics.stream().filter(m -> m.protocol().equals(protocol)).toList();
+        if (rows.isEmpty()) {
+          continue;
+        }
+        b.append(
+            protocol.equals(PROTOCOL_USER)
+                ? "per user (every test item of the user):\n"
+                : String.format(
+                    Locale.ROOT,
+                    "per session (%,d test user x hour-of-week requests, ranked at that hour):%n",
+                    sessions));
         b.append(
             String.format(
                 Locale.ROOT,
-                "%-12s %4d %8.4f %8.4f %9.4f %8.4f %8.4f%n",
-                m.model(),
-                m.k(),
-                m.ndcg(),
-                m.recall(),
-                m.precision(),
-                m.map(),
-                m.coverage()));
+                "%-18s %4s %8s %8s %9s %8s %8s%n",
+                "model",
+                "K",
+                "NDCG",
+                "Recall",
+                "Precision",
+                "MAP",
+                "Coverage"));
+        for (Metrics m : rows) {
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  "%-18s %4d %8.4f %8.4f %9.4f %8.4f %8.4f%n",
+                  m.model(),
+                  m.k(),
+                  m.ndcg(),
+                  m.recall(),
+                  m.precision(),
+                  m.map(),
+                  m.coverage()));
+        }
       }
       return b.toString();
     }
@@ -124,6 +213,12 @@ public final class Evaluation {
   public static final String WEIGHT = "weight";
   public static final String TS = "ts";
 
+  /**
+   * Candidates ranked past the deepest K for the session protocol to re-rank: the context term can
+   * lift an item from below the context-free top K, but not from arbitrarily far.
+   */
+  static final int RERANK_DEPTH = 100;
+
   private final SparkSession spark;
   private final Options options;
 
@@ -132,176 +227,477 @@ public final class Evaluation {
     this.options = options;
   }
 
-  public Result evaluate(Dataset<Row> events) {
-    List<Dataset<Row>> cached = new ArrayList<>();
-    try {
-      Dataset<Row> users =
-          keep(cached, Indexing.withIndex(spark, events.select(USER).distinct(), USER, "u"));
-      Dataset<Row> items =
-          keep(cached, Indexing.withIndex(spark, events.select(ITEM).distinct(), ITEM, "i"));
-      Dataset<Row> indexed =
-          events
-              .join(users, USER)
-              .join(items, ITEM)
-              .select(col("u"), col("i"), col(WEIGHT), col(TS));
-      Dataset<Row>[] split = split(indexed);
-      Dataset<Row> train = keep(cached, split[0].persist(StorageLevel.MEMORY_AND_DISK()));
-      Dataset<Row> testAll = split[1];
-      // Only users the model has seen can be scored; the rest are reported, not hidden.
-      Dataset<Row> warm = train.select("u").distinct();
-      Dataset<Row> test =
-          keep(
-              cached,
-              testAll
-                  .join(warm, "u")
-                  .groupBy("u")
-                  .agg(collect_set(col("i").cast("double")).as("label"))
-                  .persist(StorageLevel.MEMORY_AND_DISK()));
-      long testUsers = test.count();
-      if (testUsers == 0) {
-        throw new IllegalStateException(
-            "no test user has training history: the split left nothing to evaluate");
-      }
-      long coldUsers = testAll.select("u").distinct().except(warm).count();
-      long itemCount = items.count();
-      int maxK = options.ks().stream().mapToInt(Integer::intValue).max().orElseThrow();
-      Dataset<Row> seen = train.select("u", "i").distinct();
-      int maxSeen =
-          (int)
-              seen.join(test.select("u"), "u")
-                  .groupBy("u")
-                  .count()
-                  .agg(max("count"))
-                  .first()
-                  .getLong(0);
-      int candidates = (int) Math.min(itemCount, (long) maxK + maxSeen);
+  public Options options() {
+    return options;
+  }
 
-      ALSModel als = TrainJob.fit(options.als(), train.withColumnRenamed(WEIGHT, "r"));
-      Dataset<Row> alsCandidates =
-          als.recommendForUserSubset(test.select(col("u")), candidates)
-              .select(col("u"), explode(col("recommendations")).as("rec"))
-              .select(col("u"), col("rec.i").as("i"), col("rec.rating").as("score"));
+  /**
+   * The warehouse's interaction events ({@code user_id}, {@code mini_program_id}, {@code weight},
+   * {@code event_time}) as evaluation input.
+   */
+  public static Dataset<Row> events(Dataset<Row> interactions) {
+    return interactions.select(
+        col(USER_ID).as(USER),
+        col(MINI_PROGRAM_ID).as(ITEM),
+        col(io.crowdrank.batch.common.Columns.WEIGHT).as(WEIGHT),
+        col(EVENT_TIME).as(TS));
+  }
+
+  /** The item → category pairs of the warehouse's interaction events, for the session protocol. */
+  public static Dataset<Row> categories(Dataset<Row> interactions) {
+    return interactions.select(col(MINI_PROGRAM_ID).as(ITEM), col(CATEGORY)).distinct();
+  }
+
+  /**
+   * Evaluates each candidate (the first one also per session, when categories are given and the
+   * split is by time) and the popularity baseline on one split.
+   *
+   * @param categories item, category pairs; null for no session protocol
+   */
+  public Result evaluate(Dataset<Row> events, Dataset<Row> categories, List<Candidate> models) {
+    if (models.isEmpty()) {
+      throw new IllegalArgumentException("nothing to evaluate: no candidate models");
+    }
+    try (Prepared p = prepare(events, categories)) {
+      List<Metrics> out = new ArrayList<>();
+      Map<TrainJob.Params, List<Metrics>> byFactors = new HashMap<>();
+      for (Candidate c : models) {
+        // Same ALS parameters, same seed, same split: the same model; score it once.
+        List<Metrics> m =
+            byFactors.entrySet().stream()
+                .filter(e -> e.getKey().sameFactors(c.params()))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
+        if (m == null) {
+          m = p.userMetrics(c.label(), c.params());
+          byFactors.put(c.params(), m);
+        }
+        m.forEach(x -> out.add(relabel(x, c.label())));
+      }
+      out.addAll(p.popularityMetrics());
+      if (p.hasSessions()) {
+        Candidate first = models.get(0);
+        TrainJob.Params fp = first.params();
+        out.addAll(
+            p.sessionMetrics(
+                fp,
+                List.of(
+                    new ContextSetting(first.label(), 0, fp.habitShrinkage(), false),
+                    new ContextSetting(
+                        first.label() + TIME_SUFFIX,
+                        fp.contextWeight(),
+                        fp.habitShrinkage(),
+                        false),
+                    new ContextSetting(
+                        first.label() + USER_TIME_SUFFIX,
+                        fp.contextWeight(),
+                        fp.habitShrinkage(),
+                        true)),
+                options.ks()));
+      }
+      return new Result(p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, p.itemCount, out);
+    }
+  }
+
+  private static Metrics relabel(Metrics m, String label) {
+    return new Metrics(
+        label, m.protocol(), m.k(), m.ndcg(), m.recall(), m.precision(), m.map(), m.coverage());
+  }
+
+  /**
+   * The training side of this evaluation's split, as events: what model choices (tuning) may look
+   * at without ever seeing the test side.
+   */
+  public Dataset<Row> trainingSide(Dataset<Row> events) {
+    if (options.split() == Split.TIME) {
+      return events.filter(unix_timestamp(col(TS)).lt(lit(cut(events))));
+    }
+    return events.join(randomTestPairs(events), new String[] {USER, ITEM}, "left_anti");
+  }
+
+  /** How the session protocol scores: context weight and shrinkage, per user or global only. */
+  public record ContextSetting(String label, double weight, double shrinkage, boolean perUser) {}
+
+  /** Splits and indexes once, so several models can be scored on the same split. */
+  public Prepared prepare(Dataset<Row> events, Dataset<Row> categories) {
+    return new Prepared(events, categories);
+  }
+
+  /** One split, ready to score models on; unpersists what it cached when closed. */
+  public final class Prepared implements AutoCloseable {
+    private final List<Dataset<Row>> cached = new ArrayList<>();
+    private final Dataset<Row> items;
+    private final Dataset<Row> train;
+    private final Dataset<Row> seen;
+    private final Dataset<Row> testUserLabels;
+    private final long testUsers;
+    private final long coldUsers;
+    private final long itemCount;
+    private final int depth;
+    private final Dataset<Row> sessions;
+    private final long sessionCount;
+    private final Dataset<Row> itemCategory;
+    private final Dataset<Row> context;
+    private final Map<TrainJob.Params, Dataset<Row>> alsCandidates = new HashMap<>();
+
+    private Prepared(Dataset<Row> events, Dataset<Row> categories) {
+      try {
+        Dataset<Row> users =
+            keep(Indexing.withIndex(spark, events.select(USER).distinct(), USER, "u"));
+        items = keep(Indexing.withIndex(spark, events.select(ITEM).distinct(), ITEM, "i"));
+        Dataset<Row> indexed =
+            events
+                .join(users, USER)
+                .join(items, ITEM)
+                .select(col("u"), col("i"), col(WEIGHT), col(TS), col(USER), col(ITEM));
+        Dataset<Row> trainEvents;
+        Dataset<Row> testEvents;
+        if (options.split() == Split.TIME) {
+          if (events.filter(col(TS).isNull()).limit(1).count() > 0) {
+            throw new IllegalArgumentException(
+                "a time split needs a timestamp on every interaction; use --split random");
+          }
+          Column before = unix_timestamp(col(TS)).lt(lit(cut(indexed)));
+          trainEvents = indexed.filter(before);
+          testEvents = indexed.filter(not(before));
+        } else {
+          // On the original ids, so trainingSide() draws exactly the same pairs.
+          Dataset<Row> testPairs = randomTestPairs(events);
+          trainEvents = indexed.join(testPairs, new String[] {USER, ITEM}, "left_anti");
+          testEvents = indexed.join(testPairs, new String[] {USER, ITEM}, "left_semi");
+        }
+        train =
+            keep(
+                trainEvents
+                    .groupBy("u", "i")
+                    .agg(sum(WEIGHT).as(WEIGHT))
+                    .filter(col(WEIGHT).gt(0))
+                    .persist(StorageLevel.MEMORY_AND_DISK()));
+        seen = train.select("u", "i");
+        // What a user already used before the cut is not something to predict.
+        Dataset<Row> newUses =
+            keep(
+                testEvents
+                    .join(seen, new String[] {"u", "i"}, "left_anti")
+                    .join(train.select("u").distinct(), "u") // only users the model has seen
+                    .persist(StorageLevel.MEMORY_AND_DISK()));
+        testUserLabels =
+            keep(
+                newUses
+                    .groupBy("u")
+                    .agg(collect_set(col("i").cast("double")).as("label"))
+                    .withColumn("g", col("u").cast("long"))
+                    .persist(StorageLevel.MEMORY_AND_DISK()));
+        testUsers = testUserLabels.count();
+        if (testUsers == 0) {
+          throw new IllegalStateException(
+              "no test user has training history: the split left nothing to evaluate");
+        }
+        // Test users with no training history cannot be scored; they are reported, not hidden.
+        coldUsers = testEvents.select("u").distinct().except(train.select("u").distinct()).count();
+        itemCount = items.count();
+        int maxK = options.ks().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        Row maxSeenRow =
+            seen.join(testUserLabels.select("u"), "u")
+                .groupBy("u")
+                .count()
+                .agg(max("count"))
+                .first();
+        int maxSeen = maxSeenRow.isNullAt(0) ? 0 : (int) maxSeenRow.getLong(0);
+        boolean withSessions = categories != null && options.split() == Split.TIME;
+        depth =
+            (int) Math.min(itemCount, (long) maxK + maxSeen + (withSessions ? RERANK_DEPTH : 0));
+
+        if (withSessions) {
+          Column how = TimeColumns.hourOfWeek(col(TS), options.timeZone());
+          sessions =
+              keep(
+                  newUses
+                      .withColumn(HOUR_OF_WEEK, how)
+                      .groupBy("u", HOUR_OF_WEEK)
+                      .agg(collect_set(col("i").cast("double")).as("label"))
+                      .withColumn(
+                          "g",
+                          col("u")
+                              .cast("long")
+                              .multiply(BundleFormat.HOURS_PER_WEEK)
+                              .plus(col(HOUR_OF_WEEK)))
+                      .persist(StorageLevel.MEMORY_AND_DISK()));
+          sessionCount = sessions.count();
+          itemCategory =
+              keep(
+                  categories
+                      .join(items, ITEM)
+                      .select(col("i"), col(CATEGORY))
+                      .dropDuplicates("i")
+                      .persist(StorageLevel.MEMORY_AND_DISK()));
+          context = keep(contextTerms(trainEvents).persist(StorageLevel.MEMORY_AND_DISK()));
+        } else {
+          sessions = null;
+          sessionCount = 0;
+          itemCategory = null;
+          context = null;
+        }
+      } catch (RuntimeException | Error e) {
+        close();
+        throw e;
+      }
+    }
+
+    public boolean hasSessions() {
+      return sessions != null;
+    }
+
+    public long trainPairs() {
+      return train.count();
+    }
+
+    /**
+     * Per session (g, u) and category: the global lift, the hour's share and the user's own counts,
+     * learnt from the training side only.
+     */
+    private Dataset<Row> contextTerms(Dataset<Row> trainEvents) {
+      Dataset<Row> trainUses =
+          trainEvents
+              .join(itemCategory, "i")
+              .select(
+                  col("u").as(USER_ID),
+                  col(CATEGORY),
+                  col(TS).as(EVENT_TIME),
+                  col(WEIGHT).as(io.crowdrank.batch.common.Columns.WEIGHT));
+      Dataset<Row> byHour =
+          ContextStats.categoryHourLifts(trainUses, options.timeZone())
+              .select(col(CATEGORY), posexplode(col(LIFTS)).as(new String[] {HOUR_OF_WEEK, "v"}));
+      Dataset<Row> lifts =
+          byHour
+              .filter(col(CATEGORY).notEqual(BundleFormat.ALL))
+              .select(col(CATEGORY), col(HOUR_OF_WEEK), col("v").cast("double").as("gl"));
+      Dataset<Row> shares =
+          byHour
+              .filter(col(CATEGORY).equalTo(BundleFormat.ALL))
+              .select(col(HOUR_OF_WEEK), col("v").cast("double").as("hs"));
+      Dataset<Row> habits =
+          ContextStats.userHabits(trainUses, options.timeZone())
+              .select(
+                  col(USER_ID).as("u"),
+                  col(CATEGORY),
+                  col(HOUR_OF_WEEK),
+                  col(io.crowdrank.batch.common.Columns.WEIGHT).cast("double").as("n"));
+      Dataset<Row> totals = habits.groupBy("u", CATEGORY).agg(sum("n").as("nc"));
+      return sessions
+          .select("u", HOUR_OF_WEEK, "g")
+          .crossJoin(itemCategory.select(CATEGORY).distinct())
+          .join(lifts, new String[] {CATEGORY, HOUR_OF_WEEK}, "left")
+          .join(shares, HOUR_OF_WEEK, "left")
+          .join(habits, new String[] {"u", CATEGORY, HOUR_OF_WEEK}, "left")
+          .join(totals, new String[] {"u", CATEGORY}, "left")
+          .select(
+              col("g"),
+              col("u"),
+              col(CATEGORY),
+              coalesce(col("gl"), lit(1.0)).as("gl"),
+              coalesce(col("hs"), lit(0.0)).as("hs"),
+              coalesce(col("n"), lit(0.0)).as("n"),
+              coalesce(col("nc"), lit(0.0)).as("nc"));
+    }
+
+    /** ALS with these parameters, trained on the training side, scored per test user. */
+    public List<Metrics> userMetrics(String label, TrainJob.Params params) {
+      return score(
+          label,
+          PROTOCOL_USER,
+          als(params).withColumn("g", col("u").cast("long")),
+          testUserLabels,
+          options.ks());
+    }
+
+    /** The most-used items of the training side, for everybody. */
+    public List<Metrics> popularityMetrics() {
       Dataset<Row> popular =
           train
               .groupBy("i")
               .agg(countDistinct("u").as("score"))
               .orderBy(col("score").desc(), col("i"))
-              .limit(candidates);
-      Dataset<Row> popCandidates = test.select("u").crossJoin(popular);
-
-      List<Metrics> out = new ArrayList<>();
-      out.addAll(score("als", alsCandidates, seen, test, maxK, itemCount));
-      out.addAll(score("popularity", popCandidates, seen, test, maxK, itemCount));
-      return new Result(seen.count(), testUsers, coldUsers, itemCount, out);
-    } finally {
-      cached.forEach(d -> d.unpersist());
+              .limit(depth);
+      Dataset<Row> candidates =
+          testUserLabels
+              .select("u", "g")
+              .crossJoin(popular)
+              .join(seen, new String[] {"u", "i"}, "left_anti");
+      return score(POPULARITY, PROTOCOL_USER, candidates, testUserLabels, options.ks());
     }
-  }
 
-  private static Dataset<Row> keep(List<Dataset<Row>> cached, Dataset<Row> d) {
-    cached.add(d);
-    return d;
-  }
-
-  /** [train events aggregated to pairs, test events (pairs not used in training)]. */
-  @SuppressWarnings("unchecked")
-  private Dataset<Row>[] split(Dataset<Row> events) {
-    Dataset<Row> train;
-    Dataset<Row> test;
-    if (options.split() == Split.TIME) {
-      if (events.filter(col(TS).isNull()).limit(1).count() > 0) {
-        throw new IllegalArgumentException(
-            "a time split needs a timestamp on every interaction; use --split random");
+    /** ALS with these parameters per session, once per context setting. */
+    public List<Metrics> sessionMetrics(
+        TrainJob.Params params, List<ContextSetting> settings, List<Integer> ks) {
+      if (!hasSessions()) {
+        throw new IllegalStateException("no sessions: needs item categories and a time split");
       }
-      double cut =
-          events
-              .select(unix_timestamp(col(TS)).cast("double").as("t"))
-              .stat()
-              .approxQuantile("t", new double[] {1 - options.testFraction()}, 0.0001)[0];
-      Column before = unix_timestamp(col(TS)).lt(lit(cut));
-      train = events.filter(before);
-      test = events.filter(not(before));
-    } else {
-      Dataset<Row> pairs = events.groupBy("u", "i").agg(sum(WEIGHT).as(WEIGHT));
-      var perUser = Window.partitionBy("u");
+      Dataset<Row> base =
+          als(params)
+              .join(itemCategory, "i")
+              .join(context, new String[] {"u", CATEGORY})
+              .select("g", "i", "score", "gl", "hs", "n", "nc")
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        List<Metrics> out = new ArrayList<>();
+        for (ContextSetting s : settings) {
+          Column lift =
+              s.perUser()
+                  ? USER_LIFT.apply(col("gl"), col("hs"), col("n"), col("nc"), lit(s.shrinkage()))
+                  : USER_LIFT.apply(col("gl"), col("hs"), lit(0.0), lit(0.0), lit(s.shrinkage()));
+          Column scored =
+              s.weight() == 0
+                  ? col("score")
+                  : col("score").plus(lit(s.weight()).multiply(log(lift)));
+          out.addAll(
+              score(
+                  s.label(),
+                  PROTOCOL_SESSION,
+                  base.select(col("g"), col("i"), scored.as("score")),
+                  sessions,
+                  ks));
+        }
+        return out;
+      } finally {
+        base.unpersist();
+      }
+    }
+
+    /** Top-{@code depth} ALS scores per test user, items seen in training removed. */
+    private Dataset<Row> als(TrainJob.Params params) {
+      return alsCandidates.computeIfAbsent(
+          params,
+          p -> {
+            ALSModel model = TrainJob.fit(p, train.withColumnRenamed(WEIGHT, "r"));
+            return keep(
+                model
+                    .recommendForUserSubset(testUserLabels.select(col("u")), depth)
+                    .select(col("u"), explode(col("recommendations")).as("rec"))
+                    .select(col("u"), col("rec.i").as("i"), col("rec.rating").as("score"))
+                    .join(seen, new String[] {"u", "i"}, "left_anti")
+                    .persist(StorageLevel.MEMORY_AND_DISK()));
+          });
+    }
+
+    private Dataset<Row> keep(Dataset<Row> d) {
+      cached.add(d);
+      return d;
+    }
+
+    /**
+     * Ranks candidates (g, i, score) per group g and scores the top K against labels (g, label).
+     */
+    private List<Metrics> score(
+        String model,
+        String protocol,
+        Dataset<Row> candidates,
+        Dataset<Row> labels,
+        List<Integer> ks) {
+      int maxK = ks.stream().mapToInt(Integer::intValue).max().orElseThrow();
       Dataset<Row> ranked =
-          pairs
-              .withColumn("_n", count(lit(1)).over(perUser))
+          candidates
               .withColumn(
                   "_r",
-                  row_number()
-                      .over(perUser.orderBy(xxhash64(col("i"), lit(options.seed())), col("i"))));
-      // Users with one item stay in training; others give round(n * fraction) items, at least 1.
-      Column inTest =
-          col("_n")
-              .geq(2)
-              .and(
-                  col("_r")
-                      .leq(greatest(lit(1), round(col("_n").multiply(options.testFraction())))));
-      train =
-          ranked
-              .filter(not(inTest))
-              .select(col("u"), col("i"), col(WEIGHT), lit(null).cast("timestamp").as(TS));
-      test =
-          ranked
-              .filter(inTest)
-              .select(col("u"), col("i"), col(WEIGHT), lit(null).cast("timestamp").as(TS));
+                  row_number().over(Window.partitionBy("g").orderBy(col("score").desc(), col("i"))))
+              .filter(col("_r").leq(maxK))
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        JavaRDD<Tuple2<double[], double[]>> lists =
+            ranked
+                .groupBy("g")
+                .agg(
+                    sort_array(collect_list(struct(col("_r"), col("i").cast("double").as("i"))))
+                        .as("_l"))
+                .select(col("g"), col("_l.i").as("prediction"))
+                .join(labels.select("g", "label"), "g")
+                .select("prediction", "label")
+                .javaRDD()
+                .map(r -> new Tuple2<>(doubles(r.getList(0)), doubles(r.getList(1))))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        // One pass for every K's coverage; MLlib's metrics each run on the cached lists.
+        Column[] distinct = new Column[ks.size()];
+        for (int x = 0; x < ks.size(); x++) {
+          distinct[x] = countDistinct(when(col("_r").leq(ks.get(x)), col("i")));
+        }
+        Row covered =
+            ranked
+                .agg(distinct[0], java.util.Arrays.copyOfRange(distinct, 1, distinct.length))
+                .first();
+        try {
+          RankingMetrics<Object> metrics =
+              new RankingMetrics<>(lists.rdd(), scala.reflect.ClassTag$.MODULE$.Double());
+          List<Metrics> out = new ArrayList<>();
+          for (int x = 0; x < ks.size(); x++) {
+            int k = ks.get(x);
+            out.add(
+                new Metrics(
+                    model,
+                    protocol,
+                    k,
+                    metrics.ndcgAt(k),
+                    metrics.recallAt(k),
+                    metrics.precisionAt(k),
+                    metrics.meanAveragePrecisionAt(k),
+                    covered.getLong(x) / (double) itemCount));
+          }
+          return out;
+        } finally {
+          lists.unpersist();
+        }
+      } finally {
+        ranked.unpersist();
+      }
     }
-    Dataset<Row> trainPairs =
-        train.groupBy("u", "i").agg(sum(WEIGHT).as(WEIGHT)).filter(col(WEIGHT).gt(0));
-    // What a user already used before the cut is not something to predict.
-    Dataset<Row> testPairs =
-        test.select("u", "i")
-            .distinct()
-            .join(trainPairs.select("u", "i"), new String[] {"u", "i"}, "left_anti");
-    return new Dataset[] {trainPairs, testPairs};
+
+    private static double[] doubles(List<Object> values) {
+      double[] out = new double[values.size()];
+      for (int x = 0; x < out.length; x++) {
+        out[x] = ((Number) values.get(x)).doubleValue();
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      cached.forEach(Dataset::unpersist);
+      cached.clear();
+    }
   }
 
-  private List<Metrics> score(
-      String model,
-      Dataset<Row> candidates,
-      Dataset<Row> seen,
-      Dataset<Row> test,
-      int maxK,
-      long itemCount) {
-    Dataset<Row> ranked =
-        candidates
-            .join(seen, new String[] {"u", "i"}, "left_anti")
-            .withColumn(
-                "_r",
-                row_number().over(Window.partitionBy("u").orderBy(col("score").desc(), col("i"))))
-            .filter(col("_r").leq(maxK))
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Dataset<Row> lists =
-          ranked
-              .groupBy("u")
-              .agg(
-                  sort_array(collect_list(struct(col("_r"), col("i").cast("double").as("i"))))
-                      .as("_l"))
-              .select(col("u"), col("_l.i").as("prediction"))
-              .join(test, "u")
-              .persist(StorageLevel.MEMORY_AND_DISK());
-      List<Metrics> out = new ArrayList<>();
-      for (int k : options.ks()) {
-        RankingEvaluator e =
-            new RankingEvaluator().setPredictionCol("prediction").setLabelCol("label").setK(k);
-        double coverage =
-            ranked.filter(col("_r").leq(k)).select("i").distinct().count() / (double) itemCount;
-        out.add(
-            new Metrics(
-                model,
-                k,
-                e.setMetricName("ndcgAtK").evaluate(lists),
-                e.setMetricName("recallAtK").evaluate(lists),
-                e.setMetricName("precisionAtK").evaluate(lists),
-                e.setMetricName("meanAveragePrecisionAtK").evaluate(lists),
-                coverage));
-      }
-      lists.unpersist();
-      return out;
-    } finally {
-      ranked.unpersist();
-    }
+  private static final UserDefinedFunction USER_LIFT =
+      udf(
+          (UDF5<Double, Double, Double, Double, Double, Double>) ContextScoring::userLift,
+          DataTypes.DoubleType);
+
+  /** The time of the cut: the (1 - test fraction) quantile of event times, epoch seconds. */
+  private double cut(Dataset<Row> events) {
+    return events
+        .select(unix_timestamp(col(TS)).cast("double").as("t"))
+        .stat()
+        .approxQuantile("t", new double[] {1 - options.testFraction()}, 0.0001)[0];
+  }
+
+  /**
+   * Per user, a seeded random share of their distinct items: round(n · fraction), at least one;
+   * users with a single item stay wholly in training.
+   */
+  private Dataset<Row> randomTestPairs(Dataset<Row> events) {
+    var perUser = Window.partitionBy(USER);
+    return events
+        .select(USER, ITEM)
+        .distinct()
+        .withColumn("_n", count(lit(1)).over(perUser))
+        .withColumn(
+            "_r",
+            row_number().over(perUser.orderBy(xxhash64(col(ITEM), lit(options.seed())), col(ITEM))))
+        .filter(
+            col("_n")
+                .geq(2)
+                .and(
+                    col("_r")
+                        .leq(greatest(lit(1), round(col("_n").multiply(options.testFraction()))))))
+        .select(USER, ITEM);
   }
 }

@@ -2,6 +2,8 @@ package io.crowdrank.batch.pipeline;
 
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
+import io.crowdrank.batch.evaluate.TuneJob;
+import io.crowdrank.batch.evaluate.Tuning;
 import io.crowdrank.batch.identity.IdentityJob;
 import io.crowdrank.batch.ingest.IngestJob;
 import io.crowdrank.batch.maintain.MaintenanceJob;
@@ -20,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch DAG — ingest, identity, profiles, train, publish — or any one step, plus Delta
- * maintenance on its own schedule. Every step is recorded in the run record as it ends.
+ * The batch DAG — ingest, identity, profiles, (tune), train, evaluate, publish — or any one step,
+ * plus Delta maintenance on its own schedule. Every step is recorded in the run record as it ends.
  */
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -30,10 +32,12 @@ public final class Pipeline {
     INGEST,
     IDENTITY,
     PROFILES,
+    /** Hyper-parameter search; in the DAG only when tuning is asked for ({@link #dag}). */
+    TUNE,
     TRAIN,
-    PUBLISH,
-    /** Offline evaluation of ALS against a popularity baseline; not part of the daily DAG. */
+    /** Offline evaluation against the popularity baseline and the served model. */
     EVALUATE,
+    PUBLISH,
     /** OPTIMIZE + VACUUM; not part of the daily DAG ({@link #DAG}). */
     MAINTAIN;
 
@@ -42,9 +46,19 @@ public final class Pipeline {
     }
   }
 
-  /** What {@code jobs all} runs, in order. */
+  /** What {@code jobs all} runs, in order: publish is gated on the evaluation. */
   public static final List<Step> DAG =
-      List.of(Step.INGEST, Step.IDENTITY, Step.PROFILES, Step.TRAIN, Step.PUBLISH);
+      List.of(Step.INGEST, Step.IDENTITY, Step.PROFILES, Step.TRAIN, Step.EVALUATE, Step.PUBLISH);
+
+  /** The DAG, with the hyper-parameter search before train if asked for. */
+  public static List<Step> dag(boolean tune) {
+    if (!tune) {
+      return DAG;
+    }
+    List<Step> steps = new ArrayList<>(DAG);
+    steps.add(steps.indexOf(Step.TRAIN), Step.TUNE);
+    return List.copyOf(steps);
+  }
 
   /**
    * What every step may need; each step takes its own part.
@@ -52,6 +66,9 @@ public final class Pipeline {
    * @param from first delivery date for ingest, or null for every date
    * @param to last delivery date for ingest, or null for every date
    * @param asOf reference date of profiles and decay, or null for the newest event date
+   * @param tuningTrials ALS trials of the tune step
+   * @param gateTolerance relative shortfall against the served model publish still accepts
+   * @param overrideGate publish even if the quality gate refuses (logged)
    */
   public record Options(
       String raw,
@@ -65,7 +82,10 @@ public final class Pipeline {
       double interestHalfLifeDays,
       String timeZone,
       int retentionHours,
-      Evaluation.Options evaluation) {}
+      Evaluation.Options evaluation,
+      int tuningTrials,
+      double gateTolerance,
+      boolean overrideGate) {}
 
   /** A finished step: its typed result and how long it took. */
   public record StepResult(Step step, StepReport result, long millis) {}
@@ -76,9 +96,13 @@ public final class Pipeline {
   private final SparkSession spark;
   private final Options o;
 
+  /** What train uses: the given parameters, or what the tune step of this run chose. */
+  private TrainJob.Params trainParams;
+
   public Pipeline(SparkSession spark, Options options) {
     this.spark = spark;
     this.o = options;
+    this.trainParams = options.trainParams();
   }
 
   public RunResult run(List<Step> steps) {
@@ -148,15 +172,32 @@ public final class Pipeline {
                   new ProfilesJob.Options(
                       o.warehouse(), o.asOf(), o.interestHalfLifeDays(), o.timeZone()))
               .execute();
+      case TUNE -> {
+        TuneJob.Result tuned =
+            new TuneJob(
+                    spark,
+                    new TuneJob.Options(
+                        o.warehouse(),
+                        o.runId(),
+                        o.trainParams(),
+                        new Tuning.Options(o.evaluation(), o.tuningTrials())))
+                .execute();
+        trainParams = tuned.best();
+        yield tuned;
+      }
       case TRAIN ->
           new TrainJob(
-                  spark,
-                  new TrainJob.Options(o.warehouse(), o.trainParams(), o.asOf(), o.timeZone()))
+                  spark, new TrainJob.Options(o.warehouse(), trainParams, o.asOf(), o.timeZone()))
+              .execute();
+      case EVALUATE ->
+          new EvaluateJob(
+                  spark, new EvaluateJob.Options(o.warehouse(), o.runId(), o.evaluation(), null))
               .execute();
       case PUBLISH ->
-          new PublishJob(spark, new PublishJob.Options(o.warehouse(), o.timeZone())).execute();
-      case EVALUATE ->
-          new EvaluateJob(spark, new EvaluateJob.Options(o.warehouse(), o.runId(), o.evaluation()))
+          new PublishJob(
+                  spark,
+                  new PublishJob.Options(
+                      o.warehouse(), o.timeZone(), o.gateTolerance(), o.overrideGate()))
               .execute();
       case MAINTAIN ->
           new MaintenanceJob(

@@ -27,7 +27,10 @@ import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.evaluate.EvaluateJob;
+import io.crowdrank.batch.evaluate.ServedBundle;
 import io.crowdrank.batch.pipeline.StepReport;
+import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
 import java.time.Instant;
@@ -35,6 +38,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,6 +46,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the model bundle the service loads: items (catalog fields + factors), users (factors
@@ -50,21 +56,37 @@ import org.apache.spark.sql.types.StructType;
  * Delta version is the bundle version (see {@link BundleFormat}).
  */
 public final class PublishJob {
+  private static final Logger LOG = LoggerFactory.getLogger(PublishJob.class);
 
   /**
    * @param warehouse root of the Delta tables
    * @param timeZone zone the serving side uses for hour-of-week context
    */
-  public record Options(String warehouse, String timeZone) {
+  public record Options(
+      String warehouse, String timeZone, double gateTolerance, boolean overrideGate) {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
       }
       java.time.ZoneId.of(timeZone);
+      if (!(gateTolerance >= 0 && gateTolerance < 1)) {
+        throw new IllegalArgumentException(
+            "gate tolerance must be in [0, 1), got " + gateTolerance);
+      }
     }
 
     public static Options defaults(String warehouse) {
-      return new Options(warehouse, HourOfWeek.DEFAULT_ZONE);
+      return new Options(warehouse, HourOfWeek.DEFAULT_ZONE, DEFAULT_GATE_TOLERANCE, false);
+    }
+  }
+
+  /** Relative shortfall against the served model that still passes (noise of a retrain). */
+  public static final double DEFAULT_GATE_TOLERANCE = 0.01;
+
+  /** Publish refused by the quality gate; nothing was written. */
+  public static final class QualityGateException extends IllegalStateException {
+    QualityGateException(String message) {
+      super(message);
     }
   }
 
@@ -111,6 +133,15 @@ public final class PublishJob {
           .add(BundleFormat.CITY, DataTypes.StringType, true)
           .add(BundleFormat.SCORE, DataTypes.DoubleType, true)
           .add(WEIGHTS, DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add(BundleFormat.HABIT_CATEGORIES, strings(), true)
+          .add(
+              BundleFormat.HABIT_HOURS,
+              DataTypes.createArrayType(DataTypes.IntegerType, true),
+              true)
+          .add(
+              BundleFormat.HABIT_WEIGHTS,
+              DataTypes.createArrayType(DataTypes.FloatType, true),
+              true)
           .add(MANIFEST_JSON, DataTypes.StringType, true);
 
   private final SparkSession spark;
@@ -133,7 +164,8 @@ public final class PublishJob {
                 Tables.USER_FACTORS,
                 Tables.ITEM_FACTORS,
                 Tables.POPULARITY,
-                Tables.CONTEXT_AFFINITY));
+                Tables.CONTEXT_AFFINITY,
+                Tables.USER_HABITS));
     Map<String, Long> sources = in.versions();
     Map<String, Object> params =
         Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
@@ -141,8 +173,12 @@ public final class PublishJob {
     if (Lineage.upToDate(spark, out, STEP, sources, params)) {
       return published(out, true, in);
     }
-    Map<String, Object> training =
-        Lineage.at(spark, path(Tables.ITEM_FACTORS), sources.get(Tables.ITEM_FACTORS));
+    long modelVersion = sources.get(Tables.ITEM_FACTORS);
+    Map<String, Object> training = Lineage.at(spark, path(Tables.ITEM_FACTORS), modelVersion);
+    Map<String, Object> gate = gate(modelVersion);
+    @SuppressWarnings("unchecked")
+    TrainJob.Params model =
+        TrainJob.Params.fromMap((Map<String, ?>) training.getOrDefault(Lineage.PARAMS, Map.of()));
 
     Dataset<Row> itemFactors = in.read(Tables.ITEM_FACTORS);
     Dataset<Row> globalPopularity =
@@ -174,12 +210,23 @@ public final class PublishJob {
                     .as(PAYMENT_ACCOUNT),
                 max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL), col(ACCOUNT_ID)))
                     .as(SOCIAL_ACCOUNT));
+    Dataset<Row> habits =
+        in.read(Tables.USER_HABITS)
+            .groupBy(USER_ID)
+            .agg(
+                sort_array(collect_list(struct(col(CATEGORY), col(HOUR_OF_WEEK), col(WEIGHT))))
+                    .as("h"));
     Dataset<Row> users =
         in.read(Tables.USER_PROFILES)
-            .select(USER_ID, HOME_CITY)
+            .select(USER_ID, HOME_CITY, INTERESTS)
             .join(in.read(Tables.USER_FACTORS), USER_ID, "left")
-            // A user with neither a vector nor a home city ranks exactly like an unknown one.
-            .filter(col(VECTOR).isNotNull().or(col(HOME_CITY).isNotNull()))
+            .join(habits, USER_ID, "left")
+            // A user with no vector, home city or interests ranks exactly like an unknown one.
+            .filter(
+                col(VECTOR)
+                    .isNotNull()
+                    .or(col(HOME_CITY).isNotNull())
+                    .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0)))
             .join(accounts, USER_ID)
             .select(
                 lit(PART_USER).as(PART),
@@ -187,7 +234,12 @@ public final class PublishJob {
                 col(PAYMENT_ACCOUNT),
                 col(SOCIAL_ACCOUNT),
                 col(HOME_CITY).as(CITY),
-                col(VECTOR));
+                col(VECTOR),
+                map_keys(col(INTERESTS)).as(VERTICALS),
+                map_values(col(INTERESTS)).as(WEIGHTS),
+                col("h." + CATEGORY).as(BundleFormat.HABIT_CATEGORIES),
+                col("h." + HOUR_OF_WEEK).as(BundleFormat.HABIT_HOURS),
+                col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS));
 
     Dataset<Row> popularity =
         in.read(Tables.POPULARITY)
@@ -214,7 +266,16 @@ public final class PublishJob {
     manifest.put(MANIFEST_VECTOR_DIM, dim);
     manifest.put(MANIFEST_SOURCES, sources);
     manifest.put(MANIFEST_TRAINING, training);
-    manifest.put(MANIFEST_METRICS, Map.of());
+    manifest.put(
+        MANIFEST_METRICS, EvaluateJob.summaryFor(spark, options.warehouse(), modelVersion));
+    manifest.put(
+        BundleFormat.MANIFEST_RANKING,
+        Map.of(
+            BundleFormat.RANKING_CONTEXT_WEIGHT,
+            model.contextWeight(),
+            BundleFormat.RANKING_HABIT_SHRINKAGE,
+            model.habitShrinkage()));
+    manifest.put(BundleFormat.MANIFEST_GATE, gate);
     manifest.put(MANIFEST_COUNTS, Map.of("items", itemCount, "users", userCount));
     String manifestJson = Json.write(manifest);
     Dataset<Row> manifestRow =
@@ -249,6 +310,70 @@ public final class PublishJob {
               .save(out);
         });
     return published(out, false, in);
+  }
+
+  /**
+   * The quality gate: the model may replace the served one only if its evaluation on the same split
+   * is no worse (within the tolerance). Returns the decision for the manifest; throws {@link
+   * QualityGateException} on refusal unless the override is set, which is logged.
+   */
+  private Map<String, Object> gate(long modelVersion) {
+    Optional<ServedBundle> served = ServedBundle.current(spark, options.warehouse());
+    Map<String, Object> decision = new LinkedHashMap<>();
+    decision.put("model_version", modelVersion);
+    decision.put("served_bundle", served.map(ServedBundle::version).orElse(null));
+    if (served.isPresent() && served.get().modelVersion() == modelVersion) {
+      decision.put("passed", true);
+      decision.put("reason", "same model as the served bundle");
+      return decision;
+    }
+    Optional<EvaluateJob.Gate> evaluated =
+        EvaluateJob.gateFor(spark, options.warehouse(), modelVersion);
+    long servedVersion = served.map(ServedBundle::version).orElse(ServedBundle.NONE);
+    String refusal = null;
+    if (evaluated.isEmpty()) {
+      refusal =
+          "model/item_factors v"
+              + modelVersion
+              + " has not been evaluated: run the evaluate step first";
+    } else {
+      EvaluateJob.Gate g = evaluated.get();
+      decision.put("metric", g.metric());
+      decision.put("model", g.model());
+      decision.put("served", g.served());
+      if (g.servedVersion() != servedVersion) {
+        refusal =
+            "the evaluation compared with bundle v"
+                + g.servedVersion()
+                + " but v"
+                + servedVersion
+                + " is served now: run the evaluate step again";
+      } else if (g.served() != null && g.model() < g.served() * (1 - options.gateTolerance())) {
+        refusal =
+            String.format(
+                java.util.Locale.ROOT,
+                "quality gate: the new model's %s %.4f is worse than the served bundle v%d's %.4f"
+                    + " on the same split (tolerance %.1f%%)",
+                g.metric(),
+                g.model(),
+                servedVersion,
+                g.served(),
+                options.gateTolerance() * 100);
+      }
+    }
+    decision.put("passed", refusal == null);
+    if (refusal == null) {
+      LOG.info("quality gate passed: {}", decision);
+      return decision;
+    }
+    decision.put("reason", refusal);
+    if (!options.overrideGate()) {
+      throw new QualityGateException(
+          refusal + "; nothing published (override with --override-gate)");
+    }
+    decision.put("overridden", true);
+    LOG.warn("QUALITY GATE OVERRIDDEN by --override-gate: {}", refusal);
+    return decision;
   }
 
   private Result published(String out, boolean skipped, Inputs in) {

@@ -5,13 +5,18 @@ import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.ContextScoring;
 import java.time.LocalDate;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
 
-/** Where and when: popularity per host app and city, and category affinity per hour of week. */
-final class ContextStats {
+/**
+ * Where and when: popularity per host app and city, category affinity per hour of week, and each
+ * user's own hour-of-week habit.
+ */
+public final class ContextStats {
   private ContextStats() {}
 
   /** Mini-programs kept per (host app, city) scope; enough for filters and exclusions. */
@@ -19,9 +24,6 @@ final class ContextStats {
 
   /** Pseudo-count pulling sparse (category, hour) cells towards the category's overall rate. */
   static final double SMOOTHING = 20.0;
-
-  static final double MIN_LIFT = 0.1;
-  static final double MAX_LIFT = 10.0;
 
   /**
    * Time-decayed payment counts per (host app, city, mini-program), plus each host app over all
@@ -52,19 +54,25 @@ final class ContextStats {
   }
 
   /**
-   * For each category, 168 lifts: how much likelier a payment in that category is in that hour of
-   * week than the category's share overall, smoothed towards 1 where data are thin and clipped to
-   * [{@value #MIN_LIFT}, {@value #MAX_LIFT}].
+   * For each category, 168 lifts P(h | c) / P(h): how much likelier a use of that category is in
+   * that hour of week than activity in general, smoothed towards 1 where data are thin and clipped
+   * to [{@value ContextScoring#MIN_LIFT}, {@value ContextScoring#MAX_LIFT}]; plus one row with
+   * category {@link BundleFormat#ALL} holding P(h), the share of all activity in each hour.
+   *
+   * @param events {@code category}, {@code event_time} and {@code weight} (confidence) per use
    */
-  static Dataset<Row> categoryHourLifts(Dataset<Row> payments, String zone) {
+  public static Dataset<Row> categoryHourLifts(Dataset<Row> events, String zone) {
     Dataset<Row> counts =
-        payments
-            .select(col(CATEGORY), TimeColumns.hourOfWeek(col(EVENT_TIME), zone).as(HOUR_OF_WEEK))
+        events
+            .select(
+                col(CATEGORY),
+                TimeColumns.hourOfWeek(col(EVENT_TIME), zone).as(HOUR_OF_WEEK),
+                col(WEIGHT))
             .groupBy(CATEGORY, HOUR_OF_WEEK)
-            .agg(count(lit(1)).as("n"));
-    // Every (category, hour) cell, so hours without a payment get a low lift rather than none.
+            .agg(sum(WEIGHT).as("n"));
+    // Every (category, hour) cell, so hours without a use get a low lift rather than none.
     Dataset<Row> hours =
-        payments
+        events
             .sparkSession()
             .range(BundleFormat.HOURS_PER_WEEK)
             .select(col("id").cast("int").as(HOUR_OF_WEEK));
@@ -74,28 +82,66 @@ final class ContextStats {
             .distinct()
             .crossJoin(hours)
             .join(counts, new String[] {CATEGORY, HOUR_OF_WEEK}, "left")
-            .withColumn("n", coalesce(col("n"), lit(0L)));
+            .withColumn("n", coalesce(col("n"), lit(0.0)));
     var byCategory = Window.partitionBy(CATEGORY);
     var byHour = Window.partitionBy(HOUR_OF_WEEK);
-    Dataset<Row> lifts =
+    Dataset<Row> stats =
         cells
             .withColumn("n_c", sum("n").over(byCategory))
             .withColumn("n_h", sum("n").over(byHour))
-            .withColumn("n_all", sum("n").over(Window.partitionBy()))
-            // P(category | hour), smoothed towards P(category), divided by P(category).
-            .withColumn("p_c", col("n_c").divide(col("n_all")))
-            .withColumn(
-                "lift",
-                col("n")
-                    .plus(col("p_c").multiply(SMOOTHING))
-                    .divide(col("n_h").plus(SMOOTHING))
-                    .divide(col("p_c")))
-            .withColumn("lift", least(greatest(col("lift"), lit(MIN_LIFT)), lit(MAX_LIFT)));
-    return lifts
-        .groupBy(CATEGORY)
-        .agg(map_from_entries(collect_list(struct(col(HOUR_OF_WEEK), col("lift")))).as("m"))
+            .crossJoin(cells.agg(sum("n").as("n_all")))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      // P(category | hour), smoothed towards P(category), divided by P(category).
+      Dataset<Row> lifts =
+          stats
+              .withColumn("p_c", col("n_c").divide(col("n_all")))
+              .withColumn(
+                  "v",
+                  col("n")
+                      .plus(col("p_c").multiply(SMOOTHING))
+                      .divide(col("n_h").plus(SMOOTHING))
+                      .divide(col("p_c")))
+              .withColumn(
+                  "v",
+                  least(
+                      greatest(col("v"), lit(ContextScoring.MIN_LIFT)),
+                      lit(ContextScoring.MAX_LIFT)))
+              .select(CATEGORY, HOUR_OF_WEEK, "v");
+      Dataset<Row> shares =
+          stats
+              .select(HOUR_OF_WEEK, "n_h", "n_all")
+              .distinct()
+              .select(
+                  lit(BundleFormat.ALL).as(CATEGORY),
+                  col(HOUR_OF_WEEK),
+                  col("n_h").divide(col("n_all")).as("v"));
+      return lifts
+          .unionByName(shares)
+          .groupBy(CATEGORY)
+          .agg(map_from_entries(collect_list(struct(col(HOUR_OF_WEEK), col("v")))).as("m"))
+          .select(
+              col(CATEGORY),
+              expr("transform(sequence(0, 167), h -> cast(coalesce(element_at(m, h), 0) as float))")
+                  .as(LIFTS))
+          .localCheckpoint();
+    } finally {
+      stats.unpersist();
+    }
+  }
+
+  /**
+   * Each user's own hour-of-week habit: confidence-weighted uses per (user, category, hour of
+   * week), the sparse counts {@link ContextScoring#userLift} shrinks towards the global lifts.
+   */
+  public static Dataset<Row> userHabits(Dataset<Row> events, String zone) {
+    return events
         .select(
+            col(USER_ID),
             col(CATEGORY),
-            expr("transform(sequence(0, 167), h -> cast(element_at(m, h) as float))").as(LIFTS));
+            TimeColumns.hourOfWeek(col(EVENT_TIME), zone).as(HOUR_OF_WEEK),
+            col(WEIGHT))
+        .groupBy(USER_ID, CATEGORY, HOUR_OF_WEEK)
+        .agg(sum(WEIGHT).cast("float").as(WEIGHT));
   }
 }

@@ -50,7 +50,7 @@ public final class TrainJob {
           0.3);
 
   /**
-   * ALS and confidence parameters.
+   * The model's parameters: ALS, confidence weights, and the ranking settings chosen with it.
    *
    * @param rank latent dimensions (1..512)
    * @param maxIter ALS iterations (1..100)
@@ -60,6 +60,9 @@ public final class TrainJob {
    * @param paymentWeight confidence added per successful payment
    * @param socialWeight multiplier on {@link #SOCIAL_CONFIDENCE}
    * @param halfLifeDays half-life of the confidence and popularity time decay, days
+   * @param contextWeight weight of ln(hour-of-week lift) added to the collaborative score (&ge; 0)
+   * @param habitShrinkage pseudo-count pulling a user's own hour-of-week habit towards everybody's
+   *     (&gt; 0; see {@link io.crowdrank.format.ContextScoring})
    */
   public record Params(
       int rank,
@@ -69,7 +72,9 @@ public final class TrainJob {
       long seed,
       double paymentWeight,
       double socialWeight,
-      double halfLifeDays) {
+      double halfLifeDays,
+      double contextWeight,
+      double habitShrinkage) {
     public Params {
       check(rank >= 1 && rank <= 512, "rank must be 1..512, got " + rank);
       check(maxIter >= 1 && maxIter <= 100, "maxIter must be 1..100, got " + maxIter);
@@ -78,15 +83,50 @@ public final class TrainJob {
       check(paymentWeight >= 0 && socialWeight >= 0, "weights must be >= 0");
       check(paymentWeight + socialWeight > 0, "payment and social weights cannot both be 0");
       check(halfLifeDays > 0, "half-life must be > 0 days, got " + halfLifeDays);
+      check(contextWeight >= 0, "context weight must be >= 0, got " + contextWeight);
+      check(habitShrinkage > 0, "habit shrinkage must be > 0, got " + habitShrinkage);
     }
 
     public static Params defaults() {
-      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0);
+      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0, 0.15, 10.0);
     }
 
-    Map<String, Object> asMap() {
+    public Params withAls(int rank, int maxIter, double regParam, double alpha) {
+      return new Params(
+          rank,
+          maxIter,
+          regParam,
+          alpha,
+          seed,
+          paymentWeight,
+          socialWeight,
+          halfLifeDays,
+          contextWeight,
+          habitShrinkage);
+    }
+
+    public Params withContext(double contextWeight, double habitShrinkage) {
+      return new Params(
+          rank,
+          maxIter,
+          regParam,
+          alpha,
+          seed,
+          paymentWeight,
+          socialWeight,
+          halfLifeDays,
+          contextWeight,
+          habitShrinkage);
+    }
+
+    /** Whether the ALS fit (and so the factors) would be the same for both. */
+    public boolean sameFactors(Params o) {
+      return withContext(o.contextWeight, o.habitShrinkage).equals(o);
+    }
+
+    public Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("algorithm", "spark-mllib-als-implicit");
+      m.put("algorithm", ALGORITHM);
       m.put("rank", rank);
       m.put("max_iter", maxIter);
       m.put("reg_param", regParam);
@@ -95,9 +135,39 @@ public final class TrainJob {
       m.put("payment_weight", paymentWeight);
       m.put("social_weight", socialWeight);
       m.put("half_life_days", halfLifeDays);
+      m.put("context_weight", contextWeight);
+      m.put("habit_shrinkage", habitShrinkage);
       return m;
     }
+
+    /**
+     * The parameters {@link #asMap()} wrote (e.g. in a published bundle's manifest); keys a model
+     * from before a field existed lacks take the default.
+     */
+    public static Params fromMap(Map<String, ?> m) {
+      Params d = defaults();
+      if (m.containsKey("algorithm") && !ALGORITHM.equals(m.get("algorithm"))) {
+        throw new IllegalArgumentException("not an " + ALGORITHM + " model: " + m.get("algorithm"));
+      }
+      return new Params(
+          (int) number(m, "rank", d.rank),
+          (int) number(m, "max_iter", d.maxIter),
+          number(m, "reg_param", d.regParam),
+          number(m, "alpha", d.alpha),
+          (long) number(m, "seed", d.seed),
+          number(m, "payment_weight", d.paymentWeight),
+          number(m, "social_weight", d.socialWeight),
+          number(m, "half_life_days", d.halfLifeDays),
+          number(m, "context_weight", d.contextWeight),
+          number(m, "habit_shrinkage", d.habitShrinkage));
+    }
+
+    private static double number(Map<String, ?> m, String key, double fallback) {
+      return m.get(key) instanceof Number n ? n.doubleValue() : fallback;
+    }
   }
+
+  static final String ALGORITHM = "spark-mllib-als-implicit";
 
   private static void check(boolean ok, String message) {
     if (!ok) {
@@ -177,10 +247,12 @@ public final class TrainJob {
     Dataset<Row> social = Events.social(in);
     LocalDate asOf =
         options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
-    Dataset<Row> interactions =
-        Interactions.confidence(payments, social, in.read(Tables.CATALOG), p, asOf)
+    Dataset<Row> events =
+        Interactions.events(payments, social, in.read(Tables.CATALOG), p)
             .persist(StorageLevel.MEMORY_AND_DISK());
-    List<Dataset<Row>> cached = new java.util.ArrayList<>(List.of(interactions));
+    Dataset<Row> interactions =
+        Interactions.confidence(events, p, asOf).persist(StorageLevel.MEMORY_AND_DISK());
+    List<Dataset<Row>> cached = new java.util.ArrayList<>(List.of(events, interactions));
     try {
       long n = interactions.count();
       if (n == 0) {
@@ -226,8 +298,11 @@ public final class TrainJob {
                 ContextStats.popularity(payments, asOf, p.halfLifeDays()),
                 Tables.at(w, Tables.POPULARITY));
             overwrite(
-                ContextStats.categoryHourLifts(payments, options.timeZone()),
+                ContextStats.categoryHourLifts(events, options.timeZone()),
                 Tables.at(w, Tables.CONTEXT_AFFINITY));
+            overwrite(
+                ContextStats.userHabits(events, options.timeZone()),
+                Tables.at(w, Tables.USER_HABITS));
             overwrite(
                 model
                     .itemFactors()
@@ -262,7 +337,11 @@ public final class TrainJob {
     Map<String, Long> outputs = new LinkedHashMap<>();
     for (String t :
         List.of(
-            Tables.USER_FACTORS, Tables.ITEM_FACTORS, Tables.POPULARITY, Tables.CONTEXT_AFFINITY)) {
+            Tables.USER_FACTORS,
+            Tables.ITEM_FACTORS,
+            Tables.POPULARITY,
+            Tables.CONTEXT_AFFINITY,
+            Tables.USER_HABITS)) {
       outputs.put(t, Delta.version(spark, Tables.at(w, t)));
     }
     return new Result(
@@ -290,8 +369,8 @@ public final class TrainJob {
 
     /**
      * One row per event with its undecayed confidence: {@code user_id}, {@code mini_program_id},
-     * {@code weight}, {@code event_time}; payments and social card engagements with mini-programs
-     * in the catalog.
+     * {@code category} (from the catalog), {@code weight}, {@code event_time}; payments and social
+     * card engagements with mini-programs in the catalog.
      */
     public static Dataset<Row> events(
         Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog, Params p) {
@@ -311,18 +390,15 @@ public final class TrainJob {
                   socialWeight.multiply(p.socialWeight()).as(WEIGHT),
                   col(EVENT_TIME));
       return pay.union(soc)
-          .join(catalog.select(MINI_PROGRAM_ID), MINI_PROGRAM_ID, "left_semi")
+          .join(catalog.select(MINI_PROGRAM_ID, CATEGORY), MINI_PROGRAM_ID)
           .filter(col(WEIGHT).gt(0));
     }
 
-    /** The confidence matrix: events decayed to the as-of date, summed per (user, item). */
-    static Dataset<Row> confidence(
-        Dataset<Row> payments,
-        Dataset<Row> social,
-        Dataset<Row> catalog,
-        Params p,
-        LocalDate asOf) {
-      return events(payments, social, catalog, p)
+    /**
+     * The confidence matrix: {@link #events} decayed to the as-of date, summed per (user, item).
+     */
+    static Dataset<Row> confidence(Dataset<Row> events, Params p, LocalDate asOf) {
+      return events
           .withColumn(WEIGHT, col(WEIGHT).multiply(decay(asOf, p.halfLifeDays())))
           .groupBy(USER_ID, MINI_PROGRAM_ID)
           .agg(sum(WEIGHT).as(WEIGHT))

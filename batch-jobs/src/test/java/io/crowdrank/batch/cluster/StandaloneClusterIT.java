@@ -8,6 +8,7 @@ import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.pipeline.Pipeline;
+import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.testing.TableAssertions;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
@@ -39,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandaloneClusterIT {
   static final Path TARGET = Path.of("target").toAbsolutePath();
-  static final TrainJob.Params ALS = new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30);
+  static final TrainJob.Params ALS =
+      new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10);
 
   @TempDir static Path work;
   static final List<Process> daemons = new ArrayList<>();
@@ -145,7 +147,10 @@ class StandaloneClusterIT {
                 14,
                 HourOfWeek.DEFAULT_ZONE,
                 168,
-                Evaluation.defaults(ALS)))
+                Evaluation.defaults(),
+                4,
+                PublishJob.DEFAULT_GATE_TOLERANCE,
+                false))
         .run(Pipeline.DAG);
   }
 

@@ -1,6 +1,7 @@
 package io.crowdrank.batch.pipeline;
 
 import io.crowdrank.batch.evaluate.Evaluation;
+import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.time.LocalDate;
@@ -9,7 +10,8 @@ import java.time.LocalDate;
 final class PipelineFixtures {
   private PipelineFixtures() {}
 
-  static final TrainJob.Params SMALL_ALS = new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30);
+  static final TrainJob.Params SMALL_ALS =
+      new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10);
 
   static Pipeline.Options options(
       String raw, String warehouse, TrainJob.Params params, String runId) {
@@ -35,6 +37,9 @@ final class PipelineFixtures {
         14,
         HourOfWeek.DEFAULT_ZONE,
         168,
-        Evaluation.defaults(params));
+        Evaluation.defaults(),
+        2,
+        PublishJob.DEFAULT_GATE_TOLERANCE,
+        false);
   }
 }

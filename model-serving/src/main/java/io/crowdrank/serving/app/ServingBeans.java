@@ -50,7 +50,13 @@ public class ServingBeans {
     return new RankingEndpoint(
         holder::current,
         new RankRequests(r.defaultK(), r.maxK(), Clock.systemUTC()),
-        new Ranker(new RankingConfig(r.contextWeight(), r.hostWideDiscount(), r.timeReasonLift())));
+        new Ranker(
+            new RankingConfig(
+                r.contextWeight(),
+                r.habitShrinkage(),
+                r.hostWideDiscount(),
+                r.timeReasonLift(),
+                r.explorationShare())));
   }
 
   void start(

@@ -25,9 +25,20 @@ public interface ServingConfig {
     @WithDefault("100")
     int maxK();
 
-    /** Weight of ln(hour-of-week category lift) in personalized scores. */
+    /**
+     * Weight of ln(hour-of-week category lift) in personalized scores, for bundles that do not
+     * carry the weight chosen with their model.
+     */
     @WithDefault("0.15")
     double contextWeight();
+
+    /** Pseudo-count of everybody's hour-of-week habit against a user's own (bundle overrides). */
+    @WithDefault("10")
+    double habitShrinkage();
+
+    /** Share of the top k reserved for new mini-programs (0..0.5). */
+    @WithDefault("0.1")
+    double explorationShare();
 
     /** Factor on host-app-wide popularity when the city is known (0..1). */
     @WithDefault("0.5")

@@ -119,6 +119,7 @@ public final class BundleReader {
       int social,
       int name,
       int category,
+      int verticals,
       int hostApps,
       int cities,
       int status,
@@ -127,6 +128,9 @@ public final class BundleReader {
       int city,
       int score,
       int weights,
+      int habitCategories,
+      int habitHours,
+      int habitWeights,
       int manifest) {
     Columns(StructType s) {
       this(
@@ -136,6 +140,7 @@ public final class BundleReader {
           s.indexOf(SOCIAL_ACCOUNT),
           s.indexOf(NAME),
           s.indexOf(CATEGORY),
+          s.indexOf(VERTICALS),
           s.indexOf(HOST_APPS),
           s.indexOf(CITIES),
           s.indexOf(STATUS),
@@ -144,6 +149,9 @@ public final class BundleReader {
           s.indexOf(CITY),
           s.indexOf(SCORE),
           s.indexOf(WEIGHTS),
+          s.indexOf(HABIT_CATEGORIES),
+          s.indexOf(HABIT_HOURS),
+          s.indexOf(HABIT_WEIGHTS),
           s.indexOf(MANIFEST_JSON));
     }
   }
@@ -158,6 +166,7 @@ public final class BundleReader {
                   r.getString(c.id()),
                   string(r, c.name()),
                   string(r, c.category()),
+                  strings(r, c.verticals()),
                   strings(r, c.hostApps()),
                   strings(r, c.cities()),
                   string(r, c.status()),
@@ -170,7 +179,12 @@ public final class BundleReader {
                   string(r, c.payment()),
                   string(r, c.social()),
                   string(r, c.city()),
-                  floats(r, c.vector())));
+                  floats(r, c.vector()),
+                  strings(r, c.verticals()),
+                  orEmpty(floats(r, c.weights())),
+                  strings(r, c.habitCategories()),
+                  ints(r, c.habitHours()),
+                  orEmpty(floats(r, c.habitWeights()))));
       case PART_POPULARITY ->
           bundle.popularity(
               r.getString(c.id()),
@@ -199,6 +213,23 @@ public final class BundleReader {
       if (!e.isNullAt(i)) {
         out.add(e.getString(i));
       }
+    }
+    return out;
+  }
+
+  private static float[] orEmpty(float[] values) {
+    return values == null ? new float[0] : values;
+  }
+
+  private static int[] ints(Row r, int ordinal) {
+    if (r.isNullAt(ordinal)) {
+      return new int[0];
+    }
+    ArrayValue a = r.getArray(ordinal);
+    ColumnVector e = a.getElements();
+    int[] out = new int[a.getSize()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = e.isNullAt(i) ? -1 : e.getInt(i);
     }
     return out;
   }

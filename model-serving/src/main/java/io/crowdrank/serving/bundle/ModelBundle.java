@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,8 +15,10 @@ import java.util.OptionalInt;
 
 /**
  * One published bundle in memory, laid out for ranking: items and users in dense arrays with
- * flattened factor vectors, ids resolved through hash maps, popularity per (host app, city) scope
- * and category lifts per hour of week. Immutable; the service swaps whole bundles.
+ * flattened factor vectors, ids resolved through hash maps, popularity per (host app, city) scope,
+ * category lifts per hour of week, users' interests and own hour-of-week habits. A mini-program
+ * with no interactions yet (no learnt vector) gets the mean vector of its category's mini-programs,
+ * so it can be scored for a user like its peers. Immutable; the service swaps whole bundles.
  */
 public final class ModelBundle {
 
@@ -41,21 +44,29 @@ public final class ModelBundle {
   private final boolean[] itemActive;
   private final float[] itemVectors;
   private final boolean[] itemHasVector;
+  private final boolean[] itemNew;
+  private final int[][] itemVerticals;
   private final float[] itemPopularity;
   private final Map<String, Integer> itemIndex;
 
   private final ImmutableList<String> categories;
   private final ImmutableList<String> cities;
   private final Map<String, Integer> cityIndex;
+  private final ImmutableList<String> verticals;
 
   private final String[] userIds;
   private final int[] userCity;
   private final float[] userVectors;
   private final boolean[] userHasVector;
+  private final int[][] userInterestVerticals;
+  private final float[][] userInterestShares;
+  private final int[][] userHabitCells;
+  private final float[][] userHabitCounts;
   private final Map<IdType, Map<String, Integer>> userIndex;
 
   private final Map<String, Scope> popularity;
   private final float[][] lifts;
+  private final float[] hourShares;
 
   private ModelBundle(Builder b) {
     this.version = b.version;
@@ -80,6 +91,11 @@ public final class ModelBundle {
     cityNames.sort(null);
     this.cities = ImmutableList.copyOf(cityNames);
     this.cityIndex = index(cities);
+    java.util.TreeSet<String> verticalNames = new java.util.TreeSet<>();
+    b.items.forEach(it -> verticalNames.addAll(it.verticals()));
+    b.users.forEach(u -> verticalNames.addAll(u.interests()));
+    this.verticals = ImmutableList.copyOf(verticalNames);
+    Map<String, Integer> verticalIdx = index(verticals);
 
     itemIds = new String[n];
     itemNames = new String[n];
@@ -89,6 +105,8 @@ public final class ModelBundle {
     itemActive = new boolean[n];
     itemVectors = new float[n * dim];
     itemHasVector = new boolean[n];
+    itemNew = new boolean[n];
+    itemVerticals = new int[n][];
     itemPopularity = new float[n];
     Map<String, Integer> items = new HashMap<>(n * 2);
     for (int i = 0; i < n; i++) {
@@ -106,6 +124,7 @@ public final class ModelBundle {
       itemHostApps[i] = mask;
       itemCities[i] = it.cities().stream().mapToInt(cityIndex::get).sorted().toArray();
       itemActive[i] = BundleFormat.STATUS_ACTIVE.equals(it.status());
+      itemVerticals[i] = it.verticals().stream().mapToInt(verticalIdx::get).toArray();
       if (it.vector() != null) {
         checkDim(it.vector(), "item " + it.id());
         System.arraycopy(it.vector(), 0, itemVectors, i * dim, dim);
@@ -117,12 +136,17 @@ public final class ModelBundle {
       }
     }
     this.itemIndex = ImmutableMap.copyOf(items);
+    fillNewItemsWithCategoryMeans();
 
     int m = b.users.size();
     userIds = new String[m];
     userCity = new int[m];
     userVectors = new float[m * dim];
     userHasVector = new boolean[m];
+    userInterestVerticals = new int[m][];
+    userInterestShares = new float[m][];
+    userHabitCells = new int[m][];
+    userHabitCounts = new float[m][];
     Map<String, Integer> byPayment = new HashMap<>(m * 2);
     Map<String, Integer> bySocial = new HashMap<>(m * 2);
     Map<String, Integer> byShared = new HashMap<>(m * 2);
@@ -135,6 +159,13 @@ public final class ModelBundle {
         System.arraycopy(row.vector(), 0, userVectors, u * dim, dim);
         userHasVector[u] = true;
       }
+      userInterestVerticals[u] = row.interests().stream().mapToInt(verticalIdx::get).toArray();
+      userInterestShares[u] = row.interestShares();
+      if (userInterestShares[u].length != userInterestVerticals[u].length) {
+        throw new BundleException(
+            "user " + row.id() + " has interests and shares of unequal length");
+      }
+      habits(u, row, catIdx);
       byShared.put(row.id(), u);
       if (row.paymentAccount() != null) {
         byPayment.put(row.paymentAccount(), u);
@@ -163,6 +194,12 @@ public final class ModelBundle {
     }
     this.popularity = ImmutableMap.copyOf(pop);
 
+    float[] shares = b.lifts.get(BundleFormat.ALL);
+    if (shares == null) {
+      shares = new float[BundleFormat.HOURS_PER_WEEK];
+      Arrays.fill(shares, 1f / BundleFormat.HOURS_PER_WEEK);
+    }
+    this.hourShares = shares;
     this.lifts = new float[categories.size()][];
     for (int c = 0; c < categories.size(); c++) {
       float[] l = b.lifts.get(categories.get(c));
@@ -171,6 +208,58 @@ public final class ModelBundle {
         Arrays.fill(l, 1f);
       }
       lifts[c] = l;
+    }
+  }
+
+  /** Sparse cells (category · 168 + hour, sorted) of the user's own habit. */
+  private void habits(int u, UserRow row, Map<String, Integer> catIdx) {
+    int cells = row.habitCategories().size();
+    if (row.habitHours().length != cells || row.habitCounts().length != cells) {
+      throw new BundleException("user " + row.id() + " has habit arrays of unequal length");
+    }
+    long[] packed = new long[cells];
+    int kept = 0;
+    for (int x = 0; x < cells; x++) {
+      Integer c = catIdx.get(row.habitCategories().get(x));
+      int hour = row.habitHours()[x];
+      if (c == null || hour < 0 || hour >= BundleFormat.HOURS_PER_WEEK) {
+        continue; // a category no longer in the catalog
+      }
+      packed[kept++] = ((long) (c * BundleFormat.HOURS_PER_WEEK + hour) << 32) | x;
+    }
+    packed = Arrays.copyOf(packed, kept);
+    Arrays.sort(packed);
+    userHabitCells[u] = new int[kept];
+    userHabitCounts[u] = new float[kept];
+    for (int x = 0; x < kept; x++) {
+      userHabitCells[u][x] = (int) (packed[x] >>> 32);
+      userHabitCounts[u][x] = row.habitCounts()[(int) packed[x]];
+    }
+  }
+
+  private void fillNewItemsWithCategoryMeans() {
+    int c = categories.size();
+    float[] sums = new float[c * dim];
+    int[] counts = new int[c];
+    for (int i = 0; i < itemIds.length; i++) {
+      if (itemHasVector[i]) {
+        counts[itemCategory[i]]++;
+        for (int d = 0; d < dim; d++) {
+          sums[itemCategory[i] * dim + d] += itemVectors[i * dim + d];
+        }
+      }
+    }
+    for (int i = 0; i < itemIds.length; i++) {
+      if (!itemHasVector[i]) {
+        itemNew[i] = true;
+        int cat = itemCategory[i];
+        if (counts[cat] > 0) {
+          for (int d = 0; d < dim; d++) {
+            itemVectors[i * dim + d] = sums[cat * dim + d] / counts[cat];
+          }
+          itemHasVector[i] = true;
+        }
+      }
     }
   }
 
@@ -258,8 +347,101 @@ public final class ModelBundle {
     return city >= 0 && c.length > 0 && Arrays.binarySearch(c, city) >= 0;
   }
 
+  /** Whether the item can be scored against a user vector (learnt, or its category's mean). */
   public boolean itemHasVector(int item) {
     return itemHasVector[item];
+  }
+
+  /** Whether the item had no interactions when the model was trained (no learnt vector). */
+  public boolean isNew(int item) {
+    return itemNew[item];
+  }
+
+  /**
+   * The user's interest in the item: the sum of the user's interest shares (0..1) over the item's
+   * verticals; 0 when they share none.
+   */
+  public double interestIn(int user, int item) {
+    double s = 0;
+    for (int v : itemVerticals[item]) {
+      s += userInterest(user, v);
+    }
+    return s;
+  }
+
+  /** The user's interest share (0..1) in a vertical (index into the item verticals). */
+  public double userInterest(int user, int vertical) {
+    int[] uv = userInterestVerticals[user];
+    for (int x = 0; x < uv.length; x++) {
+      if (uv[x] == vertical) {
+        return userInterestShares[user][x];
+      }
+    }
+    return 0;
+  }
+
+  /** The item's verticals as indexes (see {@link #userInterest}); do not modify. */
+  public int[] itemVerticals(int item) {
+    return itemVerticals[item];
+  }
+
+  public boolean userHasInterests(int user) {
+    return userInterestVerticals[user].length > 0;
+  }
+
+  /** The vertical the user is most interested in that the item belongs to, or null. */
+  public String topSharedVertical(int user, int item) {
+    int[] uv = userInterestVerticals[user];
+    int best = -1;
+    float bestShare = 0;
+    for (int v : itemVerticals[item]) {
+      for (int x = 0; x < uv.length; x++) {
+        if (uv[x] == v && userInterestShares[user][x] > bestShare) {
+          bestShare = userInterestShares[user][x];
+          best = v;
+        }
+      }
+    }
+    return best < 0 ? null : verticals.get(best);
+  }
+
+  public int categoryCount() {
+    return categories.size();
+  }
+
+  public int categoryOf(int item) {
+    return itemCategory[item];
+  }
+
+  public String categoryName(int category) {
+    return categories.get(category);
+  }
+
+  /**
+   * Lift of every category at this hour of week for this user (-1: everybody's), with the user's
+   * own habit shrunk towards everybody's ({@link ContextScoring#userLift}).
+   */
+  public double[] categoryLifts(int user, int hourOfWeek, double shrinkage) {
+    int c = categories.size();
+    double[] cell = new double[c];
+    double[] total = new double[c];
+    if (user >= 0) {
+      int[] cells = userHabitCells[user];
+      for (int x = 0; x < cells.length; x++) {
+        int cat = cells[x] / BundleFormat.HOURS_PER_WEEK;
+        total[cat] += userHabitCounts[user][x];
+        if (cells[x] % BundleFormat.HOURS_PER_WEEK == hourOfWeek) {
+          cell[cat] += userHabitCounts[user][x];
+        }
+      }
+    }
+    double[] out = new double[c];
+    for (int cat = 0; cat < c; cat++) {
+      out[cat] =
+          ContextScoring.userLift(
+              lifts[cat][hourOfWeek], hourShares[hourOfWeek], cell[cat], total[cat], shrinkage);
+    }
+    return out;
   }
 
   public float itemPopularity(int item) {
@@ -306,11 +488,6 @@ public final class ModelBundle {
     return s;
   }
 
-  /** Lift of the item's category at this hour of week (1 = no different from any other hour). */
-  public float lift(int item, int hourOfWeek) {
-    return lifts[itemCategory[item]][hourOfWeek];
-  }
-
   /** Popular items of a scope ({@link BundleFormat#ALL} city for the whole host app), or null. */
   public Scope popular(String hostApp, String city) {
     return popularity.get(scopeKey(hostApp, city));
@@ -322,6 +499,7 @@ public final class ModelBundle {
       String id,
       String name,
       String category,
+      List<String> verticals,
       List<String> hostApps,
       List<String> cities,
       String status,
@@ -331,7 +509,16 @@ public final class ModelBundle {
   private record PopularRow(int item, float score) {}
 
   record UserRow(
-      String id, String paymentAccount, String socialAccount, String city, float[] vector) {}
+      String id,
+      String paymentAccount,
+      String socialAccount,
+      String city,
+      float[] vector,
+      List<String> interests,
+      float[] interestShares,
+      List<String> habitCategories,
+      int[] habitHours,
+      float[] habitCounts) {}
 
   /** Collects rows in any order (popularity may arrive before items), then builds. */
   static final class Builder {
@@ -370,10 +557,15 @@ public final class ModelBundle {
       pendingScores.add(score);
     }
 
+    /** A category's 168 lifts, or for {@link BundleFormat#ALL} the hour-of-week shares. */
     void lifts(String category, float[] values) {
-      if (values.length != BundleFormat.HOURS_PER_WEEK) {
+      if (values == null || values.length != BundleFormat.HOURS_PER_WEEK) {
         throw new BundleException(
-            "context lifts of " + category + " have " + values.length + " hours, want 168");
+            "context lifts of "
+                + category
+                + " have "
+                + (values == null ? 0 : values.length)
+                + " hours, want 168");
       }
       lifts.put(category, values);
     }

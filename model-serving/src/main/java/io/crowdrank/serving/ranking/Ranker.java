@@ -1,6 +1,7 @@
 package io.crowdrank.serving.ranking;
 
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.serving.bundle.ModelBundle;
@@ -11,12 +12,26 @@ import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
- * Ranks the mini-programs of one bundle for one query. A known user with a vector gets the
- * collaborative score (user · item factors) plus the context term; anyone else gets popularity in
- * the host app and city, shaped by the hour of week. Only active mini-programs that run in the host
- * app, are available in the city and are not excluded are eligible.
+ * Ranks the mini-programs of one bundle for one query.
+ *
+ * <ul>
+ *   <li>A user with a vector: collaborative score (user · item factors) plus the context term
+ *       {@code w · ln(lift)} for the request's hour of week, the lift of the item's category shrunk
+ *       from the user's own habit towards everybody's ({@link ContextScoring}).
+ *   <li>A user with social interests but no vector (social-only): popularity in the host app and
+ *       city, weighted by the user's interest in the mini-program's verticals and by the lift.
+ *   <li>Anyone else: popularity in the host app and city, shaped by the hour of week.
+ * </ul>
+ *
+ * A share of the last slots ({@link RankingConfig#explorationShare()}) goes to new mini-programs
+ * (no interactions when the model was trained), scored like their category's peers, so they can be
+ * discovered. Only active mini-programs that run in the host app, are available in the city and are
+ * not excluded are eligible.
  */
 public final class Ranker {
+  /** Share of a social-only user's ranking left to items outside their interests. */
+  static final double OUTSIDE_INTERESTS = 0.1;
+
   private final RankingConfig config;
 
   public Ranker(RankingConfig config) {
@@ -30,15 +45,51 @@ public final class Ranker {
         q.city() != null ? bundle.city(q.city()) : user >= 0 ? bundle.userHomeCity(user) : -1;
     String cityName = q.city() != null ? q.city() : bundle.cityName(city);
     int hourOfWeek = HourOfWeek.of(q.eventTime(), bundle.manifest().timeZone());
-    Context ctx = new Context(bundle, q, hostApp, city, cityName, hourOfWeek);
+    Double fromBundle = bundle.manifest().contextWeight();
+    Double shrinkage = bundle.manifest().habitShrinkage();
+    Context ctx =
+        new Context(
+            bundle,
+            q,
+            user,
+            hostApp,
+            city,
+            cityName,
+            hourOfWeek,
+            bundle.categoryLifts(
+                user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage()),
+            fromBundle != null ? fromBundle : config.contextWeight());
+    int explore = explorationSlots(q.k());
+    Ranking.Strategy strategy;
+    List<Ranking.Item> ranked;
     if (user >= 0 && bundle.userHasVector(user)) {
-      return new Ranking(personalized(ctx, user), Ranking.Strategy.PERSONALIZED, bundle.version());
+      strategy = Ranking.Strategy.PERSONALIZED;
+      ranked = personalized(ctx, q.k());
+    } else {
+      strategy =
+          user >= 0 && bundle.userHasInterests(user)
+              ? Ranking.Strategy.INTERESTS
+              : Ranking.Strategy.POPULAR;
+      ranked = popular(ctx, q.k());
     }
-    return new Ranking(popular(ctx), Ranking.Strategy.POPULAR, bundle.version());
+    return new Ranking(withNewItems(ctx, ranked, explore), strategy, bundle.version());
+  }
+
+  /** Slots for new mini-programs in a top k: round(k · share), none when the share is 0. */
+  int explorationSlots(int k) {
+    return (int) Math.min(k, Math.round(k * config.explorationShare()));
   }
 
   private record Context(
-      ModelBundle bundle, RankQuery q, int hostApp, int city, String cityName, int hourOfWeek) {
+      ModelBundle bundle,
+      RankQuery q,
+      int user,
+      int hostApp,
+      int city,
+      String cityName,
+      int hourOfWeek,
+      double[] categoryLifts,
+      double contextWeight) {
     boolean eligible(int item) {
       return bundle.isActive(item)
           && bundle.runsIn(item, hostApp)
@@ -53,18 +104,32 @@ public final class Ranker {
       // A city the bundle has never seen: only mini-programs available everywhere qualify.
       return bundle.isNationwide(item);
     }
+
+    double lift(int item) {
+      return categoryLifts[bundle.categoryOf(item)];
+    }
+
+    boolean personal() {
+      return user >= 0 && bundle.userHasVector(user);
+    }
+
+    boolean interested() {
+      return user >= 0 && bundle.userHasInterests(user);
+    }
+
+    /** The collaborative score plus the context term. */
+    double collaborative(int item) {
+      return ContextScoring.score(bundle.dot(user, item), lift(item), contextWeight);
+    }
   }
 
-  private List<Ranking.Item> personalized(Context ctx, int user) {
+  private List<Ranking.Item> personalized(Context ctx, int k) {
     ModelBundle b = ctx.bundle();
-    TopK top = new TopK(ctx.q().k());
+    TopK top = new TopK(k);
     for (int item = 0; item < b.itemCount(); item++) {
-      if (!b.itemHasVector(item) || !ctx.eligible(item)) {
-        continue;
+      if (b.itemHasVector(item) && !b.isNew(item) && ctx.eligible(item)) {
+        top.offer(item, ctx.collaborative(item));
       }
-      double score =
-          b.dot(user, item) + config.contextWeight() * Math.log(b.lift(item, ctx.hourOfWeek()));
-      top.offer(item, score);
     }
     List<Ranking.Item> out = new ArrayList<>();
     for (TopK.Entry e : top.best()) {
@@ -82,7 +147,7 @@ public final class Ranker {
     return out;
   }
 
-  private List<Ranking.Item> popular(Context ctx) {
+  private List<Ranking.Item> popular(Context ctx, int k) {
     ModelBundle b = ctx.bundle();
     // Candidates: popular in this city of this host app, then host-app-wide at a discount, then
     // overall popularity, so a thin scope still fills k.
@@ -103,25 +168,123 @@ public final class Ranker {
         base,
         why,
         "popular on " + ctx.q().hostApp());
-    TopK top = new TopK(ctx.q().k());
-    for (var e : base.entrySet()) {
-      if (ctx.eligible(e.getKey())) {
-        top.offer(e.getKey(), e.getValue() * b.lift(e.getKey(), ctx.hourOfWeek()));
-      }
-    }
-    if (top.size() < ctx.q().k()) {
+    // Not enough in the scopes, or a social-only user whose interests reach beyond them.
+    if (countEligible(ctx, base) < k || ctx.interested()) {
       double floor = hostWide * config.hostWideDiscount();
       for (int item = 0; item < b.itemCount(); item++) {
-        if (!base.containsKey(item) && ctx.eligible(item)) {
-          top.offer(item, floor * b.itemPopularity(item) * b.lift(item, ctx.hourOfWeek()));
-          why.putIfAbsent(item, "popular overall");
+        if (!base.containsKey(item) && !b.isNew(item)) {
+          base.put(item, floor * b.itemPopularity(item));
+          why.put(item, "popular overall");
         }
       }
+    }
+    Map<Integer, Double> raw = new HashMap<>();
+    for (var e : base.entrySet()) {
+      if (ctx.eligible(e.getKey())) {
+        raw.put(e.getKey(), e.getValue() * ContextScoring.clip(ctx.lift(e.getKey())));
+      }
+    }
+    TopK top = new TopK(k);
+    if (ctx.interested()) {
+      interestMixture(ctx, raw).forEach(top::offer);
+    } else {
+      raw.forEach(top::offer);
     }
     List<Ranking.Item> out = new ArrayList<>();
     for (TopK.Entry e : top.best()) {
       List<String> reasons = new ArrayList<>();
+      interestReason(ctx, e.item(), reasons);
       reasons.add(why.get(e.item()));
+      timeReason(ctx, e.item(), reasons);
+      out.add(item(b, e, reasons));
+    }
+    return out;
+  }
+
+  private static int countEligible(Context ctx, Map<Integer, Double> base) {
+    int n = 0;
+    for (int item : base.keySet()) {
+      if (ctx.eligible(item)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * For a user known only by social interests: P(item) = sum over the user's verticals v of
+   * share(v) * P(item | v), with P(item | v) the item's popularity x lift among the candidates in
+   * v; items in none of the user's verticals keep a small share ({@link #OUTSIDE_INTERESTS}) of
+   * overall popularity. So a travel lover sees the best travel mini-programs first even though food
+   * is more popular overall.
+   */
+  private static Map<Integer, Double> interestMixture(Context ctx, Map<Integer, Double> raw) {
+    ModelBundle b = ctx.bundle();
+    double total = 0;
+    Map<Integer, Double> perVertical = new HashMap<>();
+    for (var e : raw.entrySet()) {
+      total += e.getValue();
+      for (int v : b.itemVerticals(e.getKey())) {
+        perVertical.merge(v, e.getValue(), Double::sum);
+      }
+    }
+    Map<Integer, Double> out = new HashMap<>();
+    for (var e : raw.entrySet()) {
+      double s = total > 0 ? OUTSIDE_INTERESTS * e.getValue() / total : 0;
+      for (int v : b.itemVerticals(e.getKey())) {
+        double share = b.userInterest(ctx.user(), v);
+        if (share > 0 && perVertical.get(v) > 0) {
+          s += share * e.getValue() / perVertical.get(v);
+        }
+      }
+      out.put(e.getKey(), s);
+    }
+    return out;
+  }
+
+  /** A new mini-program for a user without a vector: lift, weighted by interest if any. */
+  private static double newItemScore(Context ctx, int item) {
+    double s = ContextScoring.clip(ctx.lift(item));
+    return ctx.interested()
+        ? s * (OUTSIDE_INTERESTS + ctx.bundle().interestIn(ctx.user(), item))
+        : s;
+  }
+
+  /**
+   * Gives the last exploration slots to the best new mini-programs for this user and hour: scored
+   * with their category's mean vector for a user with one, else by interest and lift.
+   */
+  private List<Ranking.Item> withNewItems(Context ctx, List<Ranking.Item> ranked, int slots) {
+    if (slots == 0) {
+      return ranked;
+    }
+    ModelBundle b = ctx.bundle();
+    TopK fresh = new TopK(slots);
+    for (int item = 0; item < b.itemCount(); item++) {
+      if (b.isNew(item) && ctx.eligible(item)) {
+        double s =
+            ctx.personal() && b.itemHasVector(item)
+                ? ctx.collaborative(item)
+                : newItemScore(ctx, item);
+        fresh.offer(item, s);
+      }
+    }
+    List<TopK.Entry> picked = fresh.best();
+    if (picked.isEmpty()) {
+      return ranked;
+    }
+    int keep = Math.min(ranked.size(), ctx.q().k() - picked.size());
+    List<Ranking.Item> out = new ArrayList<>(ranked.subList(0, keep));
+    for (TopK.Entry e : picked) {
+      List<String> reasons = new ArrayList<>();
+      reasons.add(
+          "new on "
+              + ctx.q().hostApp()
+              + ": "
+              + (ctx.personal()
+                  ? "like the " + b.itemCategory(e.item()).replace('_', ' ') + " you use"
+                  : "just arrived"));
+      interestReason(ctx, e.item(), reasons);
       timeReason(ctx, e.item(), reasons);
       out.add(item(b, e, reasons));
     }
@@ -147,9 +310,17 @@ public final class Ranker {
     }
   }
 
+  private static void interestReason(Context ctx, int item, List<String> reasons) {
+    if (ctx.interested() && !ctx.personal()) {
+      String vertical = ctx.bundle().topSharedVertical(ctx.user(), item);
+      if (vertical != null) {
+        reasons.add("matches your interest in " + vertical);
+      }
+    }
+  }
+
   private void timeReason(Context ctx, int item, List<String> reasons) {
-    float lift = ctx.bundle().lift(item, ctx.hourOfWeek());
-    if (lift >= config.timeReasonLift()) {
+    if (ctx.lift(item) >= config.timeReasonLift()) {
       reasons.add(
           ctx.bundle().itemCategory(item).replace('_', ' ')
               + " is popular at "

@@ -13,7 +13,9 @@ public record Ranking(List<Item> items, Strategy strategy, long modelVersion) {
   public enum Strategy {
     /** From the user's model vector plus context. */
     PERSONALIZED,
-    /** Unknown user or no vector: popularity in host app, city and hour of week. */
+    /** No vector but social interests: popularity weighted by interest in the verticals. */
+    INTERESTS,
+    /** Unknown user or nothing known: popularity in host app, city and hour of week. */
     POPULAR;
 
     public String id() {

@@ -1,25 +1,43 @@
 package io.crowdrank.serving.bundle;
 
 import io.crowdrank.format.BundleFormat;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** Builds small in-memory bundles for tests, the way BundleReader does from a Delta table. */
 public final class TestBundles {
   private final ModelBundle.Builder b;
 
-  private TestBundles(long version, int dim) {
+  private TestBundles(long version, int dim, String ranking) {
     b = new ModelBundle.Builder(version);
     b.manifest(
         Manifest.parse(
-            "{\"format_version\":1,\"created_time\":\"2026-11-01T00:00:00Z\","
+            "{\"format_version\":"
+                + BundleFormat.FORMAT_VERSION
+                + ",\"created_time\":\"2026-11-01T00:00:00Z\","
                 + "\"time_zone\":\"Asia/Shanghai\",\"vector_dim\":"
                 + dim
+                + ranking
                 + "}"));
   }
 
+  /** A bundle without ranking settings in its manifest (the service's config applies). */
   public static TestBundles version(long version, int dim) {
-    return new TestBundles(version, dim);
+    return new TestBundles(version, dim, "");
+  }
+
+  /** A bundle whose manifest carries the context weight and habit shrinkage of its model. */
+  public static TestBundles version(long version, int dim, double contextWeight, double shrinkage) {
+    return new TestBundles(
+        version,
+        dim,
+        ",\"ranking\":{\"context_weight\":"
+            + contextWeight
+            + ",\"habit_shrinkage\":"
+            + shrinkage
+            + "}");
   }
 
   public TestBundles item(
@@ -34,11 +52,23 @@ public final class TestBundles {
       List<String> cities,
       String status,
       float... vector) {
+    return item(id, category, List.of(), hostApps, cities, status, vector);
+  }
+
+  public TestBundles item(
+      String id,
+      String category,
+      List<String> verticals,
+      List<String> hostApps,
+      List<String> cities,
+      String status,
+      float... vector) {
     b.item(
         new ModelBundle.ItemRow(
             id,
             "Name of " + id,
             category,
+            verticals,
             hostApps,
             cities,
             status,
@@ -48,8 +78,46 @@ public final class TestBundles {
   }
 
   public TestBundles user(String id, String payment, String social, String city, float... vector) {
-    b.user(new ModelBundle.UserRow(id, payment, social, city, vector.length == 0 ? null : vector));
+    return user(id, payment, social, city, Map.of(), List.of(), vector);
+  }
+
+  /** One cell of a user's own hour-of-week habit. */
+  public record Habit(String category, int hourOfWeek, float uses) {}
+
+  public TestBundles user(
+      String id,
+      String payment,
+      String social,
+      String city,
+      Map<String, Float> interests,
+      List<Habit> habits,
+      float... vector) {
+    List<String> verticals = new ArrayList<>(interests.keySet());
+    float[] shares = new float[verticals.size()];
+    for (int i = 0; i < shares.length; i++) {
+      shares[i] = interests.get(verticals.get(i));
+    }
+    b.user(
+        new ModelBundle.UserRow(
+            id,
+            payment,
+            social,
+            city,
+            vector.length == 0 ? null : vector,
+            verticals,
+            shares,
+            habits.stream().map(Habit::category).toList(),
+            habits.stream().mapToInt(Habit::hourOfWeek).toArray(),
+            toFloats(habits)));
     return this;
+  }
+
+  private static float[] toFloats(List<Habit> habits) {
+    float[] out = new float[habits.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = habits.get(i).uses();
+    }
+    return out;
   }
 
   public TestBundles popular(String itemId, String hostApp, String city, double score) {

@@ -7,6 +7,7 @@ import io.crowdrank.serving.bundle.ModelBundle.IdType;
 import io.crowdrank.serving.bundle.TestBundles;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -20,13 +21,21 @@ class RankerTest {
 
   final Ranker ranker = new Ranker(RankingConfig.defaults());
 
+  static final String ACTIVE = "active";
+  // Wednesday 08:00 in Shanghai.
+  static final int WEDNESDAY_8AM = 2 * 24 + 8;
+
   static ModelBundle bundle() {
-    return TestBundles.version(3, 2)
-        .item("coffee", "coffee_tea", BOTH, EVERYWHERE, 1f, 0f)
-        .item("burger", "fast_food", BOTH, EVERYWHERE, 0.8f, 0.2f)
+    return items(TestBundles.version(3, 2)).build();
+  }
+
+  static TestBundles items(TestBundles b) {
+    return b.item(
+            "coffee", "coffee_tea", List.of("food", "lifestyle"), BOTH, EVERYWHERE, ACTIVE, 1f, 0f)
+        .item("burger", "fast_food", List.of("food"), BOTH, EVERYWHERE, ACTIVE, 0.8f, 0.2f)
         .item("noodles", "fast_food", ALIPAY, List.of("hangzhou"), 0.9f, 0f)
         .item("closed", "coffee_tea", BOTH, EVERYWHERE, "suspended", 2f, 0f)
-        .item("travel", "travel", BOTH, EVERYWHERE, 0f, 1f)
+        .item("travel", "travel", List.of("travel"), BOTH, EVERYWHERE, ACTIVE, 0f, 1f)
         .item("fresh", "coffee_tea", BOTH, EVERYWHERE) // new: no vector yet
         .user("u1", "2088001", "5001", "hangzhou", 1f, 0f)
         .user("u2", null, "5002", null, 0f, 1f)
@@ -37,8 +46,7 @@ class RankerTest {
         .popular("noodles", "alipay", "hangzhou", 1.0)
         .popular("coffee", "weibo", "*", 1.0)
         .lift("coffee_tea", 7, 10, 4f)
-        .lift("fast_food", 22, 24, 4f)
-        .build();
+        .lift("fast_food", 22, 24, 4f);
   }
 
   static RankQuery query(
@@ -155,7 +163,87 @@ class RankerTest {
             bundle(),
             new RankQuery(IdType.PAYMENT_ACCOUNT, "2099", "weibo", 5, BREAKFAST, null, Set.of()));
 
-    // weibo has one popular item; the rest come from overall popularity, never inactive ones.
+    // weibo has one popular item; the rest come from overall popularity, never inactive ones;
+    // the exploration slot (1 of 5) goes to the new mini-program.
     assertThat(ids(r)).startsWith("coffee").doesNotContain("closed", "noodles").hasSize(4);
+    assertThat(ids(r)).endsWith("fresh");
+  }
+
+  @Test
+  void rank_socialOnlyUser_ranksByInterestInTheVerticals() {
+    ModelBundle b =
+        items(TestBundles.version(3, 2))
+            .user("u4", null, "5004", null, Map.of("travel", 0.9f, "food", 0.1f), List.of())
+            .build();
+
+    Ranking r = ranker.rank(b, query(IdType.SOCIAL_ACCOUNT, "5004", "alipay", BREAKFAST, null));
+
+    assertThat(r.strategy()).isEqualTo(Ranking.Strategy.INTERESTS);
+    assertThat(ids(r).get(0)).isEqualTo("travel");
+    assertThat(r.items().get(0).reasons()).contains("matches your interest in travel");
+    // without interests the same request is plain popularity, led by coffee at breakfast
+    assertThat(ids(ranker.rank(b, query(IdType.SOCIAL_ACCOUNT, "0000", "alipay", BREAKFAST, null))))
+        .startsWith("coffee");
+  }
+
+  @Test
+  void rank_newMiniProgram_takesTheExplorationSlot_scoredLikeItsCategory() {
+    RankQuery ten =
+        new RankQuery(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", 10, BREAKFAST, null, Set.of());
+
+    Ranking r = ranker.rank(bundle(), ten);
+    Ranking none = new Ranker(withExploration(0)).rank(bundle(), ten);
+
+    assertThat(ids(r)).endsWith("fresh");
+    assertThat(r.items().get(r.items().size() - 1).reasons().get(0))
+        .isEqualTo("new on alipay: like the coffee tea you use");
+    assertThat(ids(none)).doesNotContain("fresh");
+  }
+
+  @Test
+  void rank_userWithOwnHabit_overridesEverybodysLiftAtThatHour() {
+    ModelBundle b =
+        items(TestBundles.version(3, 2, 0.5, 1.0))
+            .user(
+                "u5",
+                "2088005",
+                null,
+                "hangzhou",
+                Map.of(),
+                List.of(new TestBundles.Habit("fast_food", WEDNESDAY_8AM, 20)),
+                1f,
+                0f)
+            .build();
+
+    // Everybody drinks coffee at breakfast; this user has fast food at 8 on Wednesdays.
+    assertThat(
+            ids(
+                ranker.rank(
+                    b, query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null))))
+        .startsWith("coffee");
+    assertThat(
+            ids(
+                ranker.rank(
+                    b, query(IdType.PAYMENT_ACCOUNT, "2088005", "alipay", BREAKFAST, null))))
+        .startsWith("noodles", "burger");
+  }
+
+  @Test
+  void rank_contextWeightFromTheBundle_overridesTheConfiguredOne() {
+    ModelBundle noContext = items(TestBundles.version(3, 2, 0.0, 10)).build();
+
+    // Late at night fast food leads with context (see above); without it the factors decide.
+    assertThat(
+            ids(
+                ranker.rank(
+                    noContext,
+                    query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", LATE_NIGHT, null))))
+        .startsWith("coffee");
+  }
+
+  private static RankingConfig withExploration(double share) {
+    RankingConfig d = RankingConfig.defaults();
+    return new RankingConfig(
+        d.contextWeight(), d.habitShrinkage(), d.hostWideDiscount(), d.timeReasonLift(), share);
   }
 }
