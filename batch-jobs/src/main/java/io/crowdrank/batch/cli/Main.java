@@ -5,9 +5,11 @@ import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.InteractionsFile;
+import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.pipeline.Pipeline;
+import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.pipeline.Pipeline.Step;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
@@ -51,6 +53,11 @@ public final class Main implements Callable<Integer> {
     return new CommandLine(new Main())
         .setExecutionExceptionHandler(
             (e, cmd, parsed) -> {
+              if (e instanceof PublishJob.QualityGateException) {
+                // A decision, not a crash: the message says why and how to override.
+                cmd.getErr().println("crowdrank: publish refused: " + e.getMessage());
+                return 1;
+              }
               cmd.getErr().println("crowdrank: " + cmd.getCommandName() + " failed: " + e);
               e.printStackTrace(cmd.getErr());
               return 1;
@@ -334,7 +341,7 @@ public final class Main implements Callable<Integer> {
 
     @Option(
         names = "--habit-shrinkage",
-        defaultValue = "10",
+        defaultValue = "30",
         description =
             "Pseudo-count pulling a user's own hour-of-week habit to everybody's (default ${DEFAULT-VALUE}).")
     double habitShrinkage;
@@ -452,12 +459,22 @@ public final class Main implements Callable<Integer> {
         }
         Pipeline.RunResult run = new Pipeline(spark, options).run(steps);
         for (Pipeline.StepResult r : run.steps()) {
-          System.out.printf("%-9s %6d ms  %s%n", r.step().id(), r.millis(), Json.write(r.result()));
+          System.out.printf(
+              "%-9s %6d ms  %s%s%n",
+              r.step().id(),
+              r.millis(),
+              r.result().skipped() ? "(up to date) " : "",
+              Json.write(new java.util.TreeMap<>(r.result().counts())));
         }
         System.out.println("run record: " + run.report());
         for (Pipeline.StepResult r : run.steps()) {
+          if (r.result() instanceof TuneJob.Result t) {
+            System.out.println("tuned parameters: " + Json.write(t.best().asMap()));
+          }
           if (r.result() instanceof EvaluateJob.Result e) {
             System.out.print(e.evaluation().table());
+            System.out.println("quality gate input: " + Json.write(e.gate()));
+            System.out.println("evaluation report: " + e.report());
           }
         }
       } finally {

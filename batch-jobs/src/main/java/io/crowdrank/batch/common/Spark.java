@@ -38,6 +38,15 @@ public final class Spark {
           // Delta rebuilds table state with 50 tasks by default: right for big tables on a
           // cluster, pure overhead for one local JVM.
           .config("spark.databricks.delta.snapshotPartitions", "4");
+      if (!conf.contains("spark.checkpoint.dir")) {
+        // ALS checkpoints every 10 iterations when there is a directory; without one a long fit's
+        // lineage overflows the stack when tasks deserialise. On a cluster, set it to shared
+        // storage with --conf spark.checkpoint.dir=... (see docs/OPERATIONS.md).
+        builder.config(
+            "spark.checkpoint.dir",
+            java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-checkpoints")
+                .toString());
+      }
     }
     return builder.getOrCreate();
   }

@@ -88,7 +88,7 @@ public final class TrainJob {
     }
 
     public static Params defaults() {
-      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0, 0.15, 10.0);
+      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0, 0.15, 30.0);
     }
 
     public Params withAls(int rank, int maxIter, double regParam, double alpha) {

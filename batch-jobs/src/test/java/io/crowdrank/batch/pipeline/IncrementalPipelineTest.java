@@ -84,6 +84,8 @@ class IncrementalPipelineTest extends SparkTestBase {
             Tables.ITEM_FACTORS,
             Tables.POPULARITY,
             Tables.CONTEXT_AFFINITY,
+            Tables.USER_HABITS,
+            Tables.EVALUATIONS,
             Tables.BUNDLE));
   }
 

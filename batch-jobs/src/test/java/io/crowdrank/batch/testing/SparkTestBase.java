@@ -28,6 +28,10 @@ public abstract class SparkTestBase {
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
             .config("spark.databricks.delta.snapshotPartitions", "2")
+            .config(
+                "spark.checkpoint.dir",
+                Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-test-checkpoints")
+                    .toString())
             .getOrCreate();
   }
 

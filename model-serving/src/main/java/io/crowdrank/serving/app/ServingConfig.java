@@ -33,7 +33,7 @@ public interface ServingConfig {
     double contextWeight();
 
     /** Pseudo-count of everybody's hour-of-week habit against a user's own (bundle overrides). */
-    @WithDefault("10")
+    @WithDefault("30")
     double habitShrinkage();
 
     /** Share of the top k reserved for new mini-programs (0..0.5). */

@@ -275,6 +275,9 @@ public final class Ranker {
     }
     int keep = Math.min(ranked.size(), ctx.q().k() - picked.size());
     List<Ranking.Item> out = new ArrayList<>(ranked.subList(0, keep));
+    // Scores stay non-increasing down the list: a new item shows the lower of its own score and
+    // that of the slot it takes.
+    double cap = keep > 0 ? out.get(keep - 1).score() : Double.POSITIVE_INFINITY;
     for (TopK.Entry e : picked) {
       List<String> reasons = new ArrayList<>();
       reasons.add(
@@ -286,7 +289,8 @@ public final class Ranker {
                   : "just arrived"));
       interestReason(ctx, e.item(), reasons);
       timeReason(ctx, e.item(), reasons);
-      out.add(item(b, e, reasons));
+      cap = Math.min(cap, e.score());
+      out.add(item(b, new TopK.Entry(e.item(), cap), reasons));
     }
     return out;
   }

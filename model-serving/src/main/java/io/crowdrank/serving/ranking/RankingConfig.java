@@ -30,6 +30,6 @@ public record RankingConfig(
   }
 
   public static RankingConfig defaults() {
-    return new RankingConfig(0.15, 10, 0.5, 1.5, 0.1);
+    return new RankingConfig(0.15, 30, 0.5, 1.5, 0.1);
   }
 }

@@ -195,6 +195,8 @@ class RankerTest {
     Ranking none = new Ranker(withExploration(0)).rank(bundle(), ten);
 
     assertThat(ids(r)).endsWith("fresh");
+    assertThat(r.items().stream().map(Ranking.Item::score).toList())
+        .isSortedAccordingTo(java.util.Comparator.reverseOrder());
     assertThat(r.items().get(r.items().size() - 1).reasons().get(0))
         .isEqualTo("new on alipay: like the coffee tea you use");
     assertThat(ids(none)).doesNotContain("fresh");
