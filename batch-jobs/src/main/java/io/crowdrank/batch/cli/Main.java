@@ -544,13 +544,47 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /**
+   * What every benchmark command shares: a {@code --report} file, its own Spark session, and the
+   * report printed when done.
+   */
+  abstract static class Benchmark implements Callable<Integer> {
+    @Option(names = "--report", required = true, description = "Markdown file to write.")
+    Path report;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** A usage message if the options are wrong, else null. */
+    abstract String invalid();
+
+    /** Runs the benchmark and returns the report written. */
+    abstract Path run(SparkSession spark) throws java.io.IOException;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      String problem = invalid();
+      if (problem != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), problem);
+      }
+      SparkSession spark = Spark.forCli("crowdrank " + spec.name());
+      try {
+        Path written = run(spark);
+        System.out.println("report: " + written);
+        System.out.print(java.nio.file.Files.readString(written));
+      } finally {
+        spark.stop();
+      }
+      return 0;
+    }
+  }
+
   @Command(
       name = "bench-pipeline",
       mixinStandardHelpOptions = true,
       description =
           "Benchmark: generate data at each scale, time every step and the I/O floor, write a"
               + " Markdown report.")
-  static final class BenchPipeline implements Callable<Integer> {
+  static final class BenchPipeline extends Benchmark {
     @Option(
         names = "--work",
         required = true,
@@ -570,31 +604,17 @@ public final class Main implements Callable<Integer> {
         description = "Days of events (default ${DEFAULT-VALUE}).")
     int days;
 
-    @Option(names = "--report", required = true, description = "Markdown file to write.")
-    Path report;
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @Override
+    String invalid() {
+      return users.stream().anyMatch(u -> u < 10) ? "--users values must be >= 10" : null;
+    }
 
     @Override
-    public Integer call() throws java.io.IOException {
-      if (users.stream().anyMatch(u -> u < 10)) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--users values must be >= 10");
-      }
-      SparkSession spark = Spark.forCli("crowdrank bench-pipeline");
-      try {
-        Path written =
-            new io.crowdrank.batch.bench.PipelineBenchmark(
-                    spark,
-                    new io.crowdrank.batch.bench.PipelineBenchmark.Options(
-                        work, users, days, report))
-                .execute();
-        System.out.println("report: " + written);
-        System.out.print(java.nio.file.Files.readString(written));
-      } finally {
-        spark.stop();
-      }
-      return 0;
+    Path run(SparkSession spark) throws java.io.IOException {
+      return new io.crowdrank.batch.bench.PipelineBenchmark(
+              spark,
+              new io.crowdrank.batch.bench.PipelineBenchmark.Options(work, users, days, report))
+          .execute();
     }
   }
 
@@ -604,7 +624,7 @@ public final class Main implements Callable<Integer> {
       description =
           "Benchmark: implicit ALS time per iteration, interactions/s/core and top-10 generation"
               + " at each scale; writes a Markdown report.")
-  static final class BenchAls implements Callable<Integer> {
+  static final class BenchAls extends Benchmark {
     @Option(
         names = "--users",
         split = ",",
@@ -630,32 +650,20 @@ public final class Main implements Callable<Integer> {
         description = "Iterations of the long fit, >= 2 (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--report", required = true, description = "Markdown file to write.")
-    Path report;
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @Override
+    String invalid() {
+      return users.stream().anyMatch(u -> u < 100) || perUser < 1 || rank < 1 || iterations < 2
+          ? "--users values must be >= 100, --per-user and --rank >= 1, --iterations >= 2"
+          : null;
+    }
 
     @Override
-    public Integer call() throws java.io.IOException {
-      if (users.stream().anyMatch(u -> u < 100) || perUser < 1 || rank < 1 || iterations < 2) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(),
-            "--users values must be >= 100, --per-user and --rank >= 1, --iterations >= 2");
-      }
-      SparkSession spark = Spark.forCli("crowdrank bench-als");
-      try {
-        Path written =
-            new io.crowdrank.batch.bench.AlsBenchmark(
-                    spark,
-                    new io.crowdrank.batch.bench.AlsBenchmark.Options(
-                        users, perUser, rank, iterations, report))
-                .execute();
-        System.out.println("report: " + written);
-        System.out.print(java.nio.file.Files.readString(written));
-      } finally {
-        spark.stop();
-      }
-      return 0;
+    Path run(SparkSession spark) throws java.io.IOException {
+      return new io.crowdrank.batch.bench.AlsBenchmark(
+              spark,
+              new io.crowdrank.batch.bench.AlsBenchmark.Options(
+                  users, perUser, rank, iterations, report))
+          .execute();
     }
   }
 }

@@ -132,7 +132,20 @@ public final class Evaluation {
       double recall,
       double precision,
       double map,
-      double coverage) {}
+      double coverage) {
+    /** Column titles of {@link #cells()}, for tables. */
+    public static final List<String> TITLES =
+        List.of("model", "K", "NDCG", "Recall", "Precision", "MAP", "Coverage");
+
+    /** The row for a table: model, K, then each metric to 4 decimals. */
+    public List<String> cells() {
+      List<String> c = new ArrayList<>(List.of(model, String.valueOf(k)));
+      for (double v : new double[] {ndcg, recall, precision, map, coverage}) {
+        c.add(String.format(Locale.ROOT, "%.4f", v));
+      }
+      return c;
+    }
+  }
 
   /**
    * @param sessions test sessions scored in the session protocol (0 if it did not run)
@@ -179,33 +192,15 @@ public final class Evaluation {
                     Locale.ROOT,
                     "per session (%,d test user x hour-of-week requests, ranked at that hour):%n",
                     sessions));
-        b.append(
-            String.format(
-                Locale.ROOT,
-                "%-18s %4s %8s %8s %9s %8s %8s%n",
-                "model",
-                "K",
-                "NDCG",
-                "Recall",
-                "Precision",
-                "MAP",
-                "Coverage"));
-        for (Metrics m : rows) {
-          b.append(
-              String.format(
-                  Locale.ROOT,
-                  "%-18s %4d %8.4f %8.4f %9.4f %8.4f %8.4f%n",
-                  m.model(),
-                  m.k(),
-                  m.ndcg(),
-                  m.recall(),
-                  m.precision(),
-                  m.map(),
-                  m.coverage()));
-        }
+        b.append(row(Metrics.TITLES));
+        rows.forEach(m -> b.append(row(m.cells())));
       }
       return b.toString();
     }
+  }
+
+  private static String row(List<String> cells) {
+    return String.format(Locale.ROOT, "%-18s %4s %8s %8s %9s %8s %8s%n", cells.toArray());
   }
 
   public static final String USER = "user";

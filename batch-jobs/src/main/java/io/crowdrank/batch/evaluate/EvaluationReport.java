@@ -156,20 +156,10 @@ final class EvaluationReport {
       return "";
     }
     StringBuilder b = new StringBuilder();
-    b.append("| model | K | NDCG | Recall | Precision | MAP | Coverage |\n");
+    b.append("| ").append(String.join(" | ", Evaluation.Metrics.TITLES)).append(" |\n");
     b.append("|---|---:|---:|---:|---:|---:|---:|\n");
     for (Evaluation.Metrics m : rows) {
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f |%n",
-              m.model(),
-              m.k(),
-              m.ndcg(),
-              m.recall(),
-              m.precision(),
-              m.map(),
-              m.coverage()));
+      b.append("| ").append(String.join(" | ", m.cells())).append(" |\n");
     }
     return b.toString();
   }
