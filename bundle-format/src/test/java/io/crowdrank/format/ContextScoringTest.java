@@ -13,15 +13,17 @@ class ContextScoringTest {
 
   @Test
   void userLift_shrinksTowardsGlobal_andMovesTowardsTheUsersOwnHabit() {
-    // The user used the category 20 times, all of them in this hour (own P(h|c) = 1).
-    double few = ContextScoring.userLift(1.0, 0.01, 2, 2, 10);
-    double many = ContextScoring.userLift(1.0, 0.01, 20, 20, 10);
+    // This hour holds 10% of all activity; the user's uses of the category all fell in it.
+    double few = ContextScoring.userLift(1.0, 0.1, 2, 2, 10);
+    double many = ContextScoring.userLift(1.0, 0.1, 20, 20, 10);
 
-    assertThat(few).isGreaterThan(1.0).isLessThan(many);
-    // (20 + 10 * 1 * 0.01) / (30 * 0.01) = 67 -> clipped
-    assertThat(many).isEqualTo(ContextScoring.MAX_LIFT);
+    // (2 + 10 * 1 * 0.1) / (12 * 0.1) = 2.5; (20 + 1) / (30 * 0.1) = 7
+    assertThat(few).isCloseTo(2.5, within(1e-9));
+    assertThat(many).isCloseTo(7.0, within(1e-9));
     // Never used in this hour although used a lot: below the global lift.
-    assertThat(ContextScoring.userLift(1.0, 0.01, 0, 20, 10)).isCloseTo(1.0 / 3, within(1e-9));
+    assertThat(ContextScoring.userLift(1.0, 0.1, 0, 20, 10)).isCloseTo(1.0 / 3, within(1e-9));
+    // A rare hour and a strong habit: clipped.
+    assertThat(ContextScoring.userLift(1.0, 0.001, 20, 20, 10)).isEqualTo(ContextScoring.MAX_LIFT);
   }
 
   @Test
