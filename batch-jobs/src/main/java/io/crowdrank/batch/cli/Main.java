@@ -1,16 +1,17 @@
 package io.crowdrank.batch.cli;
 
+import io.crowdrank.batch.common.InteractionsFile;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
-import io.crowdrank.batch.evaluate.InteractionsFile;
 import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.Pipeline.Step;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.train.FileTrainJob;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.nio.file.Path;
@@ -193,46 +194,47 @@ public final class Main implements Callable<Integer> {
     @Option(
         names = "--interactions",
         description =
-            "evaluate: a plain interactions file (CSV, TSV or Parquet) instead of the warehouse.")
+            "evaluate or train: a plain interactions file (CSV, TSV or Parquet) instead of the"
+                + " warehouse's events; train writes its factors to --warehouse (a new one).")
     String interactions;
 
     @Option(
         names = "--format",
         defaultValue = "auto",
-        description = "evaluate: csv, tsv, parquet or auto (default).")
+        description = "--interactions: csv, tsv, parquet or auto (default).")
     String format;
 
     @Option(
         names = "--sep",
         defaultValue = ",",
-        description = "evaluate: CSV separator (default ${DEFAULT-VALUE}).")
+        description = "--interactions: CSV separator (default ${DEFAULT-VALUE}).")
     String separator;
 
     @Option(
         names = "--no-header",
-        description = "evaluate: the text file has no header (columns are 0, 1, 2, ...).")
+        description = "--interactions: the text file has no header (columns are 0, 1, 2, ...).")
     boolean noHeader;
 
     @Option(
         names = "--user-col",
         defaultValue = "user",
-        description = "evaluate: user column (default ${DEFAULT-VALUE}).")
+        description = "--interactions: user column (default ${DEFAULT-VALUE}).")
     String userCol;
 
     @Option(
         names = "--item-col",
         defaultValue = "item",
-        description = "evaluate: item column (default ${DEFAULT-VALUE}).")
+        description = "--interactions: item column (default ${DEFAULT-VALUE}).")
     String itemCol;
 
     @Option(
         names = "--weight-col",
-        description = "evaluate: weight column (default: every row weighs 1).")
+        description = "--interactions: weight column (default: every row weighs 1).")
     String weightCol;
 
     @Option(
         names = "--time-col",
-        description = "evaluate: timestamp column (epoch s, epoch ms or ISO-8601).")
+        description = "--interactions: timestamp column (epoch s, epoch ms or ISO-8601).")
     String timeCol;
 
     @Option(
@@ -401,6 +403,9 @@ public final class Main implements Callable<Integer> {
       if (warehouse == null && !(steps.equals(List.of(Step.EVALUATE)) && interactions != null)) {
         throw usage("--warehouse is required (only evaluate --interactions FILE works without it)");
       }
+      if (interactions != null && tune) {
+        throw usage("--tune works on the warehouse's events, not with --interactions");
+      }
       TrainJob.Params params;
       Pipeline.Options options;
       Evaluation.Options evaluation;
@@ -455,7 +460,7 @@ public final class Main implements Callable<Integer> {
       SparkSession spark = Spark.forCli("crowdrank " + step);
       try {
         if (interactions != null) {
-          return evaluateFile(spark, evaluation, params);
+          return onFile(spark, evaluation, params);
         }
         Pipeline.RunResult run = new Pipeline(spark, options).run(steps);
         for (Pipeline.StepResult r : run.steps()) {
@@ -483,29 +488,44 @@ public final class Main implements Callable<Integer> {
       return 0;
     }
 
-    private int evaluateFile(
-        SparkSession spark, Evaluation.Options evaluation, TrainJob.Params params) {
-      if (!step.equals(Step.EVALUATE.id())) {
-        throw usage("--interactions goes with the evaluate step");
+    /** evaluate or train on a plain interactions file instead of the warehouse's events. */
+    private int onFile(SparkSession spark, Evaluation.Options evaluation, TrainJob.Params params) {
+      boolean train = step.equals(Step.TRAIN.id()) && !tune;
+      if (!step.equals(Step.EVALUATE.id()) && !train) {
+        throw usage("--interactions goes with the evaluate or train step (without --tune)");
       }
       InteractionsFile file =
           new InteractionsFile(
               interactions, format, separator, !noHeader, userCol, itemCol, weightCol, timeCol);
-      InteractionsFile.Read read;
       try {
-        read = file.read(spark);
+        if (train) {
+          FileTrainJob.Result r =
+              new FileTrainJob(spark, new FileTrainJob.Options(warehouse, file, params)).execute();
+          System.out.printf(
+              "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
+              interactions, r.rowsRead(), r.rowsRejected());
+          System.out.println(
+              "train     "
+                  + Json.write(new java.util.TreeMap<>(r.counts()))
+                  + " -> "
+                  + Json.write(r.outputVersions()));
+          return 0;
+        }
+        InteractionsFile.Read read = file.read(spark);
+        System.out.printf(
+            "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
+            interactions, read.rows(), read.rejected());
+        System.out.print(
+            new Evaluation(spark, evaluation)
+                .evaluate(
+                    read.events(),
+                    null,
+                    List.of(new Evaluation.Candidate(EvaluateJob.MODEL, params)))
+                .table());
+        return 0;
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }
-      System.out.printf(
-          "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
-          interactions, read.rows(), read.rejected());
-      System.out.print(
-          new Evaluation(spark, evaluation)
-              .evaluate(
-                  read.events(), null, List.of(new Evaluation.Candidate(EvaluateJob.MODEL, params)))
-              .table());
-      return 0;
     }
 
     private List<Step> parseSteps() {

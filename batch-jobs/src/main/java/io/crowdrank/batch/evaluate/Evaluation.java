@@ -9,6 +9,7 @@ import static io.crowdrank.batch.common.Columns.USER_ID;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Indexing;
+import io.crowdrank.batch.common.InteractionsFile;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.train.ContextStats;
 import io.crowdrank.batch.train.TrainJob;
@@ -203,10 +204,10 @@ public final class Evaluation {
     return String.format(Locale.ROOT, "%-18s %4s %8s %8s %9s %8s %8s%n", cells.toArray());
   }
 
-  public static final String USER = "user";
-  public static final String ITEM = "item";
-  public static final String WEIGHT = "weight";
-  public static final String TS = "ts";
+  public static final String USER = InteractionsFile.USER;
+  public static final String ITEM = InteractionsFile.ITEM;
+  public static final String WEIGHT = InteractionsFile.WEIGHT;
+  public static final String TS = InteractionsFile.TS;
 
   /**
    * Candidates ranked past the deepest K for the session protocol to re-rank: the context term can

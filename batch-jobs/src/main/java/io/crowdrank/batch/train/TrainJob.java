@@ -252,48 +252,24 @@ public final class TrainJob {
             .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> interactions =
         Interactions.confidence(events, p, asOf).persist(StorageLevel.MEMORY_AND_DISK());
-    List<Dataset<Row>> cached = new java.util.ArrayList<>(List.of(events, interactions));
-    try {
-      long n = interactions.count();
-      if (n == 0) {
+    try (Factors f = Factors.fit(spark, interactions, p)) {
+      if (f.interactions() == 0) {
         throw new IllegalStateException(
             "no interactions to train on: run ingest and identity first");
       }
-      Dataset<Row> users =
-          Indexing.withIndex(spark, interactions.select(USER_ID).distinct(), USER_ID, "u");
-      Dataset<Row> items =
-          Indexing.withIndex(
-              spark, interactions.select(MINI_PROGRAM_ID).distinct(), MINI_PROGRAM_ID, "i");
-      cached.add(users);
-      cached.add(items);
-      Dataset<Row> ratings =
-          interactions
-              .join(users, USER_ID)
-              .join(items, MINI_PROGRAM_ID)
-              .select(col("u"), col("i"), col(WEIGHT).cast("float").as("r"));
-
-      long started = System.nanoTime();
-      ALSModel model = fit(p, ratings);
-      long trainMillis = (System.nanoTime() - started) / 1_000_000;
-
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("as_of_date", asOf.toString());
-      facts.put("interactions", n);
-      facts.put("users", users.count());
-      facts.put("items", items.count());
-      facts.put("train_millis", trainMillis);
+      facts.put("interactions", f.interactions());
+      facts.put("users", f.userCount());
+      facts.put("items", f.itemCount());
+      facts.put("train_millis", f.trainMillis());
       Map<String, Object> lineage = Lineage.record(STEP, in.versions(), params, facts);
       Lineage.committing(
           spark,
           lineage,
           () -> {
             // Item factors last: their commit marks the whole step as done (see upToDate above).
-            overwrite(
-                model
-                    .userFactors()
-                    .join(users, col("id").equalTo(col("u")))
-                    .select(col(USER_ID), col("features").as(VECTOR)),
-                Tables.at(w, Tables.USER_FACTORS));
+            overwrite(f.users(), Tables.at(w, Tables.USER_FACTORS));
             overwrite(
                 ContextStats.popularity(payments, asOf, p.halfLifeDays()),
                 Tables.at(w, Tables.POPULARITY));
@@ -303,16 +279,66 @@ public final class TrainJob {
             overwrite(
                 ContextStats.userHabits(events, options.timeZone()),
                 Tables.at(w, Tables.USER_HABITS));
-            overwrite(
-                model
-                    .itemFactors()
-                    .join(items, col("id").equalTo(col("i")))
-                    .select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
-                itemOut);
+            overwrite(f.items(), itemOut);
           });
       return result(lineage, false, in);
     } finally {
-      cached.forEach(d -> d.unpersist());
+      events.unpersist();
+      interactions.unpersist();
+    }
+  }
+
+  /**
+   * ALS fitted on (user_id, mini_program_id, weight) pairs, with the factor tables' rows: {@code
+   * user_id, vector} and {@code mini_program_id, vector}. Holds the cached id indexes until closed.
+   */
+  record Factors(
+      Dataset<Row> users,
+      Dataset<Row> items,
+      long interactions,
+      long userCount,
+      long itemCount,
+      long trainMillis,
+      List<Dataset<Row>> cached)
+      implements AutoCloseable {
+
+    static Factors fit(SparkSession spark, Dataset<Row> interactions, Params p) {
+      long n = interactions.count();
+      Dataset<Row> userIds =
+          Indexing.withIndex(spark, interactions.select(USER_ID).distinct(), USER_ID, "u");
+      Dataset<Row> itemIds =
+          Indexing.withIndex(
+              spark, interactions.select(MINI_PROGRAM_ID).distinct(), MINI_PROGRAM_ID, "i");
+      if (n == 0) {
+        return new Factors(null, null, 0, 0, 0, 0, List.of(userIds, itemIds));
+      }
+      Dataset<Row> ratings =
+          interactions
+              .join(userIds, USER_ID)
+              .join(itemIds, MINI_PROGRAM_ID)
+              .select(col("u"), col("i"), col(WEIGHT).cast("float").as("r"));
+      long started = System.nanoTime();
+      ALSModel model = TrainJob.fit(p, ratings);
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      return new Factors(
+          model
+              .userFactors()
+              .join(userIds, col("id").equalTo(col("u")))
+              .select(col(USER_ID), col("features").as(VECTOR)),
+          model
+              .itemFactors()
+              .join(itemIds, col("id").equalTo(col("i")))
+              .select(col(MINI_PROGRAM_ID), col("features").as(VECTOR)),
+          n,
+          userIds.count(),
+          itemIds.count(),
+          millis,
+          List.of(userIds, itemIds));
+    }
+
+    @Override
+    public void close() {
+      cached.forEach(Dataset::unpersist);
     }
   }
 
@@ -359,7 +385,7 @@ public final class TrainJob {
     return v instanceof Number n ? n.longValue() : -1;
   }
 
-  private static void overwrite(Dataset<Row> rows, String path) {
+  static void overwrite(Dataset<Row> rows, String path) {
     rows.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
   }
 

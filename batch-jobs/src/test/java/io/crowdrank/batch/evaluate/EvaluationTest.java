@@ -3,8 +3,13 @@ package io.crowdrank.batch.evaluate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.InteractionsFile;
+import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.testing.SparkTestBase;
+import io.crowdrank.batch.train.FileTrainJob;
 import io.crowdrank.batch.train.TrainJob;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 class EvaluationTest extends SparkTestBase {
@@ -110,6 +117,32 @@ class EvaluationTest extends SparkTestBase {
 
     assertThat(r.testUsers()).as(r.table()).isGreaterThan(1000);
     assertThat(ndcg(r, "als", 10)).as(r.table()).isGreaterThan(ndcg(r, "popularity", 10) * 1.2);
+  }
+
+  @Test
+  void trainOnFile_writesFactorsKeyedByTheFilesIds_andRefusesThePipelinesWarehouse()
+      throws IOException {
+    InteractionsFile file =
+        new InteractionsFile(
+            plantedFile(",", true).toString(), "auto", ",", true, "uid", "iid", "w", "t");
+
+    FileTrainJob.Result r =
+        new FileTrainJob(spark, new FileTrainJob.Options(warehouse(), file, ALS)).execute();
+
+    assertThat(r.users()).isEqualTo(80);
+    assertThat(r.items()).isEqualTo(21); // a0..a9, b0..b9, pop
+    Dataset<Row> users = Delta.read(spark, warehouse(), Tables.USER_FACTORS);
+    assertThat(users.filter("user_id = 'u7' AND size(vector) = 4").count()).isEqualTo(1);
+    assertThat(Delta.read(spark, warehouse(), Tables.ITEM_FACTORS).count()).isEqualTo(21);
+    assertThat(Lineage.of(spark, Tables.at(warehouse(), Tables.ITEM_FACTORS)).get("params"))
+        .asString()
+        .contains("interactions_file");
+
+    spark.range(1).write().format("delta").save(Tables.at(warehouse(), Tables.PAYMENTS));
+    assertThatThrownBy(
+            () ->
+                new FileTrainJob(spark, new FileTrainJob.Options(warehouse(), file, ALS)).execute())
+        .hasMessageContaining("give a warehouse of its own");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.crowdrank.batch.evaluate;
+package io.crowdrank.batch.common;
 
 import static org.apache.spark.sql.functions.*;
 
@@ -10,10 +10,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A plain interactions file — public benchmarks, a customer's own logs — as evaluation input: CSV,
- * TSV or Parquet with a user column, an item column and optionally a weight and a timestamp (epoch
- * seconds, epoch milliseconds or ISO-8601). Rows with no user or item, or a weight that is not a
- * positive number, are counted and left out, never silently.
+ * A plain interactions file — public benchmarks, a customer's own logs — as training or evaluation
+ * input: CSV, TSV or Parquet with a user column, an item column and optionally a weight and a
+ * timestamp (epoch seconds, epoch milliseconds or ISO-8601). Rows with no user or item, or a weight
+ * that is not a positive number, are counted and left out, never silently.
  *
  * @param format csv, tsv or parquet ("auto": from the file name)
  * @param separator field separator for CSV (TSV is a tab)
@@ -30,6 +30,13 @@ public record InteractionsFile(
     String itemColumn,
     String weightColumn,
     String timeColumn) {
+
+  /** Columns of {@link Read#events()}: user and item ids, weight (&gt; 0), timestamp or null. */
+  public static final String USER = "user";
+
+  public static final String ITEM = "item";
+  public static final String WEIGHT = "weight";
+  public static final String TS = "ts";
 
   /** The events read, and how many rows were left out as malformed. */
   public record Read(Dataset<Row> events, long rows, long rejected) {}
@@ -62,19 +69,14 @@ public record InteractionsFile(
         timeColumn == null
             ? lit(null).cast("timestamp")
             : timestamp(column(raw, columns, timeColumn, "time"));
-    Dataset<Row> typed =
-        raw.select(
-            user.as(Evaluation.USER),
-            item.as(Evaluation.ITEM),
-            weight.as(Evaluation.WEIGHT),
-            ts.as(Evaluation.TS));
+    Dataset<Row> typed = raw.select(user.as(USER), item.as(ITEM), weight.as(WEIGHT), ts.as(TS));
     Column ok =
-        col(Evaluation.USER)
+        col(USER)
             .isNotNull()
-            .and(col(Evaluation.ITEM).isNotNull())
-            .and(col(Evaluation.WEIGHT).isNotNull())
-            .and(col(Evaluation.WEIGHT).gt(0))
-            .and(timeColumn == null ? lit(true) : col(Evaluation.TS).isNotNull());
+            .and(col(ITEM).isNotNull())
+            .and(col(WEIGHT).isNotNull())
+            .and(col(WEIGHT).gt(0))
+            .and(timeColumn == null ? lit(true) : col(TS).isNotNull());
     long rows = typed.count();
     Dataset<Row> good = typed.filter(ok);
     long rejected = rows - good.count();
