@@ -146,7 +146,7 @@ class IncrementalPipelineTest extends SparkTestBase {
 
     assertThat(steps)
         .extracting(r -> r.getString(1))
-        .containsExactly("ingest", "identity", "profiles", "train", "publish");
+        .containsExactly("ingest", "identity", "profiles", "train", "evaluate", "publish");
     assertThat(steps).extracting(r -> r.getString(2)).containsOnly("succeeded");
     Row profiles = steps.get(2);
     assertThat(profiles.<String, Long>getJavaMap(5))
