@@ -1,0 +1,203 @@
+package io.crowdrank.serving.ann;
+
+import com.google.common.base.Preconditions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
+
+/**
+ * The mini-programs nearest to a user vector by inner product (the collaborative score), among
+ * those running in a host app: a Lucene HNSW graph over the item factors, searched with the host
+ * app as a pre-filter, or — for a catalog smaller than {@code exactBelow} — an exact scan, which is
+ * faster there and has perfect recall. Built once per bundle; immutable and thread-safe after.
+ */
+public final class ItemIndex implements AutoCloseable {
+  static final String VECTOR = "v";
+  static final String ITEM = "item";
+  static final String HOST_APP = "host";
+
+  /** Candidates an HNSW search explores at least; more raises recall and cost. */
+  static final int SEARCH_BEAM = 100;
+
+  /** The item factors as the index sees them. */
+  public interface Items {
+    int count();
+
+    int dim();
+
+    /** Whether the item has a vector to index (new items without one are left out). */
+    boolean hasVector(int item);
+
+    /** Copies the item's vector into {@code into}. */
+    void vector(int item, float[] into);
+
+    /** Host-app indexes the item runs in. */
+    List<Integer> hostApps(int item);
+  }
+
+  /** One neighbour: item index and inner product with the query. */
+  public record Neighbour(int item, float score) {}
+
+  private final Items items;
+  private final Directory directory;
+  private final DirectoryReader reader;
+  private final IndexSearcher searcher;
+  private final int[] itemOfDoc;
+
+  private ItemIndex(Items items, Directory directory, DirectoryReader reader, int[] itemOfDoc) {
+    this.items = items;
+    this.directory = directory;
+    this.reader = reader;
+    this.searcher = reader == null ? null : new IndexSearcher(reader);
+    this.itemOfDoc = itemOfDoc;
+  }
+
+  /**
+   * Builds the index: exact when there are fewer than {@code exactBelow} items with vectors,
+   * otherwise an HNSW graph (Lucene's defaults: 16 connections per node, beam width 100).
+   */
+  public static ItemIndex build(Items items, int exactBelow) {
+    int indexed = 0;
+    for (int i = 0; i < items.count(); i++) {
+      if (items.hasVector(i)) {
+        indexed++;
+      }
+    }
+    if (indexed < exactBelow) {
+      return new ItemIndex(items, null, null, null);
+    }
+    Directory dir = new ByteBuffersDirectory();
+    try {
+      IndexWriterConfig config =
+          new IndexWriterConfig().setRAMBufferSizeMB(256).setUseCompoundFile(false);
+      float[] v = new float[items.dim()];
+      try (IndexWriter writer = new IndexWriter(dir, config)) {
+        for (int i = 0; i < items.count(); i++) {
+          if (!items.hasVector(i)) {
+            continue;
+          }
+          items.vector(i, v);
+          Document doc = new Document();
+          doc.add(
+              new KnnFloatVectorField(
+                  VECTOR, v.clone(), VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT));
+          doc.add(new StoredField(ITEM, i));
+          for (int app : items.hostApps(i)) {
+            doc.add(new StringField(HOST_APP, Integer.toString(app), StringField.Store.NO));
+          }
+          writer.addDocument(doc);
+        }
+        writer.forceMerge(1);
+      }
+      DirectoryReader reader = DirectoryReader.open(dir);
+      int[] itemOfDoc = new int[reader.maxDoc()];
+      StoredFields stored = reader.storedFields();
+      for (int d = 0; d < itemOfDoc.length; d++) {
+        itemOfDoc[d] = stored.document(d).getField(ITEM).numericValue().intValue();
+      }
+      return new ItemIndex(items, dir, reader, itemOfDoc);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot build the item index", e);
+    }
+  }
+
+  /** Whether searches are approximate (HNSW) rather than exact. */
+  public boolean approximate() {
+    return reader != null;
+  }
+
+  /**
+   * Up to {@code n} items with the largest inner product with {@code query} that run in the host
+   * app (-1: any), best first.
+   */
+  public List<Neighbour> nearest(float[] query, int n, int hostApp) {
+    Preconditions.checkArgument(query.length == items.dim(), "query has the wrong dimension");
+    Preconditions.checkArgument(n >= 1, "n must be >= 1");
+    return reader == null ? exact(query, n, hostApp) : approximate(query, n, hostApp);
+  }
+
+  /** The exact answer by scanning every item: the reference for recall. */
+  public List<Neighbour> exact(float[] query, int n, int hostApp) {
+    PriorityQueue<Neighbour> top =
+        new PriorityQueue<>(n + 1, (a, b) -> Float.compare(a.score(), b.score()));
+    float[] v = new float[items.dim()];
+    for (int i = 0; i < items.count(); i++) {
+      if (!items.hasVector(i) || (hostApp >= 0 && !items.hostApps(i).contains(hostApp))) {
+        continue;
+      }
+      items.vector(i, v);
+      float s = dot(query, v);
+      if (top.size() < n) {
+        top.add(new Neighbour(i, s));
+      } else if (s > top.peek().score()) {
+        top.poll();
+        top.add(new Neighbour(i, s));
+      }
+    }
+    List<Neighbour> out = new ArrayList<>(top);
+    out.sort((a, b) -> Float.compare(b.score(), a.score()));
+    return out;
+  }
+
+  private List<Neighbour> approximate(float[] query, int n, int hostApp) {
+    Query filter =
+        hostApp < 0 ? null : new TermQuery(new Term(HOST_APP, Integer.toString(hostApp)));
+    try {
+      // Explore at least SEARCH_BEAM candidates (HNSW's "ef"), then keep the n best by product.
+      int beam = Math.max(n, SEARCH_BEAM);
+      TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, beam, filter), beam);
+      List<Neighbour> out = new ArrayList<>(top.scoreDocs.length);
+      float[] v = new float[items.dim()];
+      for (ScoreDoc d : top.scoreDocs) {
+        int item = itemOfDoc[d.doc];
+        items.vector(item, v);
+        // Lucene's score is a monotone transform of the inner product; rank by the product.
+        out.add(new Neighbour(item, dot(query, v)));
+      }
+      out.sort((a, b) -> Float.compare(b.score(), a.score()));
+      return out.size() > n ? List.copyOf(out.subList(0, n)) : out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("item index search failed", e);
+    }
+  }
+
+  static float dot(float[] a, float[] b) {
+    float s = 0;
+    for (int d = 0; d < a.length; d++) {
+      s += a[d] * b[d];
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (reader != null) {
+        reader.close();
+        directory.close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
