@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableMap;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
+import io.crowdrank.serving.ann.ItemIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,6 +22,8 @@ import java.util.OptionalInt;
  * so it can be scored for a user like its peers. Immutable; the service swaps whole bundles.
  */
 public final class ModelBundle {
+  /** From this many items with vectors, candidates come from an HNSW graph, not a full scan. */
+  public static final int ANN_MIN_ITEMS = 10_000;
 
   /** A user account kind a host app may identify a user by. */
   public enum IdType {
@@ -48,6 +51,7 @@ public final class ModelBundle {
   private final int[][] itemVerticals;
   private final float[] itemPopularity;
   private final Map<String, Integer> itemIndex;
+  private final ItemIndex nearest;
 
   private final ImmutableList<String> categories;
   private final ImmutableList<String> cities;
@@ -137,6 +141,7 @@ public final class ModelBundle {
     }
     this.itemIndex = ImmutableMap.copyOf(items);
     fillNewItemsWithCategoryMeans();
+    this.nearest = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS);
 
     int m = b.users.size();
     userIds = new String[m];
@@ -477,6 +482,51 @@ public final class ModelBundle {
   }
 
   /** The collaborative score: dot product of the user's and the item's factors. */
+  /** Nearest learnt items by inner product (HNSW for large catalogs, exact for small ones). */
+  public ItemIndex nearest() {
+    return nearest;
+  }
+
+  /** The user's factor vector (a copy). */
+  public float[] userVector(int user) {
+    Preconditions.checkArgument(userHasVector[user], "user %s has no vector", userIds[user]);
+    return Arrays.copyOfRange(userVectors, user * dim, (user + 1) * dim);
+  }
+
+  /** The items with learnt vectors, as the nearest-neighbour index reads them. */
+  private final class IndexedItems implements ItemIndex.Items {
+    @Override
+    public int count() {
+      return itemIds.length;
+    }
+
+    @Override
+    public int dim() {
+      return dim;
+    }
+
+    @Override
+    public boolean hasVector(int item) {
+      return itemHasVector[item] && !itemNew[item];
+    }
+
+    @Override
+    public void vector(int item, float[] into) {
+      System.arraycopy(itemVectors, item * dim, into, 0, dim);
+    }
+
+    @Override
+    public List<Integer> hostApps(int item) {
+      List<Integer> apps = new ArrayList<>();
+      for (int a = 0; a < HostApps.ALL.size(); a++) {
+        if ((itemHostApps[item] & (1 << a)) != 0) {
+          apps.add(a);
+        }
+      }
+      return apps;
+    }
+  }
+
   public float dot(int user, int item) {
     Preconditions.checkArgument(userHasVector[user], "user %s has no vector", userIds[user]);
     int u = user * dim;

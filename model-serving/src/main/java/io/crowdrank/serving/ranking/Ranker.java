@@ -4,6 +4,7 @@ import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
+import io.crowdrank.serving.ann.ItemIndex;
 import io.crowdrank.serving.bundle.ModelBundle;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,6 +76,14 @@ public final class Ranker {
     return new Ranking(withNewItems(ctx, ranked, explore), strategy, bundle.version());
   }
 
+  /**
+   * Nearest-neighbour candidates re-scored with the context term for a top k: enough that the
+   * context can reorder the top and the filters can drop some.
+   */
+  static int candidates(int k) {
+    return Math.max(200, 4 * k);
+  }
+
   /** Slots for new mini-programs in a top k: round(k · share), none when the share is 0. */
   int explorationSlots(int k) {
     return (int) Math.min(k, Math.round(k * config.explorationShare()));
@@ -126,9 +135,22 @@ public final class Ranker {
   private List<Ranking.Item> personalized(Context ctx, int k) {
     ModelBundle b = ctx.bundle();
     TopK top = new TopK(k);
-    for (int item = 0; item < b.itemCount(); item++) {
-      if (b.itemHasVector(item) && !b.isNew(item) && ctx.eligible(item)) {
-        top.offer(item, ctx.collaborative(item));
+    if (b.nearest().approximate()) {
+      // Large catalog: the nearest items by the collaborative score, re-scored with context.
+      for (ItemIndex.Neighbour n :
+          b.nearest().nearest(b.userVector(ctx.user()), candidates(k), ctx.hostApp())) {
+        if (ctx.eligible(n.item())) {
+          top.offer(n.item(), ctx.collaborative(n.item()));
+        }
+      }
+    }
+    if (top.size() < k) {
+      // Small catalog, or filters (city, exclusions) left too few: score every item.
+      top = new TopK(k);
+      for (int item = 0; item < b.itemCount(); item++) {
+        if (b.itemHasVector(item) && !b.isNew(item) && ctx.eligible(item)) {
+          top.offer(item, ctx.collaborative(item));
+        }
       }
     }
     List<Ranking.Item> out = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class RankerTest {
@@ -241,6 +242,46 @@ class RankerTest {
                     noContext,
                     query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", LATE_NIGHT, null))))
         .startsWith("coffee");
+  }
+
+  @Test
+  void rank_largeCatalog_candidatesFromTheHnswIndex_matchTheExactTop10() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    TestBundles big = TestBundles.version(4, 8);
+    float[][] vectors = new float[ModelBundle.ANN_MIN_ITEMS + 2_000][8];
+    for (int i = 0; i < vectors.length; i++) {
+      for (int d = 0; d < 8; d++) {
+        vectors[i][d] = (float) rnd.nextGaussian();
+      }
+      big.item("mp" + i, "fast_food", BOTH, EVERYWHERE, vectors[i]);
+    }
+    float[] user = {1f, 0.5f, -0.2f, 0.3f, 0f, 0.8f, -0.4f, 0.1f};
+    ModelBundle b = big.user("u", "2088", null, null, user).build();
+
+    Ranking r =
+        new Ranker(withExploration(0))
+            .rank(
+                b,
+                new RankQuery(
+                    IdType.PAYMENT_ACCOUNT, "2088", "alipay", 10, BREAKFAST, null, Set.of()));
+
+    List<String> exact =
+        java.util.stream.IntStream.range(0, vectors.length)
+            .boxed()
+            .sorted(java.util.Comparator.comparingDouble(i -> -dot(user, vectors[i])))
+            .limit(10)
+            .map(i -> "mp" + i)
+            .toList();
+    assertThat(b.nearest().approximate()).isTrue();
+    assertThat(ids(r).stream().filter(exact::contains).count()).isGreaterThanOrEqualTo(9);
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int d = 0; d < a.length; d++) {
+      s += a[d] * b[d];
+    }
+    return s;
   }
 
   private static RankingConfig withExploration(double share) {
