@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 public final class RankRequests {
   static final int MAX_ID_LENGTH = 64;
   static final int MAX_EXCLUDE = 1000;
+  static final int MAX_REQUEST_ID = 128;
   private static final Pattern CITY = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
   /** Requests further than this from the server's clock are almost certainly a unit mistake. */
@@ -33,11 +34,48 @@ public final class RankRequests {
     this.clock = clock;
   }
 
+  /** A validated user reference. */
+  record User(IdType type, String id) {}
+
   public RankQuery toQuery(RankRequest r) throws StatusException {
     if (!r.hasUser()) {
       throw invalid("user is required (one of payment_account, social_account, shared_id)");
     }
-    UserRef user = r.getUser();
+    User user = user(r.getUser(), "user");
+    String hostApp = hostApp(r.getHostApp());
+    int k = r.getK() == 0 ? defaultK : r.getK();
+    if (k < 1 || k > maxK) {
+      throw invalid(
+          "k must be 1.." + maxK + " (0 for the default " + defaultK + "), got " + r.getK());
+    }
+    if (r.getRequestId().length() > MAX_REQUEST_ID) {
+      throw invalid("request_id is longer than " + MAX_REQUEST_ID + " characters");
+    }
+    Instant now = clock.instant();
+    Instant at = now;
+    String city = null;
+    if (r.hasContext()) {
+      if (r.getContext().hasEventTime()) {
+        at = instant(r.getContext().getEventTime(), now, "context.event_time");
+      }
+      String c = r.getContext().getCity();
+      if (!c.isEmpty()) {
+        if (!CITY.matcher(c).matches()) {
+          throw invalid(
+              "context.city '" + abbreviate(c) + "' is not a lower-case city id like 'hangzhou'");
+        }
+        city = c;
+      }
+    }
+    if (r.getExcludeIdsCount() > MAX_EXCLUDE) {
+      throw invalid("exclude_ids has " + r.getExcludeIdsCount() + " ids; at most " + MAX_EXCLUDE);
+    }
+    Set<String> exclude = new HashSet<>(r.getExcludeIdsList());
+    return new RankQuery(user.type(), user.id(), hostApp, k, at, city, exclude);
+  }
+
+  /** The one id of a user reference, checked; {@code field} names it in errors. */
+  static User user(UserRef user, String field) throws StatusException {
     IdType type;
     String id;
     switch (user.getIdCase()) {
@@ -53,57 +91,39 @@ public final class RankRequests {
         type = IdType.SHARED_ID;
         id = user.getSharedId();
       }
-      default -> throw invalid("user must set one of payment_account, social_account, shared_id");
+      default ->
+          throw invalid(field + " must set one of payment_account, social_account, shared_id");
     }
-    String field = "user." + type.name().toLowerCase(java.util.Locale.ROOT);
+    String name = field + "." + type.name().toLowerCase(java.util.Locale.ROOT);
     if (id.isEmpty()) {
-      throw invalid(field + " is empty");
+      throw invalid(name + " is empty");
     }
     if (id.length() > MAX_ID_LENGTH) {
-      throw invalid(field + " is longer than " + MAX_ID_LENGTH + " characters");
+      throw invalid(name + " is longer than " + MAX_ID_LENGTH + " characters");
     }
-    if (r.getHostApp().isEmpty()) {
-      throw invalid("host_app is required, one of " + HostApps.ALL);
-    }
-    if (!HostApps.isValid(r.getHostApp())) {
-      throw invalid("host_app '" + r.getHostApp() + "' is unknown; use one of " + HostApps.ALL);
-    }
-    int k = r.getK() == 0 ? defaultK : r.getK();
-    if (k < 1 || k > maxK) {
-      throw invalid(
-          "k must be 1.." + maxK + " (0 for the default " + defaultK + "), got " + r.getK());
-    }
-    Instant now = clock.instant();
-    Instant at = now;
-    String city = null;
-    if (r.hasContext()) {
-      if (r.getContext().hasEventTime()) {
-        at = instant(r.getContext().getEventTime(), now);
-      }
-      String c = r.getContext().getCity();
-      if (!c.isEmpty()) {
-        if (!CITY.matcher(c).matches()) {
-          throw invalid(
-              "context.city '" + abbreviate(c) + "' is not a lower-case city id like 'hangzhou'");
-        }
-        city = c;
-      }
-    }
-    if (r.getExcludeIdsCount() > MAX_EXCLUDE) {
-      throw invalid("exclude_ids has " + r.getExcludeIdsCount() + " ids; at most " + MAX_EXCLUDE);
-    }
-    Set<String> exclude = new HashSet<>(r.getExcludeIdsList());
-    return new RankQuery(type, id, r.getHostApp(), k, at, city, exclude);
+    return new User(type, id);
   }
 
-  private static Instant instant(Timestamp t, Instant now) throws StatusException {
+  static String hostApp(String hostApp) throws StatusException {
+    if (hostApp.isEmpty()) {
+      throw invalid("host_app is required, one of " + HostApps.ALL);
+    }
+    if (!HostApps.isValid(hostApp)) {
+      throw invalid(
+          "host_app '" + abbreviate(hostApp) + "' is unknown; use one of " + HostApps.ALL);
+    }
+    return hostApp;
+  }
+
+  static Instant instant(Timestamp t, Instant now, String field) throws StatusException {
     if (t.getNanos() < 0 || t.getNanos() > 999_999_999) {
-      throw invalid("context.event_time.nanos must be 0..999999999");
+      throw invalid(field + ".nanos must be 0..999999999");
     }
     Instant at = Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     if (Math.abs(at.getEpochSecond() - now.getEpochSecond()) > MAX_CLOCK_SKEW_SECONDS) {
       throw invalid(
-          "context.event_time "
+          field
+              + " "
               + at
               + " is more than a year from now ("
               + now
@@ -112,7 +132,7 @@ public final class RankRequests {
     return at;
   }
 
-  private static String abbreviate(String s) {
+  static String abbreviate(String s) {
     return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 

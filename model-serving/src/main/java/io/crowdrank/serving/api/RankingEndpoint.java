@@ -5,13 +5,19 @@ import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankedItem;
+import io.crowdrank.proto.v1.RecordEventsSummary;
+import io.crowdrank.proto.v1.UserEvent;
 import io.crowdrank.serving.bundle.ModelBundle;
+import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.ranking.RankQuery;
 import io.crowdrank.serving.ranking.Ranker;
 import io.crowdrank.serving.ranking.Ranking;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -20,25 +26,41 @@ import java.util.function.Supplier;
  * versions.
  */
 public final class RankingEndpoint {
+  /** Errors listed in a RecordEvents summary; the rest are only counted. */
+  static final int MAX_EVENT_ERRORS = 10;
+
   private final Supplier<Optional<ModelBundle>> bundles;
   private final RankRequests requests;
+  private final EventRequests events;
+  private final RecentHistory history;
   private final Ranker ranker;
 
   public RankingEndpoint(
-      Supplier<Optional<ModelBundle>> bundles, RankRequests requests, Ranker ranker) {
+      Supplier<Optional<ModelBundle>> bundles,
+      RankRequests requests,
+      EventRequests events,
+      RecentHistory history,
+      Ranker ranker) {
     this.bundles = bundles;
     this.requests = requests;
+    this.events = events;
+    this.history = history;
     this.ranker = ranker;
   }
 
   public RankResponse rank(RankRequest request) throws StatusException {
     RankQuery query = requests.toQuery(request);
     ModelBundle bundle = served();
-    Ranking ranking = ranker.rank(bundle, query);
+    // What the user recently used or was shown too often is filtered like an exclusion.
+    Set<String> recent =
+        history.blocked(
+            historyKey(Optional.of(bundle), query.idType(), query.userId()), query.eventTime());
+    Ranking ranking = ranker.rank(bundle, recent.isEmpty() ? query : query.excluding(recent));
     RankResponse.Builder out =
         RankResponse.newBuilder()
             .setModelVersion(ranking.modelVersion())
-            .setStrategy(ranking.strategy().id());
+            .setStrategy(ranking.strategy().id())
+            .setRequestId(request.getRequestId());
     for (Ranking.Item item : ranking.items()) {
       out.addItems(
           RankedItem.newBuilder()
@@ -62,6 +84,50 @@ public final class RankingEndpoint {
         .setUserCount(bundle.userCount())
         .setManifestJson(bundle.manifest().json())
         .build();
+  }
+
+  /**
+   * Collects one RecordEvents stream: each event is validated and stored, or counted as refused.
+   */
+  public final class EventStream {
+    private long accepted;
+    private long rejected;
+    private final List<String> errors = new ArrayList<>();
+
+    public void accept(UserEvent event) {
+      try {
+        EventRequests.Event e = events.toEvent(event);
+        history.record(
+            historyKey(bundles.get(), e.user().type(), e.user().id()), e.item(), e.kind(), e.at());
+        accepted++;
+      } catch (StatusException e) {
+        rejected++;
+        if (errors.size() < MAX_EVENT_ERRORS) {
+          errors.add("event " + (accepted + rejected) + ": " + e.getStatus().getDescription());
+        }
+      }
+    }
+
+    public RecordEventsSummary summary() {
+      return RecordEventsSummary.newBuilder()
+          .setAccepted(accepted)
+          .setRejected(rejected)
+          .addAllErrors(errors)
+          .build();
+    }
+  }
+
+  public EventStream eventStream() {
+    return new EventStream();
+  }
+
+  /**
+   * One key per person in the recent history: the shared user id when the bundle knows the account
+   * (so events by payment account filter rankings asked by social account), else the account.
+   */
+  static String historyKey(Optional<ModelBundle> bundle, ModelBundle.IdType type, String id) {
+    int user = bundle.map(b -> b.user(type, id)).orElse(-1);
+    return user >= 0 ? "user:" + bundle.get().userId(user) : type.name() + ":" + id;
   }
 
   private ModelBundle served() throws StatusException {

@@ -5,6 +5,8 @@ import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.RecordEventsSummary;
+import io.crowdrank.proto.v1.UserEvent;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -30,6 +32,28 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
     respond(responses, endpoint::modelInfo);
+  }
+
+  @Override
+  public StreamObserver<UserEvent> recordEvents(StreamObserver<RecordEventsSummary> responses) {
+    RankingEndpoint.EventStream stream = endpoint.eventStream();
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(UserEvent event) {
+        stream.accept(event);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The client gave up; what arrived is stored, there is nobody to answer.
+      }
+
+      @Override
+      public void onCompleted() {
+        responses.onNext(stream.summary());
+        responses.onCompleted();
+      }
+    };
   }
 
   /** A unary call that either answers or fails with a gRPC status. */

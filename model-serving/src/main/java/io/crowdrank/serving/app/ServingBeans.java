@@ -3,11 +3,13 @@ package io.crowdrank.serving.app;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.serving.api.EventRequests;
 import io.crowdrank.serving.api.RankRequests;
 import io.crowdrank.serving.api.RankingEndpoint;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.BundleReader;
 import io.crowdrank.serving.bundle.ModelBundle;
+import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.ranking.Ranker;
 import io.crowdrank.serving.ranking.RankingConfig;
 import io.micrometer.core.instrument.Gauge;
@@ -47,9 +49,17 @@ public class ServingBeans {
   @Singleton
   RankingEndpoint rankingEndpoint(ServingConfig config, BundleHolder holder) {
     ServingConfig.Ranking r = config.ranking();
+    ServingConfig.Recent recent = config.recent();
     return new RankingEndpoint(
         holder::current,
         new RankRequests(r.defaultK(), r.maxK(), Clock.systemUTC()),
+        new EventRequests(Clock.systemUTC()),
+        new RecentHistory(
+            new RecentHistory.Settings(
+                recent.usedWindow(),
+                recent.shownWindow(),
+                recent.maxImpressions(),
+                recent.maxUsers())),
         new Ranker(
             new RankingConfig(
                 r.contextWeight(),

@@ -16,6 +16,27 @@ public interface ServingConfig {
 
   Ranking ranking();
 
+  Recent recent();
+
+  /** The per-user recent events RecordEvents feeds and Rank filters by. */
+  interface Recent {
+    /** How long a click or use keeps the mini-program out of the user's rankings. */
+    @WithDefault("24h")
+    Duration usedWindow();
+
+    /** The window impressions are counted in. */
+    @WithDefault("30m")
+    Duration shownWindow();
+
+    /** Impressions within the shown window after which the mini-program is left out. */
+    @WithDefault("3")
+    int maxImpressions();
+
+    /** Users whose recent events are kept in memory (least recently active dropped first). */
+    @WithDefault("1000000")
+    long maxUsers();
+  }
+
   interface Ranking {
     /** k when a request leaves it 0. */
     @WithDefault("10")

@@ -28,4 +28,16 @@ public record RankQuery(
     Preconditions.checkNotNull(eventTime, "eventTime");
     exclude = ImmutableSet.copyOf(exclude);
   }
+
+  /** The same query with more mini-programs excluded. */
+  public RankQuery excluding(Set<String> more) {
+    return new RankQuery(
+        idType,
+        userId,
+        hostApp,
+        k,
+        eventTime,
+        city,
+        ImmutableSet.<String>builder().addAll(exclude).addAll(more).build());
+  }
 }

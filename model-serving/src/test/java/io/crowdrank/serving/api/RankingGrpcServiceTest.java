@@ -7,9 +7,12 @@ import io.crowdrank.proto.v1.GetModelInfoRequest;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.RecordEventsSummary;
+import io.crowdrank.proto.v1.UserEvent;
 import io.crowdrank.proto.v1.UserRef;
 import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.TestBundles;
+import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.ranking.Ranker;
 import io.crowdrank.serving.ranking.RankingConfig;
 import io.grpc.ManagedChannel;
@@ -18,9 +21,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +46,9 @@ class RankingGrpcServiceTest {
         new RankingEndpoint(
             () -> Optional.ofNullable(served.get()),
             new RankRequests(10, 100, Clock.systemUTC()),
+            new EventRequests(Clock.systemUTC()),
+            new RecentHistory(
+                new RecentHistory.Settings(Duration.ofHours(24), Duration.ofMinutes(30), 3, 1000)),
             new Ranker(RankingConfig.defaults()));
     server =
         InProcessServerBuilder.forName(name)
@@ -65,7 +74,8 @@ class RankingGrpcServiceTest {
     return TestBundles.version(version, 2)
         .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
         .item("travel", "travel", List.of("alipay"), List.of(), 0f, 1f)
-        .user("u1", "2088001", null, null, 1f, 0f)
+        .item("hotel", "hotel", List.of("alipay"), List.of(), 0.5f, 0.5f)
+        .user("u1", "2088001", "5001", null, 1f, 0f)
         .popular("travel", "alipay", "*", 1.0)
         .build();
   }
@@ -101,7 +111,7 @@ class RankingGrpcServiceTest {
     assertThat(r.getStrategy()).isEqualTo("personalized");
     assertThat(r.getItemsList())
         .extracting(i -> i.getMiniProgramId())
-        .containsExactly("coffee", "travel");
+        .containsExactly("coffee", "hotel");
     assertThat(r.getItems(0).getReasonsList()).isNotEmpty();
     assertThat(r.getItems(0).getName()).isEqualTo("Name of coffee");
     assertThat(r.getItems(0).getCategory()).isEqualTo("coffee_tea");
@@ -141,9 +151,107 @@ class RankingGrpcServiceTest {
     var info = stub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
 
     assertThat(info.getVersion()).isEqualTo(8);
-    assertThat(info.getItemCount()).isEqualTo(2);
+    assertThat(info.getItemCount()).isEqualTo(3);
     assertThat(info.getUserCount()).isEqualTo(1);
     assertThat(info.getManifestJson()).contains("\"vector_dim\":2");
     assertThat(stub().rank(request("2088001")).getModelVersion()).isEqualTo(8);
+  }
+
+  private RecordEventsSummary record(UserEvent... events) throws Exception {
+    CompletableFuture<RecordEventsSummary> done = new CompletableFuture<>();
+    StreamObserver<UserEvent> out =
+        RankingServiceGrpc.newStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .recordEvents(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RecordEventsSummary value) {
+                    done.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    for (UserEvent e : events) {
+      out.onNext(e);
+    }
+    out.onCompleted();
+    return done.get(5, TimeUnit.SECONDS);
+  }
+
+  static UserEvent event(UserRef user, String item, UserEvent.Kind kind) {
+    return UserEvent.newBuilder()
+        .setUser(user)
+        .setHostApp("alipay")
+        .setMiniProgramId(item)
+        .setKind(kind)
+        .build();
+  }
+
+  @Test
+  void recordEvents_useBySocialAccount_filtersTheNextRankingByPaymentAccount() throws Exception {
+    served.set(bundle(7));
+    UserRef social = UserRef.newBuilder().setSocialAccount("5001").build();
+
+    RecordEventsSummary summary = record(event(social, "coffee", UserEvent.Kind.USE));
+    RankResponse r = stub().rank(request("2088001").toBuilder().setRequestId("req-42").build());
+
+    assertThat(summary.getAccepted()).isEqualTo(1);
+    assertThat(r.getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .containsExactly("hotel", "travel");
+    assertThat(r.getRequestId()).isEqualTo("req-42");
+  }
+
+  @Test
+  void recordEvents_repeatedImpressionsWithoutUse_filterTheItem() throws Exception {
+    served.set(bundle(7));
+    UserRef payment = UserRef.newBuilder().setPaymentAccount("2088001").build();
+    UserEvent shown = event(payment, "coffee", UserEvent.Kind.IMPRESSION);
+
+    record(shown, shown);
+    assertThat(stub().rank(request("2088001")).getItems(0).getMiniProgramId()).isEqualTo("coffee");
+    record(shown);
+
+    assertThat(stub().rank(request("2088001")).getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .doesNotContain("coffee");
+  }
+
+  @Test
+  void recordEvents_invalidEvents_areCountedAndDescribed_neverFatal() throws Exception {
+    UserRef payment = UserRef.newBuilder().setPaymentAccount("2088001").build();
+
+    RecordEventsSummary summary =
+        record(
+            event(payment, "", UserEvent.Kind.USE),
+            event(payment, "coffee", UserEvent.Kind.KIND_UNSPECIFIED),
+            event(payment, "coffee", UserEvent.Kind.CLICK).toBuilder()
+                .setHostApp("myspace")
+                .build(),
+            event(payment, "coffee", UserEvent.Kind.CLICK));
+
+    assertThat(summary.getAccepted()).isEqualTo(1);
+    assertThat(summary.getRejected()).isEqualTo(3);
+    assertThat(summary.getErrorsList())
+        .containsExactly(
+            "event 1: mini_program_id is empty",
+            "event 2: kind must be IMPRESSION, CLICK or USE",
+            "event 3: host_app 'myspace' is unknown; use one of "
+                + io.crowdrank.format.HostApps.ALL);
+  }
+
+  @Test
+  void rank_requestIdTooLong_isInvalidArgument() {
+    served.set(bundle(7));
+
+    assertThatThrownBy(
+            () -> stub().rank(request("2088001").toBuilder().setRequestId("x".repeat(129)).build()))
+        .hasMessageContaining("INVALID_ARGUMENT: request_id is longer than 128 characters");
   }
 }
