@@ -1,6 +1,7 @@
 package io.crowdrank.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Timestamp;
 import io.crowdrank.proto.v1.GetModelInfoRequest;
@@ -13,10 +14,12 @@ import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -46,6 +49,8 @@ class EndToEndIT {
 
   @TempDir static Path work;
   static Process server;
+  static final String ALIPAY_KEY = "e2e-alipay-key-0123456789";
+  static final String WEIBO_KEY = "e2e-weibo-key-0123456789";
   static ManagedChannel channel;
   static List<String[]> truth;
 
@@ -79,7 +84,7 @@ class EndToEndIT {
             .toList();
 
     int port = freePort();
-    server =
+    ProcessBuilder serve =
         new ProcessBuilder(
                 "bash",
                 ROOT.resolve("crowdrank").toString(),
@@ -91,8 +96,9 @@ class EndToEndIT {
                 "--http-port",
                 String.valueOf(freePort()))
             .redirectErrorStream(true)
-            .redirectOutput(work.resolve("serve.log").toFile())
-            .start();
+            .redirectOutput(work.resolve("serve.log").toFile());
+    serve.environment().put("CROWDRANK_API_KEYS", "alipay=" + ALIPAY_KEY + ",weibo=" + WEIBO_KEY);
+    server = serve.start();
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     awaitServing(Instant.now().plusSeconds(120));
   }
@@ -156,9 +162,19 @@ class EndToEndIT {
     }
   }
 
-  static RankResponse rank(UserRef user, String hostApp, Instant at) {
+  /** Each host app calls with its own key, as x-api-key metadata. */
+  static RankingServiceGrpc.RankingServiceBlockingStub stub(String hostApp) {
+    Metadata key = new Metadata();
+    key.put(
+        Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER),
+        hostApp.equals("weibo") ? WEIBO_KEY : ALIPAY_KEY);
     return RankingServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key));
+  }
+
+  static RankResponse rank(UserRef user, String hostApp, Instant at) {
+    return stub(hostApp)
         .rank(
             RankRequest.newBuilder()
                 .setUser(user)
@@ -226,11 +242,22 @@ class EndToEndIT {
   }
 
   @Test
+  void rank_withoutAnApiKey_isUnauthenticated() {
+    assertThatThrownBy(
+            () ->
+                RankingServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .rank(
+                        RankRequest.newBuilder()
+                            .setUser(UserRef.newBuilder().setPaymentAccount("2088"))
+                            .setHostApp("alipay")
+                            .build()))
+        .hasMessageContaining("UNAUTHENTICATED");
+  }
+
+  @Test
   void modelInfo_describesThePublishedBundle() {
-    ModelInfo info =
-        RankingServiceGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(5, TimeUnit.SECONDS)
-            .getModelInfo(GetModelInfoRequest.getDefaultInstance());
+    ModelInfo info = stub("alipay").getModelInfo(GetModelInfoRequest.getDefaultInstance());
 
     assertThat(info.getVersion()).isZero();
     assertThat(info.getItemCount()).isEqualTo(200);

@@ -10,11 +10,15 @@ import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -69,6 +73,9 @@ public final class Cli implements Callable<Integer> {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
   }
 
+  static final Metadata.Key<String> API_KEY =
+      Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
+
   /** Connection options shared by every command. */
   static final class Target {
     @Option(
@@ -83,13 +90,35 @@ public final class Cli implements Callable<Integer> {
         description = "Deadline per call (default ${DEFAULT-VALUE} ms).")
     long deadlineMs;
 
+    @Option(
+        names = "--api-key",
+        split = ",",
+        paramLabel = "HOST_APP=KEY",
+        defaultValue = "${env:CROWDRANK_API_KEYS}",
+        description =
+            "The host apps' API keys, sent as x-api-key metadata (default: env CROWDRANK_API_KEYS,"
+                + " e.g. alipay=KEY1,weibo=KEY2).")
+    Map<String, String> apiKeys = new LinkedHashMap<>();
+
     ManagedChannel open() {
       return ManagedChannelBuilder.forTarget(target).usePlaintext().build();
     }
 
-    RankingServiceGrpc.RankingServiceBlockingStub ranking(ManagedChannel channel) {
-      return RankingServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+    /** A stub with a deadline and the host app's key (any key when the call has no host app). */
+    RankingServiceGrpc.RankingServiceBlockingStub ranking(ManagedChannel channel, String hostApp) {
+      var stub =
+          RankingServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+      String key =
+          hostApp != null
+              ? apiKeys.get(hostApp)
+              : apiKeys.values().stream().findFirst().orElse(null);
+      if (key == null) {
+        return stub;
+      }
+      Metadata m = new Metadata();
+      m.put(API_KEY, key);
+      return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
   }
 
@@ -157,7 +186,8 @@ public final class Cli implements Callable<Integer> {
       }
       ManagedChannel channel = target.open();
       try {
-        RankResponse r = target.ranking(channel).rank(request(ref.build(), hostApp, k, city, at));
+        RankResponse r =
+            target.ranking(channel, hostApp).rank(request(ref.build(), hostApp, k, city, at));
         System.out.print(Printing.ranking(r));
         return 0;
       } finally {
@@ -195,7 +225,7 @@ public final class Cli implements Callable<Integer> {
       ManagedChannel channel = target.open();
       try {
         ModelInfo info =
-            target.ranking(channel).getModelInfo(GetModelInfoRequest.getDefaultInstance());
+            target.ranking(channel, null).getModelInfo(GetModelInfoRequest.getDefaultInstance());
         System.out.printf(
             "version %d, created %s, %d items, %d users%n%s%n",
             info.getVersion(),

@@ -73,7 +73,9 @@ final class DemoWalkthrough implements Callable<Integer> {
         for (String app : HOST_APPS) {
           for (ZonedDateTime at : times) {
             RankResponse r =
-                target.ranking(channel).rank(Cli.request(p.user(), app, k, null, at.toInstant()));
+                target
+                    .ranking(channel, app)
+                    .rank(Cli.request(p.user(), app, k, null, at.toInstant()));
             System.out.printf(
                 Locale.ROOT,
                 "  in %s, %s:%n%s",

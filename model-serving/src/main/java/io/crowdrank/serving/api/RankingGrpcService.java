@@ -7,15 +7,18 @@ import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.RecordEventsSummary;
 import io.crowdrank.proto.v1.UserEvent;
+import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 
 /** gRPC binding of {@link RankingEndpoint}; ranking is CPU work, so it runs off the event loop. */
 @GrpcService
 @Blocking
+@RegisterInterceptor(ApiKeyInterceptor.class)
 public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBase {
   private final RankingEndpoint endpoint;
 

@@ -6,6 +6,8 @@ import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.serving.api.EventRequests;
 import io.crowdrank.serving.api.RankRequests;
 import io.crowdrank.serving.api.RankingEndpoint;
+import io.crowdrank.serving.auth.ApiKeyInterceptor;
+import io.crowdrank.serving.auth.ApiKeys;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.BundleReader;
 import io.crowdrank.serving.bundle.ModelBundle;
@@ -23,6 +25,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Wires the plain classes together and ties the bundle's life to the service's: gRPC health is
@@ -30,6 +34,9 @@ import java.time.Clock;
  */
 @ApplicationScoped
 public class ServingBeans {
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(ServingBeans.class);
+
   static final String RANKING_SERVICE = RankingServiceGrpc.SERVICE_NAME;
 
   @Produces
@@ -67,6 +74,22 @@ public class ServingBeans {
                 r.hostWideDiscount(),
                 r.timeReasonLift(),
                 r.explorationShare())));
+  }
+
+  @Produces
+  @Singleton
+  ApiKeyInterceptor apiKeyInterceptor(ServingConfig config) {
+    ServingConfig.Auth auth = config.auth();
+    if (!auth.enabled()) {
+      LOG.warn("crowdrank.auth.enabled=false: any caller may rank for any host app");
+      return ApiKeyInterceptor.open();
+    }
+    Map<String, String> keys = new HashMap<>();
+    auth.apiKeys().forEach((name, key) -> keys.put(key.sha256(), key.hostApp()));
+    if (keys.isEmpty()) {
+      LOG.warn("no API keys configured (crowdrank.auth.api-keys.*): every ranking call is refused");
+    }
+    return new ApiKeyInterceptor(ApiKeys.of(keys));
   }
 
   void start(

@@ -3,6 +3,7 @@ package io.crowdrank.serving.app;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Map;
 
 /** Service settings ({@code crowdrank.*} in application.properties, system properties or env). */
 @ConfigMapping(prefix = "crowdrank")
@@ -17,6 +18,26 @@ public interface ServingConfig {
   Ranking ranking();
 
   Recent recent();
+
+  Auth auth();
+
+  /** Who may call: host apps' API keys, stored hashed. */
+  interface Auth {
+    /** Off only for a closed network: every caller may then ask for any host app. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Keys by a name of the operator's choice, e.g. {@code alipay-prod}. */
+    Map<String, Key> apiKeys();
+
+    interface Key {
+      /** Lower-case hex SHA-256 of the key. */
+      String sha256();
+
+      /** The one host app this key may ask for. */
+      String hostApp();
+    }
+  }
 
   /** The per-user recent events RecordEvents feeds and Rank filters by. */
   interface Recent {

@@ -9,10 +9,13 @@ import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
+import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -57,9 +60,41 @@ class ServingWiringTest {
         .isEqualTo(ServingStatus.NOT_SERVING);
   }
 
+  static Metadata key(String key) {
+    Metadata m = new Metadata();
+    m.put(ApiKeyInterceptor.API_KEY, key);
+    return m;
+  }
+
+  @Test
+  void rank_isBehindTheApiKeys_boundToTheirHostApp() {
+    var anonymous =
+        RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    var alipay =
+        anonymous.withInterceptors(
+            MetadataUtils.newAttachHeadersInterceptor(key("test-alipay-key")));
+    RankRequest weibo =
+        RankRequest.newBuilder()
+            .setUser(UserRef.newBuilder().setPaymentAccount("2088001"))
+            .setHostApp("weibo")
+            .build();
+
+    assertThatThrownBy(() -> anonymous.rank(weibo))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThatThrownBy(() -> alipay.rank(weibo))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
   @Test
   void rank_withoutBundle_isUnavailable_butBadInputIsStillInvalid() {
-    var stub = RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    var stub =
+        RankingServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key("test-alipay-key")));
     RankRequest ok =
         RankRequest.newBuilder()
             .setUser(UserRef.newBuilder().setPaymentAccount("2088001"))

@@ -1,0 +1,124 @@
+package io.crowdrank.serving.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.crowdrank.proto.v1.RankRequest;
+import io.crowdrank.proto.v1.RankResponse;
+import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.proto.v1.UserRef;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ApiKeyInterceptorTest {
+  Server server;
+  ManagedChannel channel;
+
+  /** Answers every Rank with its host app as the strategy, so a test sees the call got through. */
+  static final class Echo extends RankingServiceGrpc.RankingServiceImplBase {
+    @Override
+    public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
+      responses.onNext(RankResponse.newBuilder().setStrategy(request.getHostApp()).build());
+      responses.onCompleted();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    ApiKeys keys =
+        ApiKeys.of(
+            Map.of(
+                ApiKeys.sha256("alipay-secret"),
+                "alipay",
+                ApiKeys.sha256("weibo-secret"),
+                "weibo"));
+    String name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(ServerInterceptors.intercept(new Echo(), new ApiKeyInterceptor(keys)))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow();
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  RankingServiceGrpc.RankingServiceBlockingStub stub(String key) {
+    var stub = RankingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    if (key == null) {
+      return stub;
+    }
+    Metadata m = new Metadata();
+    m.put(ApiKeyInterceptor.API_KEY, key);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+  }
+
+  static RankRequest request(String hostApp) {
+    return RankRequest.newBuilder()
+        .setUser(UserRef.newBuilder().setPaymentAccount("2088"))
+        .setHostApp(hostApp)
+        .build();
+  }
+
+  private static void assertStatus(Runnable call, Status.Code code, String description) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).isEqualTo(description);
+            });
+  }
+
+  @Test
+  void call_withItsHostAppsKey_getsThrough() {
+    assertThat(stub("alipay-secret").rank(request("alipay")).getStrategy()).isEqualTo("alipay");
+    assertThat(stub("weibo-secret").rank(request("weibo")).getStrategy()).isEqualTo("weibo");
+  }
+
+  @Test
+  void call_withoutOrWithAnUnknownKey_isUnauthenticated() {
+    assertStatus(
+        () -> stub(null).rank(request("alipay")),
+        Status.Code.UNAUTHENTICATED,
+        "missing x-api-key metadata");
+    assertStatus(
+        () -> stub("guess").rank(request("alipay")),
+        Status.Code.UNAUTHENTICATED,
+        "unknown API key");
+  }
+
+  @Test
+  void call_forAnotherHostApp_isPermissionDenied() {
+    assertStatus(
+        () -> stub("alipay-secret").rank(request("weibo")),
+        Status.Code.PERMISSION_DENIED,
+        "this API key is for host app 'alipay', not 'weibo'");
+  }
+
+  @Test
+  void keys_mustBeSha256HexBoundToAKnownHostApp() {
+    assertThatThrownBy(() -> ApiKeys.of(Map.of("plain-text-key", "alipay")))
+        .hasMessageContaining("64 lower-case hex digits");
+    assertThatThrownBy(() -> ApiKeys.of(Map.of(ApiKeys.sha256("k"), "myspace")))
+        .hasMessageContaining("unknown host app myspace");
+  }
+}
