@@ -73,7 +73,8 @@ public class ServingBeans {
                 r.habitShrinkage(),
                 r.hostWideDiscount(),
                 r.timeReasonLift(),
-                r.explorationShare())));
+                r.explorationShare(),
+                r.maxPerCategory())));
   }
 
   @Produces

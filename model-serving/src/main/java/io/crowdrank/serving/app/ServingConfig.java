@@ -82,6 +82,10 @@ public interface ServingConfig {
     @WithDefault("0.1")
     double explorationShare();
 
+    /** Most mini-programs of one category in a top k before other categories get a turn. */
+    @WithDefault("3")
+    int maxPerCategory();
+
     /** Factor on host-app-wide popularity when the city is known (0..1). */
     @WithDefault("0.5")
     double hostWideDiscount();

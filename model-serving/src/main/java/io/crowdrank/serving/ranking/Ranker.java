@@ -34,9 +34,11 @@ public final class Ranker {
   static final double OUTSIDE_INTERESTS = 0.1;
 
   private final RankingConfig config;
+  private final Diversifier diversifier;
 
   public Ranker(RankingConfig config) {
     this.config = config;
+    this.diversifier = new Diversifier(config.maxPerCategory());
   }
 
   public Ranking rank(ModelBundle bundle, RankQuery q) {
@@ -73,7 +75,34 @@ public final class Ranker {
               : Ranking.Strategy.POPULAR;
       ranked = popular(ctx, q.k());
     }
-    return new Ranking(withNewItems(ctx, ranked, explore), strategy, bundle.version());
+    return new Ranking(
+        nonIncreasing(withNewItems(ctx, ranked, explore)), strategy, bundle.version());
+  }
+
+  /**
+   * The list order is the answer; diversity and exploration may place an item below one with a
+   * lower score, so each score is capped at the one above it and scores never rise down the list.
+   */
+  private static List<Ranking.Item> nonIncreasing(List<Ranking.Item> items) {
+    List<Ranking.Item> out = new ArrayList<>(items.size());
+    double cap = Double.POSITIVE_INFINITY;
+    for (Ranking.Item i : items) {
+      cap = Math.min(cap, i.score());
+      out.add(
+          cap == i.score()
+              ? i
+              : new Ranking.Item(i.id(), i.name(), i.category(), cap, i.reasons()));
+    }
+    return out;
+  }
+
+  /** Candidates kept for the diversity re-ranking of a top k. */
+  private static int pool(int k) {
+    return 4 * k;
+  }
+
+  private List<TopK.Entry> diversified(ModelBundle b, TopK top, int k) {
+    return diversifier.topK(top.best(), k, b::categoryOf);
   }
 
   /**
@@ -134,7 +163,8 @@ public final class Ranker {
 
   private List<Ranking.Item> personalized(Context ctx, int k) {
     ModelBundle b = ctx.bundle();
-    TopK top = new TopK(k);
+    int pool = pool(k);
+    TopK top = new TopK(pool);
     if (b.nearest().approximate()) {
       // Large catalog: the nearest items by the collaborative score, re-scored with context.
       for (ItemIndex.Neighbour n :
@@ -144,9 +174,9 @@ public final class Ranker {
         }
       }
     }
-    if (top.size() < k) {
+    if (top.size() < pool) {
       // Small catalog, or filters (city, exclusions) left too few: score every item.
-      top = new TopK(k);
+      top = new TopK(pool);
       for (int item = 0; item < b.itemCount(); item++) {
         if (b.itemHasVector(item) && !b.isNew(item) && ctx.eligible(item)) {
           top.offer(item, ctx.collaborative(item));
@@ -154,7 +184,7 @@ public final class Ranker {
       }
     }
     List<Ranking.Item> out = new ArrayList<>();
-    for (TopK.Entry e : top.best()) {
+    for (TopK.Entry e : diversified(b, top, k)) {
       List<String> reasons = new ArrayList<>();
       reasons.add(
           "people with tastes like yours use "
@@ -206,14 +236,14 @@ public final class Ranker {
         raw.put(e.getKey(), e.getValue() * ContextScoring.clip(ctx.lift(e.getKey())));
       }
     }
-    TopK top = new TopK(k);
+    TopK top = new TopK(pool(k));
     if (ctx.interested()) {
       interestMixture(ctx, raw).forEach(top::offer);
     } else {
       raw.forEach(top::offer);
     }
     List<Ranking.Item> out = new ArrayList<>();
-    for (TopK.Entry e : top.best()) {
+    for (TopK.Entry e : diversified(b, top, k)) {
       List<String> reasons = new ArrayList<>();
       interestReason(ctx, e.item(), reasons);
       reasons.add(why.get(e.item()));
@@ -297,9 +327,6 @@ public final class Ranker {
     }
     int keep = Math.min(ranked.size(), ctx.q().k() - picked.size());
     List<Ranking.Item> out = new ArrayList<>(ranked.subList(0, keep));
-    // Scores stay non-increasing down the list: a new item shows the lower of its own score and
-    // that of the slot it takes.
-    double cap = keep > 0 ? out.get(keep - 1).score() : Double.POSITIVE_INFINITY;
     for (TopK.Entry e : picked) {
       List<String> reasons = new ArrayList<>();
       reasons.add(
@@ -311,8 +338,7 @@ public final class Ranker {
                   : "just arrived"));
       interestReason(ctx, e.item(), reasons);
       timeReason(ctx, e.item(), reasons);
-      cap = Math.min(cap, e.score());
-      out.add(item(b, new TopK.Entry(e.item(), cap), reasons));
+      out.add(item(b, e, reasons));
     }
     return out;
   }

@@ -12,14 +12,18 @@ import com.google.common.base.Preconditions;
  * @param hostWideDiscount factor on host-app-wide popularity when a city is known (0..1)
  * @param timeReasonLift lift from which "popular at ..." is given as a reason (&gt; 1)
  * @param explorationShare share of the top k given to new mini-programs (0..0.5; 0 = none)
+ * @param maxPerCategory most mini-programs of one category in a top k before others get a turn
+ *     (&ge; 1)
  */
 public record RankingConfig(
     double contextWeight,
     double habitShrinkage,
     double hostWideDiscount,
     double timeReasonLift,
-    double explorationShare) {
+    double explorationShare,
+    int maxPerCategory) {
   public RankingConfig {
+    Preconditions.checkArgument(maxPerCategory >= 1, "maxPerCategory must be >= 1");
     Preconditions.checkArgument(habitShrinkage > 0, "habitShrinkage must be > 0");
     Preconditions.checkArgument(
         explorationShare >= 0 && explorationShare <= 0.5, "explorationShare must be 0..0.5");
@@ -30,6 +34,6 @@ public record RankingConfig(
   }
 
   public static RankingConfig defaults() {
-    return new RankingConfig(0.15, 30, 0.5, 1.5, 0.1);
+    return new RankingConfig(0.15, 30, 0.5, 1.5, 0.1, 3);
   }
 }

@@ -284,9 +284,33 @@ class RankerTest {
     return s;
   }
 
+  @Test
+  void rank_coffeeLover_getsAtMostThreeCoffeeShopsBeforeOtherCategories() {
+    TestBundles b = TestBundles.version(5, 2);
+    for (int i = 0; i < 5; i++) {
+      b.item("cafe" + i, "coffee_tea", BOTH, EVERYWHERE, 1f - i * 0.01f, 0f);
+    }
+    b.item("burger", "fast_food", BOTH, EVERYWHERE, 0.5f, 0f);
+    ModelBundle bundle = b.user("u", "2088", null, null, 1f, 0f).build();
+
+    Ranking r =
+        new Ranker(withExploration(0))
+            .rank(
+                bundle,
+                new RankQuery(
+                    IdType.PAYMENT_ACCOUNT, "2088", "alipay", 4, BREAKFAST, null, Set.of()));
+
+    assertThat(ids(r)).containsExactly("cafe0", "cafe1", "cafe2", "burger");
+  }
+
   private static RankingConfig withExploration(double share) {
     RankingConfig d = RankingConfig.defaults();
     return new RankingConfig(
-        d.contextWeight(), d.habitShrinkage(), d.hostWideDiscount(), d.timeReasonLift(), share);
+        d.contextWeight(),
+        d.habitShrinkage(),
+        d.hostWideDiscount(),
+        d.timeReasonLift(),
+        share,
+        d.maxPerCategory());
   }
 }
