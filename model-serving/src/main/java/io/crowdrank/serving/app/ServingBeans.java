@@ -15,7 +15,10 @@ import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.ranking.Ranker;
 import io.crowdrank.serving.ranking.RankingConfig;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -91,6 +94,25 @@ public class ServingBeans {
       LOG.warn("no API keys configured (crowdrank.auth.api-keys.*): every ranking call is refused");
     }
     return new ApiKeyInterceptor(ApiKeys.of(keys));
+  }
+
+  /** Latency histograms (Prometheus buckets) for every gRPC method, not only count and sum. */
+  @Produces
+  @Singleton
+  MeterFilter grpcLatencyHistograms() {
+    return new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(
+          Meter.Id id, DistributionStatisticConfig config) {
+        if (id.getName().startsWith("grpc.server")) {
+          return DistributionStatisticConfig.builder()
+              .percentilesHistogram(true)
+              .build()
+              .merge(config);
+        }
+        return config;
+      }
+    };
   }
 
   void start(

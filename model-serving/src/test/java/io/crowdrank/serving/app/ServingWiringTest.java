@@ -32,6 +32,9 @@ class ServingWiringTest {
   @ConfigProperty(name = "quarkus.grpc.server.test-port")
   int port;
 
+  @ConfigProperty(name = "quarkus.http.test-port")
+  int httpPort;
+
   ManagedChannel channel;
 
   @BeforeEach
@@ -109,5 +112,29 @@ class ServingWiringTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void metrics_haveLatencyHistogramsPerRpc_andTheModelVersion() throws Exception {
+    try {
+      RankingServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .rank(RankRequest.getDefaultInstance());
+    } catch (StatusRuntimeException expected) {
+      // unauthenticated: still a timed call
+    }
+    var http = java.net.http.HttpClient.newHttpClient();
+    String metrics =
+        http.send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+
+    assertThat(metrics)
+        .contains("grpc_server_processing_duration_seconds_bucket")
+        .contains("method=\"Rank\"")
+        .contains("crowdrank_model_version -1.0");
   }
 }
