@@ -60,11 +60,11 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
   }
 
   /** A unary call that either answers or fails with a gRPC status. */
-  private interface Call<T> {
+  interface Call<T> {
     T answer() throws StatusException;
   }
 
-  private static <T> void respond(StreamObserver<T> responses, Call<T> call) {
+  static <T> void respond(StreamObserver<T> responses, Call<T> call) {
     T answer;
     try {
       answer = call.answer();

@@ -3,9 +3,11 @@ package io.crowdrank.serving.app;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
+import io.crowdrank.serving.api.AdminEndpoint;
 import io.crowdrank.serving.api.EventRequests;
 import io.crowdrank.serving.api.RankRequests;
 import io.crowdrank.serving.api.RankingEndpoint;
+import io.crowdrank.serving.auth.AdminKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
 import io.crowdrank.serving.bundle.BundleHolder;
@@ -94,6 +96,25 @@ public class ServingBeans {
       LOG.warn("no API keys configured (crowdrank.auth.api-keys.*): every ranking call is refused");
     }
     return new ApiKeyInterceptor(ApiKeys.of(keys));
+  }
+
+  @Produces
+  @Singleton
+  AdminKeyInterceptor adminKeyInterceptor(ServingConfig config) {
+    if (!config.auth().enabled()) {
+      return AdminKeyInterceptor.open();
+    }
+    return new AdminKeyInterceptor(
+        ApiKeys.admin(
+            config.auth().adminKeys().values().stream()
+                .map(ServingConfig.Auth.AdminKey::sha256)
+                .toList()));
+  }
+
+  @Produces
+  @Singleton
+  AdminEndpoint adminEndpoint(BundleHolder holder, RankingEndpoint ranking) {
+    return new AdminEndpoint(holder, ranking);
   }
 
   /** Latency histograms (Prometheus buckets) for every gRPC method, not only count and sum. */

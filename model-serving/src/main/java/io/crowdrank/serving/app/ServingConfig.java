@@ -30,6 +30,14 @@ public interface ServingConfig {
     /** Keys by a name of the operator's choice, e.g. {@code alipay-prod}. */
     Map<String, Key> apiKeys();
 
+    /** Operators' keys for the admin service (reload, rollback), by name: their SHA-256. */
+    Map<String, AdminKey> adminKeys();
+
+    interface AdminKey {
+      /** Lower-case hex SHA-256 of the key. */
+      String sha256();
+    }
+
     interface Key {
       /** Lower-case hex SHA-256 of the key. */
       String sha256();

@@ -40,6 +40,21 @@ public final class ApiKeys {
     return new ApiKeys(hostAppByHash);
   }
 
+  /** What an admin key is bound to instead of a host app. */
+  public static final String ADMIN = "admin";
+
+  /** Admin keys by their SHA-256; they may call the admin service, never rank. */
+  public static ApiKeys admin(java.util.Collection<String> hashes) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (String hash : hashes) {
+      Preconditions.checkArgument(
+          SHA256_HEX.matcher(hash).matches(),
+          "admin key hash must be 64 lower-case hex digits (sha256sum of the key)");
+      m.put(hash, ADMIN);
+    }
+    return new ApiKeys(m);
+  }
+
   /** The host app the key is bound to, or empty for an unknown key. */
   public Optional<String> hostApp(String key) {
     return Optional.ofNullable(hostAppByHash.get(sha256(key)));

@@ -12,19 +12,26 @@ import org.jboss.logging.Logger;
 
 /**
  * The bundle being served. A new version is read completely beside the old one and then swapped in
- * with one atomic reference write, so a request sees one whole bundle, old or new. A bundle that
- * fails to load is logged and the current one stays.
+ * with one atomic reference write, so a request sees one whole bundle, old or new, and none waits
+ * for a load. A bundle that fails to load is logged and the current one stays. After a rollback the
+ * watcher leaves the rolled-back versions alone until a newer bundle is published.
  */
 public final class BundleHolder implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(BundleHolder.class);
 
-  private final BundleReader reader;
+  private final BundleSource reader;
   private final String tablePath;
   private final Consumer<ModelBundle> onSwap;
   private final AtomicReference<ModelBundle> current = new AtomicReference<>();
   private ScheduledExecutorService watcher;
 
-  public BundleHolder(BundleReader reader, String tablePath, Consumer<ModelBundle> onSwap) {
+  /** The version served before the current one, or -1. */
+  private long previousVersion = -1;
+
+  /** After a rollback: versions up to this one are not loaded again by the watcher. */
+  private long skipUpTo = -1;
+
+  public BundleHolder(BundleSource reader, String tablePath, Consumer<ModelBundle> onSwap) {
     this.reader = reader;
     this.tablePath = tablePath;
     this.onSwap = onSwap;
@@ -45,7 +52,7 @@ public final class BundleHolder implements AutoCloseable {
    */
   public synchronized boolean refresh() {
     OptionalLong latest = reader.latestVersion(tablePath);
-    if (latest.isEmpty()) {
+    if (latest.isEmpty() || latest.getAsLong() <= skipUpTo) {
       return false;
     }
     ModelBundle served = current.get();
@@ -59,7 +66,10 @@ public final class BundleHolder implements AutoCloseable {
   public synchronized boolean load(OptionalLong version) {
     long started = System.nanoTime();
     ModelBundle next = reader.read(tablePath, version);
-    current.set(next);
+    ModelBundle old = current.getAndSet(next);
+    if (old != null && old.version() != next.version()) {
+      previousVersion = old.version();
+    }
     LOG.infof(
         "serving bundle version %d (%d items, %d users, dim %d) from %s, loaded in %d ms",
         next.version(),
@@ -70,6 +80,49 @@ public final class BundleHolder implements AutoCloseable {
         (System.nanoTime() - started) / 1_000_000);
     onSwap.accept(next);
     return true;
+  }
+
+  /**
+   * Loads the newest published bundle now (an operator's reload), even one skipped since a
+   * rollback.
+   *
+   * @return the bundle served afterwards
+   */
+  public synchronized ModelBundle reload() {
+    if (reader.latestVersion(tablePath).isEmpty()) {
+      throw new BundleException("no bundle published at " + tablePath);
+    }
+    skipUpTo = -1;
+    refresh();
+    return current.get();
+  }
+
+  /**
+   * Serves an earlier bundle: {@code version}, or the one served before the current one (else the
+   * current version - 1). The watcher then leaves every version published so far alone, so the
+   * rollback holds until a newer bundle is published or an operator reloads.
+   */
+  public synchronized ModelBundle rollback(OptionalLong version) {
+    ModelBundle served = current.get();
+    if (served == null) {
+      throw new IllegalStateException("nothing is served yet, so there is nothing to roll back");
+    }
+    long target =
+        version.isPresent()
+            ? version.getAsLong()
+            : previousVersion >= 0 ? previousVersion : served.version() - 1;
+    if (target < 0) {
+      throw new IllegalStateException(
+          "bundle version " + served.version() + " is the first: there is no earlier version");
+    }
+    long latest = reader.latestVersion(tablePath).orElse(served.version());
+    load(OptionalLong.of(target));
+    skipUpTo = Math.max(latest, served.version());
+    LOG.warnf(
+        "rolled back from bundle version %d to %d; versions up to %d are skipped until a newer"
+            + " publish or a reload",
+        served.version(), target, skipUpTo);
+    return current.get();
   }
 
   /** Checks for a newer bundle now and then every interval, in the background. */

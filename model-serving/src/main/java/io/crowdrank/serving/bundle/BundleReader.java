@@ -31,7 +31,7 @@ import org.apache.hadoop.conf.Configuration;
  * Reads a published bundle with Delta Kernel: no Spark on the serving side. A Delta snapshot is a
  * consistent version, so the service never sees half a publish.
  */
-public final class BundleReader {
+public final class BundleReader implements BundleSource {
   private final Engine engine;
 
   public BundleReader() {
@@ -43,6 +43,7 @@ public final class BundleReader {
   }
 
   /** The table's latest version, or empty if there is no bundle table there yet. */
+  @Override
   public OptionalLong latestVersion(String tablePath) {
     try {
       return OptionalLong.of(TableManager.loadSnapshot(tablePath).build(engine).getVersion());
@@ -52,6 +53,7 @@ public final class BundleReader {
   }
 
   /** Reads the given version, or the latest if empty. */
+  @Override
   public ModelBundle read(String tablePath, OptionalLong version) {
     Snapshot snapshot;
     try {
