@@ -71,7 +71,53 @@ public final class RankRequests {
       throw invalid("exclude_ids has " + r.getExcludeIdsCount() + " ids; at most " + MAX_EXCLUDE);
     }
     Set<String> exclude = new HashSet<>(r.getExcludeIdsList());
-    return new RankQuery(user.type(), user.id(), hostApp, k, at, city, exclude);
+    if (r.getCandidateIdsCount() > MAX_EXCLUDE) {
+      throw invalid(
+          "candidate_ids has " + r.getCandidateIdsCount() + " ids; at most " + MAX_EXCLUDE);
+    }
+    Set<String> only = new HashSet<>(r.getCandidateIdsList());
+    return new RankQuery(user.type(), user.id(), hostApp, k, at, city, exclude, only);
+  }
+
+  /** Where a page starts: the bundle version its ranking came from and the offset in it. */
+  record Page(long version, int offset) {
+    static final Page FIRST = new Page(-1, 0);
+    private static final String PREFIX = "crowdrank-page:";
+
+    String token() {
+      return java.util.Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(
+              (PREFIX + version + ":" + offset).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Pages reach at most this deep into a ranking. */
+  static final int MAX_DEPTH = 500;
+
+  static Page page(String token) throws StatusException {
+    if (token.isEmpty()) {
+      return Page.FIRST;
+    }
+    try {
+      String s =
+          new String(
+              java.util.Base64.getUrlDecoder().decode(token),
+              java.nio.charset.StandardCharsets.UTF_8);
+      if (s.startsWith(Page.PREFIX)) {
+        String[] parts = s.substring(Page.PREFIX.length()).split(":");
+        if (parts.length == 2) {
+          long version = Long.parseLong(parts[0]);
+          int offset = Integer.parseInt(parts[1]);
+          if (version >= 0 && offset > 0 && offset < MAX_DEPTH) {
+            return new Page(version, offset);
+          }
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      // not ours: same answer as below
+    }
+    throw invalid("page_token is not one this service issued; omit it for the first page");
   }
 
   /** The one id of a user reference, checked; {@code field} names it in errors. */

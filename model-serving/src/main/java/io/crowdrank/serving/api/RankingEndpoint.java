@@ -50,18 +50,35 @@ public final class RankingEndpoint {
 
   public RankResponse rank(RankRequest request) throws StatusException {
     RankQuery query = requests.toQuery(request);
+    RankRequests.Page page = RankRequests.page(request.getPageToken());
     ModelBundle bundle = served();
+    if (page.offset() > 0 && page.version() != bundle.version()) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription(
+              "page_token belongs to the ranking of bundle version "
+                  + page.version()
+                  + ", now serving "
+                  + bundle.version()
+                  + ": start again without page_token")
+          .asException();
+    }
+    int depth = Math.min(RankRequests.MAX_DEPTH, page.offset() + query.k());
     // What the user recently used or was shown too often is filtered like an exclusion.
     Set<String> recent =
         history.blocked(
             historyKey(Optional.of(bundle), query.idType(), query.userId()), query.eventTime());
-    Ranking ranking = ranker.rank(bundle, recent.isEmpty() ? query : query.excluding(recent));
+    RankQuery deep = query.deeper(depth);
+    Ranking ranking = ranker.rank(bundle, recent.isEmpty() ? deep : deep.excluding(recent));
     RankResponse.Builder out =
         RankResponse.newBuilder()
             .setModelVersion(ranking.modelVersion())
             .setStrategy(ranking.strategy().id())
             .setRequestId(request.getRequestId());
-    for (Ranking.Item item : ranking.items()) {
+    List<Ranking.Item> items = ranking.items();
+    if (items.size() == depth && depth < RankRequests.MAX_DEPTH) {
+      out.setNextPageToken(new RankRequests.Page(bundle.version(), depth).token());
+    }
+    for (Ranking.Item item : items.subList(Math.min(page.offset(), items.size()), items.size())) {
       out.addItems(
           RankedItem.newBuilder()
               .setMiniProgramId(item.id())

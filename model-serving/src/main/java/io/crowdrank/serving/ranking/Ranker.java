@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.PriorityQueue;
 
 /**
@@ -132,7 +133,8 @@ public final class Ranker {
       return bundle.isActive(item)
           && bundle.runsIn(item, hostApp)
           && availableHere(item)
-          && !q.exclude().contains(bundle.itemId(item));
+          && !q.exclude().contains(bundle.itemId(item))
+          && (q.only().isEmpty() || q.only().contains(bundle.itemId(item)));
     }
 
     private boolean availableHere(int item) {
@@ -165,6 +167,19 @@ public final class Ranker {
     ModelBundle b = ctx.bundle();
     int pool = pool(k);
     TopK top = new TopK(pool);
+    if (!ctx.q().only().isEmpty()) {
+      // The host app's own list: score just those.
+      for (String id : ctx.q().only()) {
+        OptionalInt item = b.item(id);
+        if (item.isPresent()
+            && b.itemHasVector(item.getAsInt())
+            && !b.isNew(item.getAsInt())
+            && ctx.eligible(item.getAsInt())) {
+          top.offer(item.getAsInt(), ctx.collaborative(item.getAsInt()));
+        }
+      }
+      return explained(ctx, top, k);
+    }
     if (b.nearest().approximate()) {
       // Large catalog: the nearest items by the collaborative score, re-scored with context.
       for (ItemIndex.Neighbour n :
@@ -183,6 +198,12 @@ public final class Ranker {
         }
       }
     }
+    return explained(ctx, top, k);
+  }
+
+  /** The personalized top k, diversified, with reasons. */
+  private List<Ranking.Item> explained(Context ctx, TopK top, int k) {
+    ModelBundle b = ctx.bundle();
     List<Ranking.Item> out = new ArrayList<>();
     for (TopK.Entry e : diversified(b, top, k)) {
       List<String> reasons = new ArrayList<>();

@@ -254,4 +254,55 @@ class RankingGrpcServiceTest {
             () -> stub().rank(request("2088001").toBuilder().setRequestId("x".repeat(129)).build()))
         .hasMessageContaining("INVALID_ARGUMENT: request_id is longer than 128 characters");
   }
+
+  @Test
+  void rank_candidateIds_reRanksOnlyTheHostAppsOwnList() {
+    served.set(bundle(7));
+
+    RankResponse r =
+        stub()
+            .rank(
+                request("2088001").toBuilder()
+                    .addCandidateIds("travel")
+                    .addCandidateIds("hotel")
+                    .addCandidateIds("unknown")
+                    .build());
+
+    assertThat(r.getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .containsExactly("hotel", "travel");
+  }
+
+  @Test
+  void rank_pageToken_walksTheSameRankingPageByPage() {
+    served.set(bundle(7));
+    RankRequest first = request("2088001").toBuilder().setK(1).build();
+
+    RankResponse p1 = stub().rank(first);
+    RankResponse p2 = stub().rank(first.toBuilder().setPageToken(p1.getNextPageToken()).build());
+    RankResponse p3 = stub().rank(first.toBuilder().setPageToken(p2.getNextPageToken()).build());
+
+    assertThat(List.of(p1, p2, p3))
+        .extracting(r -> r.getItems(0).getMiniProgramId())
+        .containsExactly("coffee", "hotel", "travel");
+    assertThat(
+            stub()
+                .rank(first.toBuilder().setPageToken(p3.getNextPageToken()).build())
+                .getItemsCount())
+        .isZero();
+  }
+
+  @Test
+  void rank_pageTokenFromAnotherBundle_orForged_isRefused() {
+    served.set(bundle(7));
+    RankRequest first = request("2088001").toBuilder().setK(1).build();
+    String token = stub().rank(first).getNextPageToken();
+    served.set(bundle(8));
+
+    assertThatThrownBy(() -> stub().rank(first.toBuilder().setPageToken(token).build()))
+        .hasMessageContaining(
+            "FAILED_PRECONDITION: page_token belongs to the ranking of bundle version 7");
+    assertThatThrownBy(() -> stub().rank(first.toBuilder().setPageToken("bm9wZQ").build()))
+        .hasMessageContaining("INVALID_ARGUMENT: page_token is not one this service issued");
+  }
 }
