@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +50,14 @@ public final class RankingEndpoint {
   }
 
   public RankResponse rank(RankRequest request) throws StatusException {
+    return rank(request, () -> false);
+  }
+
+  /**
+   * @param cancelled whether the caller has given up (the call's gRPC context); the ranking then
+   *     stops and the call ends CANCELLED (the client has already seen DEADLINE_EXCEEDED)
+   */
+  public RankResponse rank(RankRequest request, BooleanSupplier cancelled) throws StatusException {
     RankQuery query = requests.toQuery(request);
     RankRequests.Page page = RankRequests.page(request.getPageToken());
     ModelBundle bundle = served();
@@ -68,7 +77,12 @@ public final class RankingEndpoint {
         history.blocked(
             historyKey(Optional.of(bundle), query.idType(), query.userId()), query.eventTime());
     RankQuery deep = query.deeper(depth);
-    Ranking ranking = ranker.rank(bundle, recent.isEmpty() ? deep : deep.excluding(recent));
+    Ranking ranking;
+    try {
+      ranking = ranker.rank(bundle, recent.isEmpty() ? deep : deep.excluding(recent), cancelled);
+    } catch (Ranker.Cancelled e) {
+      throw Status.CANCELLED.withDescription(e.getMessage()).asException();
+    }
     RankResponse.Builder out =
         RankResponse.newBuilder()
             .setModelVersion(ranking.modelVersion())

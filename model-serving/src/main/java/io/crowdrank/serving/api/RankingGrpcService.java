@@ -29,7 +29,9 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
 
   @Override
   public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
-    respond(responses, () -> endpoint.rank(request));
+    // The call's context is cancelled when its deadline passes or the client goes away.
+    io.grpc.Context call = io.grpc.Context.current();
+    respond(responses, () -> endpoint.rank(request, call::isCancelled));
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
 
 /**
  * Ranks the mini-programs of one bundle for one query.
@@ -31,6 +32,9 @@ import java.util.PriorityQueue;
  * not excluded are eligible.
  */
 public final class Ranker {
+  /** Items scanned between two checks of the caller's cancellation (a power of two). */
+  static final int CHECK_EVERY = 4096;
+
   /** Share of a social-only user's ranking left to items outside their interests. */
   static final double OUTSIDE_INTERESTS = 0.1;
 
@@ -43,6 +47,26 @@ public final class Ranker {
   }
 
   public Ranking rank(ModelBundle bundle, RankQuery q) {
+    return rank(bundle, q, () -> false);
+  }
+
+  /** Thrown when the caller gave up (deadline passed, call cancelled) while ranking. */
+  public static final class Cancelled extends RuntimeException {
+    Cancelled() {
+      super("ranking stopped: the call was cancelled or its deadline passed", null, false, false);
+    }
+  }
+
+  /**
+   * Ranks, checking {@code cancelled} every {@link #CHECK_EVERY} items scanned so an abandoned call
+   * stops using the CPU.
+   *
+   * @throws Cancelled when {@code cancelled} turns true
+   */
+  public Ranking rank(ModelBundle bundle, RankQuery q, BooleanSupplier cancelled) {
+    if (cancelled.getAsBoolean()) {
+      throw new Cancelled();
+    }
     int hostApp = HostApps.ALL.indexOf(q.hostApp());
     int user = bundle.user(q.idType(), q.userId());
     int city =
@@ -62,7 +86,8 @@ public final class Ranker {
             hourOfWeek,
             bundle.categoryLifts(
                 user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage()),
-            fromBundle != null ? fromBundle : config.contextWeight());
+            fromBundle != null ? fromBundle : config.contextWeight(),
+            cancelled);
     int explore = explorationSlots(q.k());
     Ranking.Strategy strategy;
     List<Ranking.Item> ranked;
@@ -128,7 +153,15 @@ public final class Ranker {
       String cityName,
       int hourOfWeek,
       double[] categoryLifts,
-      double contextWeight) {
+      double contextWeight,
+      BooleanSupplier cancelled) {
+    /** In a scan over every item: gives up if the caller did. */
+    void checkpoint(int item) {
+      if ((item & (CHECK_EVERY - 1)) == 0 && cancelled.getAsBoolean()) {
+        throw new Cancelled();
+      }
+    }
+
     boolean eligible(int item) {
       return bundle.isActive(item)
           && bundle.runsIn(item, hostApp)
@@ -193,6 +226,7 @@ public final class Ranker {
       // Small catalog, or filters (city, exclusions) left too few: score every item.
       top = new TopK(pool);
       for (int item = 0; item < b.itemCount(); item++) {
+        ctx.checkpoint(item);
         if (b.itemHasVector(item) && !b.isNew(item) && ctx.eligible(item)) {
           top.offer(item, ctx.collaborative(item));
         }
@@ -245,6 +279,7 @@ public final class Ranker {
     if (countEligible(ctx, base) < k || ctx.interested()) {
       double floor = hostWide * config.hostWideDiscount();
       for (int item = 0; item < b.itemCount(); item++) {
+        ctx.checkpoint(item);
         if (!base.containsKey(item) && !b.isNew(item)) {
           base.put(item, floor * b.itemPopularity(item));
           why.put(item, "popular overall");
@@ -334,6 +369,7 @@ public final class Ranker {
     ModelBundle b = ctx.bundle();
     TopK fresh = new TopK(slots);
     for (int item = 0; item < b.itemCount(); item++) {
+      ctx.checkpoint(item);
       if (b.isNew(item) && ctx.eligible(item)) {
         double s =
             ctx.personal() && b.itemHasVector(item)

@@ -303,6 +303,27 @@ class RankerTest {
     assertThat(ids(r)).containsExactly("cafe0", "cafe1", "cafe2", "burger");
   }
 
+  @Test
+  void rank_callerGaveUp_stopsWithCancelled() {
+    java.util.concurrent.atomic.AtomicInteger checks =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                ranker.rank(
+                    bundle(),
+                    query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null),
+                    () -> checks.incrementAndGet() > 1))
+        .isInstanceOf(Ranker.Cancelled.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                ranker.rank(
+                    bundle(),
+                    query(IdType.PAYMENT_ACCOUNT, "2099", "alipay", BREAKFAST, null),
+                    () -> true))
+        .isInstanceOf(Ranker.Cancelled.class);
+  }
+
   private static RankingConfig withExploration(double share) {
     RankingConfig d = RankingConfig.defaults();
     return new RankingConfig(
