@@ -8,6 +8,7 @@ import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Option;
       Cli.Info.class,
       Cli.WaitServing.class,
       Cli.FreePort.class,
-      DemoWalkthrough.class
+      DemoWalkthrough.class,
+      Load.class
     })
 public final class Cli implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -106,19 +108,22 @@ public final class Cli implements Callable<Integer> {
 
     /** A stub with a deadline and the host app's key (any key when the call has no host app). */
     RankingServiceGrpc.RankingServiceBlockingStub ranking(ManagedChannel channel, String hostApp) {
-      var stub =
-          RankingServiceGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+      return RankingServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+          .withInterceptors(keyInterceptor(hostApp));
+    }
+
+    /** Sends the host app's API key as x-api-key metadata (nothing when there is none). */
+    ClientInterceptor keyInterceptor(String hostApp) {
       String key =
           hostApp != null
               ? apiKeys.get(hostApp)
               : apiKeys.values().stream().findFirst().orElse(null);
-      if (key == null) {
-        return stub;
-      }
       Metadata m = new Metadata();
-      m.put(API_KEY, key);
-      return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+      if (key != null) {
+        m.put(API_KEY, key);
+      }
+      return MetadataUtils.newAttachHeadersInterceptor(m);
     }
   }
 

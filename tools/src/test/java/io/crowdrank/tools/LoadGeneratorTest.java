@@ -1,0 +1,103 @@
+package io.crowdrank.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.crowdrank.proto.v1.EchoRequest;
+import io.crowdrank.proto.v1.EchoResponse;
+import io.crowdrank.proto.v1.EchoServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LoadGeneratorTest {
+  Server server;
+  ManagedChannel channel;
+  final AtomicLong served = new AtomicLong();
+
+  /** Echoes, except that every tenth call fails UNAVAILABLE when the payload says "flaky". */
+  final class Echo extends EchoServiceGrpc.EchoServiceImplBase {
+    @Override
+    public void echo(EchoRequest request, StreamObserver<EchoResponse> responses) {
+      long n = served.incrementAndGet();
+      if (request.getPayload().toStringUtf8().equals("flaky") && n % 10 == 0) {
+        responses.onError(Status.UNAVAILABLE.asException());
+        return;
+      }
+      responses.onNext(EchoResponse.newBuilder().setPayload(request.getPayload()).build());
+      responses.onCompleted();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).addService(new Echo()).build().start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow();
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  LoadGenerator.Report run(String payload, LoadGenerator.Options o) throws InterruptedException {
+    var stub = EchoServiceGrpc.newFutureStub(channel);
+    EchoRequest r = EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8(payload)).build();
+    return new LoadGenerator().run(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).echo(r), o);
+  }
+
+  @Test
+  void closedLoop_countsEveryAnsweredRequest_afterTheWarmUp() throws Exception {
+    LoadGenerator.Report r =
+        run(
+            "ping",
+            new LoadGenerator.Options(
+                LoadGenerator.Mode.CLOSED, 0, 2, Duration.ofSeconds(1), Duration.ofMillis(200)));
+
+    assertThat(r.requests()).isPositive().isLessThan(served.get());
+    assertThat(r.errors()).isZero();
+    assertThat(r.p50Ms()).isPositive().isLessThanOrEqualTo(r.p99Ms());
+    assertThat(r.p99Ms()).isLessThanOrEqualTo(r.maxMs());
+    assertThat(r.line()).startsWith("closed: ").contains("QPS").contains("p99.9");
+  }
+
+  @Test
+  void openLoop_sendsOnScheduleAndCountsErrorsByStatus() throws Exception {
+    LoadGenerator.Report r =
+        run(
+            "flaky",
+            new LoadGenerator.Options(
+                LoadGenerator.Mode.OPEN, 200, 50, Duration.ofSeconds(1), Duration.ZERO));
+
+    // 200 due in the second: all sent, one in ten refused by the server.
+    assertThat(r.requests()).isBetween(195L, 201L);
+    assertThat(r.errorsByStatus()).containsOnlyKeys("UNAVAILABLE");
+    assertThat(r.errors()).isBetween(15L, 25L);
+  }
+
+  @Test
+  void options_areBounded() {
+    assertThatThrownBy(
+            () ->
+                new LoadGenerator.Options(
+                    LoadGenerator.Mode.OPEN, 0, 1, Duration.ofSeconds(1), Duration.ZERO))
+        .hasMessageContaining("rate > 0");
+    assertThatThrownBy(
+            () ->
+                new LoadGenerator.Options(
+                    LoadGenerator.Mode.CLOSED, 0, 1, Duration.ofSeconds(601), Duration.ZERO))
+        .hasMessageContaining("1..600 s");
+  }
+}
