@@ -134,12 +134,9 @@ public final class EvaluateJob {
         Inputs.pin(
             spark,
             w,
-            List.of(
-                Tables.PAYMENTS,
-                Tables.SOCIAL,
-                Tables.IDENTITY_MAP,
-                Tables.CATALOG,
-                Tables.ITEM_FACTORS));
+            java.util.stream.Stream.concat(
+                    Events.SOURCES.stream(), java.util.stream.Stream.of(Tables.ITEM_FACTORS))
+                .toList());
     long modelVersion = in.versions().get(Tables.ITEM_FACTORS);
     TrainJob.Params model = modelParams(spark, w, modelVersion);
     // A bundle made from this very model is no competitor (publish re-run on the same model).
@@ -167,9 +164,7 @@ public final class EvaluateJob {
     }
 
     Dataset<Row> interactions =
-        TrainJob.Interactions.events(
-                Events.payments(in), Events.social(in), in.read(Tables.CATALOG), model)
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        TrainJob.Interactions.events(in, model).persist(StorageLevel.MEMORY_AND_DISK());
     Evaluation.Result r;
     try {
       List<Evaluation.Candidate> candidates = new ArrayList<>();

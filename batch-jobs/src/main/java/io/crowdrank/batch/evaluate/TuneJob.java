@@ -82,9 +82,7 @@ public final class TuneJob {
 
   public Result execute() {
     String w = options.warehouse();
-    Inputs in =
-        Inputs.pin(
-            spark, w, List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
+    Inputs in = Inputs.pin(spark, w, Events.SOURCES);
     Map<String, Object> params = new LinkedHashMap<>(options.base().asMap());
     params.put("search", options.tuning().asMap());
     String out = Tables.at(w, Tables.TUNING_TRIALS);
@@ -101,9 +99,7 @@ public final class TuneJob {
     }
 
     Dataset<Row> interactions =
-        TrainJob.Interactions.events(
-                Events.payments(in), Events.social(in), in.read(Tables.CATALOG), options.base())
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        TrainJob.Interactions.events(in, options.base()).persist(StorageLevel.MEMORY_AND_DISK());
     Tuning.Result r;
     try {
       r =

@@ -16,6 +16,10 @@ import org.apache.spark.sql.Row;
 public final class Events {
   private Events() {}
 
+  /** The tables the events are read from: pin these to read payments and social events. */
+  public static final java.util.List<String> SOURCES =
+      java.util.List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG);
+
   /** Successful payments with {@code user_id} instead of the payer account. */
   public static Dataset<Row> payments(Inputs in) {
     Dataset<Row> ids = identity(in, ACCOUNT_PAYMENT);

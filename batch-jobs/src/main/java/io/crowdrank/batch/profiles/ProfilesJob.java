@@ -14,7 +14,6 @@ import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.HourOfWeek;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -108,11 +107,7 @@ public final class ProfilesJob {
   }
 
   public Result execute() {
-    Inputs in =
-        Inputs.pin(
-            spark,
-            options.warehouse(),
-            List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
+    Inputs in = Inputs.pin(spark, options.warehouse(), Events.SOURCES);
     Map<String, Object> params =
         Map.of(
             "as_of", options.asOf() == null ? "newest" : options.asOf().toString(),

@@ -231,9 +231,7 @@ public final class TrainJob {
 
   public Result execute() {
     String w = options.warehouse();
-    Inputs in =
-        Inputs.pin(
-            spark, w, List.of(Tables.PAYMENTS, Tables.SOCIAL, Tables.IDENTITY_MAP, Tables.CATALOG));
+    Inputs in = Inputs.pin(spark, w, Events.SOURCES);
     Params p = options.params();
     Map<String, Object> params = new LinkedHashMap<>(p.asMap());
     params.put("as_of", options.asOf() == null ? "newest" : options.asOf().toString());
@@ -418,6 +416,11 @@ public final class TrainJob {
       return pay.union(soc)
           .join(catalog.select(MINI_PROGRAM_ID, CATEGORY), MINI_PROGRAM_ID)
           .filter(col(WEIGHT).gt(0));
+    }
+
+    /** {@link #events} of the pinned {@link Events#SOURCES}. */
+    public static Dataset<Row> events(Inputs in, Params p) {
+      return events(Events.payments(in), Events.social(in), in.read(Tables.CATALOG), p);
     }
 
     /**
