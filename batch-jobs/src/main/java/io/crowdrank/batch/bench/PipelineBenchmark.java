@@ -101,7 +101,8 @@ public final class PipelineBenchmark {
             Evaluation.defaults(),
             8,
             PublishJob.DEFAULT_GATE_TOLERANCE,
-            false);
+            false,
+            g.targeting());
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
       steps.add(
           new StepTiming(
@@ -129,6 +130,7 @@ public final class PipelineBenchmark {
       case PROFILES ->
           Delta.read(spark, warehouse, Tables.PAYMENTS).count()
               + Delta.read(spark, warehouse, Tables.SOCIAL).count();
+      case SEGMENTS -> Delta.read(spark, warehouse, Tables.USER_PROFILES).count();
       case TRAIN -> c.get("interactions");
       case PUBLISH -> c.get("items") + c.get("users");
       case EVALUATE -> c.get("train_pairs");

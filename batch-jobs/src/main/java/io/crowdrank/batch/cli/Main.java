@@ -374,6 +374,13 @@ public final class Main implements Callable<Integer> {
     boolean overrideGate;
 
     @Option(
+        names = "--targeting",
+        description =
+            "segments: a JSON file of segment and campaign definitions to store and evaluate"
+                + " (default: the stored ones; see docs/SEGMENTS.md).")
+    java.nio.file.Path targeting;
+
+    @Option(
         names = "--as-of",
         description = "Reference date of profiles and decay (default: the newest event date).")
     LocalDate asOf;
@@ -449,7 +456,8 @@ public final class Main implements Callable<Integer> {
                 evaluation,
                 tuneTrials,
                 gateTolerance,
-                overrideGate);
+                overrideGate,
+                targeting);
       } catch (RuntimeException e) {
         throw usage(e.getMessage());
       }
@@ -547,7 +555,8 @@ public final class Main implements Callable<Integer> {
                   usage(
                       "unknown step '"
                           + step
-                          + "': use ingest, identity, profiles, tune, train, evaluate, publish, all"
+                          + "': use ingest, identity, profiles, segments, tune, train, evaluate, publish,"
+                          + " all"
                           + " or maintain"));
     }
 

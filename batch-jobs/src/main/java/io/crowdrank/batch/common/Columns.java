@@ -73,6 +73,18 @@ public final class Columns {
   public static final String SCOPE_MINI_PROGRAM = "mini_program";
   public static final String SCOPE_MERCHANT = "merchant";
 
+  // segments and campaigns
+  public static final String SEGMENT_ID = "segment_id";
+  public static final String SEGMENT_IDS = "segment_ids";
+  public static final String DESCRIPTION = "description";
+  public static final String EXPRESSION = "expression";
+  public static final String CAMPAIGN_ID = "campaign_id";
+  public static final String START_TIME = "start_time";
+  public static final String END_TIME = "end_time";
+  public static final String BOOST = "boost";
+  public static final String SLOT = "slot";
+  public static final String SIZE = "size";
+
   // model
   public static final String VECTOR = "vector";
   public static final String WEIGHT = "weight";

@@ -22,6 +22,12 @@ public final class Tables {
   public static final String USER_PROFILES = "silver/user_profiles";
   public static final String USER_AIPL = "silver/user_aipl";
 
+  // gold: audiences and campaigns
+  public static final String SEGMENT_DEFINITIONS = "gold/segment_definitions";
+  public static final String SEGMENT_MEMBERS = "gold/segment_members";
+  public static final String SEGMENT_STATS = "gold/segment_stats";
+  public static final String CAMPAIGNS = "gold/campaigns";
+
   // model: what train produces
   public static final String USER_FACTORS = "model/user_factors";
   public static final String ITEM_FACTORS = "model/item_factors";

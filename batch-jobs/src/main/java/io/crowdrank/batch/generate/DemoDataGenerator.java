@@ -2,6 +2,7 @@ package io.crowdrank.batch.generate;
 
 import io.crowdrank.batch.generate.DemoWorld.Category;
 import io.crowdrank.batch.ingest.RawSource;
+import io.crowdrank.batch.segments.Targeting;
 import io.crowdrank.format.HostApps;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -96,7 +97,11 @@ public final class DemoDataGenerator {
       SourceCounts links,
       SourceCounts catalog,
       int users,
-      int miniPrograms) {}
+      int miniPrograms,
+      Path targeting) {}
+
+  /** The demo's segment and campaign definitions, beside the raw sources. */
+  public static final String TARGETING_FILE = "targeting.json";
 
   private static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'");
@@ -180,13 +185,86 @@ public final class DemoDataGenerator {
                 links.counts(),
                 catalog,
                 o.users(),
-                o.miniPrograms());
+                o.miniPrograms(),
+                writeTargeting());
         writeSummary(result);
         return result;
       }
     } catch (IOException e) {
       throw new UncheckedIOException("could not write demo data to " + o.out(), e);
     }
+  }
+
+  // ---------------------------------------------------------------- targeting
+
+  /**
+   * Demo audiences: platform segments (lunch crowd, night owls, high value, Hangzhou payers) and,
+   * for the merchant of the most popular active fast-food mini-program, its customers, prospects
+   * (interested, not customers yet) and a campaign promoting that mini-program to its prospects at
+   * the top slot, running from the first day of the data for a year.
+   */
+  private Path writeTargeting() throws IOException {
+    int fastFood = 0;
+    Item star =
+        items.stream()
+            .filter(it -> it.category() == fastFood && !it.isNew() && it.status().equals("active"))
+            .max(java.util.Comparator.comparingDouble(Item::popularity))
+            .orElse(items.get(0));
+    String m = star.merchant();
+    List<Targeting.Segment> segments =
+        List.of(
+            new Targeting.Segment(
+                "lunch_crowd",
+                "Weekday lunch crowd",
+                null,
+                "A third or more of their activity at weekday lunch time",
+                "activity(\"weekday 11-14\") >= 0.3"),
+            new Targeting.Segment(
+                "night_owls",
+                "Night owls",
+                null,
+                "A third or more of their activity after 21:00",
+                "activity(\"any 21-24\") >= 0.33"),
+            new Targeting.Segment(
+                "high_value", "High-value payers", null, "RFM score 12 or more", "rfm_score >= 12"),
+            new Targeting.Segment(
+                "hangzhou_payers",
+                "Hangzhou payers",
+                null,
+                "Home city Hangzhou, on the payment platform",
+                "home_city = \"hangzhou\" and has_payment"),
+            new Targeting.Segment(
+                m + "_customers",
+                "Customers of " + m,
+                m,
+                "Paid at one of the merchant's mini-programs",
+                "merchant_aipl(\"" + m + "\") >= \"purchase\""),
+            new Targeting.Segment(
+                m + "_prospects",
+                "Prospects of " + m,
+                m,
+                "Interested in food, or aware of the merchant, but not customers yet",
+                "(interest(\"food\") >= 0.2 or merchant_aipl(\""
+                    + m
+                    + "\") >= \"awareness\") and not segment(\""
+                    + m
+                    + "_customers\")"));
+    java.time.Instant from = o.start().atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    List<Targeting.Campaign> campaigns =
+        List.of(
+            new Targeting.Campaign(
+                m + "_welcome",
+                "Welcome offer at " + star.name(),
+                star.id(),
+                List.of(m + "_prospects"),
+                List.of(),
+                from,
+                from.plus(java.time.Duration.ofDays(365)),
+                0.5,
+                1));
+    Path file = o.out().resolve(TARGETING_FILE);
+    new Targeting(segments, campaigns).checked().write(file);
+    return file;
   }
 
   // ---------------------------------------------------------------- catalog

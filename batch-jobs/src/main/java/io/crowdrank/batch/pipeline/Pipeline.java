@@ -9,6 +9,7 @@ import io.crowdrank.batch.ingest.IngestJob;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.profiles.ProfilesJob;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.segments.SegmentsJob;
 import io.crowdrank.batch.train.TrainJob;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -22,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch DAG — ingest, identity, profiles, (tune), train, evaluate, publish — or any one step,
- * plus Delta maintenance on its own schedule. Every step is recorded in the run record as it ends.
+ * The batch DAG — ingest, identity, profiles, segments, (tune), train, evaluate, publish — or any
+ * one step, plus Delta maintenance on its own schedule. Every step is recorded in the run record as
+ * it ends.
  */
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -32,6 +34,8 @@ public final class Pipeline {
     INGEST,
     IDENTITY,
     PROFILES,
+    /** Audience segments and campaign definitions (see {@link SegmentsJob}). */
+    SEGMENTS,
     /** Hyper-parameter search; in the DAG only when tuning is asked for ({@link #dag}). */
     TUNE,
     TRAIN,
@@ -48,7 +52,14 @@ public final class Pipeline {
 
   /** What {@code jobs all} runs, in order: publish is gated on the evaluation. */
   public static final List<Step> DAG =
-      List.of(Step.INGEST, Step.IDENTITY, Step.PROFILES, Step.TRAIN, Step.EVALUATE, Step.PUBLISH);
+      List.of(
+          Step.INGEST,
+          Step.IDENTITY,
+          Step.PROFILES,
+          Step.SEGMENTS,
+          Step.TRAIN,
+          Step.EVALUATE,
+          Step.PUBLISH);
 
   /** The DAG, with the hyper-parameter search before train if asked for. */
   public static List<Step> dag(boolean tune) {
@@ -69,6 +80,7 @@ public final class Pipeline {
    * @param tuningTrials ALS trials of the tune step
    * @param gateTolerance relative shortfall against the served model publish still accepts
    * @param overrideGate publish even if the quality gate refuses (logged)
+   * @param targeting segment and campaign definitions to store, or null to keep the stored ones
    */
   public record Options(
       String raw,
@@ -85,7 +97,8 @@ public final class Pipeline {
       Evaluation.Options evaluation,
       int tuningTrials,
       double gateTolerance,
-      boolean overrideGate) {}
+      boolean overrideGate,
+      java.nio.file.Path targeting) {}
 
   /** A finished step: its typed result and how long it took. */
   public record StepResult(Step step, StepReport result, long millis) {}
@@ -172,6 +185,8 @@ public final class Pipeline {
                   new ProfilesJob.Options(
                       o.warehouse(), o.asOf(), o.interestHalfLifeDays(), o.timeZone()))
               .execute();
+      case SEGMENTS ->
+          new SegmentsJob(spark, new SegmentsJob.Options(o.warehouse(), o.targeting())).execute();
       case TUNE -> {
         TuneJob.Result tuned =
             new TuneJob(

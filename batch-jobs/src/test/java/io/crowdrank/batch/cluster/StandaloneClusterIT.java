@@ -150,7 +150,8 @@ class StandaloneClusterIT {
                 Evaluation.defaults(),
                 4,
                 PublishJob.DEFAULT_GATE_TOLERANCE,
-                false))
+                false,
+                null))
         .run(Pipeline.DAG);
   }
 

@@ -40,6 +40,7 @@ final class PipelineFixtures {
         Evaluation.defaults(),
         2,
         PublishJob.DEFAULT_GATE_TOLERANCE,
-        false);
+        false,
+        null);
   }
 }
