@@ -16,7 +16,7 @@ public final class BundleFormat {
   private BundleFormat() {}
 
   /** Bundle format version written into the manifest; the service refuses versions it lacks. */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
 
   /** The bundle table's directory, relative to the warehouse root. */
   public static final String TABLE_PATH = "serving/bundle";
@@ -37,7 +37,7 @@ public final class BundleFormat {
   /** Item part: display name. */
   public static final String NAME = "name";
 
-  /** Item part: owning merchant id. */
+  /** Item and segment parts: owning merchant id (null on a platform segment). */
   public static final String MERCHANT_ID = "merchant_id";
 
   /** Item part: category id. */
@@ -67,7 +67,10 @@ public final class BundleFormat {
   /** Popularity part: city scope ({@link #ALL} for the whole host app); user part: home city. */
   public static final String CITY = "city";
 
-  /** Popularity: normalised popularity score in (0, 1]; item: global popularity in (0, 1]. */
+  /**
+   * Popularity: normalised popularity score in (0, 1]; item: global popularity in (0, 1]; segment:
+   * member count; campaign: score boost in (0, 1].
+   */
   public static final String SCORE = "score";
 
   /**
@@ -86,6 +89,23 @@ public final class BundleFormat {
   public static final String HABIT_HOURS = "habit_hours";
   public static final String HABIT_WEIGHTS = "habit_weights";
 
+  /** User part: ids of the segments the user belongs to; campaign part: the segments it targets. */
+  public static final String SEGMENTS = "segments";
+
+  /** Segment part: what the segment is, for people. */
+  public static final String DESCRIPTION = "description";
+
+  /** Campaign part: the mini-program it promotes. */
+  public static final String ITEM_ID = "item_id";
+
+  /** Campaign part: first instant it runs (inclusive) and when it stops (exclusive), UTC. */
+  public static final String START_TIME = "start_time";
+
+  public static final String END_TIME = "end_time";
+
+  /** Campaign part: position promoted to (1 = top), 0 for a score boost only. */
+  public static final String SLOT = "slot";
+
   /** Manifest part: the manifest as a JSON object (see the MANIFEST_* keys). */
   public static final String MANIFEST_JSON = "manifest_json";
 
@@ -96,8 +116,21 @@ public final class BundleFormat {
   public static final String PART_POPULARITY = "popularity";
   public static final String PART_CONTEXT = "context";
 
+  /** An audience segment: id, name, owning merchant (null = platform), description, size. */
+  public static final String PART_SEGMENT = "segment";
+
+  /** A campaign: id, name, item id, segments, host apps, start/end time, boost, slot. */
+  public static final String PART_CAMPAIGN = "campaign";
+
   public static final List<String> PARTS =
-      List.of(PART_MANIFEST, PART_ITEM, PART_USER, PART_POPULARITY, PART_CONTEXT);
+      List.of(
+          PART_MANIFEST,
+          PART_ITEM,
+          PART_USER,
+          PART_POPULARITY,
+          PART_CONTEXT,
+          PART_SEGMENT,
+          PART_CAMPAIGN);
 
   /** Host-app or city value of a popularity scope that covers all of them. */
   public static final String ALL = "*";

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Timestamp;
 import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankContext;
 import io.crowdrank.proto.v1.RankRequest;
@@ -12,6 +13,7 @@ import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankedItem;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
+import io.crowdrank.proto.v1.UserSegments;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -75,6 +77,8 @@ class EndToEndIT {
         raw.toString(),
         "--warehouse",
         warehouse.toString(),
+        "--targeting",
+        raw.resolve("targeting.json").toString(),
         "--rank",
         "16");
     truth =
@@ -213,13 +217,48 @@ class EndToEndIT {
         .isGreaterThanOrEqualTo(4);
     assertThat(
             r.getItemsList().stream()
-                .filter(i -> !i.getReasons(0).startsWith("new on"))
+                .filter(
+                    i ->
+                        !i.getReasons(0).startsWith("new on")
+                            && !i.getReasons(0).startsWith("campaign:"))
                 .collect(
                     java.util.stream.Collectors.groupingBy(
                         RankedItem::getCategory, java.util.stream.Collectors.counting()))
                 .values())
-        .as("per-category counts before the exploration slot: %s", r)
+        .as("per-category counts of the ranked items (not explored or promoted): %s", r)
         .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(3));
+  }
+
+  @Test
+  void prospect_seesTheirSegments_andGetsTheDemoCampaignAtTheTop() {
+    UserRef prospect = null;
+    UserSegments segments = null;
+    for (String[] t : truth) {
+      if (t[1].isEmpty()) {
+        continue;
+      }
+      UserRef u = UserRef.newBuilder().setPaymentAccount(t[1]).build();
+      UserSegments s;
+      try {
+        s =
+            stub("alipay")
+                .getUserSegments(
+                    GetUserSegmentsRequest.newBuilder().setUser(u).setHostApp("alipay").build());
+      } catch (StatusRuntimeException e) {
+        continue; // NOT_FOUND: a user the bundle does not know
+      }
+      if (s.getSegmentsList().stream().anyMatch(g -> g.getSegmentId().endsWith("_prospects"))) {
+        prospect = u;
+        segments = s;
+        break;
+      }
+    }
+    assertThat(prospect).as("a user in the demo prospects segment").isNotNull();
+    assertThat(segments.getSegmentsList()).allSatisfy(g -> assertThat(g.getSize()).isPositive());
+
+    RankResponse r = rank(prospect, "alipay", BREAKFAST);
+
+    assertThat(r.getItems(0).getReasons(0)).startsWith("campaign: Welcome offer at ");
   }
 
   @Test

@@ -199,15 +199,21 @@ public final class DemoDataGenerator {
 
   /**
    * Demo audiences: platform segments (lunch crowd, night owls, high value, Hangzhou payers) and,
-   * for the merchant of the most popular active fast-food mini-program, its customers, prospects
-   * (interested, not customers yet) and a campaign promoting that mini-program to its prospects at
-   * the top slot, running from the first day of the data for a year.
+   * for the merchant of the most popular active, nationwide fast-food mini-program on alipay, its
+   * customers, prospects (interested, not customers yet) and a campaign promoting that mini-program
+   * to its prospects at the top slot, running from the first day of the data for a year.
    */
   private Path writeTargeting() throws IOException {
     int fastFood = 0;
     Item star =
         items.stream()
-            .filter(it -> it.category() == fastFood && !it.isNew() && it.status().equals("active"))
+            .filter(
+                it ->
+                    it.category() == fastFood
+                        && !it.isNew()
+                        && it.status().equals("active")
+                        && it.cities().isEmpty()
+                        && it.hostApps().contains("alipay"))
             .max(java.util.Comparator.comparingDouble(Item::popularity))
             .orElse(items.get(0));
     String m = star.merchant();

@@ -142,6 +142,12 @@ public final class PublishJob {
               BundleFormat.HABIT_WEIGHTS,
               DataTypes.createArrayType(DataTypes.FloatType, true),
               true)
+          .add(BundleFormat.SEGMENTS, strings(), true)
+          .add(BundleFormat.DESCRIPTION, DataTypes.StringType, true)
+          .add(BundleFormat.ITEM_ID, DataTypes.StringType, true)
+          .add(BundleFormat.START_TIME, DataTypes.TimestampType, true)
+          .add(BundleFormat.END_TIME, DataTypes.TimestampType, true)
+          .add(BundleFormat.SLOT, DataTypes.IntegerType, true)
           .add(MANIFEST_JSON, DataTypes.StringType, true);
 
   private final SparkSession spark;
@@ -165,7 +171,11 @@ public final class PublishJob {
                 Tables.ITEM_FACTORS,
                 Tables.POPULARITY,
                 Tables.CONTEXT_AFFINITY,
-                Tables.USER_HABITS));
+                Tables.USER_HABITS,
+                Tables.SEGMENT_MEMBERS,
+                Tables.SEGMENT_STATS,
+                Tables.SEGMENT_DEFINITIONS,
+                Tables.CAMPAIGNS));
     Map<String, Long> sources = in.versions();
     Map<String, Object> params =
         Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
@@ -216,17 +226,24 @@ public final class PublishJob {
             .agg(
                 sort_array(collect_list(struct(col(CATEGORY), col(HOUR_OF_WEEK), col(WEIGHT))))
                     .as("h"));
+    Dataset<Row> memberships =
+        in.read(Tables.SEGMENT_MEMBERS)
+            .groupBy(USER_ID)
+            .agg(array_sort(collect_list(col(SEGMENT_ID))).as(SEGMENT_IDS));
     Dataset<Row> users =
         in.read(Tables.USER_PROFILES)
             .select(USER_ID, HOME_CITY, INTERESTS)
             .join(in.read(Tables.USER_FACTORS), USER_ID, "left")
             .join(habits, USER_ID, "left")
-            // A user with no vector, home city or interests ranks exactly like an unknown one.
+            .join(memberships, USER_ID, "left")
+            // A user with no vector, home city, interests or segment ranks exactly like an unknown
+            // one.
             .filter(
                 col(VECTOR)
                     .isNotNull()
                     .or(col(HOME_CITY).isNotNull())
-                    .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0)))
+                    .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0))
+                    .or(col(SEGMENT_IDS).isNotNull()))
             .join(accounts, USER_ID)
             .select(
                 lit(PART_USER).as(PART),
@@ -239,7 +256,32 @@ public final class PublishJob {
                 map_values(col(INTERESTS)).as(WEIGHTS),
                 col("h." + CATEGORY).as(BundleFormat.HABIT_CATEGORIES),
                 col("h." + HOUR_OF_WEEK).as(BundleFormat.HABIT_HOURS),
-                col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS));
+                col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS),
+                col(SEGMENT_IDS).as(BundleFormat.SEGMENTS));
+
+    Dataset<Row> segments =
+        in.read(Tables.SEGMENT_STATS)
+            .join(in.read(Tables.SEGMENT_DEFINITIONS).select(SEGMENT_ID, DESCRIPTION), SEGMENT_ID)
+            .select(
+                lit(BundleFormat.PART_SEGMENT).as(PART),
+                col(SEGMENT_ID).as(ID),
+                col(NAME),
+                col(MERCHANT_ID),
+                col(DESCRIPTION),
+                col(SIZE).as(SCORE));
+    Dataset<Row> campaigns =
+        in.read(Tables.CAMPAIGNS)
+            .select(
+                lit(BundleFormat.PART_CAMPAIGN).as(PART),
+                col(CAMPAIGN_ID).as(ID),
+                col(NAME),
+                col(MINI_PROGRAM_ID).as(BundleFormat.ITEM_ID),
+                col(SEGMENT_IDS).as(BundleFormat.SEGMENTS),
+                col(HOST_APPS),
+                col(START_TIME),
+                col(END_TIME),
+                col(BOOST).as(SCORE),
+                col(SLOT));
 
     Dataset<Row> popularity =
         in.read(Tables.POPULARITY)
@@ -291,6 +333,8 @@ public final class PublishJob {
             .unionByName(conform(users))
             .unionByName(conform(popularity))
             .unionByName(conform(context))
+            .unionByName(conform(segments))
+            .unionByName(conform(campaigns))
             .unionByName(conform(manifestRow));
     Lineage.committing(
         spark,

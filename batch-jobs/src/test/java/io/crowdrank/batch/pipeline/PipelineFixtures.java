@@ -41,6 +41,14 @@ final class PipelineFixtures {
         2,
         PublishJob.DEFAULT_GATE_TOLERANCE,
         false,
-        null);
+        targeting(raw));
+  }
+
+  /** The generator's targeting file beside the raw data, if there is one. */
+  static java.nio.file.Path targeting(String raw) {
+    java.nio.file.Path f =
+        java.nio.file.Path.of(raw)
+            .resolve(io.crowdrank.batch.generate.DemoDataGenerator.TARGETING_FILE);
+    return java.nio.file.Files.exists(f) ? f : null;
   }
 }

@@ -74,6 +74,34 @@ class PipelineTest extends SparkTestBase {
   }
 
   @Test
+  void segments_demoAudiencesHaveMembers_andTheBundleCarriesThemWithTheCampaign() {
+    Map<String, Long> sizes =
+        table(Tables.SEGMENT_STATS).collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getAs("segment_id"), r -> r.<Long>getAs("size")));
+    String customers =
+        sizes.keySet().stream().filter(s -> s.endsWith("_customers")).findFirst().orElseThrow();
+    String prospects = customers.replace("_customers", "_prospects");
+
+    assertThat(sizes).hasSize(6).containsKeys("lunch_crowd", "night_owls", prospects);
+    assertThat(sizes.values()).allSatisfy(n -> assertThat(n).isPositive());
+    Dataset<Row> members = table(Tables.SEGMENT_MEMBERS);
+    assertThat(
+            members
+                .filter(members.col("segment_id").equalTo(customers))
+                .select("user_id")
+                .intersect(
+                    members.filter(members.col("segment_id").equalTo(prospects)).select("user_id"))
+                .count())
+        .as("prospects exclude customers")
+        .isZero();
+    Dataset<Row> bundle = table(Tables.BUNDLE);
+    assertThat(bundle.filter("part = 'segment'").count()).isEqualTo(6);
+    assertThat(bundle.filter("part = 'campaign'").select("slot").first().getInt(0)).isEqualTo(1);
+    assertThat(bundle.filter("part = 'user' and size(segments) > 0").count())
+        .isEqualTo(members.select("user_id").distinct().count());
+  }
+
+  @Test
   void profiles_haveOneRowPerUser_withScoresAndHistogram() {
     Dataset<Row> profiles = table(Tables.USER_PROFILES);
     long users = table(Tables.IDENTITY_MAP).select("user_id").distinct().count();

@@ -1,12 +1,15 @@
 package io.crowdrank.serving.api;
 
 import com.google.protobuf.Timestamp;
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankedItem;
 import io.crowdrank.proto.v1.RecordEventsSummary;
+import io.crowdrank.proto.v1.Segment;
 import io.crowdrank.proto.v1.UserEvent;
+import io.crowdrank.proto.v1.UserSegments;
 import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.ranking.RankQuery;
@@ -102,6 +105,49 @@ public final class RankingEndpoint {
               .setCategory(item.category()));
     }
     return out.build();
+  }
+
+  /** The segments of a user in the served bundle; NOT_FOUND for a user it does not know. */
+  public UserSegments userSegments(GetUserSegmentsRequest request) throws StatusException {
+    RankRequests.User user = RankRequests.user(request.getUser(), "user");
+    RankRequests.hostApp(request.getHostApp());
+    String merchant = request.getMerchantId();
+    if (merchant.length() > RankRequests.MAX_ID_LENGTH) {
+      throw RankRequests.invalid(
+          "merchant_id is longer than " + RankRequests.MAX_ID_LENGTH + " characters");
+    }
+    ModelBundle bundle = served();
+    int u = bundle.user(user.type(), user.id());
+    if (u < 0) {
+      throw Status.NOT_FOUND
+          .withDescription(
+              "bundle v"
+                  + bundle.version()
+                  + " does not know "
+                  + user.type().name().toLowerCase(java.util.Locale.ROOT)
+                  + " '"
+                  + RankRequests.abbreviate(user.id())
+                  + "'")
+          .asException();
+    }
+    UserSegments.Builder out = UserSegments.newBuilder().setModelVersion(bundle.version());
+    for (int s : bundle.userSegments(u)) {
+      ModelBundle.Segment seg = bundle.segments().get(s);
+      if (merchant.isEmpty() || seg.merchantId() == null || seg.merchantId().equals(merchant)) {
+        out.addSegments(
+            Segment.newBuilder()
+                .setSegmentId(seg.id())
+                .setName(nullToEmpty(seg.name()))
+                .setMerchantId(nullToEmpty(seg.merchantId()))
+                .setDescription(nullToEmpty(seg.description()))
+                .setSize(seg.size()));
+      }
+    }
+    return out.build();
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
   }
 
   public ModelInfo modelInfo() throws StatusException {

@@ -1,12 +1,14 @@
 package io.crowdrank.serving.api;
 
 import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.RecordEventsSummary;
 import io.crowdrank.proto.v1.UserEvent;
+import io.crowdrank.proto.v1.UserSegments;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -37,6 +39,12 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
     respond(responses, endpoint::modelInfo);
+  }
+
+  @Override
+  public void getUserSegments(
+      GetUserSegmentsRequest request, StreamObserver<UserSegments> responses) {
+    respond(responses, () -> endpoint.userSegments(request));
   }
 
   @Override

@@ -79,7 +79,9 @@ public class ServingBeans {
                 r.hostWideDiscount(),
                 r.timeReasonLift(),
                 r.explorationShare(),
-                r.maxPerCategory())));
+                r.maxPerCategory(),
+                r.campaignWeight(),
+                r.maxPromotedSlots())));
   }
 
   @Produces

@@ -101,5 +101,13 @@ public interface ServingConfig {
     /** Lift from which the hour of week is given as a reason. */
     @WithDefault("1.5")
     double timeReasonLift();
+
+    /** Score units added per unit of a campaign's boost (a boost is in (0, 1]). */
+    @WithDefault("0.5")
+    double campaignWeight();
+
+    /** Most campaign-promoted slots in one response (0 = boosts only). */
+    @WithDefault("1")
+    int maxPromotedSlots();
   }
 }

@@ -1,5 +1,6 @@
 package io.crowdrank.serving.auth;
 
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.UserEvent;
 import io.grpc.ForwardingServerCallListener;
@@ -81,6 +82,9 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
     }
     if (message instanceof UserEvent e) {
       return e.getHostApp();
+    }
+    if (message instanceof GetUserSegmentsRequest s) {
+      return s.getHostApp();
     }
     return null;
   }

@@ -133,6 +133,13 @@ public final class BundleReader implements BundleSource {
       int habitCategories,
       int habitHours,
       int habitWeights,
+      int merchant,
+      int segments,
+      int description,
+      int itemId,
+      int start,
+      int end,
+      int slot,
       int manifest) {
     Columns(StructType s) {
       this(
@@ -154,6 +161,13 @@ public final class BundleReader implements BundleSource {
           s.indexOf(HABIT_CATEGORIES),
           s.indexOf(HABIT_HOURS),
           s.indexOf(HABIT_WEIGHTS),
+          s.indexOf(MERCHANT_ID),
+          s.indexOf(SEGMENTS),
+          s.indexOf(DESCRIPTION),
+          s.indexOf(ITEM_ID),
+          s.indexOf(START_TIME),
+          s.indexOf(END_TIME),
+          s.indexOf(SLOT),
           s.indexOf(MANIFEST_JSON));
     }
   }
@@ -174,19 +188,41 @@ public final class BundleReader implements BundleSource {
                   string(r, c.status()),
                   floats(r, c.vector()),
                   r.isNullAt(c.score()) ? 0 : r.getDouble(c.score())));
-      case PART_USER ->
-          bundle.user(
-              new ModelBundle.UserRow(
+      case PART_USER -> {
+        bundle.memberships(r.getString(c.id()), strings(r, c.segments()));
+        bundle.user(
+            new ModelBundle.UserRow(
+                r.getString(c.id()),
+                string(r, c.payment()),
+                string(r, c.social()),
+                string(r, c.city()),
+                floats(r, c.vector()),
+                strings(r, c.verticals()),
+                orEmpty(floats(r, c.weights())),
+                strings(r, c.habitCategories()),
+                ints(r, c.habitHours()),
+                orEmpty(floats(r, c.habitWeights()))));
+      }
+      case PART_SEGMENT ->
+          bundle.segment(
+              new ModelBundle.Segment(
                   r.getString(c.id()),
-                  string(r, c.payment()),
-                  string(r, c.social()),
-                  string(r, c.city()),
-                  floats(r, c.vector()),
-                  strings(r, c.verticals()),
-                  orEmpty(floats(r, c.weights())),
-                  strings(r, c.habitCategories()),
-                  ints(r, c.habitHours()),
-                  orEmpty(floats(r, c.habitWeights()))));
+                  string(r, c.name()),
+                  string(r, c.merchant()),
+                  string(r, c.description()),
+                  r.isNullAt(c.score()) ? 0 : (long) r.getDouble(c.score())));
+      case PART_CAMPAIGN ->
+          bundle.campaign(
+              new ModelBundle.CampaignRow(
+                  r.getString(c.id()),
+                  string(r, c.name()),
+                  string(r, c.itemId()),
+                  strings(r, c.segments()),
+                  strings(r, c.hostApps()),
+                  micros(r.getLong(c.start())),
+                  micros(r.getLong(c.end())),
+                  r.getDouble(c.score()),
+                  r.getInt(c.slot())));
       case PART_POPULARITY ->
           bundle.popularity(
               r.getString(c.id()),
@@ -198,6 +234,11 @@ public final class BundleReader implements BundleSource {
         // A newer publisher may add parts; an older service ignores what it does not know.
       }
     }
+  }
+
+  /** A Delta timestamp: microseconds since the epoch, UTC. */
+  private static java.time.Instant micros(long micros) {
+    return java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS);
   }
 
   private static String string(Row r, int ordinal) {

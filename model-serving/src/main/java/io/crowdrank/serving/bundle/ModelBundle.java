@@ -7,6 +7,7 @@ import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.serving.ann.ItemIndex;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,6 +35,42 @@ public final class ModelBundle {
 
   /** Popular mini-programs of one scope, best first. */
   public record Scope(int[] items, float[] scores) {}
+
+  /**
+   * An audience segment.
+   *
+   * @param merchantId the merchant that owns it, or null for a platform segment
+   * @param size members when it was published
+   */
+  public record Segment(String id, String name, String merchantId, String description, long size) {}
+
+  /**
+   * A campaign, resolved against this bundle's items and segments.
+   *
+   * @param item the promoted mini-program
+   * @param segments the targeted segments (sorted indexes)
+   * @param hostApps bit mask of host apps ({@link HostApps#ALL} order); 0 = wherever the item runs
+   * @param boost added to the score, times the service's campaign weight, in (0, 1]
+   * @param slot position promoted to (1 = top), 0 for a boost only
+   */
+  public record Campaign(
+      String id,
+      String name,
+      int item,
+      int[] segments,
+      int hostApps,
+      Instant start,
+      Instant end,
+      double boost,
+      int slot) {
+    public boolean runsAt(Instant t) {
+      return !t.isBefore(start) && t.isBefore(end);
+    }
+
+    public boolean runsIn(int hostApp) {
+      return hostApps == 0 || (hostApp >= 0 && (hostApps & (1 << hostApp)) != 0);
+    }
+  }
 
   private final long version;
   private final Manifest manifest;
@@ -67,6 +104,11 @@ public final class ModelBundle {
   private final int[][] userHabitCells;
   private final float[][] userHabitCounts;
   private final Map<IdType, Map<String, Integer>> userIndex;
+
+  private final ImmutableList<Segment> segments;
+  private final Map<String, Integer> segmentIndex;
+  private final int[][] userSegments;
+  private final ImmutableList<Campaign> campaigns;
 
   private final Map<String, Scope> popularity;
   private final float[][] lifts;
@@ -185,6 +227,33 @@ public final class ModelBundle {
             IdType.SOCIAL_ACCOUNT, ImmutableMap.copyOf(bySocial),
             IdType.SHARED_ID, ImmutableMap.copyOf(byShared));
 
+    this.segments =
+        ImmutableList.sortedCopyOf(java.util.Comparator.comparing(Segment::id), b.segments);
+    this.segmentIndex = index(segments.stream().map(Segment::id).toList());
+    this.userSegments = new int[m][];
+    for (int u = 0; u < m; u++) {
+      userSegments[u] = segmentIndexes(b.memberships.getOrDefault(userIds[u], List.of()));
+    }
+    List<Campaign> resolved = new ArrayList<>();
+    for (CampaignRow c : b.campaigns) {
+      Integer item = itemIndex.get(c.itemId());
+      int[] targets = segmentIndexes(c.segments());
+      if (item == null || targets.length == 0) {
+        continue; // its mini-program left the catalog, or its audiences are gone
+      }
+      int mask = 0;
+      for (String app : c.hostApps()) {
+        int a = HostApps.ALL.indexOf(app);
+        if (a >= 0) {
+          mask |= 1 << a;
+        }
+      }
+      resolved.add(
+          new Campaign(
+              c.id(), c.name(), item, targets, mask, c.start(), c.end(), c.boost(), c.slot()));
+    }
+    this.campaigns = ImmutableList.copyOf(resolved);
+
     Map<String, Scope> pop = new HashMap<>();
     for (var e : b.popularity.entrySet()) {
       List<PopularRow> rows = e.getValue();
@@ -240,6 +309,17 @@ public final class ModelBundle {
       userHabitCells[u][x] = (int) (packed[x] >>> 32);
       userHabitCounts[u][x] = row.habitCounts()[(int) packed[x]];
     }
+  }
+
+  /** Sorted indexes of the known segments among the ids. */
+  private int[] segmentIndexes(List<String> ids) {
+    return ids.stream()
+        .map(segmentIndex::get)
+        .filter(java.util.Objects::nonNull)
+        .mapToInt(Integer::intValue)
+        .sorted()
+        .distinct()
+        .toArray();
   }
 
   private void fillNewItemsWithCategoryMeans() {
@@ -538,6 +618,25 @@ public final class ModelBundle {
     return s;
   }
 
+  /** Every segment, in id order. */
+  public List<Segment> segments() {
+    return segments;
+  }
+
+  /** Indexes into {@link #segments()} of the segments the user belongs to, ascending. */
+  public int[] userSegments(int user) {
+    return userSegments[user].clone();
+  }
+
+  public boolean inSegment(int user, int segment) {
+    return user >= 0 && Arrays.binarySearch(userSegments[user], segment) >= 0;
+  }
+
+  /** Every campaign whose mini-program and audiences are in this bundle. */
+  public List<Campaign> campaigns() {
+    return campaigns;
+  }
+
   /** Popular items of a scope ({@link BundleFormat#ALL} city for the whole host app), or null. */
   public Scope popular(String hostApp, String city) {
     return popularity.get(scopeKey(hostApp, city));
@@ -570,6 +669,17 @@ public final class ModelBundle {
       int[] habitHours,
       float[] habitCounts) {}
 
+  record CampaignRow(
+      String id,
+      String name,
+      String itemId,
+      List<String> segments,
+      List<String> hostApps,
+      Instant start,
+      Instant end,
+      double boost,
+      int slot) {}
+
   /** Collects rows in any order (popularity may arrive before items), then builds. */
   static final class Builder {
     private final long version;
@@ -581,6 +691,9 @@ public final class ModelBundle {
     private final List<Double> pendingScores = new ArrayList<>();
     private final Map<String, List<PopularRow>> popularity = new HashMap<>();
     private final Map<String, float[]> lifts = new HashMap<>();
+    private final List<Segment> segments = new ArrayList<>();
+    private final Map<String, List<String>> memberships = new HashMap<>();
+    private final List<CampaignRow> campaigns = new ArrayList<>();
 
     Builder(long version) {
       this.version = version;
@@ -600,6 +713,21 @@ public final class ModelBundle {
 
     void user(UserRow row) {
       users.add(row);
+    }
+
+    void segment(Segment s) {
+      segments.add(s);
+    }
+
+    /** Segments a user (by shared id) belongs to; adds to any given before. */
+    void memberships(String userId, List<String> segmentIds) {
+      if (!segmentIds.isEmpty()) {
+        memberships.computeIfAbsent(userId, u -> new ArrayList<>()).addAll(segmentIds);
+      }
+    }
+
+    void campaign(CampaignRow c) {
+      campaigns.add(c);
     }
 
     void popularity(String itemId, String hostApp, String city, double score) {

@@ -30,6 +30,10 @@ import java.util.function.BooleanSupplier;
  * (no interactions when the model was trained), scored like their category's peers, so they can be
  * discovered. Only active mini-programs that run in the host app, are available in the city and are
  * not excluded are eligible.
+ *
+ * <p>Campaigns ({@link CampaignPlan}) that target a segment of the user add their mini-program as a
+ * candidate with a score boost, and a campaign with a slot puts it there; its first reason then
+ * names the campaign.
  */
 public final class Ranker {
   /** Items scanned between two checks of the caller's cancellation (a power of two). */
@@ -87,7 +91,22 @@ public final class Ranker {
             bundle.categoryLifts(
                 user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage()),
             fromBundle != null ? fromBundle : config.contextWeight(),
+            CampaignPlan.NONE,
             cancelled);
+    Context withCampaigns =
+        ctx.withCampaigns(
+            CampaignPlan.of(
+                bundle,
+                user,
+                hostApp,
+                q.eventTime(),
+                ctx::eligible,
+                config.campaignWeight(),
+                config.maxPromoted()));
+    return ranked(withCampaigns, q, user, bundle);
+  }
+
+  private Ranking ranked(Context ctx, RankQuery q, int user, ModelBundle bundle) {
     int explore = explorationSlots(q.k());
     Ranking.Strategy strategy;
     List<Ranking.Item> ranked;
@@ -101,8 +120,37 @@ public final class Ranker {
               : Ranking.Strategy.POPULAR;
       ranked = popular(ctx, q.k());
     }
-    return new Ranking(
-        nonIncreasing(withNewItems(ctx, ranked, explore)), strategy, bundle.version());
+    List<Ranking.Item> out = withNewItems(ctx, ranked, explore);
+    if (!ctx.campaigns().isEmpty()) {
+      out = ctx.campaigns().promote(campaignReasons(ctx, out), bundle, item -> promoted(ctx, item));
+    }
+    return new Ranking(nonIncreasing(out), strategy, bundle.version());
+  }
+
+  /** Items a campaign boosted into the list say so first. */
+  private static List<Ranking.Item> campaignReasons(Context ctx, List<Ranking.Item> items) {
+    List<Ranking.Item> out = new ArrayList<>(items.size());
+    for (Ranking.Item i : items) {
+      OptionalInt item = ctx.bundle().item(i.id());
+      String reason = item.isPresent() ? ctx.campaigns().reason(item.getAsInt()) : null;
+      if (reason == null) {
+        out.add(i);
+      } else {
+        List<String> reasons = new ArrayList<>();
+        reasons.add(reason);
+        reasons.addAll(i.reasons());
+        out.add(new Ranking.Item(i.id(), i.name(), i.category(), i.score(), reasons));
+      }
+    }
+    return out;
+  }
+
+  /** A promoted mini-program the ranking did not reach on its own. */
+  private Ranking.Item promoted(Context ctx, int item) {
+    List<String> reasons = new ArrayList<>();
+    reasons.add(ctx.campaigns().reason(item));
+    timeReason(ctx, item, reasons);
+    return item(ctx.bundle(), new TopK.Entry(item, ctx.campaigns().boost(item)), reasons);
   }
 
   /**
@@ -154,7 +202,23 @@ public final class Ranker {
       int hourOfWeek,
       double[] categoryLifts,
       double contextWeight,
+      CampaignPlan campaigns,
       BooleanSupplier cancelled) {
+    Context withCampaigns(CampaignPlan plan) {
+      return new Context(
+          bundle,
+          q,
+          user,
+          hostApp,
+          city,
+          cityName,
+          hourOfWeek,
+          categoryLifts,
+          contextWeight,
+          plan,
+          cancelled);
+    }
+
     /** In a scan over every item: gives up if the caller did. */
     void checkpoint(int item) {
       if ((item & (CHECK_EVERY - 1)) == 0 && cancelled.getAsBoolean()) {
@@ -194,6 +258,11 @@ public final class Ranker {
     double collaborative(int item) {
       return ContextScoring.score(bundle.dot(user, item), lift(item), contextWeight);
     }
+
+    /** Campaign items are offered once, boosted, by {@link #offerCampaigns}. */
+    boolean campaigned(int item) {
+      return campaigns.boost(item) != 0;
+    }
   }
 
   private List<Ranking.Item> personalized(Context ctx, int k) {
@@ -207,32 +276,48 @@ public final class Ranker {
         if (item.isPresent()
             && b.itemHasVector(item.getAsInt())
             && !b.isNew(item.getAsInt())
+            && !ctx.campaigned(item.getAsInt())
             && ctx.eligible(item.getAsInt())) {
           top.offer(item.getAsInt(), ctx.collaborative(item.getAsInt()));
         }
       }
+      offerCampaigns(ctx, top);
       return explained(ctx, top, k);
     }
     if (b.nearest().approximate()) {
       // Large catalog: the nearest items by the collaborative score, re-scored with context.
       for (ItemIndex.Neighbour n :
           b.nearest().nearest(b.userVector(ctx.user()), candidates(k), ctx.hostApp())) {
-        if (ctx.eligible(n.item())) {
+        if (!ctx.campaigned(n.item()) && ctx.eligible(n.item())) {
           top.offer(n.item(), ctx.collaborative(n.item()));
         }
       }
+      offerCampaigns(ctx, top);
     }
     if (top.size() < pool) {
       // Small catalog, or filters (city, exclusions) left too few: score every item.
       top = new TopK(pool);
       for (int item = 0; item < b.itemCount(); item++) {
         ctx.checkpoint(item);
-        if (b.itemHasVector(item) && !b.isNew(item) && ctx.eligible(item)) {
+        if (b.itemHasVector(item)
+            && !b.isNew(item)
+            && !ctx.campaigned(item)
+            && ctx.eligible(item)) {
           top.offer(item, ctx.collaborative(item));
         }
       }
+      offerCampaigns(ctx, top);
     }
     return explained(ctx, top, k);
+  }
+
+  /** Campaign items as candidates: collaborative score (their category's if new) plus boost. */
+  private static void offerCampaigns(Context ctx, TopK top) {
+    for (int item : ctx.campaigns().items()) {
+      if (ctx.bundle().itemHasVector(item)) {
+        top.offer(item, ctx.collaborative(item) + ctx.campaigns().boost(item));
+      }
+    }
   }
 
   /** The personalized top k, diversified, with reasons. */
@@ -286,6 +371,12 @@ public final class Ranker {
         }
       }
     }
+    for (int item : ctx.campaigns().items()) {
+      if (!base.containsKey(item)) {
+        base.put(item, hostWide * config.hostWideDiscount() * b.itemPopularity(item));
+        why.put(item, "popular overall");
+      }
+    }
     Map<Integer, Double> raw = new HashMap<>();
     for (var e : base.entrySet()) {
       if (ctx.eligible(e.getKey())) {
@@ -293,11 +384,8 @@ public final class Ranker {
       }
     }
     TopK top = new TopK(pool(k));
-    if (ctx.interested()) {
-      interestMixture(ctx, raw).forEach(top::offer);
-    } else {
-      raw.forEach(top::offer);
-    }
+    Map<Integer, Double> scored = ctx.interested() ? interestMixture(ctx, raw) : raw;
+    scored.forEach((item, s) -> top.offer(item, s + ctx.campaigns().boost(item)));
     List<Ranking.Item> out = new ArrayList<>();
     for (TopK.Entry e : diversified(b, top, k)) {
       List<String> reasons = new ArrayList<>();
@@ -370,7 +458,7 @@ public final class Ranker {
     TopK fresh = new TopK(slots);
     for (int item = 0; item < b.itemCount(); item++) {
       ctx.checkpoint(item);
-      if (b.isNew(item) && ctx.eligible(item)) {
+      if (b.isNew(item) && !ctx.campaigned(item) && ctx.eligible(item)) {
         double s =
             ctx.personal() && b.itemHasVector(item)
                 ? ctx.collaborative(item)

@@ -14,6 +14,8 @@ import com.google.common.base.Preconditions;
  * @param explorationShare share of the top k given to new mini-programs (0..0.5; 0 = none)
  * @param maxPerCategory most mini-programs of one category in a top k before others get a turn
  *     (&ge; 1)
+ * @param campaignWeight score units added per unit of a campaign's boost (&ge; 0)
+ * @param maxPromoted most promoted campaign slots in one response (&ge; 0)
  */
 public record RankingConfig(
     double contextWeight,
@@ -21,7 +23,9 @@ public record RankingConfig(
     double hostWideDiscount,
     double timeReasonLift,
     double explorationShare,
-    int maxPerCategory) {
+    int maxPerCategory,
+    double campaignWeight,
+    int maxPromoted) {
   public RankingConfig {
     Preconditions.checkArgument(maxPerCategory >= 1, "maxPerCategory must be >= 1");
     Preconditions.checkArgument(habitShrinkage > 0, "habitShrinkage must be > 0");
@@ -31,9 +35,11 @@ public record RankingConfig(
     Preconditions.checkArgument(
         hostWideDiscount >= 0 && hostWideDiscount <= 1, "hostWideDiscount must be 0..1");
     Preconditions.checkArgument(timeReasonLift > 1, "timeReasonLift must be > 1");
+    Preconditions.checkArgument(campaignWeight >= 0, "campaignWeight must be >= 0");
+    Preconditions.checkArgument(maxPromoted >= 0, "maxPromoted must be >= 0");
   }
 
   public static RankingConfig defaults() {
-    return new RankingConfig(0.15, 30, 0.5, 1.5, 0.1, 3);
+    return new RankingConfig(0.15, 30, 0.5, 1.5, 0.1, 3, 0.5, 1);
   }
 }

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.RecordEventsSummary;
+import io.crowdrank.proto.v1.Segment;
 import io.crowdrank.proto.v1.UserEvent;
 import io.crowdrank.proto.v1.UserRef;
+import io.crowdrank.proto.v1.UserSegments;
 import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.TestBundles;
 import io.crowdrank.serving.events.RecentHistory;
@@ -304,5 +307,109 @@ class RankingGrpcServiceTest {
             "FAILED_PRECONDITION: page_token belongs to the ranking of bundle version 7");
     assertThatThrownBy(() -> stub().rank(first.toBuilder().setPageToken("bm9wZQ").build()))
         .hasMessageContaining("INVALID_ARGUMENT: page_token is not one this service issued");
+  }
+
+  // ---------------------------------------------------------------- GetUserSegments
+
+  static ModelBundle segmented() {
+    return TestBundles.version(4, 2)
+        .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
+        .user("u1", "2088001", "5001", null, 1f, 0f)
+        .user("u2", "2088002", null, "hangzhou")
+        .segment("lunch_crowd", null, "u1")
+        .segment("m1_customers", "m000001", "u1")
+        .segment("m2_customers", "m000002", "u1")
+        .build();
+  }
+
+  static GetUserSegmentsRequest segmentsOf(UserRef user, String merchant) {
+    return GetUserSegmentsRequest.newBuilder()
+        .setUser(user)
+        .setHostApp("alipay")
+        .setMerchantId(merchant)
+        .build();
+  }
+
+  @Test
+  void getUserSegments_knownUser_listsTheSegmentsWithTheirNames() {
+    served.set(segmented());
+
+    UserSegments s =
+        stub()
+            .getUserSegments(segmentsOf(UserRef.newBuilder().setSocialAccount("5001").build(), ""));
+
+    assertThat(s.getModelVersion()).isEqualTo(4);
+    assertThat(s.getSegmentsList())
+        .extracting(Segment::getSegmentId)
+        .containsExactly("lunch_crowd", "m1_customers", "m2_customers");
+    assertThat(s.getSegments(0).getName()).isEqualTo("Name of lunch_crowd");
+    assertThat(s.getSegments(0).getMerchantId()).isEmpty();
+    assertThat(s.getSegments(1).getSize()).isEqualTo(1);
+  }
+
+  @Test
+  void getUserSegments_merchantFilter_keepsPlatformAndThatMerchantsSegments() {
+    served.set(segmented());
+
+    UserSegments s =
+        stub()
+            .getUserSegments(
+                segmentsOf(UserRef.newBuilder().setPaymentAccount("2088001").build(), "m000002"));
+
+    assertThat(s.getSegmentsList())
+        .extracting(Segment::getSegmentId)
+        .containsExactly("lunch_crowd", "m2_customers");
+  }
+
+  @Test
+  void getUserSegments_userInNoSegment_isEmpty_unknownUser_isNotFound() {
+    served.set(segmented());
+
+    assertThat(
+            stub()
+                .getUserSegments(
+                    segmentsOf(UserRef.newBuilder().setPaymentAccount("2088002").build(), ""))
+                .getSegmentsList())
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .getUserSegments(
+                        segmentsOf(UserRef.newBuilder().setPaymentAccount("2099").build(), "")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("bundle v4 does not know payment_account '2099'");
+            });
+  }
+
+  @Test
+  void getUserSegments_badFields_areInvalidArgument() {
+    served.set(segmented());
+
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .getUserSegments(
+                        GetUserSegmentsRequest.newBuilder().setHostApp("alipay").build()))
+        .hasMessageContaining("INVALID_ARGUMENT: user must set one of");
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .getUserSegments(
+                        GetUserSegmentsRequest.newBuilder()
+                            .setUser(UserRef.newBuilder().setPaymentAccount("2088001"))
+                            .build()))
+        .hasMessageContaining("INVALID_ARGUMENT: host_app is required");
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .getUserSegments(
+                        segmentsOf(
+                            UserRef.newBuilder().setPaymentAccount("2088001").build(),
+                            "m".repeat(65))))
+        .hasMessageContaining("INVALID_ARGUMENT: merchant_id is longer than 64 characters");
   }
 }

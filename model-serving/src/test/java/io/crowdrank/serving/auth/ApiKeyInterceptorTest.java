@@ -3,10 +3,12 @@ package io.crowdrank.serving.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
+import io.crowdrank.proto.v1.UserSegments;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -32,6 +34,13 @@ class ApiKeyInterceptorTest {
     @Override
     public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
       responses.onNext(RankResponse.newBuilder().setStrategy(request.getHostApp()).build());
+      responses.onCompleted();
+    }
+
+    @Override
+    public void getUserSegments(
+        GetUserSegmentsRequest request, StreamObserver<UserSegments> responses) {
+      responses.onNext(UserSegments.newBuilder().setModelVersion(1).build());
       responses.onCompleted();
     }
   }
@@ -112,6 +121,20 @@ class ApiKeyInterceptorTest {
         () -> stub("alipay-secret").rank(request("weibo")),
         Status.Code.PERMISSION_DENIED,
         "this API key is for host app 'alipay', not 'weibo'");
+  }
+
+  @Test
+  void getUserSegments_isBoundToTheKeysHostAppToo() {
+    GetUserSegmentsRequest.Builder r =
+        GetUserSegmentsRequest.newBuilder().setUser(UserRef.newBuilder().setPaymentAccount("2088"));
+
+    assertThat(
+            stub("weibo-secret").getUserSegments(r.setHostApp("weibo").build()).getModelVersion())
+        .isEqualTo(1);
+    assertStatus(
+        () -> stub("weibo-secret").getUserSegments(r.setHostApp("alipay").build()),
+        Status.Code.PERMISSION_DENIED,
+        "this API key is for host app 'weibo', not 'alipay'");
   }
 
   @Test

@@ -120,6 +120,32 @@ public final class TestBundles {
     return out;
   }
 
+  /** A segment (platform-wide when merchant is null) and its members, by shared user id. */
+  public TestBundles segment(String id, String merchant, String... members) {
+    b.segment(
+        new ModelBundle.Segment(id, "Name of " + id, merchant, "About " + id, members.length));
+    for (String u : members) {
+      b.memberships(u, List.of(id));
+    }
+    return this;
+  }
+
+  /** A campaign for an item, targeting segments, running in [start, end). */
+  public TestBundles campaign(
+      String id,
+      String itemId,
+      List<String> segments,
+      List<String> hostApps,
+      java.time.Instant start,
+      java.time.Instant end,
+      double boost,
+      int slot) {
+    b.campaign(
+        new ModelBundle.CampaignRow(
+            id, "Campaign " + id, itemId, segments, hostApps, start, end, boost, slot));
+    return this;
+  }
+
   public TestBundles popular(String itemId, String hostApp, String city, double score) {
     b.popularity(itemId, hostApp, city, score);
     return this;

@@ -1,6 +1,7 @@
 package io.crowdrank.serving.ranking;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.ModelBundle.IdType;
@@ -324,6 +325,90 @@ class RankerTest {
         .isInstanceOf(Ranker.Cancelled.class);
   }
 
+  // ---------------------------------------------------------------- campaigns
+
+  static final Instant NOV_1 = Instant.parse("2026-11-01T00:00:00Z");
+  static final Instant DEC_1 = Instant.parse("2026-12-01T00:00:00Z");
+
+  /** u1 (payment 2088001) likes coffee; "travel" scores 0 for u1 and is promoted to slot 1. */
+  static ModelBundle campaignBundle(int slot, List<String> hostApps, Instant end) {
+    return items(TestBundles.version(3, 2))
+        .segment("travellers", null, "u1", "u3")
+        .segment("others", null, "u2")
+        .campaign("trip", "travel", List.of("travellers"), hostApps, NOV_1, end, 0.5, slot)
+        .build();
+  }
+
+  @Test
+  void rank_campaignWithSlot_promotesItsItemToTheSlotForTargetedUsers() {
+    Ranking r =
+        ranker.rank(
+            campaignBundle(1, List.of(), DEC_1),
+            query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
+
+    assertThat(ids(r)).containsExactly("travel", "coffee", "noodles");
+    assertThat(r.items().get(0).reasons().get(0)).isEqualTo("campaign: Campaign trip");
+    assertThat(r.items().get(0).score()).isGreaterThanOrEqualTo(r.items().get(1).score());
+  }
+
+  @Test
+  void rank_campaignBoostOnly_addsTheBoostToTheScore() {
+    ModelBundle plain = bundle();
+    ModelBundle boosted = campaignBundle(0, List.of(), DEC_1);
+    RankQuery q =
+        new RankQuery(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", 5, BREAKFAST, null, Set.of());
+
+    double before = score(ranker.rank(plain, q), "travel");
+    Ranking after = ranker.rank(boosted, q);
+
+    assertThat(score(after, "travel"))
+        .isCloseTo(before + 0.5 * RankingConfig.defaults().campaignWeight(), within(1e-6));
+    assertThat(
+            after.items().stream().filter(i -> i.id().equals("travel")).findFirst().get().reasons())
+        .first()
+        .isEqualTo("campaign: Campaign trip");
+  }
+
+  @Test
+  void rank_campaign_leavesUntargetedUsersExpiredCampaignsAndOtherHostAppsAlone() {
+    RankQuery other = query(IdType.SOCIAL_ACCOUNT, "5002", "alipay", BREAKFAST, null);
+    RankQuery targeted = query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null);
+
+    assertThat(ids(ranker.rank(campaignBundle(1, List.of(), DEC_1), other)))
+        .isEqualTo(ids(ranker.rank(bundle(), other)));
+    assertThat(ids(ranker.rank(campaignBundle(1, List.of(), BREAKFAST), targeted)))
+        .doesNotContain("travel");
+    assertThat(ids(ranker.rank(campaignBundle(1, List.of("weibo"), DEC_1), targeted)))
+        .doesNotContain("travel");
+  }
+
+  @Test
+  void rank_campaignItemExcluded_isNotPromoted() {
+    Ranking r =
+        ranker.rank(
+            campaignBundle(1, List.of(), DEC_1),
+            query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null, "travel"));
+
+    assertThat(ids(r)).containsExactly("coffee", "noodles", "burger");
+  }
+
+  @Test
+  void rank_campaignForUserWithoutVector_promotesInPopularRanking() {
+    // u3 has a profile (Shanghai) but no vector: popularity, then the campaign at slot 1.
+    Ranking r =
+        ranker.rank(
+            campaignBundle(1, List.of(), DEC_1),
+            query(IdType.PAYMENT_ACCOUNT, "2088003", "alipay", BREAKFAST, null));
+
+    assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
+    assertThat(ids(r).get(0)).isEqualTo("travel");
+    assertThat(ids(r)).doesNotHaveDuplicates();
+  }
+
+  private static double score(Ranking r, String id) {
+    return r.items().stream().filter(i -> i.id().equals(id)).findFirst().orElseThrow().score();
+  }
+
   private static RankingConfig withExploration(double share) {
     RankingConfig d = RankingConfig.defaults();
     return new RankingConfig(
@@ -332,6 +417,8 @@ class RankerTest {
         d.hostWideDiscount(),
         d.timeReasonLift(),
         share,
-        d.maxPerCategory());
+        d.maxPerCategory(),
+        d.campaignWeight(),
+        d.maxPromoted());
   }
 }
