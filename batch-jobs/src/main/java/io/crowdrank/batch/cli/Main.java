@@ -41,7 +41,8 @@ import picocli.CommandLine.Parameters;
       Main.Generate.class,
       Main.Jobs.class,
       Main.BenchPipeline.class,
-      Main.BenchAls.class
+      Main.BenchAls.class,
+      Main.BenchBundle.class
     })
 public final class Main implements Callable<Integer> {
 
@@ -693,6 +694,68 @@ public final class Main implements Callable<Integer> {
               new io.crowdrank.batch.bench.AlsBenchmark.Options(
                   users, perUser, rank, iterations, report))
           .execute();
+    }
+  }
+
+  @Command(
+      name = "bench-bundle",
+      mixinStandardHelpOptions = true,
+      description =
+          "Write a synthetic model bundle (clustered vectors) of any size under a warehouse, for"
+              + " the serving benchmarks.")
+  static final class BenchBundle implements Callable<Integer> {
+    @Option(names = "--warehouse", required = true, description = "Warehouse to write into.")
+    String warehouse;
+
+    @Option(
+        names = "--items",
+        defaultValue = "1000000",
+        description = "Mini-programs (default ${DEFAULT-VALUE}).")
+    long items;
+
+    @Option(
+        names = "--users",
+        defaultValue = "100000",
+        description = "Users with a vector (default ${DEFAULT-VALUE}).")
+    long users;
+
+    @Option(
+        names = "--dim",
+        defaultValue = "64",
+        description = "Vector size (default ${DEFAULT-VALUE}).")
+    int dim;
+
+    @Option(
+        names = "--clusters",
+        defaultValue = "1000",
+        description = "Vector clusters (default ${DEFAULT-VALUE}).")
+    int clusters;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Random seed.")
+    long seed;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      io.crowdrank.batch.bench.SyntheticBundle.Options options;
+      try {
+        options =
+            new io.crowdrank.batch.bench.SyntheticBundle.Options(
+                warehouse, items, users, dim, clusters, seed);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      SparkSession spark = Spark.forCli("crowdrank bench-bundle");
+      try {
+        var r = new io.crowdrank.batch.bench.SyntheticBundle(spark, options).execute();
+        System.out.printf(
+            "wrote %s: %d items, %d users, %d-dim vectors in %d ms%n",
+            r.table(), r.items(), r.users(), r.dim(), r.millis());
+      } finally {
+        spark.stop();
+      }
+      return 0;
     }
   }
 }

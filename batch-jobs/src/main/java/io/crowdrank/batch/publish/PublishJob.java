@@ -432,7 +432,7 @@ public final class PublishJob {
   }
 
   /** Gives a part every bundle column, in order, nulls where the part has none. */
-  private static Dataset<Row> conform(Dataset<Row> part) {
+  public static Dataset<Row> conform(Dataset<Row> part) {
     List<String> present = List.of(part.columns());
     Column[] columns = new Column[SCHEMA.size()];
     for (int i = 0; i < SCHEMA.size(); i++) {

@@ -1,6 +1,7 @@
 package io.crowdrank.serving.ann;
 
 import com.google.common.base.Preconditions;
+import io.crowdrank.format.HostApps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -9,21 +10,19 @@ import java.util.PriorityQueue;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
-import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.StoredFields;
-import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * The mini-programs nearest to a user vector by inner product (the collaborative score), among
@@ -34,7 +33,6 @@ import org.apache.lucene.store.Directory;
 public final class ItemIndex implements AutoCloseable {
   static final String VECTOR = "v";
   static final String ITEM = "item";
-  static final String HOST_APP = "host";
 
   /** Candidates an HNSW search explores at least; more raises recall and cost. */
   static final int SEARCH_BEAM = 100;
@@ -51,8 +49,11 @@ public final class ItemIndex implements AutoCloseable {
     /** Copies the item's vector into {@code into}. */
     void vector(int item, float[] into);
 
-    /** Host-app indexes the item runs in. */
+    /** Host-app indexes ({@link HostApps#ALL} order) the item runs in. */
     List<Integer> hostApps(int item);
+
+    /** Whether the item runs in the host app (index in {@link HostApps#ALL}). */
+    boolean runsIn(int item, int hostApp);
   }
 
   /** One neighbour: item index and inner product with the query. */
@@ -64,12 +65,24 @@ public final class ItemIndex implements AutoCloseable {
   private final IndexSearcher searcher;
   private final int[] itemOfDoc;
 
-  private ItemIndex(Items items, Directory directory, DirectoryReader reader, int[] itemOfDoc) {
+  /**
+   * Per host app: the documents that run in it, or null where that is every document (no filter
+   * needed).
+   */
+  private final DocSetQuery[] hostAppFilters;
+
+  private ItemIndex(
+      Items items,
+      Directory directory,
+      DirectoryReader reader,
+      int[] itemOfDoc,
+      DocSetQuery[] hostAppFilters) {
     this.items = items;
     this.directory = directory;
     this.reader = reader;
     this.searcher = reader == null ? null : new IndexSearcher(reader);
     this.itemOfDoc = itemOfDoc;
+    this.hostAppFilters = hostAppFilters;
   }
 
   /**
@@ -84,7 +97,7 @@ public final class ItemIndex implements AutoCloseable {
       }
     }
     if (indexed < exactBelow) {
-      return new ItemIndex(items, null, null, null);
+      return new ItemIndex(items, null, null, null, null);
     }
     Directory dir = new ByteBuffersDirectory();
     try {
@@ -102,9 +115,6 @@ public final class ItemIndex implements AutoCloseable {
               new KnnFloatVectorField(
                   VECTOR, v.clone(), VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT));
           doc.add(new StoredField(ITEM, i));
-          for (int app : items.hostApps(i)) {
-            doc.add(new StringField(HOST_APP, Integer.toString(app), StringField.Store.NO));
-          }
           writer.addDocument(doc);
         }
         writer.forceMerge(1);
@@ -112,10 +122,24 @@ public final class ItemIndex implements AutoCloseable {
       DirectoryReader reader = DirectoryReader.open(dir);
       int[] itemOfDoc = new int[reader.maxDoc()];
       StoredFields stored = reader.storedFields();
+      FixedBitSet[] byApp = new FixedBitSet[HostApps.ALL.size()];
+      for (int a = 0; a < byApp.length; a++) {
+        byApp[a] = new FixedBitSet(itemOfDoc.length);
+      }
       for (int d = 0; d < itemOfDoc.length; d++) {
         itemOfDoc[d] = stored.document(d).getField(ITEM).numericValue().intValue();
+        for (int app : items.hostApps(itemOfDoc[d])) {
+          byApp[app].set(d);
+        }
       }
-      return new ItemIndex(items, dir, reader, itemOfDoc);
+      DocSetQuery[] filters = new DocSetQuery[byApp.length];
+      for (int a = 0; a < byApp.length; a++) {
+        filters[a] =
+            byApp[a].cardinality() == itemOfDoc.length
+                ? null
+                : new DocSetQuery(HostApps.ALL.get(a), byApp[a]);
+      }
+      return new ItemIndex(items, dir, reader, itemOfDoc, filters);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot build the item index", e);
     }
@@ -142,7 +166,7 @@ public final class ItemIndex implements AutoCloseable {
         new PriorityQueue<>(n + 1, (a, b) -> Float.compare(a.score(), b.score()));
     float[] v = new float[items.dim()];
     for (int i = 0; i < items.count(); i++) {
-      if (!items.hasVector(i) || (hostApp >= 0 && !items.hostApps(i).contains(hostApp))) {
+      if (!items.hasVector(i) || (hostApp >= 0 && !items.runsIn(i, hostApp))) {
         continue;
       }
       items.vector(i, v);
@@ -160,8 +184,7 @@ public final class ItemIndex implements AutoCloseable {
   }
 
   private List<Neighbour> approximate(float[] query, int n, int hostApp) {
-    Query filter =
-        hostApp < 0 ? null : new TermQuery(new Term(HOST_APP, Integer.toString(hostApp)));
+    Query filter = hostApp < 0 ? null : hostAppFilters[hostApp];
     try {
       // Explore at least SEARCH_BEAM candidates (HNSW's "ef"), then keep the n best by product.
       int beam = Math.max(n, SEARCH_BEAM);

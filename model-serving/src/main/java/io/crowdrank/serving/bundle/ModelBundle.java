@@ -85,6 +85,7 @@ public final class ModelBundle {
   private final float[] itemVectors;
   private final boolean[] itemHasVector;
   private final boolean[] itemNew;
+  private final int[] newItems;
   private final int[][] itemVerticals;
   private final float[] itemPopularity;
   private final Map<String, Integer> itemIndex;
@@ -183,6 +184,7 @@ public final class ModelBundle {
     }
     this.itemIndex = ImmutableMap.copyOf(items);
     fillNewItemsWithCategoryMeans();
+    this.newItems = java.util.stream.IntStream.range(0, n).filter(i -> itemNew[i]).toArray();
     this.nearest = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS);
 
     int m = b.users.size();
@@ -442,6 +444,16 @@ public final class ModelBundle {
     return itemNew[item];
   }
 
+  /** How many items are new; with {@link #newItem} exploration need not scan the catalog. */
+  public int newItemCount() {
+    return newItems.length;
+  }
+
+  /** The i-th new item (ascending item order), 0 &le; i &lt; {@link #newItemCount()}. */
+  public int newItem(int i) {
+    return newItems[i];
+  }
+
   /**
    * The user's interest in the item: the sum of the user's interest shares (0..1) over the item's
    * verticals; 0 when they share none.
@@ -593,6 +605,11 @@ public final class ModelBundle {
     @Override
     public void vector(int item, float[] into) {
       System.arraycopy(itemVectors, item * dim, into, 0, dim);
+    }
+
+    @Override
+    public boolean runsIn(int item, int hostApp) {
+      return ModelBundle.this.runsIn(item, hostApp);
     }
 
     @Override

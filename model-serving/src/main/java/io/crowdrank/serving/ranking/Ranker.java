@@ -456,9 +456,10 @@ public final class Ranker {
     }
     ModelBundle b = ctx.bundle();
     TopK fresh = new TopK(slots);
-    for (int item = 0; item < b.itemCount(); item++) {
-      ctx.checkpoint(item);
-      if (b.isNew(item) && !ctx.campaigned(item) && ctx.eligible(item)) {
+    for (int i = 0; i < b.newItemCount(); i++) {
+      int item = b.newItem(i);
+      ctx.checkpoint(i);
+      if (!ctx.campaigned(item) && ctx.eligible(item)) {
         double s =
             ctx.personal() && b.itemHasVector(item)
                 ? ctx.collaborative(item)

@@ -49,6 +49,11 @@ class ItemIndexTest {
     public List<Integer> hostApps(int item) {
       return item % 3 == 0 ? List.of(1) : List.of(0, 1);
     }
+
+    @Override
+    public boolean runsIn(int item, int hostApp) {
+      return hostApps(item).contains(hostApp);
+    }
   }
 
   ItemIndex index;
@@ -99,6 +104,14 @@ class ItemIndexTest {
     assertThat(top).allSatisfy(n -> assertThat(n.item() % 50).isNotEqualTo(49));
     assertThat(top.stream().map(ItemIndex.Neighbour::score).toList())
         .isSortedAccordingTo(java.util.Comparator.reverseOrder());
+  }
+
+  @Test
+  void nearest_hostAppEveryItemRunsIn_needsNoFilter_andMatchesTheUnfilteredSearch() {
+    index = ItemIndex.build(RandomItems.of(5_000, 3), 1_000);
+    float[] q = query(new SplittableRandom(8));
+
+    assertThat(index.nearest(q, 20, 1)).isEqualTo(index.nearest(q, 20, -1));
   }
 
   @Test

@@ -1,0 +1,80 @@
+package io.crowdrank.serving.ranking;
+
+import io.crowdrank.format.HostApps;
+import io.crowdrank.serving.bundle.BundleReader;
+import io.crowdrank.serving.bundle.ModelBundle;
+import java.time.Instant;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * In-process cost of the raw nearest-neighbour search against the whole ranking pipeline that uses
+ * it (filters, context scoring, campaigns, diversity, reasons), per request, on a published bundle.
+ * Run through {@link ServingBenchmark}, which writes the report.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class RankingBenchmark {
+  /** The bundle table to load (a warehouse's serving/bundle). */
+  @Param("")
+  public String bundle;
+
+  /** Top k asked of the ranking. */
+  @Param("10")
+  public int k;
+
+  static final int QUERIES = 1024;
+  static final Instant AT = Instant.parse("2026-11-25T04:00:00Z"); // Wednesday lunch in Shanghai
+
+  ModelBundle served;
+  Ranker ranker;
+  RankQuery[] queries;
+  float[][] vectors;
+  int hostApp;
+  int next;
+
+  @Setup
+  public void load() {
+    served = new BundleReader().read(bundle, OptionalLong.empty());
+    ranker = new Ranker(RankingConfig.defaults());
+    hostApp = HostApps.ALL.indexOf("alipay");
+    SplittableRandom rnd = new SplittableRandom(11);
+    queries = new RankQuery[QUERIES];
+    vectors = new float[QUERIES][];
+    for (int q = 0; q < QUERIES; q++) {
+      int u;
+      do {
+        u = rnd.nextInt(served.userCount());
+      } while (!served.userHasVector(u));
+      queries[q] =
+          new RankQuery(
+              ModelBundle.IdType.SHARED_ID, served.userId(u), "alipay", k, AT, null, Set.of());
+      vectors[q] = served.userVector(u);
+    }
+  }
+
+  /** The raw candidate search the pipeline starts with: as many neighbours as it asks for. */
+  @Benchmark
+  public Object annSearch() {
+    int q = next++ & (QUERIES - 1);
+    return served.nearest().nearest(vectors[q], Ranker.candidates(k), hostApp);
+  }
+
+  /** The whole pipeline for the same users: candidates, filters, scoring, re-ranking, reasons. */
+  @Benchmark
+  public Object rank() {
+    int q = next++ & (QUERIES - 1);
+    return ranker.rank(served, queries[q]);
+  }
+}

@@ -1,0 +1,231 @@
+package io.crowdrank.serving.ranking;
+
+import io.crowdrank.format.HostApps;
+import io.crowdrank.serving.ann.ItemIndex;
+import io.crowdrank.serving.bundle.BundleReader;
+import io.crowdrank.serving.bundle.ModelBundle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The in-process serving benchmark ({@code ./crowdrank bench-serving}): for each bundle, load time
+ * and heap, ANN recall@20 against the exact answer, and JMH's cost per request of the raw ANN
+ * search and of the whole ranking pipeline; the difference between two bundles' heaps gives the
+ * bytes per item and per user. Writes a Markdown report.
+ *
+ * <pre>
+ * ServingBenchmark --report FILE [--recall-users 500] [--quick] BUNDLE_TABLE...
+ * </pre>
+ */
+public final class ServingBenchmark {
+  private ServingBenchmark() {}
+
+  record Measured(
+      String table,
+      int items,
+      int users,
+      int dim,
+      boolean approximate,
+      double loadSeconds,
+      long heapBytes,
+      double recallAt20,
+      double recallRankerBeam,
+      double annMicros,
+      double rankMicros) {
+    double overhead() {
+      return (rankMicros - annMicros) / annMicros;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path report = null;
+    int recallUsers = 500;
+    boolean quick = false;
+    List<String> tables = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--report" -> report = Path.of(args[++i]);
+        case "--recall-users" -> recallUsers = Integer.parseInt(args[++i]);
+        case "--quick" -> quick = true;
+        case "-h", "--help" -> {
+          System.out.println(
+              "usage: bench-serving --report FILE [--recall-users N] [--quick] BUNDLE_TABLE...");
+          return;
+        }
+        default -> tables.add(args[i]);
+      }
+    }
+    if (report == null || tables.isEmpty() || recallUsers < 1) {
+      System.err.println(
+          "usage: bench-serving --report FILE [--recall-users N] [--quick] BUNDLE_TABLE...");
+      System.exit(2);
+    }
+    List<Measured> results = new ArrayList<>();
+    for (String table : tables) {
+      results.add(measure(table, recallUsers, quick));
+    }
+    Files.createDirectories(report.toAbsolutePath().getParent());
+    Files.writeString(report, markdown(results));
+    System.out.print(Files.readString(report));
+  }
+
+  static Measured measure(String table, int recallUsers, boolean quick)
+      throws RunnerException, IOException {
+    long before = usedHeap();
+    long t0 = System.nanoTime();
+    ModelBundle b = new BundleReader().read(table, OptionalLong.empty());
+    double load = (System.nanoTime() - t0) / 1e9;
+    long heap = usedHeap() - before;
+    System.err.printf(
+        Locale.ROOT,
+        "%s: loaded %d items, %d users in %.1f s%n",
+        table,
+        b.itemCount(),
+        b.userCount(),
+        load);
+
+    int alipay = HostApps.ALL.indexOf("alipay");
+    SplittableRandom rnd = new SplittableRandom(5);
+    double hit20 = 0;
+    double hitBeam = 0;
+    for (int q = 0; q < recallUsers; q++) {
+      int u;
+      do {
+        u = rnd.nextInt(b.userCount());
+      } while (!b.userHasVector(u));
+      float[] v = b.userVector(u);
+      Set<Integer> exact = items(b.nearest().exact(v, 20, alipay));
+      hit20 += overlap(exact, b.nearest().nearest(v, 20, alipay));
+      List<ItemIndex.Neighbour> beam = b.nearest().nearest(v, Ranker.candidates(10), alipay);
+      hitBeam += overlap(exact, beam.subList(0, Math.min(20, beam.size())));
+    }
+    double recall20 = hit20 / (20.0 * recallUsers);
+    double recallBeam = hitBeam / (20.0 * recallUsers);
+    int items = b.itemCount();
+    int users = b.userCount();
+    int dim = b.dim();
+    boolean approximate = b.nearest().approximate();
+    b = null; // let the fork have the memory
+
+    var options =
+        new OptionsBuilder()
+            .include(RankingBenchmark.class.getName())
+            .param("bundle", table)
+            .forks(1)
+            .jvmArgsAppend("-Xmx" + Math.max(2, 4 + heap / (1L << 30) * 3) + "g")
+            .warmupIterations(quick ? 1 : 3)
+            .warmupTime(TimeValue.seconds(quick ? 2 : 5))
+            .measurementIterations(quick ? 2 : 5)
+            .measurementTime(TimeValue.seconds(quick ? 2 : 5))
+            .threads(1)
+            .build();
+    Map<String, Double> micros = new TreeMap<>();
+    for (RunResult r : new Runner(options).run()) {
+      micros.put(
+          r.getParams().getBenchmark().replaceAll(".*\\.", ""), r.getPrimaryResult().getScore());
+    }
+    return new Measured(
+        table,
+        items,
+        users,
+        dim,
+        approximate,
+        load,
+        heap,
+        recall20,
+        recallBeam,
+        micros.get("annSearch"),
+        micros.get("rank"));
+  }
+
+  private static Set<Integer> items(List<ItemIndex.Neighbour> ns) {
+    Set<Integer> s = new HashSet<>();
+    ns.forEach(n -> s.add(n.item()));
+    return s;
+  }
+
+  private static int overlap(Set<Integer> exact, List<ItemIndex.Neighbour> found) {
+    int n = 0;
+    for (ItemIndex.Neighbour f : found) {
+      if (exact.contains(f.item())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  static String markdown(List<Measured> results) {
+    StringBuilder s = new StringBuilder();
+    s.append("# Serving benchmark (in-process)\n\n");
+    s.append("Java ")
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores. JMH average time per request, one thread, one fork; recall@20 over")
+        .append(" random users with a vector, host app alipay, against an exact scan.\n\n");
+    s.append(
+        "| bundle | items | users | dim | search | load s | heap MB | recall@20 (beam 100)"
+            + " | recall@20 (pipeline's 200) | ANN µs | Rank µs | pipeline overhead |\n");
+    s.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Measured m : results) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %d | %s | %.1f | %,d | %.3f | %.3f | %.1f | %.1f | %+.0f%% |%n",
+              Path.of(m.table()).getParent() == null
+                  ? m.table()
+                  : Path.of(m.table()).getParent().getParent().getFileName(),
+              m.items(),
+              m.users(),
+              m.dim(),
+              m.approximate() ? "HNSW" : "exact",
+              m.loadSeconds(),
+              m.heapBytes() >> 20,
+              m.recallAt20(),
+              m.recallRankerBeam(),
+              m.annMicros(),
+              m.rankMicros(),
+              100 * m.overhead()));
+    }
+    if (results.size() >= 2) {
+      Measured a = results.get(0);
+      Measured z = results.get(results.size() - 1);
+      if (a.users() == z.users() && a.items() != z.items()) {
+        double perItem = (double) (z.heapBytes() - a.heapBytes()) / (z.items() - a.items());
+        double perUser = (a.heapBytes() - perItem * a.items()) / a.users();
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%nMemory, from the two bundles' heaps (same users, different items): ≈ %,.0f bytes"
+                    + " per item (vectors, HNSW graph and its copy of the vectors, catalog fields),"
+                    + " ≈ %,.0f bytes per user (vector, id strings, three id maps).%n",
+                perItem,
+                perUser));
+      }
+    }
+    return s.toString();
+  }
+}
