@@ -37,6 +37,10 @@ import picocli.CommandLine.Option;
     subcommands = {
       Cli.Rank.class,
       Cli.Info.class,
+      Operations.Segments.class,
+      Operations.Event.class,
+      Operations.Reload.class,
+      Operations.Rollback.class,
       Cli.WaitServing.class,
       Cli.FreePort.class,
       DemoWalkthrough.class,
@@ -143,19 +147,8 @@ public final class Cli implements Callable<Integer> {
   static final class Rank implements Callable<Integer> {
     @CommandLine.Mixin Target target;
 
-    static final class User {
-      @Option(names = "--payment-account", description = "Payment-platform account id.")
-      String payment;
-
-      @Option(names = "--social-account", description = "Social-network account id.")
-      String social;
-
-      @Option(names = "--shared-id", description = "Pseudonymous crowdrank user id.")
-      String shared;
-    }
-
     @ArgGroup(exclusive = true, multiplicity = "1")
-    User user;
+    Operations.User user;
 
     @Option(
         names = "--host-app",
@@ -181,18 +174,10 @@ public final class Cli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      UserRef.Builder ref = UserRef.newBuilder();
-      if (user.payment != null) {
-        ref.setPaymentAccount(user.payment);
-      } else if (user.social != null) {
-        ref.setSocialAccount(user.social);
-      } else {
-        ref.setSharedId(user.shared);
-      }
       ManagedChannel channel = target.open();
       try {
         RankResponse r =
-            target.ranking(channel, hostApp).rank(request(ref.build(), hostApp, k, city, at));
+            target.ranking(channel, hostApp).rank(request(user.ref(), hostApp, k, city, at));
         System.out.print(Printing.ranking(r));
         return 0;
       } finally {

@@ -80,6 +80,10 @@ class IncrementalPipelineTest extends SparkTestBase {
             Tables.IDENTITY_MAP,
             Tables.USER_PROFILES,
             Tables.USER_AIPL,
+            Tables.SEGMENT_DEFINITIONS,
+            Tables.SEGMENT_MEMBERS,
+            Tables.SEGMENT_STATS,
+            Tables.CAMPAIGNS,
             Tables.USER_FACTORS,
             Tables.ITEM_FACTORS,
             Tables.POPULARITY,
@@ -146,7 +150,7 @@ class IncrementalPipelineTest extends SparkTestBase {
 
     assertThat(steps)
         .extracting(r -> r.getString(1))
-        .containsExactly("ingest", "identity", "profiles", "train", "evaluate", "publish");
+        .containsExactlyElementsOf(Pipeline.DAG.stream().map(Pipeline.Step::id).toList());
     assertThat(steps).extracting(r -> r.getString(2)).containsOnly("succeeded");
     Row profiles = steps.get(2);
     assertThat(profiles.<String, Long>getJavaMap(5))
