@@ -66,6 +66,13 @@ final class Load implements Callable<Integer> {
           "The generator's _truth/users.tsv: rank its payment accounts (else unknown ones).")
   Path truth;
 
+  @Option(
+      names = "--synthetic-users",
+      defaultValue = "0",
+      description =
+          "Rank the first N users of a bench-bundle warehouse (payment accounts 2088 + 12 digits).")
+  int syntheticUsers;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -138,6 +145,9 @@ final class Load implements Callable<Integer> {
           out.add(f[1]);
         }
       }
+    }
+    for (int i = 0; i < syntheticUsers; i++) {
+      out.add("2088" + String.format("%012d", i));
     }
     if (out.isEmpty()) {
       for (int i = 0; i < 10_000; i++) {
