@@ -43,7 +43,12 @@ public final class ContextScoring {
 
   /** The score with the context term: {@code base + weight · ln(lift)}. */
   public static double score(double base, double lift, double weight) {
-    return base + weight * Math.log(clip(lift));
+    return base + term(lift, weight);
+  }
+
+  /** The context term alone, {@code weight · ln(lift)}: one per category and request. */
+  public static double term(double lift, double weight) {
+    return weight * Math.log(clip(lift));
   }
 
   public static double clip(double lift) {

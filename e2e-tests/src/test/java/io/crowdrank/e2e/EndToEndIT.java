@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,8 +35,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Runs the product as its users do, through {@code ./crowdrank}: generate demo data, run every
@@ -53,6 +64,12 @@ class EndToEndIT {
   static Process server;
   static final String ALIPAY_KEY = "e2e-alipay-key-0123456789";
   static final String WEIBO_KEY = "e2e-weibo-key-0123456789";
+  static final String MERCHANT_TOKEN = "e2e-merchant-token-0123456789";
+
+  /** The merchant the generated targeting file gives segments to (read from it). */
+  static String merchant;
+
+  static int httpPort;
   static ManagedChannel channel;
   static List<String[]> truth;
 
@@ -87,6 +104,14 @@ class EndToEndIT {
             .map(l -> l.split("\t", -1))
             .toList();
 
+    merchant =
+        java.util.regex.Pattern.compile("\"merchant_id\"\\s*:\\s*\"([A-Za-z0-9_]+)\"")
+            .matcher(Files.readString(raw.resolve("targeting.json")))
+            .results()
+            .findFirst()
+            .orElseThrow()
+            .group(1);
+    httpPort = freePort();
     int port = freePort();
     ProcessBuilder serve =
         new ProcessBuilder(
@@ -98,10 +123,11 @@ class EndToEndIT {
                 "--grpc-port",
                 String.valueOf(port),
                 "--http-port",
-                String.valueOf(freePort()))
+                String.valueOf(httpPort))
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("serve.log").toFile());
     serve.environment().put("CROWDRANK_API_KEYS", "alipay=" + ALIPAY_KEY + ",weibo=" + WEIBO_KEY);
+    serve.environment().put("CROWDRANK_MERCHANT_TOKENS", merchant + "=" + MERCHANT_TOKEN);
     server = serve.start();
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     awaitServing(Instant.now().plusSeconds(120));
@@ -314,5 +340,77 @@ class EndToEndIT {
     assertThat(info.getManifestJson())
         .contains("\"vector_dim\":16")
         .contains("silver/user_profiles");
+  }
+
+  /**
+   * The merchant reports in a real headless Chromium (Debian's chromium and chromium-driver, which
+   * .ci/run installs), against the service started above: sign in, open a report, see the charts
+   * drawn and the suppressed numbers, be refused another merchant's report.
+   */
+  @Nested
+  class MerchantReportsInABrowser {
+    WebDriver browser;
+
+    String url(String path) {
+      return "http://127.0.0.1:" + httpPort + path;
+    }
+
+    void signIn(String id, String token) {
+      browser.get(url("/reports"));
+      browser.findElement(By.id("merchant")).clear();
+      browser.findElement(By.id("merchant")).sendKeys(id);
+      browser.findElement(By.id("token")).sendKeys(token);
+      browser.findElement(By.id("sign-in")).click();
+    }
+
+    @Test
+    void merchant_signsIn_seesChartsAndSuppression_andIsRefusedAnotherMerchantsReport()
+        throws Exception {
+      ChromeOptions options =
+          new ChromeOptions()
+              .setBinary(System.getProperty("crowdrank.chromium", "/usr/bin/chromium"))
+              .addArguments(
+                  "--headless=new",
+                  "--no-sandbox",
+                  "--disable-dev-shm-usage",
+                  "--window-size=1400,2400");
+      ChromeDriverService service =
+          new ChromeDriverService.Builder()
+              .usingDriverExecutable(
+                  new File(System.getProperty("crowdrank.chromedriver", "/usr/bin/chromedriver")))
+              .build();
+      browser = new ChromeDriver(service, options);
+      try {
+        signIn(merchant, "wrong-token");
+        assertThat(browser.findElement(By.id("error")).getText()).contains("wrong token");
+
+        signIn(merchant, MERCHANT_TOKEN);
+        assertThat(browser.findElement(By.id("signed-in")).getText()).isEqualTo(merchant);
+        assertThat(browser.findElements(By.cssSelector("#segments a"))).isNotEmpty();
+        browser.get(url("/reports/" + merchant + "/_crowd"));
+
+        new WebDriverWait(browser, Duration.ofSeconds(20))
+            .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-aipl svg")));
+        for (String chart : List.of("platforms", "aipl", "rfm", "heatmap", "lookalike")) {
+          assertThat(browser.findElements(By.cssSelector("#chart-" + chart + " svg")))
+              .as("chart %s drawn", chart)
+              .isNotEmpty();
+        }
+        // Some breakdown of a few hundred demo users describes fewer than 50 people.
+        assertThat(browser.findElements(By.cssSelector("#numbers .suppressed"))).isNotEmpty();
+        assertThat(browser.getPageSource()).doesNotContain("2088"); // no account ids
+        Path shot = Path.of("target", "report-page.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+        String other = merchant.equals("m000002") ? "m000003" : "m000002";
+        browser.get(url("/reports/" + other + "/_crowd"));
+        assertThat(browser.findElement(By.id("refused")).getText()).contains("another merchant");
+        browser.get(url("/reports/" + other + "/_crowd/export.csv"));
+        assertThat(browser.getPageSource()).contains("another merchant");
+      } finally {
+        browser.quit();
+      }
+    }
   }
 }

@@ -102,7 +102,8 @@ public final class PipelineBenchmark {
             8,
             PublishJob.DEFAULT_GATE_TOLERANCE,
             false,
-            g.targeting());
+            g.targeting(),
+            50);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
       steps.add(
           new StepTiming(
@@ -132,6 +133,7 @@ public final class PipelineBenchmark {
               + Delta.read(spark, warehouse, Tables.SOCIAL).count();
       case SEGMENTS -> Delta.read(spark, warehouse, Tables.USER_PROFILES).count();
       case TRAIN -> c.get("interactions");
+      case REPORTS -> Delta.read(spark, warehouse, Tables.USER_PROFILES).count();
       case PUBLISH -> c.get("items") + c.get("users");
       case EVALUATE -> c.get("train_pairs");
       case TUNE, MAINTAIN -> 0;

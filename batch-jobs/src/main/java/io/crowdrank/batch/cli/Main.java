@@ -382,6 +382,14 @@ public final class Main implements Callable<Integer> {
     java.nio.file.Path targeting;
 
     @Option(
+        names = "--privacy-k",
+        defaultValue = "50",
+        description =
+            "reports: fewest people a number in a merchant report may describe; smaller ones are"
+                + " suppressed (default ${DEFAULT-VALUE}).")
+    int privacyK;
+
+    @Option(
         names = "--as-of",
         description = "Reference date of profiles and decay (default: the newest event date).")
     LocalDate asOf;
@@ -432,6 +440,9 @@ public final class Main implements Callable<Integer> {
                 habitShrinkage);
         evaluation =
             new Evaluation.Options(Evaluation.Split.parse(split), testFraction, seed, ks, timeZone);
+        if (privacyK < 2) {
+          throw usage("--privacy-k must be >= 2");
+        }
         if (tuneTrials < 1 || tuneTrials > 200) {
           throw usage("--tune-trials must be 1..200");
         }
@@ -458,7 +469,8 @@ public final class Main implements Callable<Integer> {
                 tuneTrials,
                 gateTolerance,
                 overrideGate,
-                targeting);
+                targeting,
+                privacyK);
       } catch (RuntimeException e) {
         throw usage(e.getMessage());
       }
@@ -556,7 +568,8 @@ public final class Main implements Callable<Integer> {
                   usage(
                       "unknown step '"
                           + step
-                          + "': use ingest, identity, profiles, segments, tune, train, evaluate, publish,"
+                          + "': use ingest, identity, profiles, segments, tune, train, reports, evaluate,"
+                          + " publish,"
                           + " all"
                           + " or maintain"));
     }

@@ -84,6 +84,8 @@ public final class Columns {
   public static final String BOOST = "boost";
   public static final String SLOT = "slot";
   public static final String SIZE = "size";
+  public static final String PERSONA_ID = "persona_id";
+  public static final String SIMILARITY = "similarity";
 
   // model
   public static final String VECTOR = "vector";

@@ -27,6 +27,10 @@ public final class Tables {
   public static final String SEGMENT_MEMBERS = "gold/segment_members";
   public static final String SEGMENT_STATS = "gold/segment_stats";
   public static final String CAMPAIGNS = "gold/campaigns";
+  public static final String PERSONAS = "gold/personas";
+  public static final String USER_PERSONAS = "gold/user_personas";
+  public static final String LOOKALIKES = "gold/lookalikes";
+  public static final String MERCHANT_REPORTS = io.crowdrank.format.ReportsFormat.TABLE_PATH;
 
   // model: what train produces
   public static final String USER_FACTORS = "model/user_factors";

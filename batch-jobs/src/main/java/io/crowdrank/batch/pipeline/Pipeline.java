@@ -9,6 +9,7 @@ import io.crowdrank.batch.ingest.IngestJob;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.profiles.ProfilesJob;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.ReportsJob;
 import io.crowdrank.batch.segments.SegmentsJob;
 import io.crowdrank.batch.train.TrainJob;
 import java.time.Instant;
@@ -23,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch DAG — ingest, identity, profiles, segments, (tune), train, evaluate, publish — or any
- * one step, plus Delta maintenance on its own schedule. Every step is recorded in the run record as
- * it ends.
+ * The batch DAG — ingest, identity, profiles, segments, (tune), train, reports, evaluate, publish —
+ * or any one step, plus Delta maintenance on its own schedule. Every step is recorded in the run
+ * record as it ends.
  */
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -39,6 +40,8 @@ public final class Pipeline {
     /** Hyper-parameter search; in the DAG only when tuning is asked for ({@link #dag}). */
     TUNE,
     TRAIN,
+    /** Personas, lookalikes and the merchants' segment reports (see {@link ReportsJob}). */
+    REPORTS,
     /** Offline evaluation against the popularity baseline and the served model. */
     EVALUATE,
     PUBLISH,
@@ -58,6 +61,7 @@ public final class Pipeline {
           Step.PROFILES,
           Step.SEGMENTS,
           Step.TRAIN,
+          Step.REPORTS,
           Step.EVALUATE,
           Step.PUBLISH);
 
@@ -81,6 +85,7 @@ public final class Pipeline {
    * @param gateTolerance relative shortfall against the served model publish still accepts
    * @param overrideGate publish even if the quality gate refuses (logged)
    * @param targeting segment and campaign definitions to store, or null to keep the stored ones
+   * @param privacyK fewest people a number in a merchant report may describe
    */
   public record Options(
       String raw,
@@ -98,7 +103,8 @@ public final class Pipeline {
       int tuningTrials,
       double gateTolerance,
       boolean overrideGate,
-      java.nio.file.Path targeting) {}
+      java.nio.file.Path targeting,
+      int privacyK) {}
 
   /** A finished step: its typed result and how long it took. */
   public record StepResult(Step step, StepReport result, long millis) {}
@@ -203,6 +209,11 @@ public final class Pipeline {
       case TRAIN ->
           new TrainJob(
                   spark, new TrainJob.Options(o.warehouse(), trainParams, o.asOf(), o.timeZone()))
+              .execute();
+      case REPORTS ->
+          new ReportsJob(
+                  spark,
+                  new ReportsJob.Options(o.warehouse(), o.privacyK(), 6, o.trainParams().seed()))
               .execute();
       case EVALUATE ->
           new EvaluateJob(

@@ -151,7 +151,8 @@ class StandaloneClusterIT {
                 4,
                 PublishJob.DEFAULT_GATE_TOLERANCE,
                 false,
-                null))
+                null,
+                50))
         .run(Pipeline.DAG);
   }
 

@@ -10,6 +10,9 @@ import java.time.LocalDate;
 final class PipelineFixtures {
   private PipelineFixtures() {}
 
+  /** Privacy threshold of the reports at test scale (hundreds of users, not millions). */
+  static final int FIXTURE_K = 10;
+
   static final TrainJob.Params SMALL_ALS =
       new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10);
 
@@ -41,7 +44,8 @@ final class PipelineFixtures {
         2,
         PublishJob.DEFAULT_GATE_TOLERANCE,
         false,
-        targeting(raw));
+        targeting(raw),
+        FIXTURE_K);
   }
 
   /** The generator's targeting file beside the raw data, if there is one. */

@@ -102,6 +102,51 @@ class PipelineTest extends SparkTestBase {
   }
 
   @Test
+  @SuppressWarnings("rawtypes")
+  void reports_everyMerchantCrowdHasAReport_withSmallNumbersSuppressed() throws Exception {
+    List<Row> reports = table(Tables.MERCHANT_REPORTS).collectAsList();
+    ObjectMapper json = new ObjectMapper();
+    int k = PipelineFixtures.FIXTURE_K;
+
+    assertThat(reports).extracting(r -> r.<String>getAs("segment_id")).contains("_crowd");
+    assertThat(reports)
+        .extracting(r -> r.<String>getAs("segment_id"))
+        .anyMatch(s -> s.endsWith("_prospects"));
+    for (Row r : reports) {
+      JsonNode report = json.readTree(r.<String>getAs("report_json"));
+      assertThat(report.get("k").asInt()).isEqualTo(k);
+      // Every people count in the report is either suppressed (null) or at least k.
+      List<JsonNode> counts = new java.util.ArrayList<>();
+      report.findValues("users").forEach(counts::add);
+      if (report.has("platforms")) {
+        report.get("platforms").forEach(counts::add);
+        report.get("aipl").forEach(counts::add);
+      }
+      assertThat(counts)
+          .allSatisfy(n -> assertThat(n.isNull() || n.asLong() == 0 || n.asLong() >= k).isTrue());
+      if (report.get("suppressed").asBoolean()) {
+        assertThat(report.get("size").isNull()).isTrue();
+        assertThat(report.has("cities")).isFalse();
+      }
+    }
+    Dataset<Row> personas = table(Tables.PERSONAS);
+    assertThat(personas.count()).isEqualTo(6);
+    assertThat(personas.collectAsList())
+        .allSatisfy(p -> assertThat(p.<String>getAs("name")).isNotBlank());
+    assertThat(table(Tables.USER_PERSONAS).count()).isEqualTo(table(Tables.USER_PROFILES).count());
+    // Lookalikes are reachable on the social network and not customers of the merchant yet.
+    Dataset<Row> look = table(Tables.LOOKALIKES);
+    Dataset<Row> customers =
+        table(Tables.USER_AIPL)
+            .filter("scope = 'merchant' and stage_level >= 3")
+            .selectExpr("scope_id as merchant_id", "user_id");
+    assertThat(look.count()).isPositive();
+    assertThat(look.join(customers, new String[] {"merchant_id", "user_id"}).count()).isZero();
+    assertThat(look.join(table(Tables.USER_PROFILES).filter("not has_social"), "user_id").count())
+        .isZero();
+  }
+
+  @Test
   void profiles_haveOneRowPerUser_withScoresAndHistogram() {
     Dataset<Row> profiles = table(Tables.USER_PROFILES);
     long users = table(Tables.IDENTITY_MAP).select("user_id").distinct().count();

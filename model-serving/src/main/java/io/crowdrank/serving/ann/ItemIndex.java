@@ -7,6 +7,13 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
@@ -87,7 +94,9 @@ public final class ItemIndex implements AutoCloseable {
 
   /**
    * Builds the index: exact when there are fewer than {@code exactBelow} items with vectors,
-   * otherwise an HNSW graph (Lucene's defaults: 16 connections per node, beam width 100).
+   * otherwise an HNSW graph (Lucene's defaults: 16 connections per node, beam width 100). The graph
+   * is built on every core: each thread indexes a slice into its own segment (a graph of its own),
+   * and the final merge into one segment joins them with as many merge workers.
    */
   public static ItemIndex build(Items items, int exactBelow) {
     int indexed = 0;
@@ -100,22 +109,51 @@ public final class ItemIndex implements AutoCloseable {
       return new ItemIndex(items, null, null, null, null);
     }
     Directory dir = new ByteBuffersDirectory();
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    ExecutorService workers = Executors.newFixedThreadPool(threads);
     try {
+      KnnVectorsFormat hnsw =
+          new Lucene99HnswVectorsFormat(
+              Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN,
+              Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH,
+              threads,
+              threads > 1 ? workers : null);
       IndexWriterConfig config =
-          new IndexWriterConfig().setRAMBufferSizeMB(256).setUseCompoundFile(false);
-      float[] v = new float[items.dim()];
+          new IndexWriterConfig()
+              .setCodec(
+                  new Lucene912Codec() {
+                    @Override
+                    public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                      return hnsw;
+                    }
+                  })
+              .setRAMBufferSizeMB(1024)
+              .setUseCompoundFile(false);
       try (IndexWriter writer = new IndexWriter(dir, config)) {
-        for (int i = 0; i < items.count(); i++) {
-          if (!items.hasVector(i)) {
-            continue;
-          }
-          items.vector(i, v);
-          Document doc = new Document();
-          doc.add(
-              new KnnFloatVectorField(
-                  VECTOR, v.clone(), VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT));
-          doc.add(new StoredField(ITEM, i));
-          writer.addDocument(doc);
+        List<Future<?>> slices = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int slice = t;
+          slices.add(
+              workers.submit(
+                  () -> {
+                    float[] v = new float[items.dim()];
+                    for (int i = slice; i < items.count(); i += threads) {
+                      if (!items.hasVector(i)) {
+                        continue;
+                      }
+                      items.vector(i, v);
+                      Document doc = new Document();
+                      doc.add(
+                          new KnnFloatVectorField(
+                              VECTOR, v.clone(), VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT));
+                      doc.add(new StoredField(ITEM, i));
+                      writer.addDocument(doc);
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<?> f : slices) {
+          f.get();
         }
         writer.forceMerge(1);
       }
@@ -142,6 +180,13 @@ public final class ItemIndex implements AutoCloseable {
       return new ItemIndex(items, dir, reader, itemOfDoc, filters);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot build the item index", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the item index", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot build the item index: " + e.getCause(), e.getCause());
+    } finally {
+      workers.shutdownNow();
     }
   }
 
@@ -205,11 +250,7 @@ public final class ItemIndex implements AutoCloseable {
   }
 
   static float dot(float[] a, float[] b) {
-    float s = 0;
-    for (int d = 0; d < a.length; d++) {
-      s += a[d] * b[d];
-    }
-    return s;
+    return Vectors.dot(a, 0, b, 0, a.length);
   }
 
   @Override

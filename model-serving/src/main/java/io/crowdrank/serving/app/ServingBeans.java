@@ -16,6 +16,10 @@ import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.ranking.Ranker;
 import io.crowdrank.serving.ranking.RankingConfig;
+import io.crowdrank.serving.reports.MerchantAccounts;
+import io.crowdrank.serving.reports.ReportPages;
+import io.crowdrank.serving.reports.ReportStore;
+import io.crowdrank.serving.reports.Sessions;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -111,6 +115,41 @@ public class ServingBeans {
             config.auth().adminKeys().values().stream()
                 .map(ServingConfig.Auth.AdminKey::sha256)
                 .toList()));
+  }
+
+  @Produces
+  @Singleton
+  ReportStore reportStore(ServingConfig config) {
+    return new ReportStore(
+        io.delta.kernel.defaults.engine.DefaultEngine.create(
+            new org.apache.hadoop.conf.Configuration()),
+        config.warehouse(),
+        config.reports().refreshInterval(),
+        Clock.systemUTC());
+  }
+
+  @Produces
+  @Singleton
+  MerchantAccounts merchantAccounts(ServingConfig config) {
+    Map<String, String> tokens = new HashMap<>();
+    config.reports().merchants().forEach((id, m) -> tokens.put(id, m.tokenSha256()));
+    if (tokens.isEmpty()) {
+      LOG.warn(
+          "no merchant accounts (crowdrank.reports.merchants.*): nobody can sign in to reports");
+    }
+    return MerchantAccounts.of(tokens);
+  }
+
+  @Produces
+  @Singleton
+  Sessions sessions(ServingConfig config) {
+    return new Sessions(config.reports().sessionLifetime(), 100_000);
+  }
+
+  @Produces
+  @Singleton
+  ReportPages reportPages() {
+    return new ReportPages();
   }
 
   @Produces

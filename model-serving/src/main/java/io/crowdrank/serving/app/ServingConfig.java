@@ -21,6 +21,27 @@ public interface ServingConfig {
 
   Auth auth();
 
+  Reports reports();
+
+  /** Merchant segment reports on the HTTP port, under /reports. */
+  interface Reports {
+    /** Merchants who may sign in, by merchant id. */
+    Map<String, Merchant> merchants();
+
+    /** How long a sign-in lasts. */
+    @WithDefault("8h")
+    Duration sessionLifetime();
+
+    /** How often to look for newly written reports. */
+    @WithDefault("30s")
+    Duration refreshInterval();
+
+    interface Merchant {
+      /** Lower-case hex SHA-256 of the merchant's sign-in token. */
+      String tokenSha256();
+    }
+  }
+
   /** Who may call: host apps' API keys, stored hashed. */
   interface Auth {
     /** Off only for a closed network: every caller may then ask for any host app. */

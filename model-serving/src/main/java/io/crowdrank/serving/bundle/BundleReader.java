@@ -2,28 +2,17 @@ package io.crowdrank.serving.bundle;
 
 import static io.crowdrank.format.BundleFormat.*;
 
-import io.delta.kernel.Scan;
+import io.crowdrank.serving.delta.KernelTables;
 import io.delta.kernel.Snapshot;
-import io.delta.kernel.TableManager;
 import io.delta.kernel.data.ArrayValue;
 import io.delta.kernel.data.ColumnVector;
-import io.delta.kernel.data.ColumnarBatch;
-import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.engine.FileReadResult;
 import io.delta.kernel.exceptions.TableNotFoundException;
-import io.delta.kernel.internal.InternalScanFileUtils;
-import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.types.StructType;
-import io.delta.kernel.utils.CloseableIterator;
-import io.delta.kernel.utils.FileStatus;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
 
@@ -45,11 +34,7 @@ public final class BundleReader implements BundleSource {
   /** The table's latest version, or empty if there is no bundle table there yet. */
   @Override
   public OptionalLong latestVersion(String tablePath) {
-    try {
-      return OptionalLong.of(TableManager.loadSnapshot(tablePath).build(engine).getVersion());
-    } catch (TableNotFoundException e) {
-      return OptionalLong.empty();
-    }
+    return KernelTables.latestVersion(engine, tablePath);
   }
 
   /** Reads the given version, or the latest if empty. */
@@ -57,11 +42,7 @@ public final class BundleReader implements BundleSource {
   public ModelBundle read(String tablePath, OptionalLong version) {
     Snapshot snapshot;
     try {
-      var builder = TableManager.loadSnapshot(tablePath);
-      if (version.isPresent()) {
-        builder = builder.atVersion(version.getAsLong());
-      }
-      snapshot = builder.build(engine);
+      snapshot = KernelTables.snapshot(engine, tablePath, version);
     } catch (TableNotFoundException e) {
       throw new BundleException("no bundle published at " + tablePath, e);
     } catch (RuntimeException e) {
@@ -69,48 +50,13 @@ public final class BundleReader implements BundleSource {
           "cannot open bundle " + tablePath + " " + version + ": " + e.getMessage(), e);
     }
     ModelBundle.Builder bundle = new ModelBundle.Builder(snapshot.getVersion());
-    try {
-      scan(snapshot, bundle);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read bundle " + tablePath, e);
-    }
+    // Column ordinals are resolved once per batch schema, not per row.
+    java.util.Map<StructType, Columns> columns = new java.util.IdentityHashMap<>();
+    KernelTables.scan(
+        engine,
+        snapshot,
+        (row, schema) -> accept(row, columns.computeIfAbsent(schema, Columns::new), bundle));
     return bundle.build();
-  }
-
-  private void scan(Snapshot snapshot, ModelBundle.Builder bundle) throws IOException {
-    Scan scan = snapshot.getScanBuilder().build();
-    Row scanState = scan.getScanState(engine);
-    StructType physicalSchema = ScanStateRow.getPhysicalDataReadSchema(scanState);
-    try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine)) {
-      while (files.hasNext()) {
-        try (CloseableIterator<Row> fileRows = files.next().getRows()) {
-          while (fileRows.hasNext()) {
-            Row scanFile = fileRows.next();
-            FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
-            CloseableIterator<ColumnarBatch> physical =
-                engine
-                    .getParquetHandler()
-                    .readParquetFiles(
-                        io.delta.kernel.internal.util.Utils.singletonCloseableIterator(file),
-                        physicalSchema,
-                        Optional.empty())
-                    .map(FileReadResult::getData);
-            try (CloseableIterator<FilteredColumnarBatch> data =
-                Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
-              while (data.hasNext()) {
-                FilteredColumnarBatch batch = data.next();
-                Columns columns = new Columns(batch.getData().getSchema());
-                try (CloseableIterator<Row> rows = batch.getRows()) {
-                  while (rows.hasNext()) {
-                    accept(rows.next(), columns, bundle);
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
   }
 
   /** Column ordinals by name, resolved once per batch. */

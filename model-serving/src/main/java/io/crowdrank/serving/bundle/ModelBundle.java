@@ -7,6 +7,7 @@ import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.serving.ann.ItemIndex;
+import io.crowdrank.serving.ann.Vectors;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -626,13 +627,7 @@ public final class ModelBundle {
 
   public float dot(int user, int item) {
     Preconditions.checkArgument(userHasVector[user], "user %s has no vector", userIds[user]);
-    int u = user * dim;
-    int v = item * dim;
-    float s = 0;
-    for (int d = 0; d < dim; d++) {
-      s += userVectors[u + d] * itemVectors[v + d];
-    }
-    return s;
+    return Vectors.dot(userVectors, user * dim, itemVectors, item * dim, dim);
   }
 
   /** Every segment, in id order. */

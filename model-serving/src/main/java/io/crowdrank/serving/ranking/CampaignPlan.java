@@ -94,6 +94,9 @@ final class CampaignPlan {
 
   /** Score added to an item: weight × boost of its campaign, 0 without one. */
   double boost(int item) {
+    if (byItem.isEmpty()) {
+      return 0;
+    }
     Campaign c = byItem.get(item);
     return c == null ? 0 : weight * c.boost();
   }

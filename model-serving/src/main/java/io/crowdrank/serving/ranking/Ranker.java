@@ -79,6 +79,14 @@ public final class Ranker {
     int hourOfWeek = HourOfWeek.of(q.eventTime(), bundle.manifest().timeZone());
     Double fromBundle = bundle.manifest().contextWeight();
     Double shrinkage = bundle.manifest().habitShrinkage();
+    double[] lifts =
+        bundle.categoryLifts(
+            user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage());
+    double contextWeight = fromBundle != null ? fromBundle : config.contextWeight();
+    double[] terms = new double[lifts.length];
+    for (int c = 0; c < lifts.length; c++) {
+      terms[c] = ContextScoring.term(lifts[c], contextWeight);
+    }
     Context ctx =
         new Context(
             bundle,
@@ -88,9 +96,8 @@ public final class Ranker {
             city,
             cityName,
             hourOfWeek,
-            bundle.categoryLifts(
-                user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage()),
-            fromBundle != null ? fromBundle : config.contextWeight(),
+            lifts,
+            terms,
             CampaignPlan.NONE,
             cancelled);
     Context withCampaigns =
@@ -201,7 +208,7 @@ public final class Ranker {
       String cityName,
       int hourOfWeek,
       double[] categoryLifts,
-      double contextWeight,
+      double[] contextTerms,
       CampaignPlan campaigns,
       BooleanSupplier cancelled) {
     Context withCampaigns(CampaignPlan plan) {
@@ -214,7 +221,7 @@ public final class Ranker {
           cityName,
           hourOfWeek,
           categoryLifts,
-          contextWeight,
+          contextTerms,
           plan,
           cancelled);
     }
@@ -254,14 +261,14 @@ public final class Ranker {
       return user >= 0 && bundle.userHasInterests(user);
     }
 
-    /** The collaborative score plus the context term. */
+    /** The collaborative score plus the context term (computed once per category). */
     double collaborative(int item) {
-      return ContextScoring.score(bundle.dot(user, item), lift(item), contextWeight);
+      return bundle.dot(user, item) + contextTerms[bundle.categoryOf(item)];
     }
 
     /** Campaign items are offered once, boosted, by {@link #offerCampaigns}. */
     boolean campaigned(int item) {
-      return campaigns.boost(item) != 0;
+      return !campaigns.isEmpty() && campaigns.boost(item) != 0;
     }
   }
 

@@ -1,0 +1,370 @@
+package io.crowdrank.batch.reports;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.*;
+
+import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Inputs;
+import io.crowdrank.batch.common.Json;
+import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.pipeline.StepReport;
+import io.crowdrank.format.ReportsFormat;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Merchant segment reports: fits the personas, expands every merchant's customers into lookalikes,
+ * and writes one report per (merchant, segment) — the merchant's own segments and its whole crowd
+ * (every user with an AIPL stage at one of its mini-programs) — to {@code gold/merchant_reports},
+ * with every number about fewer than k people already suppressed, so the web pages never hold them.
+ * AIPL movement compares with the previous version of {@code user_aipl} (the previous profiles
+ * run).
+ */
+public final class ReportsJob {
+  /** Segment id of a merchant's whole crowd. */
+  public static final String CROWD = "_crowd";
+
+  public static final StructType REPORTS_SCHEMA =
+      new StructType()
+          .add(MERCHANT_ID, DataTypes.StringType, false)
+          .add(SEGMENT_ID, DataTypes.StringType, false)
+          .add(NAME, DataTypes.StringType, false)
+          .add(ReportsFormat.REPORT_JSON, DataTypes.StringType, false);
+
+  /**
+   * @param k smallest number of people a published number may describe (&ge; 2)
+   * @param personas number of KMeans personas (&ge; 2)
+   */
+  public record Options(String warehouse, int k, int personas, long seed) {
+    public Options {
+      if (warehouse == null) {
+        throw new IllegalArgumentException("warehouse is required");
+      }
+      if (k < 2) {
+        throw new IllegalArgumentException("k must be >= 2, got " + k);
+      }
+      if (personas < 2) {
+        throw new IllegalArgumentException("personas must be >= 2, got " + personas);
+      }
+    }
+
+    public static Options defaults(String warehouse) {
+      return new Options(warehouse, 50, 6, 42);
+    }
+  }
+
+  public record Result(
+      long reports,
+      long merchants,
+      long lookalikes,
+      long version,
+      boolean skipped,
+      Map<String, Long> inputVersions)
+      implements StepReport {
+    @Override
+    public Map<String, Long> outputVersions() {
+      return Map.of(Tables.MERCHANT_REPORTS, version);
+    }
+
+    @Override
+    public Map<String, Long> counts() {
+      return Map.of("reports", reports, "merchants", merchants, "lookalikes", lookalikes);
+    }
+  }
+
+  static final String STEP = "reports";
+
+  private final SparkSession spark;
+  private final Options options;
+
+  public ReportsJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.options = options;
+  }
+
+  public Result execute() {
+    Inputs in =
+        Inputs.pin(
+            spark,
+            options.warehouse(),
+            List.of(
+                Tables.CATALOG,
+                Tables.USER_PROFILES,
+                Tables.USER_AIPL,
+                Tables.SEGMENT_DEFINITIONS,
+                Tables.SEGMENT_MEMBERS,
+                Tables.USER_FACTORS));
+    Map<String, Object> params =
+        Map.of("k", options.k(), "personas", options.personas(), "seed", options.seed());
+    String out = path(Tables.MERCHANT_REPORTS);
+    if (Lineage.upToDate(spark, out, STEP, in.versions(), params)) {
+      return result(in, true);
+    }
+    Dataset<Row> profiles = in.read(Tables.USER_PROFILES).cache();
+    Dataset<Row> aipl = in.read(Tables.USER_AIPL);
+    long aiplVersion = in.versions().get(Tables.USER_AIPL);
+    Dataset<Row> previousAipl =
+        aiplVersion > 0
+            ? spark
+                .read()
+                .format("delta")
+                .option("versionAsOf", aiplVersion - 1)
+                .load(path(Tables.USER_AIPL))
+            : aipl.limit(0);
+
+    Personas.Result personas = Personas.fit(profiles, options.personas(), options.seed());
+    Dataset<Row> lookalikes =
+        Lookalike.expand(
+            in.read(Tables.USER_FACTORS), profiles, aipl, options.k(), Lookalike.THRESHOLDS.get(6));
+
+    Dataset<Row> merchantAipl =
+        aipl.filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
+            .select(col(SCOPE_ID).as(MERCHANT_ID), col(USER_ID), col(STAGE_LEVEL));
+    Dataset<Row> defined = in.read(Tables.SEGMENT_DEFINITIONS).filter(col(MERCHANT_ID).isNotNull());
+    Dataset<Row> members =
+        in.read(Tables.SEGMENT_MEMBERS)
+            .join(defined.select(SEGMENT_ID, MERCHANT_ID), SEGMENT_ID)
+            .select(MERCHANT_ID, SEGMENT_ID, USER_ID)
+            .unionByName(
+                merchantAipl.select(col(MERCHANT_ID), lit(CROWD).as(SEGMENT_ID), col(USER_ID)));
+
+    Lineage.committing(
+        spark,
+        Lineage.record(STEP, in.versions(), params, Map.of()),
+        () -> {
+          overwrite(personas.assignments(), Tables.USER_PERSONAS);
+          List<Row> personaRows = new ArrayList<>();
+          for (Personas.Persona p : personas.personas()) {
+            personaRows.add(RowFactory.create(p.id(), p.name(), p.size(), Json.write(p.zScores())));
+          }
+          overwrite(
+              spark.createDataFrame(
+                  personaRows,
+                  StructType.fromDDL(
+                      "persona_id INT, name STRING, size BIGINT, z_scores_json STRING")),
+              Tables.PERSONAS);
+          overwrite(lookalikes.repartition(col(MERCHANT_ID)), Tables.LOOKALIKES);
+          Dataset<Row> facts =
+              facts(
+                  members,
+                  profiles,
+                  merchantAipl,
+                  previousAipl,
+                  Delta.read(spark, options.warehouse(), Tables.USER_PERSONAS));
+          overwrite(reports(facts, defined, personas), Tables.MERCHANT_REPORTS);
+        });
+    profiles.unpersist();
+    return result(in, false);
+  }
+
+  /** Every number of every report as (merchant_id, segment_id, metric, key, value). */
+  private Dataset<Row> facts(
+      Dataset<Row> members,
+      Dataset<Row> profiles,
+      Dataset<Row> merchantAipl,
+      Dataset<Row> previousAipl,
+      Dataset<Row> userPersonas) {
+    Dataset<Row> wide = members.join(profiles, USER_ID).cache();
+    String[] seg = {MERCHANT_ID, SEGMENT_ID};
+    List<Dataset<Row>> parts = new ArrayList<>();
+    parts.add(
+        fact(
+            wide.groupBy(col(MERCHANT_ID), col(SEGMENT_ID)).agg(count(lit(1)).as("v")),
+            "size",
+            lit("")));
+    Column platform =
+        when(col(IS_SHARED), "shared")
+            .when(col(HAS_PAYMENT), "payment_only")
+            .otherwise("social_only");
+    parts.add(counted(wide, "platform", platform));
+    Column stage = stageName(col(STAGE_LEVEL));
+    Dataset<Row> withStage = wide.join(merchantAipl, new String[] {MERCHANT_ID, USER_ID}, "left");
+    parts.add(counted(withStage, "aipl", stage));
+    Dataset<Row> prev =
+        previousAipl
+            .filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
+            .select(col(SCOPE_ID).as(MERCHANT_ID), col(USER_ID), col(STAGE_LEVEL).as("prev_level"));
+    Dataset<Row> moved =
+        withStage
+            .join(prev, new String[] {MERCHANT_ID, USER_ID}, "left")
+            .filter(
+                not(
+                    coalesce(col("prev_level"), lit(0))
+                        .equalTo(coalesce(col(STAGE_LEVEL), lit(0)))));
+    parts.add(counted(moved, "movement", concat(stageName(col("prev_level")), lit(">"), stage)));
+    for (String score : List.of(R_SCORE, F_SCORE, M_SCORE)) {
+      parts.add(counted(wide, score, coalesce(col(score).cast("string"), lit("none"))));
+    }
+    parts.add(counted(wide.filter(col(HOME_CITY).isNotNull()), "city", col(HOME_CITY)));
+    Column total = aggregate(col(HOUR_OF_WEEK_ACTIVITY), lit(0L), (acc, x) -> acc.plus(x));
+    parts.add(
+        fact(
+            wide.filter(total.gt(0))
+                .select(
+                    col(MERCHANT_ID),
+                    col(SEGMENT_ID),
+                    posexplode(transform(col(HOUR_OF_WEEK_ACTIVITY), x -> x.divide(total)))
+                        .as(new String[] {"h", "share"}))
+                .groupBy(col(MERCHANT_ID), col(SEGMENT_ID), col("h"))
+                .agg(sum("share").as("v")),
+            "heat",
+            col("h").cast("string")));
+    parts.add(
+        counted(
+            wide.select(
+                    col(MERCHANT_ID),
+                    col(SEGMENT_ID),
+                    explode(col(INTERESTS)).as(new String[] {"vertical", "share"}))
+                .filter(col("share").geq(INTERESTED)),
+            "interest",
+            col("vertical")));
+    parts.add(counted(wide.join(userPersonas, USER_ID), "persona", col(PERSONA_ID).cast("string")));
+    // The whole population, for TGI.
+    parts.add(
+        fact(
+            profiles
+                .agg(count(lit(1)).as("v"))
+                .withColumn(MERCHANT_ID, lit("*"))
+                .withColumn(SEGMENT_ID, lit("*")),
+            "size",
+            lit("")));
+    parts.add(
+        fact(
+            profiles
+                .select(explode(col(INTERESTS)).as(new String[] {"vertical", "share"}))
+                .filter(col("share").geq(INTERESTED))
+                .groupBy("vertical")
+                .agg(count(lit(1)).as("v"))
+                .withColumn(MERCHANT_ID, lit("*"))
+                .withColumn(SEGMENT_ID, lit("*")),
+            "interest",
+            col("vertical")));
+    // Lookalike sizes per merchant and threshold.
+    Dataset<Row> look = Delta.read(spark, options.warehouse(), Tables.LOOKALIKES);
+    for (double t : Lookalike.THRESHOLDS) {
+      parts.add(
+          fact(
+              look.filter(col(SIMILARITY).geq(t))
+                  .groupBy(MERCHANT_ID)
+                  .agg(count(lit(1)).as("v"))
+                  .withColumn(SEGMENT_ID, lit("*")),
+              "lookalike",
+              lit(Double.toString(t))));
+    }
+    Dataset<Row> all = parts.get(0);
+    for (int i = 1; i < parts.size(); i++) {
+      all = all.unionByName(parts.get(i));
+    }
+    return all;
+  }
+
+  /** Share of a user's interest from which they count as interested in a vertical. */
+  static final double INTERESTED = 0.1;
+
+  private static Column stageName(Column level) {
+    return coalesce(
+        element_at(
+            array(SegmentReport.STAGES.stream().map(functions::lit).toArray(Column[]::new)), level),
+        lit("none"));
+  }
+
+  private static Dataset<Row> counted(Dataset<Row> rows, String metric, Column key) {
+    return fact(
+        rows.groupBy(col(MERCHANT_ID), col(SEGMENT_ID), key.as("key")).agg(count(lit(1)).as("v")),
+        metric,
+        col("key"));
+  }
+
+  private static Dataset<Row> fact(Dataset<Row> aggregated, String metric, Column key) {
+    return aggregated.select(
+        col(MERCHANT_ID),
+        col(SEGMENT_ID),
+        lit(metric).as("metric"),
+        key.cast("string").as("key"),
+        col("v").cast("double").as("value"));
+  }
+
+  /** Collects the facts (a few hundred per report) and builds each report's JSON. */
+  private Dataset<Row> reports(Dataset<Row> facts, Dataset<Row> defined, Personas.Result personas) {
+    Map<String, String[]> names = new HashMap<>();
+    for (Row r : defined.select(SEGMENT_ID, NAME, DESCRIPTION).collectAsList()) {
+      names.put(r.getString(0), new String[] {r.getString(1), r.getString(2)});
+    }
+    Map<String, String> personaNames = new HashMap<>();
+    personas.personas().forEach(p -> personaNames.put(Integer.toString(p.id()), p.name()));
+    Map<String, List<SegmentReport.Fact>> bySegment = new LinkedHashMap<>();
+    Map<String, List<SegmentReport.Fact>> lookalike = new HashMap<>();
+    List<SegmentReport.Fact> population = new ArrayList<>();
+    for (Row r : facts.orderBy(MERCHANT_ID, SEGMENT_ID).collectAsList()) {
+      String merchant = r.getString(0);
+      String segment = r.getString(1);
+      SegmentReport.Fact f = new SegmentReport.Fact(r.getString(2), r.getString(3), r.getDouble(4));
+      if (merchant.equals("*")) {
+        population.add(f);
+      } else if (segment.equals("*")) {
+        lookalike.computeIfAbsent(merchant, m -> new ArrayList<>()).add(f);
+      } else {
+        bySegment.computeIfAbsent(merchant + "\u0000" + segment, x -> new ArrayList<>()).add(f);
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    for (var e : bySegment.entrySet()) {
+      String[] key = e.getKey().split("\u0000", 2);
+      String[] named =
+          key[1].equals(CROWD)
+              ? new String[] {
+                "Everyone who knows " + key[0],
+                "Every user with an AIPL stage at one of the merchant's mini-programs"
+              }
+              : names.getOrDefault(key[1], new String[] {key[1], null});
+      Map<String, Object> report =
+          SegmentReport.build(
+              key[0],
+              key[1],
+              named[0],
+              named[1],
+              e.getValue(),
+              population,
+              lookalike.getOrDefault(key[0], List.of()),
+              personaNames,
+              options.k());
+      rows.add(RowFactory.create(key[0], key[1], named[0], Json.write(report)));
+    }
+    return spark.createDataFrame(rows, REPORTS_SCHEMA);
+  }
+
+  private Result result(Inputs in, boolean skipped) {
+    Dataset<Row> reports = Delta.read(spark, options.warehouse(), Tables.MERCHANT_REPORTS);
+    return new Result(
+        reports.count(),
+        reports.select(MERCHANT_ID).distinct().count(),
+        Delta.read(spark, options.warehouse(), Tables.LOOKALIKES).count(),
+        Delta.version(spark, path(Tables.MERCHANT_REPORTS)),
+        skipped,
+        in.versions());
+  }
+
+  private void overwrite(Dataset<Row> rows, String table) {
+    rows.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .save(path(table));
+  }
+
+  private String path(String table) {
+    return Tables.at(options.warehouse(), table);
+  }
+}

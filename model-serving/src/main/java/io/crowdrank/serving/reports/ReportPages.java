@@ -1,0 +1,155 @@
+package io.crowdrank.serving.reports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.mustachejava.DefaultMustacheFactory;
+import com.github.mustachejava.Mustache;
+import com.github.mustachejava.MustacheFactory;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The merchant report pages and exports: HTML from Mustache templates (every value HTML-escaped),
+ * CSV and JSON of the same numbers. A suppressed number (null in the report) is shown as "fewer
+ * than k" and exported as {@code suppressed}; the charts (Apache ECharts, drawn as SVG in the
+ * browser) leave it out.
+ */
+public final class ReportPages {
+  private final Mustache login;
+  private final Mustache index;
+  private final Mustache report;
+
+  public ReportPages() {
+    MustacheFactory templates = new DefaultMustacheFactory("reports/templates");
+    this.login = templates.compile("login.mustache");
+    this.index = templates.compile("index.mustache");
+    this.report = templates.compile("report.mustache");
+  }
+
+  public String login(String error, String merchant) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", error);
+    m.put("merchant", merchant);
+    return render(login, m);
+  }
+
+  public String index(String merchant, List<ReportStore.Report> reports) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (ReportStore.Report r : reports) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("segment", r.segmentId());
+      row.put("name", r.name());
+      row.put("size", size(r.json()));
+      rows.add(row);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("merchant", merchant);
+    m.put("reports", rows);
+    m.put("none", rows.isEmpty());
+    return render(index, m);
+  }
+
+  public String report(ReportStore.Report r, String echartsPath) {
+    JsonNode j = r.json();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("merchant", r.merchantId());
+    m.put("segment", r.segmentId());
+    m.put("name", r.name());
+    m.put(
+        "description", j.path("description").isNull() ? null : j.path("description").asText(null));
+    m.put("size", size(j));
+    m.put("k", j.path("k").asInt());
+    m.put("suppressed", r.suppressed());
+    m.put("json", j.toString());
+    m.put("echarts", echartsPath);
+    List<Map<String, Object>> numbers = new ArrayList<>();
+    for (String section : List.of("platforms", "aipl")) {
+      Iterator<Map.Entry<String, JsonNode>> it = j.path(section).fields();
+      while (it.hasNext()) {
+        var e = it.next();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("section", section);
+        row.put("key", e.getKey().replace('_', ' '));
+        row.put("value", e.getValue().isNull() ? null : e.getValue().asLong());
+        row.put("hidden", e.getValue().isNull());
+        numbers.add(row);
+      }
+    }
+    m.put("numbers", numbers);
+    return render(report, m);
+  }
+
+  /** "1,234", or "fewer than k" when suppressed. */
+  private static String size(JsonNode j) {
+    JsonNode s = j.path("size");
+    return s.isNull() || s.isMissingNode()
+        ? "fewer than " + j.path("k").asInt()
+        : String.format(java.util.Locale.ROOT, "%,d", s.asLong());
+  }
+
+  /**
+   * The report as CSV rows {@code section,item,value}: nested objects become dotted items, list
+   * entries are named by their first field (a city, a vertical), suppressed numbers read {@code
+   * suppressed}.
+   */
+  public String csv(ReportStore.Report r) {
+    StringBuilder out = new StringBuilder("section,item,value\n");
+    Iterator<Map.Entry<String, JsonNode>> it = r.json().fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      flatten(e.getKey(), "", e.getValue(), out);
+    }
+    return out.toString();
+  }
+
+  private static void flatten(String section, String item, JsonNode v, StringBuilder out) {
+    if (v.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+      while (it.hasNext()) {
+        var e = it.next();
+        flatten(section, join(item, e.getKey()), e.getValue(), out);
+      }
+    } else if (v.isArray()) {
+      for (int i = 0; i < v.size(); i++) {
+        JsonNode e = v.get(i);
+        if (e.isObject() && e.size() > 0) {
+          Iterator<Map.Entry<String, JsonNode>> fields = e.fields();
+          String label = fields.next().getValue().asText();
+          while (fields.hasNext()) {
+            var f = fields.next();
+            flatten(section, join(join(item, label), f.getKey()), f.getValue(), out);
+          }
+        } else {
+          flatten(section, join(item, Integer.toString(i)), e, out);
+        }
+      }
+    } else {
+      out.append(cell(section))
+          .append(',')
+          .append(cell(item))
+          .append(',')
+          .append(cell(v.isNull() ? "suppressed" : v.asText()))
+          .append('\n');
+    }
+  }
+
+  private static String join(String a, String b) {
+    return a.isEmpty() ? b : a + "." + b;
+  }
+
+  /** RFC 4180 quoting, and no leading formula characters for spreadsheets. */
+  private static String cell(String s) {
+    String safe =
+        !s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !s.matches("-?[0-9.]+") ? "'" + s : s;
+    return safe.matches(".*[\",\n].*") ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
+  }
+
+  private static String render(Mustache template, Object scope) {
+    StringWriter w = new StringWriter();
+    template.execute(w, scope);
+    return w.toString();
+  }
+}

@@ -1,0 +1,176 @@
+package io.crowdrank.serving.reports;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP binding of the merchant reports: sign-in with a token, the merchant's segments, one
+ * segment's report page, and its CSV and JSON exports. A merchant sees only its own reports:
+ * anybody else's is refused with 403 whatever the URL says; without a session, pages send to the
+ * sign-in form and exports answer 401.
+ */
+@Path("/reports")
+public class ReportResource {
+  static final String COOKIE = "crowdrank_session";
+  static final String ECHARTS = "/webjars/echarts/5.5.0/echarts.min.js";
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
+
+  private final ReportStore store;
+  private final MerchantAccounts accounts;
+  private final Sessions sessions;
+  private final ReportPages pages;
+
+  @Inject
+  public ReportResource(
+      ReportStore store, MerchantAccounts accounts, Sessions sessions, ReportPages pages) {
+    this.store = store;
+    this.accounts = accounts;
+    this.sessions = sessions;
+    this.pages = pages;
+  }
+
+  @GET
+  @Produces(MediaType.TEXT_HTML)
+  public Response home(@CookieParam(COOKIE) String session) {
+    Optional<String> merchant = sessions.merchant(session);
+    return merchant
+        .map(m -> Response.seeOther(URI.create("/reports/" + m)).build())
+        .orElseGet(() -> Response.ok(pages.login(null, null)).build());
+  }
+
+  @POST
+  @Path("/login")
+  @Produces(MediaType.TEXT_HTML)
+  public Response login(@FormParam("merchant") String merchant, @FormParam("token") String token) {
+    if (merchant == null || !ID.matcher(merchant).matches() || !accounts.verify(merchant, token)) {
+      return Response.status(Response.Status.UNAUTHORIZED)
+          .entity(pages.login("Unknown merchant or wrong token.", merchant))
+          .build();
+    }
+    NewCookie cookie =
+        new NewCookie.Builder(COOKIE)
+            .value(sessions.open(merchant))
+            .path("/reports")
+            .httpOnly(true)
+            .sameSite(NewCookie.SameSite.STRICT)
+            .build();
+    return Response.seeOther(URI.create("/reports/" + merchant)).cookie(cookie).build();
+  }
+
+  @POST
+  @Path("/logout")
+  public Response logout(@CookieParam(COOKIE) String session) {
+    sessions.close(session);
+    return Response.seeOther(URI.create("/reports")).build();
+  }
+
+  @GET
+  @Path("/{merchant}")
+  @Produces(MediaType.TEXT_HTML)
+  public Response index(
+      @CookieParam(COOKIE) String session, @PathParam("merchant") String merchant) {
+    return page(
+        session, merchant, () -> Response.ok(pages.index(merchant, store.reports(merchant))));
+  }
+
+  @GET
+  @Path("/{merchant}/{segment}")
+  @Produces(MediaType.TEXT_HTML)
+  public Response report(
+      @CookieParam(COOKIE) String session,
+      @PathParam("merchant") String merchant,
+      @PathParam("segment") String segment) {
+    return page(
+        session,
+        merchant,
+        () ->
+            store
+                .report(merchant, segment)
+                .map(r -> Response.ok(pages.report(r, ECHARTS)))
+                .orElseGet(
+                    () -> Response.status(Response.Status.NOT_FOUND).entity("no such report")));
+  }
+
+  @GET
+  @Path("/{merchant}/{segment}/export.json")
+  @Produces(MediaType.APPLICATION_JSON)
+  public Response json(
+      @CookieParam(COOKIE) String session,
+      @PathParam("merchant") String merchant,
+      @PathParam("segment") String segment) {
+    return export(session, merchant, segment, r -> r.json().toString(), MediaType.APPLICATION_JSON);
+  }
+
+  @GET
+  @Path("/{merchant}/{segment}/export.csv")
+  @Produces("text/csv")
+  public Response csv(
+      @CookieParam(COOKIE) String session,
+      @PathParam("merchant") String merchant,
+      @PathParam("segment") String segment) {
+    return export(session, merchant, segment, pages::csv, "text/csv");
+  }
+
+  private Response export(
+      String session,
+      String merchant,
+      String segment,
+      java.util.function.Function<ReportStore.Report, String> body,
+      String type) {
+    Optional<String> signedIn = sessions.merchant(session);
+    if (signedIn.isEmpty()) {
+      return Response.status(Response.Status.UNAUTHORIZED).entity("sign in at /reports").build();
+    }
+    if (!signedIn.get().equals(merchant)) {
+      return forbidden();
+    }
+    return store
+        .report(merchant, segment)
+        .map(
+            r ->
+                Response.ok(body.apply(r), type)
+                    .header(
+                        "Content-Disposition",
+                        "attachment; filename=\""
+                            + merchant
+                            + "-"
+                            + segment
+                            + "."
+                            + (type.equals("text/csv") ? "csv" : "json")
+                            + "\""))
+        .orElseGet(() -> Response.status(Response.Status.NOT_FOUND).entity("no such report"))
+        .build();
+  }
+
+  private Response page(
+      String session, String merchant, java.util.function.Supplier<Response.ResponseBuilder> ok) {
+    Optional<String> signedIn = sessions.merchant(session);
+    if (signedIn.isEmpty()) {
+      return Response.seeOther(URI.create("/reports")).build();
+    }
+    if (!signedIn.get().equals(merchant)) {
+      return forbidden();
+    }
+    return ok.get().build();
+  }
+
+  private static Response forbidden() {
+    return Response.status(Response.Status.FORBIDDEN)
+        .type(MediaType.TEXT_HTML)
+        .entity(
+            "<!doctype html><title>Forbidden</title><h1>403</h1><p id=\"refused\">These reports belong to another merchant.</p>")
+        .build();
+  }
+}

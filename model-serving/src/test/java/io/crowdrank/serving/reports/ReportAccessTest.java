@@ -1,0 +1,77 @@
+package io.crowdrank.serving.reports;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** The reports' sign-in and access rules, over HTTP on the running application. */
+@QuarkusTest
+class ReportAccessTest {
+  @ConfigProperty(name = "quarkus.http.test-port")
+  int port;
+
+  final HttpClient http =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+  HttpResponse<String> get(String path, String cookie) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (cookie != null) {
+      r.header("Cookie", cookie);
+    }
+    return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> login(String merchant, String token) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/reports/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("merchant=" + merchant + "&token=" + token))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Signs in as the test merchant (token configured hashed in application.properties). */
+  String session() throws Exception {
+    HttpResponse<String> r = login("m000001", "test-merchant-token");
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.headers().firstValue("Location"))
+        .hasValueSatisfying(l -> assertThat(l).endsWith("/reports/m000001"));
+    String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict");
+    return cookie.substring(0, cookie.indexOf(';'));
+  }
+
+  @Test
+  void signIn_withAWrongToken_isUnauthorized() throws Exception {
+    HttpResponse<String> r = login("m000001", "guess");
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.body()).contains("wrong token");
+  }
+
+  @Test
+  void pages_withoutSession_sendToSignIn_exportsAreUnauthorized() throws Exception {
+    assertThat(get("/reports", null).body()).contains("id=\"login\"");
+    assertThat(get("/reports/m000001", null).statusCode()).isEqualTo(303);
+    assertThat(get("/reports/m000001/_crowd/export.csv", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void signedIn_merchant_seesOwnIndex_isRefusedAnotherMerchant_andGets404ForNoReport()
+      throws Exception {
+    String cookie = session();
+
+    assertThat(get("/reports/m000001", cookie).statusCode()).isEqualTo(200);
+    assertThat(get("/reports/m000002", cookie).statusCode()).isEqualTo(403);
+    assertThat(get("/reports/m000002/_crowd", cookie).statusCode()).isEqualTo(403);
+    assertThat(get("/reports/m000002/_crowd/export.json", cookie).statusCode()).isEqualTo(403);
+    assertThat(get("/reports/m000001/nothing", cookie).statusCode()).isEqualTo(404);
+    assertThat(get("/webjars/echarts/5.5.0/echarts.min.js", null).statusCode()).isEqualTo(200);
+  }
+}
