@@ -27,6 +27,9 @@ public final class ModelBundle {
   /** From this many items with vectors, candidates come from an HNSW graph, not a full scan. */
   public static final int ANN_MIN_ITEMS = 10_000;
 
+  /** Length of the popular-overall and popular-per-vertical candidate lists. */
+  public static final int POPULAR_LIST = 1_000;
+
   /** A user account kind a host app may identify a user by. */
   public enum IdType {
     PAYMENT_ACCOUNT,
@@ -87,6 +90,11 @@ public final class ModelBundle {
   private final boolean[] itemHasVector;
   private final boolean[] itemNew;
   private final int[] newItems;
+
+  /** Most popular established items overall, and per vertical: fallback candidates. */
+  private final int[] popularOverall;
+
+  private final int[][] popularByVertical;
   private final int[][] itemVerticals;
   private final float[] itemPopularity;
   private final Map<String, Integer> itemIndex;
@@ -186,6 +194,29 @@ public final class ModelBundle {
     this.itemIndex = ImmutableMap.copyOf(items);
     fillNewItemsWithCategoryMeans();
     this.newItems = java.util.stream.IntStream.range(0, n).filter(i -> itemNew[i]).toArray();
+    Integer[] byPopularity =
+        java.util.stream.IntStream.range(0, n)
+            .filter(i -> !itemNew[i])
+            .boxed()
+            .sorted((x, y) -> Float.compare(itemPopularity[y], itemPopularity[x]))
+            .toArray(Integer[]::new);
+    this.popularOverall =
+        Arrays.stream(byPopularity).limit(POPULAR_LIST).mapToInt(Integer::intValue).toArray();
+    List<List<Integer>> perVertical = new ArrayList<>();
+    for (int v = 0; v < verticals.size(); v++) {
+      perVertical.add(new ArrayList<>());
+    }
+    for (int i : byPopularity) {
+      for (int v : itemVerticals[i]) {
+        if (perVertical.get(v).size() < POPULAR_LIST) {
+          perVertical.get(v).add(i);
+        }
+      }
+    }
+    this.popularByVertical =
+        perVertical.stream()
+            .map(l -> l.stream().mapToInt(Integer::intValue).toArray())
+            .toArray(int[][]::new);
     this.nearest = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS);
 
     int m = b.users.size();
@@ -481,6 +512,21 @@ public final class ModelBundle {
   /** The item's verticals as indexes (see {@link #userInterest}); do not modify. */
   public int[] itemVerticals(int item) {
     return itemVerticals[item];
+  }
+
+  /** The verticals the user has an interest in (indexes, as {@link #itemVerticals}). */
+  public int[] userVerticals(int user) {
+    return userInterestVerticals[user].clone();
+  }
+
+  /** The most popular established items, best first (at most {@link #POPULAR_LIST}). */
+  public int[] popularOverall() {
+    return popularOverall.clone();
+  }
+
+  /** The most popular established items of a vertical, best first. */
+  public int[] popularInVertical(int vertical) {
+    return popularByVertical[vertical].clone();
   }
 
   public boolean userHasInterests(int user) {

@@ -367,14 +367,22 @@ public final class Ranker {
         base,
         why,
         "popular on " + ctx.q().hostApp());
-    // Not enough in the scopes, or a social-only user whose interests reach beyond them.
+    // Not enough in the scopes, or a social-only user whose interests reach beyond them: the most
+    // popular overall and in the user's verticals; every item only if filters leave too few.
+    double floor = hostWide * config.hostWideDiscount();
     if (countEligible(ctx, base) < k || ctx.interested()) {
-      double floor = hostWide * config.hostWideDiscount();
+      addPopular(b, b.popularOverall(), floor, base, why);
+      if (ctx.interested()) {
+        for (int v : b.userVerticals(ctx.user())) {
+          addPopular(b, b.popularInVertical(v), floor, base, why);
+        }
+      }
+    }
+    if (countEligible(ctx, base) < k) {
       for (int item = 0; item < b.itemCount(); item++) {
         ctx.checkpoint(item);
-        if (!base.containsKey(item) && !b.isNew(item)) {
-          base.put(item, floor * b.itemPopularity(item));
-          why.put(item, "popular overall");
+        if (!b.isNew(item)) {
+          addPopular(b, new int[] {item}, floor, base, why);
         }
       }
     }
@@ -402,6 +410,20 @@ public final class Ranker {
       out.add(item(b, e, reasons));
     }
     return out;
+  }
+
+  private static void addPopular(
+      ModelBundle b,
+      int[] items,
+      double floor,
+      Map<Integer, Double> base,
+      Map<Integer, String> why) {
+    for (int item : items) {
+      if (!base.containsKey(item)) {
+        base.put(item, floor * b.itemPopularity(item));
+        why.put(item, "popular overall");
+      }
+    }
   }
 
   private static int countEligible(Context ctx, Map<Integer, Double> base) {
