@@ -1,8 +1,13 @@
 package io.crowdrank.tools;
 
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.RankResponse;
+import io.crowdrank.proto.v1.Segment;
 import io.crowdrank.proto.v1.UserRef;
+import io.crowdrank.proto.v1.UserSegments;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,6 +75,7 @@ final class DemoWalkthrough implements Callable<Integer> {
       for (Persona p : personas) {
         System.out.println();
         System.out.println(p.title() + " — " + p.description());
+        segments(channel, p.user());
         for (String app : HOST_APPS) {
           for (ZonedDateTime at : times) {
             RankResponse r =
@@ -89,6 +95,33 @@ final class DemoWalkthrough implements Callable<Integer> {
       return 0;
     } finally {
       Cli.close(channel);
+    }
+  }
+
+  /**
+   * The user's audience segments (campaigns target them), or that the bundle does not know them.
+   */
+  private void segments(ManagedChannel channel, UserRef user) {
+    try {
+      UserSegments s =
+          target
+              .ranking(channel, HOST_APPS.get(0))
+              .getUserSegments(
+                  GetUserSegmentsRequest.newBuilder()
+                      .setUser(user)
+                      .setHostApp(HOST_APPS.get(0))
+                      .build());
+      System.out.println(
+          "  segments: "
+              + (s.getSegmentsCount() == 0
+                  ? "none"
+                  : String.join(
+                      ", ", s.getSegmentsList().stream().map(Segment::getName).toList())));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+      System.out.println("  segments: none (the bundle does not know this user)");
     }
   }
 
