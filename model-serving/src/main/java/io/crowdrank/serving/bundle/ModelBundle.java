@@ -25,7 +25,7 @@ import java.util.OptionalInt;
  */
 public final class ModelBundle {
   /** From this many items with vectors, candidates come from an HNSW graph, not a full scan. */
-  public static final int ANN_MIN_ITEMS = 10_000;
+  public static final int ANN_MIN_ITEMS = 30_000;
 
   /** Length of the popular-overall and popular-per-vertical candidate lists. */
   public static final int POPULAR_LIST = 1_000;

@@ -44,9 +44,16 @@ public class RankingBenchmark {
   int hostApp;
   int next;
 
+  /**
+   * Bundles already loaded in this JVM, by table: {@link ServingBenchmark} runs JMH in its own JVM
+   * so a million-item bundle (minutes to index) is loaded once for recall and both benchmarks.
+   */
+  static final java.util.Map<String, ModelBundle> LOADED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   @Setup
   public void load() {
-    served = new BundleReader().read(bundle, OptionalLong.empty());
+    served = LOADED.computeIfAbsent(bundle, t -> new BundleReader().read(t, OptionalLong.empty()));
     ranker = new Ranker(RankingConfig.defaults());
     hostApp = HostApps.ALL.indexOf("alipay");
     SplittableRandom rnd = new SplittableRandom(11);
