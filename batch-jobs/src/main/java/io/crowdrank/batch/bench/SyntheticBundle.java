@@ -162,17 +162,13 @@ public final class SyntheticBundle {
                 lit(PART_MANIFEST).as(ID),
                 lit(Json.write(manifest)).as(MANIFEST_JSON));
     String out = Tables.at(o.warehouse(), Tables.BUNDLE);
-    PublishJob.conform(items)
-        .unionByName(PublishJob.conform(users))
-        .unionByName(PublishJob.conform(popularity))
-        .unionByName(PublishJob.conform(context))
-        .unionByName(PublishJob.conform(manifestRow))
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .partitionBy(PART)
-        .save(out);
+    PublishJob.write(
+        PublishJob.conform(items)
+            .unionByName(PublishJob.conform(users))
+            .unionByName(PublishJob.conform(popularity))
+            .unionByName(PublishJob.conform(context))
+            .unionByName(PublishJob.conform(manifestRow)),
+        out);
     return new Result(out, o.items(), o.users(), o.dim(), (System.nanoTime() - t0) / 1_000_000);
   }
 

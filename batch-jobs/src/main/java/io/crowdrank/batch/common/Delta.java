@@ -59,6 +59,11 @@ public final class Delta {
     return out;
   }
 
+  /** Replaces a table (or creates it) with these rows in one commit, schema included. */
+  public static void overwrite(Dataset<Row> rows, String path) {
+    rows.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
+  }
+
   /** Reads a table of the warehouse. */
   public static Dataset<Row> read(SparkSession spark, String warehouse, String table) {
     return spark.read().format("delta").load(Tables.at(warehouse, table));

@@ -343,16 +343,7 @@ public final class PublishJob {
             sources,
             params,
             Map.of("created_time", created.toString(), "items", itemCount, "users", userCount)),
-        () -> {
-          bundle
-              .repartition(col(PART))
-              .write()
-              .format("delta")
-              .mode("overwrite")
-              .option("overwriteSchema", "true")
-              .partitionBy(PART)
-              .save(out);
-        });
+        () -> write(bundle, out));
     return published(out, false, in);
   }
 
@@ -429,6 +420,18 @@ public final class PublishJob {
         Instant.parse((String) lineage.get("created_time")),
         skipped,
         in.versions());
+  }
+
+  /** Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. */
+  public static void write(Dataset<Row> bundle, String out) {
+    bundle
+        .repartition(col(PART))
+        .write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .partitionBy(PART)
+        .save(out);
   }
 
   /** Gives a part every bundle column, in order, nulls where the part has none. */

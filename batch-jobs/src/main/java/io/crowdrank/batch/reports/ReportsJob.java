@@ -357,11 +357,7 @@ public final class ReportsJob {
   }
 
   private void overwrite(Dataset<Row> rows, String table) {
-    rows.write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .save(path(table));
+    Delta.overwrite(rows, path(table));
   }
 
   private String path(String table) {

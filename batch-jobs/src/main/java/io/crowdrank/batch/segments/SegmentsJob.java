@@ -283,11 +283,7 @@ public final class SegmentsJob {
   }
 
   private void overwrite(Dataset<Row> rows, String table) {
-    rows.write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .save(path(table));
+    Delta.overwrite(rows, path(table));
   }
 
   private String path(String table) {

@@ -87,33 +87,26 @@ public final class Ranker {
     for (int c = 0; c < lifts.length; c++) {
       terms[c] = ContextScoring.term(lifts[c], contextWeight);
     }
+    Filters filters = new Filters(bundle, q, hostApp, city, cityName);
     Context ctx =
         new Context(
             bundle,
             q,
             user,
-            hostApp,
-            city,
             cityName,
             hourOfWeek,
             lifts,
             terms,
-            CampaignPlan.NONE,
-            cancelled);
-    Context withCampaigns =
-        ctx.withCampaigns(
+            filters,
             CampaignPlan.of(
                 bundle,
                 user,
                 hostApp,
                 q.eventTime(),
-                ctx::eligible,
+                filters::eligible,
                 config.campaignWeight(),
-                config.maxPromoted()));
-    return ranked(withCampaigns, q, user, bundle);
-  }
-
-  private Ranking ranked(Context ctx, RankQuery q, int user, ModelBundle bundle) {
+                config.maxPromoted()),
+            cancelled);
     int explore = explorationSlots(q.k());
     Ranking.Strategy strategy;
     List<Ranking.Item> ranked;
@@ -203,28 +196,13 @@ public final class Ranker {
       ModelBundle bundle,
       RankQuery q,
       int user,
-      int hostApp,
-      int city,
       String cityName,
       int hourOfWeek,
       double[] categoryLifts,
       double[] contextTerms,
+      Filters filters,
       CampaignPlan campaigns,
       BooleanSupplier cancelled) {
-    Context withCampaigns(CampaignPlan plan) {
-      return new Context(
-          bundle,
-          q,
-          user,
-          hostApp,
-          city,
-          cityName,
-          hourOfWeek,
-          categoryLifts,
-          contextTerms,
-          plan,
-          cancelled);
-    }
 
     /** In a scan over every item: gives up if the caller did. */
     void checkpoint(int item) {
@@ -234,19 +212,7 @@ public final class Ranker {
     }
 
     boolean eligible(int item) {
-      return bundle.isActive(item)
-          && bundle.runsIn(item, hostApp)
-          && availableHere(item)
-          && !q.exclude().contains(bundle.itemId(item))
-          && (q.only().isEmpty() || q.only().contains(bundle.itemId(item)));
-    }
-
-    private boolean availableHere(int item) {
-      if (city >= 0 || cityName == null) {
-        return bundle.availableIn(item, city);
-      }
-      // A city the bundle has never seen: only mini-programs available everywhere qualify.
-      return bundle.isNationwide(item);
+      return filters.eligible(item);
     }
 
     double lift(int item) {
@@ -294,7 +260,7 @@ public final class Ranker {
     if (b.nearest().approximate()) {
       // Large catalog: the nearest items by the collaborative score, re-scored with context.
       for (ItemIndex.Neighbour n :
-          b.nearest().nearest(b.userVector(ctx.user()), candidates(k), ctx.hostApp())) {
+          b.nearest().nearest(b.userVector(ctx.user()), candidates(k), ctx.filters().hostApp())) {
         if (!ctx.campaigned(n.item()) && ctx.eligible(n.item())) {
           top.offer(n.item(), ctx.collaborative(n.item()));
         }
@@ -338,7 +304,7 @@ public final class Ranker {
               + b.itemCategory(e.item()).replace('_', ' ')
               + " here");
       timeReason(ctx, e.item(), reasons);
-      if (b.isLocalTo(e.item(), ctx.city())) {
+      if (b.isLocalTo(e.item(), ctx.filters().city())) {
         reasons.add("local favourite in " + ctx.cityName());
       }
       out.add(item(b, e, reasons));
