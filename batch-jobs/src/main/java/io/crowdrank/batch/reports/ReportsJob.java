@@ -20,7 +20,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -122,7 +121,7 @@ public final class ReportsJob {
                 .format("delta")
                 .option("versionAsOf", aiplVersion - 1)
                 .load(path(Tables.USER_AIPL))
-            : aipl.limit(0);
+            : null; // a first run has no previous period: no movement
 
     Personas.Result personas = Personas.fit(profiles, options.personas(), options.seed());
     Dataset<Row> lookalikes =
@@ -192,18 +191,21 @@ public final class ReportsJob {
     Column stage = stageName(col(STAGE_LEVEL));
     Dataset<Row> withStage = wide.join(merchantAipl, new String[] {MERCHANT_ID, USER_ID}, "left");
     parts.add(counted(withStage, "aipl", stage));
-    Dataset<Row> prev =
-        previousAipl
-            .filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
-            .select(col(SCOPE_ID).as(MERCHANT_ID), col(USER_ID), col(STAGE_LEVEL).as("prev_level"));
-    Dataset<Row> moved =
-        withStage
-            .join(prev, new String[] {MERCHANT_ID, USER_ID}, "left")
-            .filter(
-                not(
-                    coalesce(col("prev_level"), lit(0))
-                        .equalTo(coalesce(col(STAGE_LEVEL), lit(0)))));
-    parts.add(counted(moved, "movement", concat(stageName(col("prev_level")), lit(">"), stage)));
+    if (previousAipl != null) {
+      Dataset<Row> prev =
+          previousAipl
+              .filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
+              .select(
+                  col(SCOPE_ID).as(MERCHANT_ID), col(USER_ID), col(STAGE_LEVEL).as("prev_level"));
+      Dataset<Row> moved =
+          withStage
+              .join(prev, new String[] {MERCHANT_ID, USER_ID}, "left")
+              .filter(
+                  not(
+                      coalesce(col("prev_level"), lit(0))
+                          .equalTo(coalesce(col(STAGE_LEVEL), lit(0)))));
+      parts.add(counted(moved, "movement", concat(stageName(col("prev_level")), lit(">"), stage)));
+    }
     for (String score : List.of(R_SCORE, F_SCORE, M_SCORE)) {
       parts.add(counted(wide, score, coalesce(col(score).cast("string"), lit("none"))));
     }
@@ -273,11 +275,13 @@ public final class ReportsJob {
   /** Share of a user's interest from which they count as interested in a vertical. */
   static final double INTERESTED = 0.1;
 
+  /** "awareness".."loyalty" for levels 1-4, "none" for anything else (a missing stage). */
   private static Column stageName(Column level) {
-    return coalesce(
-        element_at(
-            array(SegmentReport.STAGES.stream().map(functions::lit).toArray(Column[]::new)), level),
-        lit("none"));
+    Column name = lit("none");
+    for (int l = SegmentReport.STAGES.size(); l >= 1; l--) {
+      name = when(level.equalTo(l), SegmentReport.STAGES.get(l - 1)).otherwise(name);
+    }
+    return name;
   }
 
   private static Dataset<Row> counted(Dataset<Row> rows, String metric, Column key) {

@@ -115,6 +115,14 @@ class PipelineTest extends SparkTestBase {
     for (Row r : reports) {
       JsonNode report = json.readTree(r.<String>getAs("report_json"));
       assertThat(report.get("k").asInt()).isEqualTo(k);
+      if (report.has("aipl_movement")) {
+        // One profiles run so far: no previous period to move from.
+        assertThat(report.get("aipl_movement")).isEmpty();
+      }
+      if (r.<String>getAs("segment_id").equals("_crowd") && report.has("aipl")) {
+        // The crowd is everybody with a stage at the merchant.
+        assertThat(report.get("aipl").get("none").asLong()).isZero();
+      }
       // Every people count in the report is either suppressed (null) or at least k.
       List<JsonNode> counts = new java.util.ArrayList<>();
       report.findValues("users").forEach(counts::add);
