@@ -337,10 +337,14 @@ public final class Ranker {
     // popular overall and in the user's verticals; every item only if filters leave too few.
     double floor = hostWide * config.hostWideDiscount();
     if (countEligible(ctx, base) < k || ctx.interested()) {
-      addPopular(b, b.popularOverall(), floor, base, why);
+      for (int item : b.popularOverall()) {
+        addPopular(b, item, floor, base, why);
+      }
       if (ctx.interested()) {
         for (int v : b.userVerticals(ctx.user())) {
-          addPopular(b, b.popularInVertical(v), floor, base, why);
+          for (int item : b.popularInVertical(v)) {
+            addPopular(b, item, floor, base, why);
+          }
         }
       }
     }
@@ -348,7 +352,7 @@ public final class Ranker {
       for (int item = 0; item < b.itemCount(); item++) {
         ctx.checkpoint(item);
         if (!b.isNew(item)) {
-          addPopular(b, new int[] {item}, floor, base, why);
+          addPopular(b, item, floor, base, why);
         }
       }
     }
@@ -378,17 +382,12 @@ public final class Ranker {
     return out;
   }
 
+  /** Adds an item at the floor of overall popularity, unless a scope already scored it. */
   private static void addPopular(
-      ModelBundle b,
-      int[] items,
-      double floor,
-      Map<Integer, Double> base,
-      Map<Integer, String> why) {
-    for (int item : items) {
-      if (!base.containsKey(item)) {
-        base.put(item, floor * b.itemPopularity(item));
-        why.put(item, "popular overall");
-      }
+      ModelBundle b, int item, double floor, Map<Integer, Double> base, Map<Integer, String> why) {
+    if (!base.containsKey(item)) {
+      base.put(item, floor * b.itemPopularity(item));
+      why.put(item, "popular overall");
     }
   }
 
