@@ -620,7 +620,6 @@ public final class ModelBundle {
     return userHasVector[user];
   }
 
-  /** The collaborative score: dot product of the user's and the item's factors. */
   /** Nearest learnt items by inner product (HNSW for large catalogs, exact for small ones). */
   public ItemIndex nearest() {
     return nearest;
@@ -671,6 +670,7 @@ public final class ModelBundle {
     }
   }
 
+  /** The collaborative score: dot product of the user's and the item's factors. */
   public float dot(int user, int item) {
     Preconditions.checkArgument(userHasVector[user], "user %s has no vector", userIds[user]);
     return Vectors.dot(userVectors, user * dim, itemVectors, item * dim, dim);

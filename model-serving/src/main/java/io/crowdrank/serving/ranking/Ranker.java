@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -229,7 +228,11 @@ public final class Ranker {
 
     /** The collaborative score plus the context term (computed once per category). */
     double collaborative(int item) {
-      return bundle.dot(user, item) + contextTerms[bundle.categoryOf(item)];
+      return bundle.dot(user, item) + contextTerm(item);
+    }
+
+    double contextTerm(int item) {
+      return contextTerms[bundle.categoryOf(item)];
     }
 
     /** Campaign items are offered once, boosted, by {@link #offerCampaigns}. */
@@ -268,20 +271,48 @@ public final class Ranker {
       offerCampaigns(ctx, top);
     }
     if (top.size() < pool) {
-      // Small catalog, or filters (city, exclusions) left too few: score every item.
+      // Small catalog, or filters (city, exclusions) left too few: score every item, then run
+      // the filters only on items that would make the top.
+      float[] scores = everyScore(ctx);
       top = new TopK(pool);
-      for (int item = 0; item < b.itemCount(); item++) {
+      double bar = top.bar();
+      for (int item = 0; item < scores.length; item++) {
         ctx.checkpoint(item);
-        if (b.itemHasVector(item)
+        if (scores[item] >= bar
+            && top.accepts(item, scores[item])
+            && b.itemHasVector(item)
             && !b.isNew(item)
             && !ctx.campaigned(item)
             && ctx.eligible(item)) {
-          top.offer(item, ctx.collaborative(item));
+          top.offer(item, scores[item]);
+          bar = top.bar();
         }
       }
       offerCampaigns(ctx, top);
     }
     return explained(ctx, top, k);
+  }
+
+  /**
+   * Every item's collaborative score plus context term, by item index: in one pass over the exact
+   * index's columns, or item by item on a catalog large enough for HNSW (the rare fallback).
+   */
+  private static float[] everyScore(Context ctx) {
+    ModelBundle b = ctx.bundle();
+    float[] out;
+    if (b.nearest().approximate()) {
+      out = new float[b.itemCount()];
+      for (int item = 0; item < out.length; item++) {
+        ctx.checkpoint(item);
+        out[item] = b.dot(ctx.user(), item);
+      }
+    } else {
+      out = b.nearest().scores(b.userVector(ctx.user()));
+    }
+    for (int item = 0; item < out.length; item++) {
+      out[item] += (float) ctx.contextTerm(item);
+    }
+    return out;
   }
 
   /** Campaign items as candidates: collaborative score (their category's if new) plus boost. */
@@ -529,43 +560,91 @@ public final class Ranker {
   static final class TopK {
     record Entry(int item, double score) {}
 
+    // A binary min-heap on two primitive arrays, worst kept entry at the root: a scan offers
+    // thousands of items per request, so no object or comparator call per offer.
     private final int k;
-    private final PriorityQueue<Entry> heap;
+    private final int[] items;
+    private final double[] scores;
+    private int size;
 
     TopK(int k) {
       this.k = k;
-      this.heap =
-          new PriorityQueue<>(
-              k + 1,
-              (a, b) ->
-                  a.score() != b.score()
-                      ? Double.compare(a.score(), b.score())
-                      : Integer.compare(b.item(), a.item()));
+      this.items = new int[k];
+      this.scores = new double[k];
+    }
+
+    /**
+     * The lowest score {@link #offer} may still keep (-∞ until full), for a scan to compare with
+     * before anything else.
+     */
+    double bar() {
+      return size < k ? Double.NEGATIVE_INFINITY : scores[0];
+    }
+
+    /** Whether {@link #offer} would keep the item: a cheap test before costlier checks. */
+    boolean accepts(int item, double score) {
+      return size < k || worse(items[0], scores[0], item, score);
     }
 
     void offer(int item, double score) {
-      if (heap.size() < k) {
-        heap.add(new Entry(item, score));
-      } else {
-        Entry worst = heap.peek();
-        if (score > worst.score() || (score == worst.score() && item < worst.item())) {
-          heap.poll();
-          heap.add(new Entry(item, score));
+      if (size < k) {
+        int i = size++;
+        // Sift up: move worse parents down until the new entry's place is found.
+        while (i > 0) {
+          int parent = (i - 1) >>> 1;
+          if (!worse(item, score, items[parent], scores[parent])) {
+            break;
+          }
+          items[i] = items[parent];
+          scores[i] = scores[parent];
+          i = parent;
         }
+        items[i] = item;
+        scores[i] = score;
+      } else if (worse(items[0], scores[0], item, score)) {
+        // Replace the root and sift down: move the worse child up while it is worse.
+        int i = 0;
+        while (true) {
+          int child = 2 * i + 1;
+          if (child >= size) {
+            break;
+          }
+          if (child + 1 < size
+              && worse(items[child + 1], scores[child + 1], items[child], scores[child])) {
+            child++;
+          }
+          if (!worse(items[child], scores[child], item, score)) {
+            break;
+          }
+          items[i] = items[child];
+          scores[i] = scores[child];
+          i = child;
+        }
+        items[i] = item;
+        scores[i] = score;
       }
     }
 
-    int size() {
-      return heap.size();
+    /** Lower score, or on a tie the higher item index (so lower indexes win ties). */
+    private static boolean worse(int a, double sa, int b, double sb) {
+      return sa < sb || (sa == sb && a > b);
     }
 
+    int size() {
+      return size;
+    }
+
+    /** Best first. */
     List<Entry> best() {
-      List<Entry> out = new ArrayList<>(heap);
+      List<Entry> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(new Entry(items[i], scores[i]));
+      }
       out.sort(
           (a, b) ->
-              a.score() != b.score()
-                  ? Double.compare(b.score(), a.score())
-                  : Integer.compare(a.item(), b.item()));
+              worse(a.item(), a.score(), b.item(), b.score())
+                  ? 1
+                  : worse(b.item(), b.score(), a.item(), a.score()) ? -1 : 0);
       return out;
     }
   }

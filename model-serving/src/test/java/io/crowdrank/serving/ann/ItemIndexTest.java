@@ -1,6 +1,8 @@
 package io.crowdrank.serving.ann;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.HashSet;
 import java.util.List;
@@ -121,5 +123,72 @@ class ItemIndexTest {
 
     assertThat(index.approximate()).isFalse();
     assertThat(index.nearest(q, 10, 1)).isEqualTo(index.exact(q, 10, 1));
+  }
+
+  @Test
+  void scores_exactIndex_givesEveryItemsInnerProduct_zeroWithoutAVector() {
+    // 7 dimensions: the scoring takes four per pass, so three go the remainder's way.
+    int dim = 7;
+    SplittableRandom rnd = new SplittableRandom(9);
+    float[][] vectors = new float[3_000][dim];
+    for (float[] row : vectors) {
+      for (int d = 0; d < dim; d++) {
+        row[d] = (float) rnd.nextGaussian();
+      }
+    }
+    ItemIndex.Items items =
+        new ItemIndex.Items() {
+          @Override
+          public int count() {
+            return vectors.length;
+          }
+
+          @Override
+          public int dim() {
+            return dim;
+          }
+
+          @Override
+          public boolean hasVector(int item) {
+            return item % 50 != 49;
+          }
+
+          @Override
+          public void vector(int item, float[] into) {
+            System.arraycopy(vectors[item], 0, into, 0, dim);
+          }
+
+          @Override
+          public List<Integer> hostApps(int item) {
+            return List.of(0);
+          }
+
+          @Override
+          public boolean runsIn(int item, int hostApp) {
+            return hostApp == 0;
+          }
+        };
+    index = ItemIndex.build(items, 10_000);
+    float[] q = new float[dim];
+    for (int d = 0; d < dim; d++) {
+      q[d] = (float) rnd.nextGaussian();
+    }
+
+    float[] scores = index.scores(q);
+
+    assertThat(scores).hasSize(vectors.length);
+    for (int i = 0; i < scores.length; i++) {
+      float expected = items.hasVector(i) ? ItemIndex.dot(q, vectors[i]) : 0f;
+      assertThat(scores[i]).as("item %d", i).isCloseTo(expected, within(1e-4f));
+    }
+  }
+
+  @Test
+  void scores_hnswIndex_isRefused() {
+    index = ItemIndex.build(RandomItems.of(2_000, 11), 1_000);
+
+    assertThatThrownBy(() -> index.scores(new float[DIM]))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("HNSW");
   }
 }

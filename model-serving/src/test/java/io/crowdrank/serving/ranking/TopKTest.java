@@ -1,0 +1,49 @@
+package io.crowdrank.serving.ranking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class TopKTest {
+  @Test
+  void best_keepsTheHighestScores_lowerItemWinsTies_bestFirst() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    List<Ranker.TopK.Entry> all = new ArrayList<>();
+    Ranker.TopK top = new Ranker.TopK(40);
+    for (int item = 0; item < 5_000; item++) {
+      // Few distinct scores, so ties are common and the tie rule is exercised.
+      double score = rnd.nextInt(200);
+      all.add(new Ranker.TopK.Entry(item, score));
+      top.offer(item, score);
+    }
+    List<Ranker.TopK.Entry> expected =
+        all.stream()
+            .sorted(
+                Comparator.comparingDouble(Ranker.TopK.Entry::score)
+                    .reversed()
+                    .thenComparingInt(Ranker.TopK.Entry::item))
+            .limit(40)
+            .toList();
+
+    assertThat(top.best()).isEqualTo(expected);
+    assertThat(top.bar()).isEqualTo(expected.get(39).score());
+  }
+
+  @Test
+  void bar_isMinusInfinityUntilFull_andAcceptsAgreesWithOffer() {
+    Ranker.TopK top = new Ranker.TopK(2);
+    assertThat(top.bar()).isEqualTo(Double.NEGATIVE_INFINITY);
+    top.offer(7, 1.0);
+    top.offer(3, 2.0);
+
+    assertThat(top.bar()).isEqualTo(1.0);
+    assertThat(top.accepts(9, 1.0)).as("a tie with a higher item loses").isFalse();
+    assertThat(top.accepts(5, 1.0)).as("a tie with a lower item wins").isTrue();
+    top.offer(9, 1.0);
+    assertThat(top.best()).extracting(Ranker.TopK.Entry::item).containsExactly(3, 7);
+  }
+}
