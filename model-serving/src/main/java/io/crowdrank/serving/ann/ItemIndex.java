@@ -49,10 +49,10 @@ public final class ItemIndex implements AutoCloseable {
   /**
    * Candidates an HNSW search explores at least (HNSW's "ef"); more raises recall and cost. On a
    * million clustered 64-dim vectors recall@20 was 0.944-0.954 at 200 and 0.953-0.960 at 400 over
-   * two builds (Lucene's parallel build differs each time), so 400 keeps it at 0.95 for about twice
-   * the search time (docs/BENCHMARKS.md).
+   * two builds (Lucene's parallel build differs each time); 400 costs twice the search time, which
+   * at half of max QPS doubles the p99 too (docs/BENCHMARKS.md).
    */
-  public static final int SEARCH_BEAM = 400;
+  public static final int SEARCH_BEAM = 200;
 
   /** The item factors as the index sees them. */
   public interface Items {
