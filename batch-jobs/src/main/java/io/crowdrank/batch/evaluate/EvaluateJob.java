@@ -1,6 +1,7 @@
 package io.crowdrank.batch.evaluate;
 
 import static io.crowdrank.batch.common.Columns.RUN_ID;
+import static org.apache.spark.sql.functions.col;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
@@ -232,6 +233,40 @@ public final class EvaluateJob {
                 .option("mergeSchema", "true")
                 .save(out));
     return new Result(r, gate, report, Delta.version(spark, out), false, inputs);
+  }
+
+  /**
+   * The metrics of the newest run in {@code model/evaluations} (by protocol, model, K); empty when
+   * nothing has been evaluated yet.
+   */
+  public static List<Evaluation.Metrics> latest(SparkSession spark, String warehouse) {
+    String path = Tables.at(warehouse, Tables.EVALUATIONS);
+    if (!Delta.exists(spark, path)) {
+      return List.of();
+    }
+    Dataset<Row> all = spark.read().format("delta").load(path);
+    List<Row> newest =
+        all.orderBy(col("evaluated_at").desc()).select(RUN_ID).limit(1).collectAsList();
+    if (newest.isEmpty()) {
+      return List.of();
+    }
+    return all
+        .filter(col(RUN_ID).equalTo(newest.get(0).getString(0)))
+        .orderBy("protocol", "model", "k")
+        .collectAsList()
+        .stream()
+        .map(
+            r ->
+                new Evaluation.Metrics(
+                    r.getAs("model"),
+                    r.getAs("protocol"),
+                    r.<Integer>getAs("k"),
+                    r.<Double>getAs("ndcg"),
+                    r.<Double>getAs("recall"),
+                    r.<Double>getAs("precision"),
+                    r.<Double>getAs("map"),
+                    r.<Double>getAs("coverage")))
+        .toList();
   }
 
   /** The parameters the model at this version of {@code model/item_factors} was trained with. */

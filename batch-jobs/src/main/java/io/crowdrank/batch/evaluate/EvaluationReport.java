@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -25,7 +26,7 @@ import org.knowm.xchart.style.Styler;
  * the baseline; the session protocol with and without the time of day), written with the Hadoop
  * file system so the warehouse may be on object storage.
  */
-final class EvaluationReport {
+public final class EvaluationReport {
   private EvaluationReport() {}
 
   static final String NDCG_BY_K = "ndcg-by-k.png";
@@ -44,11 +45,16 @@ final class EvaluationReport {
     // Charts draw with AWT; a batch job has no display.
     System.setProperty("java.awt.headless", "true");
     Map<String, byte[]> charts = new LinkedHashMap<>();
-    charts.put(NDCG_BY_K, png(byK(r, Evaluation.PROTOCOL_USER, "NDCG@K per test user")));
+    charts.put(
+        NDCG_BY_K, png(ndcgByK(r.metrics(), Evaluation.PROTOCOL_USER, "NDCG@K per test user")));
     if (r.sessions() > 0) {
       charts.put(
           CONTEXT,
-          png(byK(r, Evaluation.PROTOCOL_SESSION, "NDCG@K per session (user x hour of week)")));
+          png(
+              ndcgByK(
+                  r.metrics(),
+                  Evaluation.PROTOCOL_SESSION,
+                  "NDCG@K per session (user x hour of week)")));
     }
     String title = "crowdrank evaluation " + runId;
     StringBuilder md = new StringBuilder();
@@ -164,30 +170,41 @@ final class EvaluationReport {
     return b.toString();
   }
 
-  private static XYChart byK(Evaluation.Result r, String protocol, String title) {
+  /** NDCG by K, one line per model, for one protocol: the report's chart. */
+  public static XYChart ndcgByK(List<Evaluation.Metrics> metrics, String protocol, String title) {
+    return byK(metrics, protocol, title, "NDCG@K", Evaluation.Metrics::ndcg);
+  }
+
+  /** A metric by K, one line per model, for one protocol (the report's and notebooks' charts). */
+  public static XYChart byK(
+      List<Evaluation.Metrics> metrics,
+      String protocol,
+      String title,
+      String metricName,
+      ToDoubleFunction<Evaluation.Metrics> metric) {
     XYChart chart =
         new XYChartBuilder()
             .width(640)
             .height(400)
             .title(title)
             .xAxisTitle("K")
-            .yAxisTitle("NDCG@K")
+            .yAxisTitle(metricName)
             .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-    r.metrics().stream()
+    metrics.stream()
         .filter(m -> m.protocol().equals(protocol))
         .map(Evaluation.Metrics::model)
         .distinct()
         .forEach(
             model -> {
               List<Evaluation.Metrics> ms =
-                  r.metrics().stream()
+                  metrics.stream()
                       .filter(m -> m.protocol().equals(protocol) && m.model().equals(model))
                       .toList();
               chart.addSeries(
                   model,
                   ms.stream().mapToDouble(Evaluation.Metrics::k).toArray(),
-                  ms.stream().mapToDouble(Evaluation.Metrics::ndcg).toArray());
+                  ms.stream().mapToDouble(metric).toArray());
             });
     return chart;
   }

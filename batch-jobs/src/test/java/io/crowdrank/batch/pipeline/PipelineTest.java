@@ -240,6 +240,8 @@ class PipelineTest extends SparkTestBase {
     assertThat(e.sessions()).isGreaterThan(e.testUsers());
     assertThat(table(Tables.EVALUATIONS).filter("run_id = 'run-test'").count())
         .isEqualTo(e.metrics().size());
+    // What notebooks read back: the newest run's metrics, as the step computed them.
+    assertThat(EvaluateJob.latest(spark, wh())).containsExactlyInAnyOrderElementsOf(e.metrics());
     assertThat(r.gate().served()).isNull();
     assertThat(Path.of(java.net.URI.create(r.report()))).exists();
     assertThat(Path.of(java.net.URI.create(r.report())).resolveSibling("ndcg-by-k.png")).exists();
