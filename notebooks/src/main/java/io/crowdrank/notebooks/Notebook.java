@@ -2,6 +2,7 @@ package io.crowdrank.notebooks;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Spark;
+import io.crowdrank.batch.common.Tables;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,13 +80,13 @@ public final class Notebook {
   }
 
   /**
-   * A warehouse table by its {@code io.crowdrank.batch.common.Tables} name, at its latest version.
+   * A warehouse table by its {@link Tables} name, at its latest version.
    *
    * @throws IllegalStateException naming the table and the step that writes it when it is missing
    */
   public static Dataset<Row> table(String table) {
     String w = warehouse();
-    if (!Delta.exists(spark(), io.crowdrank.batch.common.Tables.at(w, table))) {
+    if (!Delta.exists(spark(), Tables.at(w, table))) {
       throw new IllegalStateException(
           "no table "
               + table

@@ -240,11 +240,10 @@ public final class EvaluateJob {
    * nothing has been evaluated yet.
    */
   public static List<Evaluation.Metrics> latest(SparkSession spark, String warehouse) {
-    String path = Tables.at(warehouse, Tables.EVALUATIONS);
-    if (!Delta.exists(spark, path)) {
+    if (!Delta.exists(spark, Tables.at(warehouse, Tables.EVALUATIONS))) {
       return List.of();
     }
-    Dataset<Row> all = spark.read().format("delta").load(path);
+    Dataset<Row> all = Delta.read(spark, warehouse, Tables.EVALUATIONS);
     List<Row> newest =
         all.orderBy(col("evaluated_at").desc()).select(RUN_ID).limit(1).collectAsList();
     if (newest.isEmpty()) {

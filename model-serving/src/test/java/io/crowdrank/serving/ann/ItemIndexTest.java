@@ -17,10 +17,14 @@ class ItemIndexTest {
   /** Random factors; every third item runs only in host app 1, the rest in 0 and 1. */
   record RandomItems(float[][] vectors) implements ItemIndex.Items {
     static RandomItems of(int n, long seed) {
+      return of(n, DIM, seed);
+    }
+
+    static RandomItems of(int n, int dim, long seed) {
       SplittableRandom rnd = new SplittableRandom(seed);
-      float[][] v = new float[n][DIM];
+      float[][] v = new float[n][dim];
       for (float[] row : v) {
-        for (int d = 0; d < DIM; d++) {
+        for (int d = 0; d < dim; d++) {
           row[d] = (float) rnd.nextGaussian();
         }
       }
@@ -34,7 +38,7 @@ class ItemIndexTest {
 
     @Override
     public int dim() {
-      return DIM;
+      return vectors[0].length;
     }
 
     @Override
@@ -44,7 +48,7 @@ class ItemIndexTest {
 
     @Override
     public void vector(int item, float[] into) {
-      System.arraycopy(vectors[item], 0, into, 0, DIM);
+      System.arraycopy(vectors[item], 0, into, 0, dim());
     }
 
     @Override
@@ -129,46 +133,9 @@ class ItemIndexTest {
   void scores_exactIndex_givesEveryItemsInnerProduct_zeroWithoutAVector() {
     // 7 dimensions: the scoring takes four per pass, so three go the remainder's way.
     int dim = 7;
-    SplittableRandom rnd = new SplittableRandom(9);
-    float[][] vectors = new float[3_000][dim];
-    for (float[] row : vectors) {
-      for (int d = 0; d < dim; d++) {
-        row[d] = (float) rnd.nextGaussian();
-      }
-    }
-    ItemIndex.Items items =
-        new ItemIndex.Items() {
-          @Override
-          public int count() {
-            return vectors.length;
-          }
-
-          @Override
-          public int dim() {
-            return dim;
-          }
-
-          @Override
-          public boolean hasVector(int item) {
-            return item % 50 != 49;
-          }
-
-          @Override
-          public void vector(int item, float[] into) {
-            System.arraycopy(vectors[item], 0, into, 0, dim);
-          }
-
-          @Override
-          public List<Integer> hostApps(int item) {
-            return List.of(0);
-          }
-
-          @Override
-          public boolean runsIn(int item, int hostApp) {
-            return hostApp == 0;
-          }
-        };
+    RandomItems items = RandomItems.of(3_000, dim, 9);
     index = ItemIndex.build(items, 10_000);
+    SplittableRandom rnd = new SplittableRandom(10);
     float[] q = new float[dim];
     for (int d = 0; d < dim; d++) {
       q[d] = (float) rnd.nextGaussian();
@@ -176,9 +143,9 @@ class ItemIndexTest {
 
     float[] scores = index.scores(q);
 
-    assertThat(scores).hasSize(vectors.length);
+    assertThat(scores).hasSize(items.count());
     for (int i = 0; i < scores.length; i++) {
-      float expected = items.hasVector(i) ? ItemIndex.dot(q, vectors[i]) : 0f;
+      float expected = items.hasVector(i) ? ItemIndex.dot(q, items.vectors()[i]) : 0f;
       assertThat(scores[i]).as("item %d", i).isCloseTo(expected, within(1e-4f));
     }
   }
