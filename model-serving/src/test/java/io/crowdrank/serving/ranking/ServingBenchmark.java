@@ -16,6 +16,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -153,7 +154,8 @@ public final class ServingBenchmark {
   /**
    * HNSW search beams (ef) recall is measured at; the service uses {@link ItemIndex#SEARCH_BEAM}.
    */
-  static final List<Integer> BEAMS = List.of(100, 200, ItemIndex.SEARCH_BEAM);
+  static final List<Integer> BEAMS =
+      Stream.of(100, 200, 400, ItemIndex.SEARCH_BEAM).distinct().sorted().toList();
 
   private static String recallText(Map<Integer, Double> byBeam) {
     StringBuilder s = new StringBuilder();
