@@ -5,12 +5,14 @@ import io.crowdrank.format.HostApps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntPredicate;
+import java.util.function.IntToDoubleFunction;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
@@ -37,10 +39,10 @@ import org.apache.lucene.util.FixedBitSet;
  * app as a pre-filter, or — for a catalog smaller than {@code exactBelow} — an exact scan, which is
  * faster there and has perfect recall. Built once per bundle; immutable and thread-safe after.
  *
- * <p>The exact scan keeps its own copy of the factors dimension-major (one column per dimension),
- * so scoring every item is {@code dim} passes of {@code scores[j] += q[d] * column[j]}: a loop
- * without a reduction, which the JIT compiles to SIMD instructions on Java 17 (a per-item dot
- * product is a float reduction it must keep sequential).
+ * <p>The exact scan keeps its own copy of the factors dimension-major: as bytes scored with the
+ * Vector API ({@link Int8Columns}) where the JVM has it, else as floats ({@link FloatColumns}).
+ * Either way a {@link Scan} states how far its products may be off, and {@link Scan#contenders}
+ * keeps every item that could make a top n within that bound, for the caller to re-score exactly.
  */
 public final class ItemIndex implements AutoCloseable {
   static final String VECTOR = "v";
@@ -82,8 +84,8 @@ public final class ItemIndex implements AutoCloseable {
   private final IndexSearcher searcher;
   private final int[] itemOfDoc;
 
-  /** Exact mode only: factor d of item i at {@code [d][i]}, zero for items without a vector. */
-  private final float[][] columns;
+  /** Exact mode only: the factors laid out for the scan. */
+  private final Columns columns;
 
   /**
    * Per host app: the documents that run in it, or null where that is every document (no filter
@@ -97,7 +99,7 @@ public final class ItemIndex implements AutoCloseable {
       DirectoryReader reader,
       int[] itemOfDoc,
       DocSetQuery[] hostAppFilters,
-      float[][] columns) {
+      Columns columns) {
     this.items = items;
     this.directory = directory;
     this.reader = reader;
@@ -114,6 +116,14 @@ public final class ItemIndex implements AutoCloseable {
    * and the final merge into one segment joins them with as many merge workers.
    */
   public static ItemIndex build(Items items, int exactBelow) {
+    return build(items, exactBelow, true);
+  }
+
+  /**
+   * As {@link #build(Items, int)}; {@code int8} false keeps the exact scan on float columns even
+   * where the JVM could run the int8 one (to compare them, or to rule the Vector API out).
+   */
+  public static ItemIndex build(Items items, int exactBelow, boolean int8) {
     int indexed = 0;
     for (int i = 0; i < items.count(); i++) {
       if (items.hasVector(i)) {
@@ -121,7 +131,16 @@ public final class ItemIndex implements AutoCloseable {
       }
     }
     if (indexed < exactBelow) {
-      return new ItemIndex(items, null, null, null, null, columns(items));
+      float[][] floats = columns(items);
+      return new ItemIndex(
+          items,
+          null,
+          null,
+          null,
+          null,
+          int8 && Int8Columns.supported()
+              ? Int8Columns.of(floats, items.count())
+              : new FloatColumns(floats, items.count()));
     }
     Directory dir = new ByteBuffersDirectory();
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -224,6 +243,16 @@ public final class ItemIndex implements AutoCloseable {
     return reader != null;
   }
 
+  /** Whether this JVM can run the int8 exact scan (Vector API module present, 256-bit SIMD). */
+  public static boolean int8Supported() {
+    return Int8Columns.supported();
+  }
+
+  /** How the index searches: {@code hnsw}, {@code exact-int8} or {@code exact-float}. */
+  public String method() {
+    return reader != null ? "hnsw" : columns instanceof Int8Columns ? "exact-int8" : "exact-float";
+  }
+
   /**
    * Up to {@code n} items with the largest inner product with {@code query} that run in the host
    * app (-1: any), best first.
@@ -240,70 +269,167 @@ public final class ItemIndex implements AutoCloseable {
   }
 
   /**
-   * Every item's inner product with {@code query}, by item index, in one pass over the columns;
-   * items without a vector (new ones) score 0 and are the caller's to skip. Exact mode only: the
-   * small catalogs where scoring everything is the search.
+   * Every item's inner product with {@code query}, by item index, each within {@link Scan#bound} of
+   * the exact product; items without a vector score about 0 and are the caller's to skip. Exact
+   * mode only: the small catalogs where scoring everything is the search.
    *
    * @throws IllegalStateException on an HNSW index, which keeps no columns
    */
-  public float[] scores(float[] query) {
+  public Scan scan(float[] query) {
     Preconditions.checkState(columns != null, "an HNSW index does not score every item");
     Preconditions.checkArgument(query.length == items.dim(), "query has the wrong dimension");
-    // Four dimensions per pass over the items: a quarter of the loads and stores of the scores
-    // (eight measured slower: the JIT vectorised it less well). One array per dimension, not one
-    // flat array: the JIT vectorises [j] but not [d * n + j].
-    int n = items.count();
-    float[] out = new float[n];
-    int d = 0;
-    for (; d + 3 < query.length; d += 4) {
-      float w0 = query[d];
-      float w1 = query[d + 1];
-      float w2 = query[d + 2];
-      float w3 = query[d + 3];
-      float[] c0 = columns[d];
-      float[] c1 = columns[d + 1];
-      float[] c2 = columns[d + 2];
-      float[] c3 = columns[d + 3];
-      for (int j = 0; j < n; j++) {
-        out[j] += (w0 * c0[j] + w1 * c1[j]) + (w2 * c2[j] + w3 * c3[j]);
-      }
+    return new Scan(columns.scores(query), columns.bound(query));
+  }
+
+  /** Every item's inner product with a query, by item index, each within ± {@code bound}. */
+  public record Scan(float[] scores, float bound) {
+    public Scan {
+      Preconditions.checkArgument(bound >= 0, "bound must be >= 0, got %s", bound);
     }
-    for (; d < query.length; d++) {
-      float w = query[d];
-      float[] c = columns[d];
-      for (int j = 0; j < n; j++) {
-        out[j] += w * c[j];
-      }
+
+    /**
+     * The items that may be among the {@code n} best by exact product plus {@code extra(item)},
+     * among the {@code eligible} ones: all of them, plus those whose score is within twice the
+     * bound of the n-th (few: the bound is small next to the spread of scores). By item index.
+     *
+     * @param maxExtra the largest {@code extra} of any item: items too far below the top to make it
+     *     even with that are passed over without asking {@code extra}
+     * @param eligible asked only of items whose score could still make the top n, so it may be the
+     *     costly test (filters)
+     * @param checkpoint called before every {@value #CHECK_EVERY} items: where a long scan may give
+     *     up by throwing
+     */
+    public int[] contenders(
+        int n,
+        IntToDoubleFunction extra,
+        double maxExtra,
+        IntPredicate eligible,
+        Runnable checkpoint) {
+      Preconditions.checkArgument(n >= 1, "n must be >= 1");
+      // Start from a bar guessed on a sample, so that few items reach the heap; if it was too
+      // high (the filters left fewer than n above it), scan again without one.
+      int[] found = select(n, guess(n, extra), extra, maxExtra, eligible, checkpoint);
+      return found != null
+          ? found
+          : select(n, Double.NEGATIVE_INFINITY, extra, maxExtra, eligible, checkpoint);
     }
-    return out;
+
+    /** Items looked at between two {@code checkpoint} calls. */
+    public static final int CHECK_EVERY = 4096;
+
+    /** One item in this many goes into the sample for the starting bar. */
+    private static final int SAMPLE_EVERY = 16;
+
+    /**
+     * A lower bound that about 3n items' estimates reach (the (3n/16)-th best of every 16th item),
+     * eligible or not; -∞ for a catalog too small to sample.
+     */
+    private double guess(int n, IntToDoubleFunction extra) {
+      int rank = 3 * n / SAMPLE_EVERY;
+      if (rank < 1 || scores.length < 8 * n * SAMPLE_EVERY) {
+        return Double.NEGATIVE_INFINITY;
+      }
+      TopK sample = new TopK(rank);
+      for (int item = 0; item < scores.length; item += SAMPLE_EVERY) {
+        sample.offer(item, scores[item] + extra.applyAsDouble(item));
+      }
+      return sample.bar() - bound;
+    }
+
+    /**
+     * The contenders, tracking only lower bounds at or above {@code floor}; null if fewer than n
+     * eligible items reach the floor (then some skipped below it could belong).
+     */
+    private int[] select(
+        int n,
+        double floor,
+        IntToDoubleFunction extra,
+        double maxExtra,
+        IntPredicate eligible,
+        Runnable checkpoint) {
+      // First the items that could reach the floor with the largest extra: a branch rarely taken,
+      // so this pass costs about a load and a compare per item. No heap here: a heap update per
+      // passing item, mid-scan, measured several times the cost of the whole pass.
+      double reach = bound + maxExtra;
+      int[] kept = new int[4 * n];
+      int size = 0;
+      for (int from = 0; from < scores.length; from += CHECK_EVERY) {
+        checkpoint.run();
+        int to = Math.min(scores.length, from + CHECK_EVERY);
+        for (int item = from; item < to; item++) {
+          if (scores[item] + reach >= floor) {
+            if (size == kept.length) {
+              kept = Arrays.copyOf(kept, 2 * size);
+            }
+            kept[size++] = item;
+          }
+        }
+      }
+      // The n best lower bounds among them: an item whose upper bound is below the n-th cannot
+      // make the top. Eligibility, the costly test, only for items that could still make it.
+      TopK lower = new TopK(n);
+      double bar = floor;
+      int out = 0;
+      for (int i = 0; i < size; i++) {
+        if (i % CHECK_EVERY == CHECK_EVERY - 1) {
+          checkpoint.run();
+        }
+        int item = kept[i];
+        double s = scores[item] + extra.applyAsDouble(item);
+        if (s + bound >= bar && eligible.test(item)) {
+          lower.offer(item, s - bound);
+          bar = Math.max(floor, lower.bar());
+          kept[out++] = item;
+        }
+      }
+      if (floor > Double.NEGATIVE_INFINITY && lower.bar() < floor) {
+        return null;
+      }
+      // Items kept early, under a lower bar, that the final one rules out.
+      bar = lower.bar();
+      size = out;
+      out = 0;
+      for (int i = 0; i < size; i++) {
+        if (scores[kept[i]] + extra.applyAsDouble(kept[i]) + bound >= bar) {
+          kept[out++] = kept[i];
+        }
+      }
+      return Arrays.copyOf(kept, out);
+    }
   }
 
   /** The exact answer by scanning every item: the reference for recall. */
   public List<Neighbour> exact(float[] query, int n, int hostApp) {
-    PriorityQueue<Neighbour> top =
-        new PriorityQueue<>(n + 1, (a, b) -> Float.compare(a.score(), b.score()));
-    float[] all = columns != null ? scores(query) : null;
-    float[] v = new float[items.dim()];
-    for (int i = 0; i < items.count(); i++) {
-      if (!items.hasVector(i) || (hostApp >= 0 && !items.runsIn(i, hostApp))) {
-        continue;
+    Scan scan;
+    if (columns != null) {
+      scan = scan(query);
+    } else {
+      float[] all = new float[items.count()];
+      float[] v = new float[items.dim()];
+      for (int i = 0; i < all.length; i++) {
+        if (items.hasVector(i)) {
+          items.vector(i, v);
+          all[i] = dot(query, v);
+        }
       }
-      float s;
-      if (all != null) {
-        s = all[i];
-      } else {
-        items.vector(i, v);
-        s = dot(query, v);
-      }
-      if (top.size() < n) {
-        top.add(new Neighbour(i, s));
-      } else if (s > top.peek().score()) {
-        top.poll();
-        top.add(new Neighbour(i, s));
-      }
+      scan = new Scan(all, 0);
     }
-    List<Neighbour> out = new ArrayList<>(top);
-    out.sort((a, b) -> Float.compare(b.score(), a.score()));
+    TopK top = new TopK(n);
+    float[] v = new float[items.dim()];
+    for (int item :
+        scan.contenders(
+            n,
+            i -> 0,
+            0,
+            i -> items.hasVector(i) && (hostApp < 0 || items.runsIn(i, hostApp)),
+            () -> {})) {
+      items.vector(item, v);
+      top.offer(item, dot(query, v));
+    }
+    List<Neighbour> out = new ArrayList<>(top.size());
+    for (TopK.Entry e : top.best()) {
+      out.add(new Neighbour(e.item(), (float) e.score()));
+    }
     return out;
   }
 

@@ -36,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * Wires the plain classes together and ties the bundle's life to the service's: gRPC health is
@@ -53,7 +54,7 @@ public class ServingBeans {
   BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health) {
     String table = Path.of(config.warehouse()).resolve(BundleFormat.TABLE_PATH).toString();
     return new BundleHolder(
-        new BundleReader(),
+        new BundleReader(new Configuration(), config.int8Scan()),
         table,
         bundle -> {
           health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.SERVING);

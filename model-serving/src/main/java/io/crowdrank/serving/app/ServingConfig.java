@@ -15,6 +15,15 @@ public interface ServingConfig {
   @WithDefault("10s")
   Duration watchInterval();
 
+  /**
+   * Whether a catalog small enough for the exact scan is scanned as int8 columns with the Vector
+   * API (where the JVM has it: {@code --add-modules=jdk.incubator.vector}, 256-bit SIMD), with
+   * exact re-scoring of the items near the top; false keeps float columns. Same rankings either
+   * way.
+   */
+  @WithDefault("true")
+  boolean int8Scan();
+
   Ranking ranking();
 
   Recent recent();

@@ -71,11 +71,13 @@ public final class BundleHolder implements AutoCloseable {
       previousVersion = old.version();
     }
     LOG.infof(
-        "serving bundle version %d (%d items, %d users, dim %d) from %s, loaded in %d ms",
+        "serving bundle version %d (%d items, %d users, dim %d, search %s) from %s, loaded in %d"
+            + " ms",
         next.version(),
         next.itemCount(),
         next.userCount(),
         next.dim(),
+        next.nearest().method(),
         tablePath,
         (System.nanoTime() - started) / 1_000_000);
     onSwap.accept(next);

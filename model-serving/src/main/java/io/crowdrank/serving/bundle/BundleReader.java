@@ -22,13 +22,20 @@ import org.apache.hadoop.conf.Configuration;
  */
 public final class BundleReader implements BundleSource {
   private final Engine engine;
+  private final boolean int8Scan;
 
+  /** A reader whose bundles scan small catalogs as int8 where the JVM can. */
   public BundleReader() {
-    this(new Configuration());
+    this(new Configuration(), true);
   }
 
-  public BundleReader(Configuration hadoopConf) {
+  /**
+   * @param int8Scan whether the exact scan of a small catalog may use int8 columns (where the JVM
+   *     has the Vector API); false keeps floats ({@code crowdrank.int8-scan})
+   */
+  public BundleReader(Configuration hadoopConf, boolean int8Scan) {
     this.engine = DefaultEngine.create(hadoopConf);
+    this.int8Scan = int8Scan;
   }
 
   /** The table's latest version, or empty if there is no bundle table there yet. */
@@ -50,6 +57,7 @@ public final class BundleReader implements BundleSource {
           "cannot open bundle " + tablePath + " " + version + ": " + e.getMessage(), e);
     }
     ModelBundle.Builder bundle = new ModelBundle.Builder(snapshot.getVersion());
+    bundle.int8Scan(int8Scan);
     // Column ordinals are resolved once per batch schema, not per row.
     java.util.Map<StructType, Columns> columns = new java.util.IdentityHashMap<>();
     KernelTables.scan(

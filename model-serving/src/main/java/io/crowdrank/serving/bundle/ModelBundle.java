@@ -217,7 +217,7 @@ public final class ModelBundle {
         perVertical.stream()
             .map(l -> l.stream().mapToInt(Integer::intValue).toArray())
             .toArray(int[][]::new);
-    this.nearest = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS);
+    this.nearest = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS, b.int8Scan);
 
     int m = b.users.size();
     userIds = new String[m];
@@ -741,6 +741,7 @@ public final class ModelBundle {
   /** Collects rows in any order (popularity may arrive before items), then builds. */
   static final class Builder {
     private final long version;
+    private boolean int8Scan = true;
     private Manifest manifest;
     private final List<ItemRow> items = new ArrayList<>();
     private final Map<String, Integer> categoryIndex = new HashMap<>();
@@ -755,6 +756,11 @@ public final class ModelBundle {
 
     Builder(long version) {
       this.version = version;
+    }
+
+    /** Whether the exact scan may use int8 columns (see {@link ItemIndex#build}); default yes. */
+    void int8Scan(boolean on) {
+      this.int8Scan = on;
     }
 
     void manifest(Manifest m) {

@@ -1,5 +1,6 @@
 package io.crowdrank.serving.ranking;
 
+import io.crowdrank.serving.ann.TopK;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,11 +30,11 @@ final class Diversifier {
    * @param categoryOf an item's category index
    * @return at most k of them, capped per category, in their original order of preference
    */
-  List<Ranker.TopK.Entry> topK(List<Ranker.TopK.Entry> ranked, int k, IntUnaryOperator categoryOf) {
-    List<Ranker.TopK.Entry> out = new ArrayList<>(k);
-    List<Ranker.TopK.Entry> skipped = new ArrayList<>();
+  List<TopK.Entry> topK(List<TopK.Entry> ranked, int k, IntUnaryOperator categoryOf) {
+    List<TopK.Entry> out = new ArrayList<>(k);
+    List<TopK.Entry> skipped = new ArrayList<>();
     Map<Integer, Integer> taken = new HashMap<>();
-    for (Ranker.TopK.Entry e : ranked) {
+    for (TopK.Entry e : ranked) {
       if (out.size() == k) {
         break;
       }

@@ -5,6 +5,7 @@ import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.serving.ann.ItemIndex;
+import io.crowdrank.serving.ann.TopK;
 import io.crowdrank.serving.bundle.ModelBundle;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class Ranker {
   /** Items scanned between two checks of the caller's cancellation (a power of two). */
-  static final int CHECK_EVERY = 4096;
+  static final int CHECK_EVERY = ItemIndex.Scan.CHECK_EVERY;
 
   /** Share of a social-only user's ranking left to items outside their interests. */
   static final double OUTSIDE_INTERESTS = 0.1;
@@ -205,7 +206,13 @@ public final class Ranker {
 
     /** In a scan over every item: gives up if the caller did. */
     void checkpoint(int item) {
-      if ((item & (CHECK_EVERY - 1)) == 0 && cancelled.getAsBoolean()) {
+      if ((item & (CHECK_EVERY - 1)) == 0) {
+        checkCancelled();
+      }
+    }
+
+    void checkCancelled() {
+      if (cancelled.getAsBoolean()) {
         throw new Cancelled();
       }
     }
@@ -233,6 +240,14 @@ public final class Ranker {
 
     double contextTerm(int item) {
       return contextTerms[bundle.categoryOf(item)];
+    }
+
+    double maxContextTerm() {
+      double max = Double.NEGATIVE_INFINITY;
+      for (double t : contextTerms) {
+        max = Math.max(max, t);
+      }
+      return max;
     }
 
     /** Campaign items are offered once, boosted, by {@link #offerCampaigns}. */
@@ -271,22 +286,22 @@ public final class Ranker {
       offerCampaigns(ctx, top);
     }
     if (top.size() < pool) {
-      // Small catalog, or filters (city, exclusions) left too few: score every item, then run
-      // the filters only on items that would make the top.
-      float[] scores = everyScore(ctx);
+      // Small catalog, or filters (city, exclusions) left too few: score every item, run the
+      // filters only on items that could make the top, re-score those exactly.
+      ItemIndex.Scan scan = everyScore(ctx);
       top = new TopK(pool);
-      double bar = top.bar();
-      for (int item = 0; item < scores.length; item++) {
-        ctx.checkpoint(item);
-        if (scores[item] >= bar
-            && top.accepts(item, scores[item])
-            && b.itemHasVector(item)
-            && !b.isNew(item)
-            && !ctx.campaigned(item)
-            && ctx.eligible(item)) {
-          top.offer(item, scores[item]);
-          bar = top.bar();
-        }
+      for (int item :
+          scan.contenders(
+              pool,
+              ctx::contextTerm,
+              ctx.maxContextTerm(),
+              item ->
+                  b.itemHasVector(item)
+                      && !b.isNew(item)
+                      && !ctx.campaigned(item)
+                      && ctx.eligible(item),
+              ctx::checkCancelled)) {
+        top.offer(item, ctx.collaborative(item));
       }
       offerCampaigns(ctx, top);
     }
@@ -294,25 +309,21 @@ public final class Ranker {
   }
 
   /**
-   * Every item's collaborative score plus context term, by item index: in one pass over the exact
-   * index's columns, or item by item on a catalog large enough for HNSW (the rare fallback).
+   * Every item's collaborative score: from the exact index's scan, or item by item on a catalog
+   * large enough for HNSW (the rare fallback).
    */
-  private static float[] everyScore(Context ctx) {
+  private static ItemIndex.Scan everyScore(Context ctx) {
     ModelBundle b = ctx.bundle();
-    float[] out;
-    if (b.nearest().approximate()) {
-      out = new float[b.itemCount()];
-      for (int item = 0; item < out.length; item++) {
-        ctx.checkpoint(item);
-        out[item] = b.dot(ctx.user(), item);
-      }
-    } else {
-      out = b.nearest().scores(b.userVector(ctx.user()));
+    if (!b.nearest().approximate()) {
+      return b.nearest().scan(b.userVector(ctx.user()));
     }
+    float[] out = new float[b.itemCount()];
     for (int item = 0; item < out.length; item++) {
-      out[item] += (float) ctx.contextTerm(item);
+      ctx.checkpoint(item);
+      out[item] = b.dot(ctx.user(), item);
     }
-    return out;
+    // The same products the re-scoring computes: exact.
+    return new ItemIndex.Scan(out, 0);
   }
 
   /** Campaign items as candidates: collaborative score (their category's if new) plus boost. */
@@ -554,98 +565,5 @@ public final class Ranker {
   private static Ranking.Item item(ModelBundle b, TopK.Entry e, List<String> reasons) {
     return new Ranking.Item(
         b.itemId(e.item()), b.itemName(e.item()), b.itemCategory(e.item()), e.score(), reasons);
-  }
-
-  /** Bounded min-heap keeping the k best (item, score) pairs; ties broken by item order. */
-  static final class TopK {
-    record Entry(int item, double score) {}
-
-    // A binary min-heap on two primitive arrays, worst kept entry at the root: a scan offers
-    // thousands of items per request, so no object or comparator call per offer.
-    private final int k;
-    private final int[] items;
-    private final double[] scores;
-    private int size;
-
-    TopK(int k) {
-      this.k = k;
-      this.items = new int[k];
-      this.scores = new double[k];
-    }
-
-    /**
-     * The lowest score {@link #offer} may still keep (-∞ until full), for a scan to compare with
-     * before anything else.
-     */
-    double bar() {
-      return size < k ? Double.NEGATIVE_INFINITY : scores[0];
-    }
-
-    /** Whether {@link #offer} would keep the item: a cheap test before costlier checks. */
-    boolean accepts(int item, double score) {
-      return size < k || worse(items[0], scores[0], item, score);
-    }
-
-    void offer(int item, double score) {
-      if (size < k) {
-        int i = size++;
-        // Sift up: move worse parents down until the new entry's place is found.
-        while (i > 0) {
-          int parent = (i - 1) >>> 1;
-          if (!worse(item, score, items[parent], scores[parent])) {
-            break;
-          }
-          items[i] = items[parent];
-          scores[i] = scores[parent];
-          i = parent;
-        }
-        items[i] = item;
-        scores[i] = score;
-      } else if (worse(items[0], scores[0], item, score)) {
-        // Replace the root and sift down: move the worse child up while it is worse.
-        int i = 0;
-        while (true) {
-          int child = 2 * i + 1;
-          if (child >= size) {
-            break;
-          }
-          if (child + 1 < size
-              && worse(items[child + 1], scores[child + 1], items[child], scores[child])) {
-            child++;
-          }
-          if (!worse(items[child], scores[child], item, score)) {
-            break;
-          }
-          items[i] = items[child];
-          scores[i] = scores[child];
-          i = child;
-        }
-        items[i] = item;
-        scores[i] = score;
-      }
-    }
-
-    /** Lower score, or on a tie the higher item index (so lower indexes win ties). */
-    private static boolean worse(int a, double sa, int b, double sb) {
-      return sa < sb || (sa == sb && a > b);
-    }
-
-    int size() {
-      return size;
-    }
-
-    /** Best first. */
-    List<Entry> best() {
-      List<Entry> out = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        out.add(new Entry(items[i], scores[i]));
-      }
-      out.sort(
-          (a, b) ->
-              worse(a.item(), a.score(), b.item(), b.score())
-                  ? 1
-                  : worse(b.item(), b.score(), a.item(), a.score()) ? -1 : 0);
-      return out;
-    }
   }
 }

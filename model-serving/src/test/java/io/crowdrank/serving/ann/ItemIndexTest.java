@@ -3,13 +3,21 @@ package io.crowdrank.serving.ann;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.IntPredicate;
+import java.util.function.IntToDoubleFunction;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ItemIndexTest {
   static final int DIM = 16;
@@ -72,11 +80,7 @@ class ItemIndexTest {
   }
 
   private static float[] query(SplittableRandom rnd) {
-    float[] q = new float[DIM];
-    for (int d = 0; d < DIM; d++) {
-      q[d] = (float) rnd.nextGaussian();
-    }
-    return q;
+    return query(rnd, DIM);
   }
 
   @Test
@@ -129,32 +133,179 @@ class ItemIndexTest {
     assertThat(index.nearest(q, 10, 1)).isEqualTo(index.exact(q, 10, 1));
   }
 
-  @Test
-  void scores_exactIndex_givesEveryItemsInnerProduct_zeroWithoutAVector() {
-    // 7 dimensions: the scoring takes four per pass, so three go the remainder's way.
-    int dim = 7;
-    RandomItems items = RandomItems.of(3_000, dim, 9);
-    index = ItemIndex.build(items, 10_000);
-    SplittableRandom rnd = new SplittableRandom(10);
+  /** Brute force: the n best eligible items by exact product plus extra, ties to lower index. */
+  private static List<Integer> bruteTop(
+      RandomItems items, float[] q, int n, IntToDoubleFunction extra, IntPredicate eligible) {
+    return IntStream.range(0, items.count())
+        .filter(eligible)
+        .boxed()
+        .sorted(
+            Comparator.comparingDouble(
+                    (Integer i) -> -(ItemIndex.dot(q, items.vectors()[i]) + extra.applyAsDouble(i)))
+                .thenComparingInt(i -> i))
+        .limit(n)
+        .toList();
+  }
+
+  private static float[] query(SplittableRandom rnd, int dim) {
     float[] q = new float[dim];
     for (int d = 0; d < dim; d++) {
       q[d] = (float) rnd.nextGaussian();
     }
+    return q;
+  }
 
-    float[] scores = index.scores(q);
+  @Test
+  void build_inTheTestJvm_hasTheVectorModule_andUsesInt8WhereSupported() {
+    // Surefire passes --add-modules=jdk.incubator.vector, as ./crowdrank serve does.
+    assertThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).isPresent();
+    index = ItemIndex.build(RandomItems.of(500, 5), 1_000);
 
-    assertThat(scores).hasSize(items.count());
-    for (int i = 0; i < scores.length; i++) {
-      float expected = items.hasVector(i) ? ItemIndex.dot(q, items.vectors()[i]) : 0f;
-      assertThat(scores[i]).as("item %d", i).isCloseTo(expected, within(1e-4f));
+    assertThat(index.method()).isEqualTo(Int8Columns.supported() ? "exact-int8" : "exact-float");
+  }
+
+  @ParameterizedTest(name = "int8 = {0}")
+  @ValueSource(booleans = {true, false})
+  void scan_exactIndex_everyProductWithinTheBound_zeroWithoutAVector(boolean int8) {
+    assumeTrue(!int8 || Int8Columns.supported(), "no SIMD Vector API in this JVM");
+    // 7 dimensions and 3,000 items: neither fills whole SIMD blocks, so the tails run too.
+    int dim = 7;
+    RandomItems items = RandomItems.of(3_000, dim, 9);
+    index = ItemIndex.build(items, 10_000, int8);
+    float[] q = query(new SplittableRandom(10), dim);
+
+    ItemIndex.Scan scan = index.scan(q);
+
+    assertThat(index.method()).isEqualTo(int8 ? "exact-int8" : "exact-float");
+    assertThat(scan.scores()).hasSize(items.count());
+    // Int8 is a grid of 1/127 of each dimension's largest factor: off by a visible amount.
+    assertThat(scan.bound()).isGreaterThan(0f).isLessThan(int8 ? 0.1f : 1e-4f);
+    double worst = 0;
+    for (int i = 0; i < items.count(); i++) {
+      double expected = items.hasVector(i) ? ItemIndex.dot(q, items.vectors()[i]) : 0;
+      assertThat((double) scan.scores()[i])
+          .as("item %d", i)
+          .isCloseTo(expected, within((double) scan.bound()));
+      worst = Math.max(worst, Math.abs(scan.scores()[i] - expected));
+    }
+    // The bound is a bound, not a guess much larger than the error.
+    assertThat(worst).isGreaterThan(scan.bound() / (int8 ? 20 : 1e4));
+  }
+
+  @ParameterizedTest(name = "int8 = {0}")
+  @ValueSource(booleans = {true, false})
+  void contenders_holdTheExactTopN_withExtraAndEligibility_andFewMore(boolean int8) {
+    assumeTrue(!int8 || Int8Columns.supported(), "no SIMD Vector API in this JVM");
+    RandomItems items = RandomItems.of(10_000, 3);
+    index = ItemIndex.build(items, 20_000, int8);
+    IntToDoubleFunction extra = i -> (i % 7) * 0.05;
+    IntPredicate eligible = i -> items.hasVector(i) && i % 5 != 0;
+    List<Integer> asked = new ArrayList<>();
+    SplittableRandom rnd = new SplittableRandom(12);
+    for (int q = 0; q < 20; q++) {
+      float[] query = query(rnd);
+      asked.clear();
+
+      int[] contenders =
+          index
+              .scan(query)
+              .contenders(
+                  40,
+                  extra,
+                  0.3,
+                  i -> {
+                    asked.add(i);
+                    return eligible.test(i);
+                  },
+                  () -> {});
+
+      assertThat(contenders)
+          .as("query %d", q)
+          .contains(bruteTop(items, query, 40, extra, eligible).stream().mapToInt(i -> i).toArray())
+          .isSorted();
+      assertThat(IntStream.of(contenders).allMatch(eligible)).as("query %d", q).isTrue();
+      assertThat(contenders.length).as("query %d", q).isLessThan(int8 ? 120 : 45);
+      // The filters ran only on items that could still make the top, not on all 10,000.
+      assertThat(asked).hasSizeLessThan(1_000);
     }
   }
 
   @Test
-  void scores_hnswIndex_isRefused() {
+  void contenders_checkpointThrows_stopsTheScan() {
+    index = ItemIndex.build(RandomItems.of(20_000, 3), 30_000);
+    int[] checks = new int[1];
+
+    assertThatThrownBy(
+            () ->
+                index
+                    .scan(query(new SplittableRandom(4)))
+                    .contenders(
+                        10,
+                        i -> 0,
+                        0,
+                        i -> true,
+                        () -> {
+                          if (++checks[0] == 3) {
+                            throw new IllegalStateException("cancelled");
+                          }
+                        }))
+        .hasMessage("cancelled");
+    // 20,000 items are five blocks of 4,096: the third check was the last.
+    assertThat(checks[0]).isEqualTo(3);
+  }
+
+  @Test
+  void contenders_filtersRejectTheSampledTop_stillFindsTheExactTopN() {
+    // Only every 97th item is eligible: the bar guessed from the sample is far too high for them,
+    // so the scan starts again without it.
+    RandomItems items = RandomItems.of(20_000, 15);
+    index = ItemIndex.build(items, 30_000);
+    float[] q = query(new SplittableRandom(16));
+    IntPredicate eligible = i -> items.hasVector(i) && i % 97 == 0;
+
+    int[] contenders = index.scan(q).contenders(40, i -> 0, 0, eligible, () -> {});
+
+    assertThat(contenders)
+        .contains(bruteTop(items, q, 40, i -> 0, eligible).stream().mapToInt(i -> i).toArray());
+    assertThat(IntStream.of(contenders).allMatch(eligible)).isTrue();
+  }
+
+  @Test
+  void contenders_fewerEligibleThanN_returnsThemAll() {
+    RandomItems items = RandomItems.of(20_000, 17);
+    index = ItemIndex.build(items, 30_000);
+    IntPredicate eligible = i -> i == 5 || i == 17_000;
+
+    int[] contenders =
+        index.scan(query(new SplittableRandom(18))).contenders(40, i -> 0, 0, eligible, () -> {});
+
+    assertThat(contenders).containsExactly(5, 17_000);
+  }
+
+  @ParameterizedTest(name = "int8 = {0}")
+  @ValueSource(booleans = {true, false})
+  void exact_matchesBruteForce_exactScoresBestFirst(boolean int8) {
+    assumeTrue(!int8 || Int8Columns.supported(), "no SIMD Vector API in this JVM");
+    RandomItems items = RandomItems.of(4_000, 13);
+    index = ItemIndex.build(items, 10_000, int8);
+    float[] q = query(new SplittableRandom(14));
+
+    List<ItemIndex.Neighbour> top = index.exact(q, 25, 0);
+
+    assertThat(top)
+        .extracting(ItemIndex.Neighbour::item)
+        .containsExactlyElementsOf(
+            bruteTop(items, q, 25, i -> 0, i -> items.hasVector(i) && items.runsIn(i, 0)));
+    assertThat(top)
+        .allSatisfy(
+            n -> assertThat(n.score()).isEqualTo(ItemIndex.dot(q, items.vectors()[n.item()])));
+  }
+
+  @Test
+  void scan_hnswIndex_isRefused() {
     index = ItemIndex.build(RandomItems.of(2_000, 11), 1_000);
 
-    assertThatThrownBy(() -> index.scores(new float[DIM]))
+    assertThatThrownBy(() -> index.scan(new float[DIM]))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("HNSW");
   }

@@ -40,6 +40,12 @@ public final class TestBundles {
             + "}");
   }
 
+  /** Whether the exact scan may use int8 columns (the default) or keeps floats. */
+  public TestBundles int8Scan(boolean on) {
+    b.int8Scan(on);
+    return this;
+  }
+
   public TestBundles item(
       String id, String category, List<String> hostApps, List<String> cities, float... vector) {
     return item(id, category, hostApps, cities, BundleFormat.STATUS_ACTIVE, vector);

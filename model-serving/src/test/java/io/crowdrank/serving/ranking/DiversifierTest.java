@@ -3,6 +3,7 @@ package io.crowdrank.serving.ranking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.serving.ann.TopK;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,12 +13,12 @@ class DiversifierTest {
     return item < 6 ? 0 : 1;
   }
 
-  static List<Ranker.TopK.Entry> ranked(int... items) {
-    return java.util.Arrays.stream(items).mapToObj(i -> new Ranker.TopK.Entry(i, 100 - i)).toList();
+  static List<TopK.Entry> ranked(int... items) {
+    return java.util.Arrays.stream(items).mapToObj(i -> new TopK.Entry(i, 100 - i)).toList();
   }
 
-  static List<Integer> items(List<Ranker.TopK.Entry> entries) {
-    return entries.stream().map(Ranker.TopK.Entry::item).toList();
+  static List<Integer> items(List<TopK.Entry> entries) {
+    return entries.stream().map(TopK.Entry::item).toList();
   }
 
   @Test

@@ -3,10 +3,12 @@ package io.crowdrank.serving.ranking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.crowdrank.serving.ann.ItemIndex;
 import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.ModelBundle.IdType;
 import io.crowdrank.serving.bundle.TestBundles;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -275,6 +277,52 @@ class RankerTest {
             .toList();
     assertThat(b.nearest().approximate()).isTrue();
     assertThat(ids(r).stream().filter(exact::contains).count()).isGreaterThanOrEqualTo(9);
+  }
+
+  @Test
+  void rank_smallCatalog_int8AndFloatScans_giveTheSameRankings() {
+    // Same items twice, one bundle scanned as int8 columns, the other as floats: the int8 scan
+    // only narrows the candidates, every score is computed exactly, so rankings are identical.
+    List<ModelBundle> bundles = new ArrayList<>();
+    for (boolean int8 : new boolean[] {true, false}) {
+      SplittableRandom rnd = new SplittableRandom(21);
+      TestBundles t = TestBundles.version(6, 16).int8Scan(int8);
+      String[] categories = {"fast_food", "coffee_tea", "travel", "health"};
+      for (int i = 0; i < 8_000; i++) {
+        float[] v = new float[16];
+        for (int d = 0; d < 16; d++) {
+          v[d] = (float) rnd.nextGaussian();
+        }
+        t.item(
+            "mp" + i,
+            categories[i % categories.length],
+            i % 3 == 0 ? List.of("weibo") : BOTH,
+            i % 5 == 0 ? List.of("Beijing") : EVERYWHERE,
+            v);
+      }
+      for (int u = 0; u < 20; u++) {
+        float[] v = new float[16];
+        for (int d = 0; d < 16; d++) {
+          v[d] = (float) rnd.nextGaussian();
+        }
+        t.user("u" + u, "2088" + u, null, null, v);
+      }
+      bundles.add(t.build());
+    }
+    assertThat(bundles.get(0).nearest().method())
+        .isEqualTo(ItemIndex.int8Supported() ? "exact-int8" : "exact-float");
+    assertThat(bundles.get(1).nearest().method()).isEqualTo("exact-float");
+    Ranker ranker = new Ranker(withExploration(0));
+
+    for (int u = 0; u < 20; u++) {
+      RankQuery q =
+          new RankQuery(
+              IdType.PAYMENT_ACCOUNT, "2088" + u, "alipay", 20, BREAKFAST, null, Set.of());
+      Ranking int8 = ranker.rank(bundles.get(0), q);
+      Ranking floats = ranker.rank(bundles.get(1), q);
+
+      assertThat(int8.items()).as("user %d", u).hasSize(20).isEqualTo(floats.items());
+    }
   }
 
   private static double dot(float[] a, float[] b) {

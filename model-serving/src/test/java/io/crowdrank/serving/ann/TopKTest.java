@@ -1,4 +1,4 @@
-package io.crowdrank.serving.ranking;
+package io.crowdrank.serving.ann;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,20 +12,20 @@ class TopKTest {
   @Test
   void best_keepsTheHighestScores_lowerItemWinsTies_bestFirst() {
     SplittableRandom rnd = new SplittableRandom(3);
-    List<Ranker.TopK.Entry> all = new ArrayList<>();
-    Ranker.TopK top = new Ranker.TopK(40);
+    List<TopK.Entry> all = new ArrayList<>();
+    TopK top = new TopK(40);
     for (int item = 0; item < 5_000; item++) {
       // Few distinct scores, so ties are common and the tie rule is exercised.
       double score = rnd.nextInt(200);
-      all.add(new Ranker.TopK.Entry(item, score));
+      all.add(new TopK.Entry(item, score));
       top.offer(item, score);
     }
-    List<Ranker.TopK.Entry> expected =
+    List<TopK.Entry> expected =
         all.stream()
             .sorted(
-                Comparator.comparingDouble(Ranker.TopK.Entry::score)
+                Comparator.comparingDouble(TopK.Entry::score)
                     .reversed()
-                    .thenComparingInt(Ranker.TopK.Entry::item))
+                    .thenComparingInt(TopK.Entry::item))
             .limit(40)
             .toList();
 
@@ -35,7 +35,7 @@ class TopKTest {
 
   @Test
   void bar_isMinusInfinityUntilFull_andAcceptsAgreesWithOffer() {
-    Ranker.TopK top = new Ranker.TopK(2);
+    TopK top = new TopK(2);
     assertThat(top.bar()).isEqualTo(Double.NEGATIVE_INFINITY);
     top.offer(7, 1.0);
     top.offer(3, 2.0);
@@ -44,6 +44,6 @@ class TopKTest {
     assertThat(top.accepts(9, 1.0)).as("a tie with a higher item loses").isFalse();
     assertThat(top.accepts(5, 1.0)).as("a tie with a lower item wins").isTrue();
     top.offer(9, 1.0);
-    assertThat(top.best()).extracting(Ranker.TopK.Entry::item).containsExactly(3, 7);
+    assertThat(top.best()).extracting(TopK.Entry::item).containsExactly(3, 7);
   }
 }
