@@ -1,6 +1,5 @@
 package io.crowdrank.tools;
 
-import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -9,7 +8,10 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -99,28 +101,22 @@ public final class LoadGenerator {
     long measureFrom = start + o.warmup().toNanos();
     long end = measureFrom + o.duration().toNanos();
     Semaphore inFlight = new Semaphore(o.concurrency());
-    ExecutorService callers =
-        Executors.newFixedThreadPool(o.mode() == Mode.CLOSED ? o.concurrency() : 1);
-    try {
-      if (o.mode() == Mode.CLOSED) {
-        for (int c = 0; c < o.concurrency(); c++) {
-          callers.submit(
-              () -> {
-                while (System.nanoTime() < end) {
-                  long due = System.nanoTime();
-                  try {
-                    call.get().get();
-                    record(due, measureFrom, end, latencies, ok, null, byStatus, failed);
-                  } catch (Exception e) {
-                    record(due, measureFrom, end, latencies, ok, e, byStatus, failed);
-                  }
-                }
-                return null;
-              });
-        }
-      } else {
+    Recorder recorder = new Recorder(measureFrom, end, latencies, ok, byStatus, failed);
+    if (o.mode() == Mode.CLOSED) {
+      // Each caller sends its next request from the callback of the last one: no thread blocks
+      // per caller, so the generator costs little CPU per call (as grpc-java's own async
+      // benchmark client), which matters when it shares the server's cores.
+      CountDownLatch callersDone = new CountDownLatch(o.concurrency());
+      for (int c = 0; c < o.concurrency(); c++) {
+        new ClosedCaller(call, end, recorder, callersDone).next();
+      }
+      // Each caller stops at `end` after its last answer (bounded by the call's deadline).
+      callersDone.await(o.duration().plus(o.warmup()).toSeconds() + 60, TimeUnit.SECONDS);
+    } else {
+      ExecutorService sender = Executors.newSingleThreadExecutor();
+      try {
         long interval = (long) (1e9 / o.rate());
-        callers.submit(
+        sender.submit(
             () -> {
               for (long due = start; due < end; due += interval) {
                 long wait = due - System.nanoTime();
@@ -136,32 +132,23 @@ public final class LoadGenerator {
                   }
                   continue;
                 }
-                Futures.addCallback(
-                    call.get(),
-                    new FutureCallback<Object>() {
-                      @Override
-                      public void onSuccess(Object result) {
-                        inFlight.release();
-                        record(dueAt, measureFrom, end, latencies, ok, null, byStatus, failed);
-                      }
-
-                      @Override
-                      public void onFailure(Throwable t) {
-                        inFlight.release();
-                        record(dueAt, measureFrom, end, latencies, ok, t, byStatus, failed);
-                      }
+                ListenableFuture<?> f = call.get();
+                f.addListener(
+                    () -> {
+                      inFlight.release();
+                      recorder.record(dueAt, f);
                     },
                     MoreExecutors.directExecutor());
               }
               return null;
             });
+        sender.shutdown();
+        sender.awaitTermination(o.duration().plus(o.warmup()).toSeconds() + 30, TimeUnit.SECONDS);
+        // Let the last requests answer (or time out by their deadline).
+        inFlight.tryAcquire(o.concurrency(), 30, TimeUnit.SECONDS);
+      } finally {
+        sender.shutdownNow();
       }
-      callers.shutdown();
-      callers.awaitTermination(o.duration().plus(o.warmup()).toSeconds() + 30, TimeUnit.SECONDS);
-      // Open loop: let the last requests answer (or time out by their deadline).
-      inFlight.tryAcquire(o.concurrency(), 30, TimeUnit.SECONDS);
-    } finally {
-      callers.shutdownNow();
     }
     double seconds = o.duration().toNanos() / 1e9;
     long requests = ok.get() + failed.get();
@@ -179,24 +166,65 @@ public final class LoadGenerator {
         latencies.getMaxValue() / 1000.0);
   }
 
-  private static void record(
-      long due,
+  /** One closed-loop caller: sends, and on each answer records it and sends again until the end. */
+  private static final class ClosedCaller {
+    private final Supplier<ListenableFuture<?>> call;
+    private final long end;
+    private final Recorder recorder;
+    private final CountDownLatch done;
+
+    ClosedCaller(
+        Supplier<ListenableFuture<?>> call, long end, Recorder recorder, CountDownLatch done) {
+      this.call = call;
+      this.end = end;
+      this.recorder = recorder;
+      this.done = done;
+    }
+
+    void next() {
+      // A loop, not a recursion, while answers come back at once (a call that fails before it
+      // is sent): the stack stays flat however many fail in a row.
+      while (System.nanoTime() < end) {
+        long due = System.nanoTime();
+        ListenableFuture<?> f = call.get();
+        if (!f.isDone()) {
+          f.addListener(
+              () -> {
+                recorder.record(due, f);
+                next();
+              },
+              MoreExecutors.directExecutor());
+          return;
+        }
+        recorder.record(due, f);
+      }
+      done.countDown();
+    }
+  }
+
+  /** Counts answers due inside the measured window, and their latencies from when they were due. */
+  private record Recorder(
       long measureFrom,
       long end,
       Histogram latencies,
       AtomicLong ok,
-      Throwable error,
       Map<String, Long> byStatus,
       AtomicLong failed) {
-    if (due < measureFrom || due >= end) {
-      return;
-    }
-    if (error == null) {
-      ok.incrementAndGet();
-      latencies.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
-    } else {
-      failed.incrementAndGet();
-      byStatus.merge(Status.fromThrowable(error).getCode().name(), 1L, Long::sum);
+    void record(long due, ListenableFuture<?> answered) {
+      if (due < measureFrom || due >= end) {
+        return;
+      }
+      try {
+        Futures.getDone(answered);
+        ok.incrementAndGet();
+        latencies.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
+      } catch (ExecutionException | CancellationException e) {
+        failed.incrementAndGet();
+        byStatus.merge(
+            Status.fromThrowable(e.getCause() != null ? e.getCause() : e).getCode().name(),
+            1L,
+            Long::sum);
+      }
     }
   }
 }
