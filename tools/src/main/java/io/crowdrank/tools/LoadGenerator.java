@@ -53,6 +53,12 @@ public final class LoadGenerator {
       if (mode == Mode.OPEN && !(rate > 0)) {
         throw new IllegalArgumentException("an open loop needs a rate > 0");
       }
+      if (mode == Mode.CLOSED && rate != 0) {
+        // A rate given to a closed loop would be silently ignored: a flat-out run taken for one
+        // at a fixed rate.
+        throw new IllegalArgumentException(
+            "a closed loop runs flat out and takes no rate (--rate goes with --mode open)");
+      }
       if (concurrency < 1) {
         throw new IllegalArgumentException("concurrency must be >= 1");
       }

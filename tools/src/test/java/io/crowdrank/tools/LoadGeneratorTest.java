@@ -97,6 +97,11 @@ class LoadGeneratorTest {
     assertThatThrownBy(
             () ->
                 new LoadGenerator.Options(
+                    LoadGenerator.Mode.CLOSED, 500, 1, Duration.ofSeconds(1), Duration.ZERO))
+        .hasMessageContaining("--mode open");
+    assertThatThrownBy(
+            () ->
+                new LoadGenerator.Options(
                     LoadGenerator.Mode.CLOSED, 0, 1, Duration.ofSeconds(601), Duration.ZERO))
         .hasMessageContaining("1..600 s");
   }
