@@ -16,10 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * keeps every item within that bound of its k-th best and re-scores those exactly: the same answer
  * as a float scan, from a quarter of the bytes.
  *
- * <p>Needs the incubating {@code jdk.incubator.vector} module ({@code --add-modules}) and SIMD
- * registers of at least 256 bits; {@link #supported()} says whether this JVM has both, and the
- * caller falls back to float columns if not (without the intrinsics, the Vector API is emulated and
- * far slower than a plain loop).
+ * <p>Only where {@link Simd#SUPPORTED}; elsewhere the index keeps {@link FloatColumns}.
  */
 final class Int8Columns implements Columns {
   /** Floats per SIMD register: 16 with AVX-512, 8 with AVX2. */
@@ -40,18 +37,6 @@ final class Int8Columns implements Columns {
     this.count = count;
     this.columns = columns;
     this.scale = scale;
-  }
-
-  /** Whether this JVM runs the scan with SIMD intrinsics (the module is there, registers wide). */
-  static boolean supported() {
-    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && Probe.wide();
-  }
-
-  /** Kept apart so {@link #supported()} loads no Vector API class when the module is missing. */
-  private static final class Probe {
-    static boolean wide() {
-      return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
-    }
   }
 
   /** Quantises float columns ({@code [d][j]}, {@code count} items each). */

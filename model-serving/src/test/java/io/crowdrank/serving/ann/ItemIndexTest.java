@@ -161,13 +161,13 @@ class ItemIndexTest {
     assertThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).isPresent();
     index = ItemIndex.build(RandomItems.of(500, 5), 1_000);
 
-    assertThat(index.method()).isEqualTo(Int8Columns.supported() ? "exact-int8" : "exact-float");
+    assertThat(index.method()).isEqualTo(Simd.SUPPORTED ? "exact-int8" : "exact-float");
   }
 
   @ParameterizedTest(name = "int8 = {0}")
   @ValueSource(booleans = {true, false})
   void scan_exactIndex_everyProductWithinTheBound_zeroWithoutAVector(boolean int8) {
-    assumeTrue(!int8 || Int8Columns.supported(), "no SIMD Vector API in this JVM");
+    assumeTrue(!int8 || Simd.SUPPORTED, "no SIMD Vector API in this JVM");
     // 7 dimensions and 3,000 items: neither fills whole SIMD blocks, so the tails run too.
     int dim = 7;
     RandomItems items = RandomItems.of(3_000, dim, 9);
@@ -195,7 +195,7 @@ class ItemIndexTest {
   @ParameterizedTest(name = "int8 = {0}")
   @ValueSource(booleans = {true, false})
   void contenders_holdTheExactTopN_withExtraAndEligibility_andFewMore(boolean int8) {
-    assumeTrue(!int8 || Int8Columns.supported(), "no SIMD Vector API in this JVM");
+    assumeTrue(!int8 || Simd.SUPPORTED, "no SIMD Vector API in this JVM");
     RandomItems items = RandomItems.of(10_000, 3);
     index = ItemIndex.build(items, 20_000, int8);
     IntToDoubleFunction extra = i -> (i % 7) * 0.05;
@@ -285,7 +285,7 @@ class ItemIndexTest {
   @ParameterizedTest(name = "int8 = {0}")
   @ValueSource(booleans = {true, false})
   void exact_matchesBruteForce_exactScoresBestFirst(boolean int8) {
-    assumeTrue(!int8 || Int8Columns.supported(), "no SIMD Vector API in this JVM");
+    assumeTrue(!int8 || Simd.SUPPORTED, "no SIMD Vector API in this JVM");
     RandomItems items = RandomItems.of(4_000, 13);
     index = ItemIndex.build(items, 10_000, int8);
     float[] q = query(new SplittableRandom(14));

@@ -1,0 +1,43 @@
+package io.crowdrank.serving.ann;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class SimdTest {
+  @Test
+  void above_anyRangeAndCut_appendsTheIndexesAtOrAboveTheCut_inOrder() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    float[] values = new float[1_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) rnd.nextGaussian();
+    }
+    values[500] = 2.5f; // a value equal to a cut below
+    // Ranges that start and end mid-register, so the vector loop and its tails both run.
+    for (int[] range : new int[][] {{0, 1_000}, {3, 997}, {5, 12}, {0, 0}, {999, 1_000}}) {
+      for (float cut :
+          new float[] {Float.NEGATIVE_INFINITY, -1f, 0f, 2.5f, Float.POSITIVE_INFINITY}) {
+        int[] out = new int[2 + range[1] - range[0]];
+        out[0] = -7; // already there: kept, appended after
+        int size = Simd.above(values, range[0], range[1], cut, out, 1);
+
+        int[] expected =
+            IntStream.range(range[0], range[1]).filter(i -> values[i] >= cut).toArray();
+        assertThat(out[0]).isEqualTo(-7);
+        assertThat(Arrays.copyOfRange(out, 1, size))
+            .as("range %s, cut %s", Arrays.toString(range), cut)
+            .containsExactly(expected);
+      }
+    }
+  }
+
+  @Test
+  void supported_inTheTestJvm_becauseSurefirePassesTheModule() {
+    // Surefire's argLine has --add-modules=jdk.incubator.vector and this machine has AVX-512; if
+    // this fails, the vector paths above went untested.
+    assertThat(Simd.SUPPORTED).isTrue();
+  }
+}
