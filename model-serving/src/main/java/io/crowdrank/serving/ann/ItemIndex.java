@@ -281,6 +281,30 @@ public final class ItemIndex implements AutoCloseable {
     return new Scan(columns.scores(query), columns.bound(query));
   }
 
+  /**
+   * As {@link #scan} on an exact index. On an HNSW index, every item's exact product computed item
+   * by item (bound 0), calling {@code checkpoint} before every {@value Scan#CHECK_EVERY} items: the
+   * fallback when a search leaves too few candidates, and the reference for recall.
+   */
+  public Scan scanAll(float[] query, Runnable checkpoint) {
+    if (columns != null) {
+      return scan(query);
+    }
+    Preconditions.checkArgument(query.length == items.dim(), "query has the wrong dimension");
+    float[] all = new float[items.count()];
+    float[] v = new float[items.dim()];
+    for (int i = 0; i < all.length; i++) {
+      if ((i & (Scan.CHECK_EVERY - 1)) == 0) {
+        checkpoint.run();
+      }
+      if (items.hasVector(i)) {
+        items.vector(i, v);
+        all[i] = dot(query, v);
+      }
+    }
+    return new Scan(all, 0);
+  }
+
   /** Every item's inner product with a query, by item index, each within ± {@code bound}. */
   public record Scan(float[] scores, float bound) {
     public Scan {
@@ -399,29 +423,16 @@ public final class ItemIndex implements AutoCloseable {
 
   /** The exact answer by scanning every item: the reference for recall. */
   public List<Neighbour> exact(float[] query, int n, int hostApp) {
-    Scan scan;
-    if (columns != null) {
-      scan = scan(query);
-    } else {
-      float[] all = new float[items.count()];
-      float[] v = new float[items.dim()];
-      for (int i = 0; i < all.length; i++) {
-        if (items.hasVector(i)) {
-          items.vector(i, v);
-          all[i] = dot(query, v);
-        }
-      }
-      scan = new Scan(all, 0);
-    }
     TopK top = new TopK(n);
     float[] v = new float[items.dim()];
     for (int item :
-        scan.contenders(
-            n,
-            i -> 0,
-            0,
-            i -> items.hasVector(i) && (hostApp < 0 || items.runsIn(i, hostApp)),
-            () -> {})) {
+        scanAll(query, () -> {})
+            .contenders(
+                n,
+                i -> 0,
+                0,
+                i -> items.hasVector(i) && (hostApp < 0 || items.runsIn(i, hostApp)),
+                () -> {})) {
       items.vector(item, v);
       top.offer(item, dot(query, v));
     }

@@ -286,9 +286,10 @@ public final class Ranker {
       offerCampaigns(ctx, top);
     }
     if (top.size() < pool) {
-      // Small catalog, or filters (city, exclusions) left too few: score every item, run the
-      // filters only on items that could make the top, re-score those exactly.
-      ItemIndex.Scan scan = everyScore(ctx);
+      // Small catalog, or filters (city, exclusions) left too few: score every item (item by item
+      // on an HNSW catalog, the rare fallback), run the filters only on items that could make the
+      // top, re-score those exactly.
+      ItemIndex.Scan scan = b.nearest().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
       top = new TopK(pool);
       for (int item :
           scan.contenders(
@@ -306,24 +307,6 @@ public final class Ranker {
       offerCampaigns(ctx, top);
     }
     return explained(ctx, top, k);
-  }
-
-  /**
-   * Every item's collaborative score: from the exact index's scan, or item by item on a catalog
-   * large enough for HNSW (the rare fallback).
-   */
-  private static ItemIndex.Scan everyScore(Context ctx) {
-    ModelBundle b = ctx.bundle();
-    if (!b.nearest().approximate()) {
-      return b.nearest().scan(b.userVector(ctx.user()));
-    }
-    float[] out = new float[b.itemCount()];
-    for (int item = 0; item < out.length; item++) {
-      ctx.checkpoint(item);
-      out[item] = b.dot(ctx.user(), item);
-    }
-    // The same products the re-scoring computes: exact.
-    return new ItemIndex.Scan(out, 0);
   }
 
   /** Campaign items as candidates: collaborative score (their category's if new) plus boost. */

@@ -302,6 +302,25 @@ class ItemIndexTest {
   }
 
   @Test
+  void scanAll_hnswIndex_exactProductsItemByItem_checkpointEvery4096() {
+    RandomItems items = RandomItems.of(10_000, 19);
+    index = ItemIndex.build(items, 1_000);
+    float[] q = query(new SplittableRandom(20));
+    int[] checks = new int[1];
+
+    ItemIndex.Scan scan = index.scanAll(q, () -> checks[0]++);
+
+    assertThat(index.approximate()).isTrue();
+    assertThat(scan.bound()).isZero();
+    for (int i = 0; i < items.count(); i++) {
+      float expected = items.hasVector(i) ? ItemIndex.dot(q, items.vectors()[i]) : 0f;
+      assertThat(scan.scores()[i]).as("item %d", i).isEqualTo(expected);
+    }
+    // Items 0, 4096 and 8192.
+    assertThat(checks[0]).isEqualTo(3);
+  }
+
+  @Test
   void scan_hnswIndex_isRefused() {
     index = ItemIndex.build(RandomItems.of(2_000, 11), 1_000);
 
