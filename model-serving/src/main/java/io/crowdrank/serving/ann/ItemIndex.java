@@ -5,14 +5,11 @@ import io.crowdrank.format.HostApps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.IntPredicate;
-import java.util.function.IntToDoubleFunction;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
@@ -305,122 +302,6 @@ public final class ItemIndex implements AutoCloseable {
     return new Scan(all, 0);
   }
 
-  /** Every item's inner product with a query, by item index, each within ± {@code bound}. */
-  public record Scan(float[] scores, float bound) {
-    public Scan {
-      Preconditions.checkArgument(bound >= 0, "bound must be >= 0, got %s", bound);
-    }
-
-    /**
-     * The items that may be among the {@code n} best by exact product plus {@code extra(item)},
-     * among the {@code eligible} ones: all of them, plus those whose score is within twice the
-     * bound of the n-th (few: the bound is small next to the spread of scores). By item index.
-     *
-     * @param maxExtra the largest {@code extra} of any item: items too far below the top to make it
-     *     even with that are passed over without asking {@code extra}
-     * @param eligible asked only of items whose score could still make the top n, so it may be the
-     *     costly test (filters)
-     * @param checkpoint called before every {@value #CHECK_EVERY} items: where a long scan may give
-     *     up by throwing
-     */
-    public int[] contenders(
-        int n,
-        IntToDoubleFunction extra,
-        double maxExtra,
-        IntPredicate eligible,
-        Runnable checkpoint) {
-      Preconditions.checkArgument(n >= 1, "n must be >= 1");
-      // Start from a bar guessed on a sample, so that few items reach the heap; if it was too
-      // high (the filters left fewer than n above it), scan again without one.
-      int[] found = select(n, guess(n, extra), extra, maxExtra, eligible, checkpoint);
-      return found != null
-          ? found
-          : select(n, Double.NEGATIVE_INFINITY, extra, maxExtra, eligible, checkpoint);
-    }
-
-    /** Items looked at between two {@code checkpoint} calls. */
-    public static final int CHECK_EVERY = 4096;
-
-    /** One item in this many goes into the sample for the starting bar. */
-    private static final int SAMPLE_EVERY = 8;
-
-    /**
-     * A lower bound that about 4n items' estimates reach (the (4n/8)-th best of every 8th item),
-     * eligible or not; -∞ for a catalog too small to sample. On the 10,000-item benchmark bundle
-     * fewer than n eligible items reached it for one Rank in 1,000 (each then scans twice); the
-     * (3n/16)-th of every 16th item, a shallower sample, failed one Rank in 20.
-     */
-    private double guess(int n, IntToDoubleFunction extra) {
-      int rank = 4 * n / SAMPLE_EVERY;
-      if (rank < 1 || scores.length < 8 * n * SAMPLE_EVERY) {
-        return Double.NEGATIVE_INFINITY;
-      }
-      TopK sample = new TopK(rank);
-      for (int item = 0; item < scores.length; item += SAMPLE_EVERY) {
-        sample.offer(item, scores[item] + extra.applyAsDouble(item));
-      }
-      return sample.bar() - bound;
-    }
-
-    /**
-     * The contenders, tracking only lower bounds at or above {@code floor}; null if fewer than n
-     * eligible items reach the floor (then some skipped below it could belong).
-     */
-    private int[] select(
-        int n,
-        double floor,
-        IntToDoubleFunction extra,
-        double maxExtra,
-        IntPredicate eligible,
-        Runnable checkpoint) {
-      // First the items that could reach the floor with the largest extra: one float compare per
-      // item (the cut rounded down, so no item is lost), a register of items at a time where the
-      // Vector API runs. No heap here: a heap update per passing item, mid-scan, measured several
-      // times the cost of the whole pass.
-      float cut = Math.nextDown((float) (floor - (bound + maxExtra)));
-      int[] kept = new int[Math.min(scores.length, CHECK_EVERY) + 4 * n];
-      int size = 0;
-      for (int from = 0; from < scores.length; from += CHECK_EVERY) {
-        checkpoint.run();
-        int to = Math.min(scores.length, from + CHECK_EVERY);
-        if (kept.length - size < to - from) {
-          kept = Arrays.copyOf(kept, Math.max(2 * kept.length, size + to - from));
-        }
-        size = Simd.above(scores, from, to, cut, kept, size);
-      }
-      // The n best lower bounds among them: an item whose upper bound is below the n-th cannot
-      // make the top. Eligibility, the costly test, only for items that could still make it.
-      TopK lower = new TopK(n);
-      double bar = floor;
-      int out = 0;
-      for (int i = 0; i < size; i++) {
-        if (i % CHECK_EVERY == CHECK_EVERY - 1) {
-          checkpoint.run();
-        }
-        int item = kept[i];
-        double s = scores[item] + extra.applyAsDouble(item);
-        if (s + bound >= bar && eligible.test(item)) {
-          lower.offer(item, s - bound);
-          bar = Math.max(floor, lower.bar());
-          kept[out++] = item;
-        }
-      }
-      if (floor > Double.NEGATIVE_INFINITY && lower.bar() < floor) {
-        return null;
-      }
-      // Items kept early, under a lower bar, that the final one rules out.
-      bar = lower.bar();
-      size = out;
-      out = 0;
-      for (int i = 0; i < size; i++) {
-        if (scores[kept[i]] + extra.applyAsDouble(kept[i]) + bound >= bar) {
-          kept[out++] = kept[i];
-        }
-      }
-      return Arrays.copyOf(kept, out);
-    }
-  }
-
   /** The exact answer by scanning every item: the reference for recall. */
   public List<Neighbour> exact(float[] query, int n, int hostApp) {
     TopK top = new TopK(n);
@@ -429,8 +310,7 @@ public final class ItemIndex implements AutoCloseable {
         scanAll(query, () -> {})
             .contenders(
                 n,
-                i -> 0,
-                0,
+                Scan.Extra.NONE,
                 i -> items.hasVector(i) && (hostApp < 0 || items.runsIn(i, hostApp)),
                 () -> {})) {
       items.vector(item, v);

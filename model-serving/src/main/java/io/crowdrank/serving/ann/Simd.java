@@ -31,6 +31,38 @@ final class Simd {
         : scalarAbove(values, from, to, cut, out, size);
   }
 
+  /** {@code acc[i] = max(acc[i], values[from + i])} for i in [0, len). No NaN expected. */
+  static void maxInto(float[] values, int from, float[] acc, int len) {
+    if (SUPPORTED) {
+      Vectorised.maxInto(values, from, acc, len);
+    } else {
+      scalarMaxInto(values, from, acc, 0, len);
+    }
+  }
+
+  /** How many of {@code values[0, len)} are at least {@code cut}. */
+  static int countAtLeast(float[] values, int len, float cut) {
+    return SUPPORTED
+        ? Vectorised.countAtLeast(values, len, cut)
+        : scalarCountAtLeast(values, 0, len, cut);
+  }
+
+  private static void scalarMaxInto(float[] values, int from, float[] acc, int start, int len) {
+    for (int i = start; i < len; i++) {
+      if (values[from + i] > acc[i]) {
+        acc[i] = values[from + i];
+      }
+    }
+  }
+
+  private static int scalarCountAtLeast(float[] values, int start, int len, float cut) {
+    int count = 0;
+    for (int i = start; i < len; i++) {
+      count += values[i] >= cut ? 1 : 0;
+    }
+    return count;
+  }
+
   private static int scalarAbove(float[] values, int from, int to, float cut, int[] out, int size) {
     for (int i = from; i < to; i++) {
       if (values[i] >= cut) {
@@ -48,18 +80,44 @@ final class Simd {
     }
 
     static int above(float[] values, int from, int to, float cut, int[] out, int size) {
-      // One compare per register of values; the lanes are looked at only where one passed, which
-      // for a cut near the top is a few registers in a hundred.
+      // One compare per register of values. For a cut near the top few registers pass any, and
+      // those mostly one lane, taken from the mask; only the rest are walked lane by lane.
       int lanes = FLOATS.length();
       int i = from;
       for (; i + lanes <= to; i += lanes) {
         VectorMask<Float> pass =
             FloatVector.fromArray(FLOATS, values, i).compare(VectorOperators.GE, cut);
         if (pass.anyTrue()) {
-          size = scalarAbove(values, i, i + lanes, cut, out, size);
+          if (pass.trueCount() == 1) {
+            out[size++] = i + pass.firstTrue();
+          } else {
+            size = scalarAbove(values, i, i + lanes, cut, out, size);
+          }
         }
       }
       return scalarAbove(values, i, to, cut, out, size);
+    }
+
+    static void maxInto(float[] values, int from, float[] acc, int len) {
+      int lanes = FLOATS.length();
+      int i = 0;
+      for (; i + lanes <= len; i += lanes) {
+        FloatVector.fromArray(FLOATS, acc, i)
+            .max(FloatVector.fromArray(FLOATS, values, from + i))
+            .intoArray(acc, i);
+      }
+      scalarMaxInto(values, from, acc, i, len);
+    }
+
+    static int countAtLeast(float[] values, int len, float cut) {
+      int lanes = FLOATS.length();
+      int count = 0;
+      int i = 0;
+      for (; i + lanes <= len; i += lanes) {
+        count +=
+            FloatVector.fromArray(FLOATS, values, i).compare(VectorOperators.GE, cut).trueCount();
+      }
+      return count + scalarCountAtLeast(values, i, len, cut);
     }
   }
 }

@@ -5,6 +5,7 @@ import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.serving.ann.ItemIndex;
+import io.crowdrank.serving.ann.Scan;
 import io.crowdrank.serving.ann.TopK;
 import io.crowdrank.serving.bundle.ModelBundle;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class Ranker {
   /** Items scanned between two checks of the caller's cancellation (a power of two). */
-  static final int CHECK_EVERY = ItemIndex.Scan.CHECK_EVERY;
+  static final int CHECK_EVERY = Scan.CHECK_EVERY;
 
   /** Share of a social-only user's ranking left to items outside their interests. */
   static final double OUTSIDE_INTERESTS = 0.1;
@@ -242,12 +243,15 @@ public final class Ranker {
       return contextTerms[bundle.categoryOf(item)];
     }
 
-    double maxContextTerm() {
+    /** The context term as the scan's extra, with its range over the categories. */
+    Scan.Extra contextExtra() {
+      double min = Double.POSITIVE_INFINITY;
       double max = Double.NEGATIVE_INFINITY;
       for (double t : contextTerms) {
+        min = Math.min(min, t);
         max = Math.max(max, t);
       }
-      return max;
+      return new Scan.Extra(this::contextTerm, min, max);
     }
 
     /** Campaign items are offered once, boosted, by {@link #offerCampaigns}. */
@@ -289,13 +293,12 @@ public final class Ranker {
       // Small catalog, or filters (city, exclusions) left too few: score every item (item by item
       // on an HNSW catalog, the rare fallback), run the filters only on items that could make the
       // top, re-score those exactly.
-      ItemIndex.Scan scan = b.nearest().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
+      Scan scan = b.nearest().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
       top = new TopK(pool);
       for (int item :
           scan.contenders(
               pool,
-              ctx::contextTerm,
-              ctx.maxContextTerm(),
+              ctx.contextExtra(),
               item ->
                   b.itemHasVector(item)
                       && !b.isNew(item)

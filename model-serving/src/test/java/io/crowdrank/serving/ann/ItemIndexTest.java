@@ -174,7 +174,7 @@ class ItemIndexTest {
     index = ItemIndex.build(items, 10_000, int8);
     float[] q = query(new SplittableRandom(10), dim);
 
-    ItemIndex.Scan scan = index.scan(q);
+    Scan scan = index.scan(q);
 
     assertThat(index.method()).isEqualTo(int8 ? "exact-int8" : "exact-float");
     assertThat(scan.scores()).hasSize(items.count());
@@ -211,8 +211,7 @@ class ItemIndexTest {
               .scan(query)
               .contenders(
                   40,
-                  extra,
-                  0.3,
+                  new Scan.Extra(extra, 0, 0.3),
                   i -> {
                     asked.add(i);
                     return eligible.test(i);
@@ -241,8 +240,7 @@ class ItemIndexTest {
                     .scan(query(new SplittableRandom(4)))
                     .contenders(
                         10,
-                        i -> 0,
-                        0,
+                        Scan.Extra.NONE,
                         i -> true,
                         () -> {
                           if (++checks[0] == 3) {
@@ -256,14 +254,14 @@ class ItemIndexTest {
 
   @Test
   void contenders_filtersRejectTheSampledTop_stillFindsTheExactTopN() {
-    // Only every 97th item is eligible: the bar guessed from the sample is far too high for them,
-    // so the scan starts again without it.
+    // Only every 97th item is eligible: the floor taken from the top groups is far too high for
+    // them, so the choice starts again without it.
     RandomItems items = RandomItems.of(20_000, 15);
     index = ItemIndex.build(items, 30_000);
     float[] q = query(new SplittableRandom(16));
     IntPredicate eligible = i -> items.hasVector(i) && i % 97 == 0;
 
-    int[] contenders = index.scan(q).contenders(40, i -> 0, 0, eligible, () -> {});
+    int[] contenders = index.scan(q).contenders(40, Scan.Extra.NONE, eligible, () -> {});
 
     assertThat(contenders)
         .contains(bruteTop(items, q, 40, i -> 0, eligible).stream().mapToInt(i -> i).toArray());
@@ -277,7 +275,9 @@ class ItemIndexTest {
     IntPredicate eligible = i -> i == 5 || i == 17_000;
 
     int[] contenders =
-        index.scan(query(new SplittableRandom(18))).contenders(40, i -> 0, 0, eligible, () -> {});
+        index
+            .scan(query(new SplittableRandom(18)))
+            .contenders(40, Scan.Extra.NONE, eligible, () -> {});
 
     assertThat(contenders).containsExactly(5, 17_000);
   }
@@ -308,7 +308,7 @@ class ItemIndexTest {
     float[] q = query(new SplittableRandom(20));
     int[] checks = new int[1];
 
-    ItemIndex.Scan scan = index.scanAll(q, () -> checks[0]++);
+    Scan scan = index.scanAll(q, () -> checks[0]++);
 
     assertThat(index.approximate()).isTrue();
     assertThat(scan.bound()).isZero();

@@ -35,6 +35,50 @@ class SimdTest {
   }
 
   @Test
+  void maxInto_anyLength_takesTheLargerOfEachPair() {
+    SplittableRandom rnd = new SplittableRandom(4);
+    float[] values = new float[1_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) rnd.nextGaussian();
+    }
+    // Lengths that end mid-register, read from an offset: the vector loop and its tail both run.
+    for (int len : new int[] {0, 5, 37, 400}) {
+      float[] acc = new float[len];
+      for (int i = 0; i < len; i++) {
+        acc[i] = (float) rnd.nextGaussian();
+      }
+      float[] expected = new float[len];
+      for (int i = 0; i < len; i++) {
+        expected[i] = Math.max(acc[i], values[300 + i]);
+      }
+
+      Simd.maxInto(values, 300, acc, len);
+
+      assertThat(acc).as("length %d", len).containsExactly(expected);
+    }
+  }
+
+  @Test
+  void countAtLeast_anyLengthAndCut_countsTheValuesAtOrAboveTheCut() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    float[] values = new float[1_000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) rnd.nextGaussian();
+    }
+    values[10] = 1.5f;
+    for (int len : new int[] {0, 11, 37, 1_000}) {
+      for (float cut :
+          new float[] {Float.NEGATIVE_INFINITY, -0.5f, 1.5f, Float.POSITIVE_INFINITY}) {
+        long expected = IntStream.range(0, len).filter(i -> values[i] >= cut).count();
+
+        assertThat(Simd.countAtLeast(values, len, cut))
+            .as("length %d, cut %s", len, cut)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
   void supported_inTheTestJvm_becauseSurefirePassesTheModule() {
     // Surefire's argLine has --add-modules=jdk.incubator.vector and this machine has AVX-512; if
     // this fails, the vector paths above went untested.
