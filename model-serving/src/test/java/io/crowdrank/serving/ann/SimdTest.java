@@ -10,11 +10,7 @@ import org.junit.jupiter.api.Test;
 class SimdTest {
   @Test
   void above_anyRangeAndCut_appendsTheIndexesAtOrAboveTheCut_inOrder() {
-    SplittableRandom rnd = new SplittableRandom(3);
-    float[] values = new float[1_000];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) rnd.nextGaussian();
-    }
+    float[] values = gaussian(1_000, 3);
     values[500] = 2.5f; // a value equal to a cut below
     // Ranges that start and end mid-register, so the vector loop and its tails both run.
     for (int[] range : new int[][] {{0, 1_000}, {3, 997}, {5, 12}, {0, 0}, {999, 1_000}}) {
@@ -36,17 +32,10 @@ class SimdTest {
 
   @Test
   void maxInto_anyLength_takesTheLargerOfEachPair() {
-    SplittableRandom rnd = new SplittableRandom(4);
-    float[] values = new float[1_000];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) rnd.nextGaussian();
-    }
+    float[] values = gaussian(1_000, 4);
     // Lengths that end mid-register, read from an offset: the vector loop and its tail both run.
     for (int len : new int[] {0, 5, 37, 400}) {
-      float[] acc = new float[len];
-      for (int i = 0; i < len; i++) {
-        acc[i] = (float) rnd.nextGaussian();
-      }
+      float[] acc = gaussian(len, len);
       float[] expected = new float[len];
       for (int i = 0; i < len; i++) {
         expected[i] = Math.max(acc[i], values[300 + i]);
@@ -60,11 +49,7 @@ class SimdTest {
 
   @Test
   void countAtLeast_anyLengthAndCut_countsTheValuesAtOrAboveTheCut() {
-    SplittableRandom rnd = new SplittableRandom(5);
-    float[] values = new float[1_000];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) rnd.nextGaussian();
-    }
+    float[] values = gaussian(1_000, 5);
     values[10] = 1.5f;
     for (int len : new int[] {0, 11, 37, 1_000}) {
       for (float cut :
@@ -83,5 +68,14 @@ class SimdTest {
     // Surefire's argLine has --add-modules=jdk.incubator.vector and this machine has AVX-512; if
     // this fails, the vector paths above went untested.
     assertThat(Simd.SUPPORTED).isTrue();
+  }
+
+  private static float[] gaussian(int n, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    float[] values = new float[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = (float) rnd.nextGaussian();
+    }
+    return values;
   }
 }
