@@ -47,18 +47,11 @@ public final class ItemIndex implements AutoCloseable {
 
   /**
    * Candidates an HNSW search explores at least (HNSW's "ef"); more raises recall and cost. On a
-   * million clustered 64-dim vectors with {@link #MAX_CONN} 32, recall@20 was 0.958 at 100 and
-   * 0.972 at 200 (docs/BENCHMARKS.md).
+   * million clustered 64-dim vectors recall@20 was 0.944-0.954 at 200 and 0.953-0.960 at 400 over
+   * two builds (Lucene's parallel build differs each time); 400 costs twice the search time, which
+   * at half of max QPS doubles the p99 too (docs/BENCHMARKS.md).
    */
   public static final int SEARCH_BEAM = 200;
-
-  /**
-   * Neighbours per node in the HNSW graph (Lucene's default is 16). At 16, recall@20 on a million
-   * clustered vectors levelled off at 0.946-0.954 from beam 200 to 400: a wider search could not
-   * reach items the graph joined poorly. At 32 it was 0.972 at beam 200 (one build), for a 10 %
-   * longer build and up to 128 more bytes of graph per item.
-   */
-  static final int MAX_CONN = 32;
 
   /** The item factors as the index sees them. */
   public interface Items {
@@ -115,9 +108,9 @@ public final class ItemIndex implements AutoCloseable {
 
   /**
    * Builds the index: exact when there are fewer than {@code exactBelow} items with vectors,
-   * otherwise an HNSW graph ({@link #MAX_CONN} connections per node, Lucene's build beam of 100).
-   * The graph is built on every core: each thread indexes a slice into its own segment (a graph of
-   * its own), and the final merge into one segment joins them with as many merge workers.
+   * otherwise an HNSW graph (Lucene's defaults: 16 connections per node, beam width 100). The graph
+   * is built on every core: each thread indexes a slice into its own segment (a graph of its own),
+   * and the final merge into one segment joins them with as many merge workers.
    */
   public static ItemIndex build(Items items, int exactBelow) {
     return build(items, exactBelow, true);
@@ -152,7 +145,7 @@ public final class ItemIndex implements AutoCloseable {
     try {
       KnnVectorsFormat hnsw =
           new Lucene99HnswVectorsFormat(
-              MAX_CONN,
+              Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN,
               Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH,
               threads,
               threads > 1 ? workers : null);
