@@ -20,19 +20,6 @@ public final class TopK {
     this.scores = new double[k];
   }
 
-  /**
-   * The lowest score {@link #offer} may still keep (-∞ until full), for a scan to compare with
-   * before anything else.
-   */
-  public double bar() {
-    return size < k ? Double.NEGATIVE_INFINITY : scores[0];
-  }
-
-  /** Whether {@link #offer} would keep the item: a cheap test before costlier checks. */
-  public boolean accepts(int item, double score) {
-    return size < k || worse(items[0], scores[0], item, score);
-  }
-
   public void offer(int item, double score) {
     if (size < k) {
       int i = size++;

@@ -30,20 +30,23 @@ class TopKTest {
             .toList();
 
     assertThat(top.best()).isEqualTo(expected);
-    assertThat(top.bar()).isEqualTo(expected.get(39).score());
   }
 
   @Test
-  void bar_isMinusInfinityUntilFull_andAcceptsAgreesWithOffer() {
+  void offer_whenFull_aTieWithTheWorstKeepsTheLowerItem() {
     TopK top = new TopK(2);
-    assertThat(top.bar()).isEqualTo(Double.NEGATIVE_INFINITY);
     top.offer(7, 1.0);
     top.offer(3, 2.0);
 
-    assertThat(top.bar()).isEqualTo(1.0);
-    assertThat(top.accepts(9, 1.0)).as("a tie with a higher item loses").isFalse();
-    assertThat(top.accepts(5, 1.0)).as("a tie with a lower item wins").isTrue();
     top.offer(9, 1.0);
-    assertThat(top.best()).extracting(TopK.Entry::item).containsExactly(3, 7);
+    assertThat(top.best())
+        .as("a tie with a higher item loses")
+        .extracting(TopK.Entry::item)
+        .containsExactly(3, 7);
+    top.offer(5, 1.0);
+    assertThat(top.best())
+        .as("a tie with a lower item wins")
+        .extracting(TopK.Entry::item)
+        .containsExactly(3, 5);
   }
 }
