@@ -49,8 +49,8 @@ public final class ItemIndex implements AutoCloseable {
   /**
    * Candidates an HNSW search explores at least (HNSW's "ef"); more raises recall and cost. On a
    * million clustered 64-dim vectors, with {@link #MAX_CONN} and {@link #QUANTIZE_BITS}, recall@20
-   * was 0.973 at 200 and 0.963 at 100; Rank asks for 200 candidates, so 200 is the least a search
-   * explores anyway (docs/BENCHMARKS.md).
+   * was 0.970-0.976 at 200 and 0.958-0.963 at 100 over three builds; Rank asks for 200 candidates,
+   * so 200 is the least a search explores anyway (docs/BENCHMARKS.md).
    */
   public static final int SEARCH_BEAM = 200;
 

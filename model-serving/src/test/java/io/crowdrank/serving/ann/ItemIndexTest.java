@@ -104,6 +104,21 @@ class ItemIndexTest {
   }
 
   @Test
+  void nearest_hnsw_scoresAreTheFloatProducts_notTheQuantisedGraphs() {
+    RandomItems items = RandomItems.of(5_000, 5);
+    index = ItemIndex.build(items, 1_000);
+    float[] q = query(new SplittableRandom(6));
+
+    List<ItemIndex.Neighbour> top = index.nearest(q, 50, -1);
+
+    assertThat(index.approximate()).isTrue();
+    assertThat(top).hasSize(50);
+    assertThat(top)
+        .allSatisfy(
+            n -> assertThat(n.score()).isEqualTo(ItemIndex.dot(q, items.vectors()[n.item()])));
+  }
+
+  @Test
   void nearest_withHostApp_returnsOnlyItemsRunningThere_bestFirst_neverNewItems() {
     index = ItemIndex.build(RandomItems.of(5_000, 3), 1_000);
 
