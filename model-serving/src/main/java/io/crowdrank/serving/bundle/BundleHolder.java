@@ -31,6 +31,9 @@ public final class BundleHolder implements AutoCloseable {
   /** After a rollback: versions up to this one are not loaded again by the watcher. */
   private long skipUpTo = -1;
 
+  /** Whether the wait for a first bundle has been logged. */
+  private boolean waitingLogged;
+
   public BundleHolder(BundleSource reader, String tablePath, Consumer<ModelBundle> onSwap) {
     this.reader = reader;
     this.tablePath = tablePath;
@@ -52,6 +55,14 @@ public final class BundleHolder implements AutoCloseable {
    */
   public synchronized boolean refresh() {
     OptionalLong latest = reader.latestVersion(tablePath);
+    if (latest.isEmpty() && current.get() == null && !waitingLogged) {
+      // Once: a mistyped warehouse otherwise looks like a service that never gets ready.
+      LOG.warnf(
+          "no model bundle published at %s yet: serving nothing (health NOT_SERVING) until one"
+              + " is published there",
+          tablePath);
+      waitingLogged = true;
+    }
     if (latest.isEmpty() || latest.getAsLong() <= skipUpTo) {
       return false;
     }
