@@ -165,8 +165,8 @@ public final class ItemIndex implements AutoCloseable {
               Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH,
               threads,
               QUANTIZE_BITS,
-              false,
-              null,
+              /* compress= */ false,
+              /* confidenceInterval (null: Lucene's default) = */ null,
               threads > 1 ? workers : null);
       IndexWriterConfig config =
           new IndexWriterConfig()
