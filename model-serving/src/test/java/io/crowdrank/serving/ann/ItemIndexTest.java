@@ -116,6 +116,8 @@ class ItemIndexTest {
     assertThat(top)
         .allSatisfy(
             n -> assertThat(n.score()).isEqualTo(ItemIndex.dot(q, items.vectors()[n.item()])));
+    assertThat(top.stream().map(ItemIndex.Neighbour::score).toList())
+        .isSortedAccordingTo(java.util.Comparator.reverseOrder());
   }
 
   @Test
