@@ -42,6 +42,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -360,7 +361,16 @@ class EndToEndIT {
       browser.findElement(By.id("merchant")).clear();
       browser.findElement(By.id("merchant")).sendKeys(id);
       browser.findElement(By.id("token")).sendKeys(token);
-      browser.findElement(By.id("sign-in")).click();
+      WebElement button = browser.findElement(By.id("sign-in"));
+      button.click();
+      // The form posts and the server answers with a new page; click() may return before the
+      // navigation starts, so wait for the old page to go and the answer to arrive.
+      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+      wait.until(ExpectedConditions.stalenessOf(button));
+      wait.until(
+          ExpectedConditions.or(
+              ExpectedConditions.presenceOfElementLocated(By.id("signed-in")),
+              ExpectedConditions.presenceOfElementLocated(By.id("error"))));
     }
 
     @Test
