@@ -120,12 +120,18 @@ public record Scan(float[] scores, float bound) {
     for (int from = 0; from < scores.length; from += CHECK_EVERY) {
       checkpoint.run();
       int to = Math.min(scores.length, from + CHECK_EVERY);
-      if (kept.length - size < to - from) {
-        kept =
-            Arrays.copyOf(
-                kept, Math.min(scores.length, Math.max(2 * kept.length, size + to - from)));
+      // A stretch no longer than the room left, which is all an above() call may need; the array
+      // grows only when full. Few items pass the cut, so it rarely does: making room for a whole
+      // stretch up front grew it to the catalog's size on every call.
+      for (int at = from; at < to; ) {
+        if (size == kept.length) {
+          // size <= at < scores.length here: the array can grow.
+          kept = Arrays.copyOf(kept, Math.min(scores.length, 2 * kept.length));
+        }
+        int end = Math.min(to, at + kept.length - size);
+        size = Simd.above(scores, at, end, cut, kept, size);
+        at = end;
       }
-      size = Simd.above(scores, from, to, cut, kept, size);
     }
     // Their exact totals' estimates, the eligible ones that could reach the floor only, then the
     // n-th best lower bound among those: an item whose upper bound is below it cannot make the top.

@@ -59,6 +59,17 @@ class ScanTest {
   }
 
   @Test
+  void contenders_everyItemTied_keepsEveryItemInIndexOrder() {
+    // All 10,000 pass the cut: the kept array grows from 16n to the whole catalog.
+    float[] scores = new float[10_000];
+    Arrays.fill(scores, 1);
+
+    int[] contenders = new Scan(scores, 0).contenders(5, Scan.Extra.NONE, i -> true, () -> {});
+
+    assertThat(contenders).containsExactly(IntStream.range(0, 10_000).toArray());
+  }
+
+  @Test
   void contenders_extraLiftsAnItemFromBelowTheFloor() {
     // Item 7 scores lowest but its extra puts it first: the floor must allow for the extra's range.
     float[] scores = new float[10_000];
