@@ -101,7 +101,8 @@ final class Load implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     List<String> accounts = accounts();
-    ManagedChannel channel = target.open();
+    // The callers' callbacks only record and send the next request.
+    ManagedChannel channel = target.openDirect();
     try {
       var ranking =
           RankingServiceGrpc.newFutureStub(channel)
