@@ -47,6 +47,14 @@ final class Simd {
         : scalarCountAtLeast(values, 0, len, cut);
   }
 
+  /**
+   * a[ao .. ao+n) · b[bo .. bo+n), a register of terms per multiply-add. Only if {@link
+   * #SUPPORTED}.
+   */
+  static float dot(float[] a, int ao, float[] b, int bo, int n) {
+    return Vectorised.dot(a, ao, b, bo, n);
+  }
+
   private static void scalarMaxInto(float[] values, int from, float[] acc, int start, int len) {
     for (int i = start; i < len; i++) {
       if (values[from + i] > acc[i]) {
@@ -107,6 +115,22 @@ final class Simd {
             .intoArray(acc, i);
       }
       scalarMaxInto(values, from, acc, i, len);
+    }
+
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+      int lanes = FLOATS.length();
+      FloatVector acc = FloatVector.zero(FLOATS);
+      int d = 0;
+      for (; d + lanes <= n; d += lanes) {
+        acc =
+            FloatVector.fromArray(FLOATS, a, ao + d)
+                .fma(FloatVector.fromArray(FLOATS, b, bo + d), acc);
+      }
+      float s = acc.reduceLanes(VectorOperators.ADD);
+      for (; d < n; d++) {
+        s = Math.fma(a[ao + d], b[bo + d], s);
+      }
+      return s;
     }
 
     static int countAtLeast(float[] values, int len, float cut) {

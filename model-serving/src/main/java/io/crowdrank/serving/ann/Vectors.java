@@ -5,11 +5,21 @@ public final class Vectors {
   private Vectors() {}
 
   /**
-   * a[ao .. ao+n) · b[bo .. bo+n). Four independent sums let the CPU overlap the multiply-adds (one
-   * running sum makes each wait for the last); the result may differ from a sequential sum in the
-   * last bits.
+   * a[ao .. ao+n) · b[bo .. bo+n); the result may differ from a sequential sum in the last bits.
+   *
+   * <p>In registers where the Vector API runs: the vectors re-scored are scattered over the item
+   * array and mostly come from memory, and at a few instructions per product the CPU has many of
+   * them in flight at once (60 cold products in 7 µs instead of 16 on this machine).
    */
   public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+    return Simd.SUPPORTED ? Simd.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
+  }
+
+  /**
+   * The plain loop. Four independent sums let the CPU overlap the multiply-adds (one running sum
+   * makes each wait for the last).
+   */
+  static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
     float s0 = 0;
     float s1 = 0;
     float s2 = 0;

@@ -1,6 +1,7 @@
 package io.crowdrank.serving.ann;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -60,6 +61,28 @@ class SimdTest {
             .as("length %d, cut %s", len, cut)
             .isEqualTo(expected);
       }
+    }
+  }
+
+  @Test
+  void dot_anyLengthAndOffsets_matchesTheProductInDoubles() {
+    float[] a = gaussian(200, 6);
+    float[] b = gaussian(200, 7);
+    // Lengths that end mid-register, from offsets: the vector loop and its tail both run.
+    for (int n : new int[] {0, 3, 16, 37, 64, 100}) {
+      double expected = 0;
+      double magnitude = 0;
+      for (int d = 0; d < n; d++) {
+        expected += (double) a[5 + d] * b[90 + d];
+        magnitude += Math.abs((double) a[5 + d] * b[90 + d]);
+      }
+
+      assertThat((double) Simd.dot(a, 5, b, 90, n))
+          .as("length %d", n)
+          .isCloseTo(expected, within(magnitude * n * 0x1p-23 + 1e-30));
+      assertThat((double) Vectors.scalarDot(a, 5, b, 90, n))
+          .as("plain loop, length %d", n)
+          .isCloseTo(expected, within(magnitude * n * 0x1p-23 + 1e-30));
     }
   }
 
