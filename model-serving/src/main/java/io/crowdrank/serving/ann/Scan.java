@@ -102,6 +102,9 @@ public record Scan(float[] scores, float bound) {
     return lo + extra.min() - bound;
   }
 
+  /** Room kept free for a compare pass: sixteen registers of AVX-512. */
+  private static final int MIN_ROOM = 256;
+
   /** Halvings of the maxima's range: the floor lands within 1/65,536 of it below the c-th. */
   private static final int BISECTIONS = 16;
 
@@ -121,12 +124,16 @@ public record Scan(float[] scores, float bound) {
       checkpoint.run();
       int to = Math.min(scores.length, from + CHECK_EVERY);
       // A stretch no longer than the room left, which is all an above() call may need; the array
-      // grows only when full. Few items pass the cut, so it rarely does: making room for a whole
-      // stretch up front grew it to the catalog's size on every call.
+      // grows only when that room is short of MIN_ROOM (a stretch that short would run in the
+      // scalar tail). Few items pass the cut, so it rarely does: making room for a whole stretch
+      // up front grew it to the catalog's size on every call.
       for (int at = from; at < to; ) {
-        if (size == kept.length) {
-          // size <= at < scores.length here: the array can grow.
-          kept = Arrays.copyOf(kept, Math.min(scores.length, 2 * kept.length));
+        if (kept.length - size < Math.min(to - at, MIN_ROOM)) {
+          // size <= at < scores.length here, so the array is short of the catalog and can grow;
+          // at the catalog's size the room always covers the rest of the stretch.
+          kept =
+              Arrays.copyOf(
+                  kept, Math.min(scores.length, Math.max(2 * kept.length, size + MIN_ROOM)));
         }
         int end = Math.min(to, at + kept.length - size);
         size = Simd.above(scores, at, end, cut, kept, size);
