@@ -47,12 +47,31 @@ final class Simd {
         : scalarCountAtLeast(values, 0, len, cut);
   }
 
-  /**
-   * a[ao .. ao+n) · b[bo .. bo+n), a register of terms per multiply-add. Only if {@link
-   * #SUPPORTED}.
-   */
+  /** a[ao .. ao+n) · b[bo .. bo+n), a register of terms per multiply-add where supported. */
   static float dot(float[] a, int ao, float[] b, int bo, int n) {
-    return Vectorised.dot(a, ao, b, bo, n);
+    return SUPPORTED ? Vectorised.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
+  }
+
+  /**
+   * The plain loop. Four independent sums let the CPU overlap the multiply-adds (one running sum
+   * makes each wait for the last).
+   */
+  static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int d = 0;
+    for (; d + 3 < n; d += 4) {
+      s0 += a[ao + d] * b[bo + d];
+      s1 += a[ao + d + 1] * b[bo + d + 1];
+      s2 += a[ao + d + 2] * b[bo + d + 2];
+      s3 += a[ao + d + 3] * b[bo + d + 3];
+    }
+    for (; d < n; d++) {
+      s0 += a[ao + d] * b[bo + d];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   private static void scalarMaxInto(float[] values, int from, float[] acc, int start, int len) {

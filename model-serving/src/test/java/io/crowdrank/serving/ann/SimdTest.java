@@ -80,7 +80,7 @@ class SimdTest {
       assertThat((double) Simd.dot(a, 5, b, 90, n))
           .as("length %d", n)
           .isCloseTo(expected, within(magnitude * n * 0x1p-23 + 1e-30));
-      assertThat((double) Vectors.scalarDot(a, 5, b, 90, n))
+      assertThat((double) Simd.scalarDot(a, 5, b, 90, n))
           .as("plain loop, length %d", n)
           .isCloseTo(expected, within(magnitude * n * 0x1p-23 + 1e-30));
     }
