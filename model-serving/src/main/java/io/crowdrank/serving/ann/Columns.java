@@ -8,6 +8,18 @@ interface Columns {
   /** Every item's inner product with {@code query}, by item index, within {@link #bound}. */
   float[] scores(float[] query);
 
+  /**
+   * Each query's {@link #scores(float[])}, the same values; an implementation may compute them
+   * together (one pass over the columns for several queries).
+   */
+  default float[][] scores(float[][] queries) {
+    float[][] out = new float[queries.length][];
+    for (int q = 0; q < queries.length; q++) {
+      out[q] = scores(queries[q]);
+    }
+    return out;
+  }
+
   /** The most any of {@link #scores}' products differs from the exact one (float rounding too). */
   float bound(float[] query);
 

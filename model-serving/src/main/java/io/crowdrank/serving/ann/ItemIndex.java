@@ -299,6 +299,25 @@ public final class ItemIndex implements AutoCloseable {
   }
 
   /**
+   * {@link #scan} for several queries at once, in their order, with the same scores: concurrent
+   * requests share the pass over the columns (and its reads from memory).
+   *
+   * @throws IllegalStateException on an HNSW index, which keeps no columns
+   */
+  public Scan[] scan(float[][] queries) {
+    Preconditions.checkState(columns != null, "an HNSW index does not score every item");
+    for (float[] q : queries) {
+      Preconditions.checkArgument(q.length == items.dim(), "query has the wrong dimension");
+    }
+    float[][] scores = columns.scores(queries);
+    Scan[] out = new Scan[queries.length];
+    for (int q = 0; q < queries.length; q++) {
+      out[q] = new Scan(scores[q], columns.bound(queries[q]));
+    }
+    return out;
+  }
+
+  /**
    * As {@link #scan} on an exact index. On an HNSW index, every item's exact product computed item
    * by item (bound 0), calling {@code checkpoint} before every {@value Scan#CHECK_EVERY} items: the
    * fallback when a search leaves too few candidates, and the reference for recall.

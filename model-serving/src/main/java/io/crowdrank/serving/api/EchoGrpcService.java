@@ -5,15 +5,30 @@ import io.crowdrank.proto.v1.EchoResponse;
 import io.crowdrank.proto.v1.EchoServiceGrpc;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.NonBlocking;
+import jakarta.inject.Inject;
 
-/** The benchmark ceiling: dispatched like Rank (worker thread), doing nothing. */
+/**
+ * The benchmark ceiling: dispatched like Rank (queued for the {@link CallExecutor}), doing nothing.
+ */
 @GrpcService
-@Blocking
 public class EchoGrpcService extends EchoServiceGrpc.EchoServiceImplBase {
+  private final CallExecutor calls;
+
+  @Inject
+  public EchoGrpcService(CallExecutor calls) {
+    this.calls = calls;
+  }
+
   @Override
+  @NonBlocking
   public void echo(EchoRequest request, StreamObserver<EchoResponse> responses) {
-    responses.onNext(EchoResponse.newBuilder().setPayload(request.getPayload()).build());
-    responses.onCompleted();
+    if (!calls.execute(
+        () -> {
+          responses.onNext(EchoResponse.newBuilder().setPayload(request.getPayload()).build());
+          responses.onCompleted();
+        })) {
+      responses.onError(calls.overloaded());
+    }
   }
 }

@@ -10,30 +10,67 @@ import io.crowdrank.proto.v1.RecordEventsSummary;
 import io.crowdrank.proto.v1.UserEvent;
 import io.crowdrank.proto.v1.UserSegments;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
+import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
+import java.util.List;
+import org.jboss.logging.Logger;
 
-/** gRPC binding of {@link RankingEndpoint}; ranking is CPU work, so it runs off the event loop. */
+/**
+ * gRPC binding of {@link RankingEndpoint}. Ranking is CPU work, so it runs off the event loop: Rank
+ * on the {@link CallExecutor} (where calls waiting together are ranked together), the rarer calls
+ * on Quarkus's worker pool.
+ */
 @GrpcService
 @Blocking
 @RegisterInterceptor(ApiKeyInterceptor.class)
 public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBase {
+  private static final Logger LOG = Logger.getLogger(RankingGrpcService.class);
+
   private final RankingEndpoint endpoint;
+  private final CallExecutor calls;
+  private final CallExecutor.Batch<Pending> ranking = this::rankAll;
 
   @Inject
-  public RankingGrpcService(RankingEndpoint endpoint) {
+  public RankingGrpcService(RankingEndpoint endpoint, CallExecutor calls) {
     this.endpoint = endpoint;
+    this.calls = calls;
   }
 
+  /** A queued Rank call and where its answer goes. */
+  private record Pending(RankingEndpoint.Call call, StreamObserver<RankResponse> responses) {}
+
   @Override
+  @NonBlocking
   public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
     // The call's context is cancelled when its deadline passes or the client goes away.
     io.grpc.Context call = io.grpc.Context.current();
-    respond(responses, () -> endpoint.rank(request, call::isCancelled));
+    if (!calls.execute(
+        new Pending(new RankingEndpoint.Call(request, call::isCancelled), responses), ranking)) {
+      responses.onError(calls.overloaded());
+    }
+  }
+
+  private void rankAll(List<Pending> pending) {
+    List<RankingEndpoint.Answer> answers;
+    try {
+      answers = endpoint.rank(pending.stream().map(Pending::call).toList());
+    } catch (RuntimeException e) {
+      LOG.error("ranking failed", e);
+      for (Pending p : pending) {
+        p.responses().onError(Status.INTERNAL.withDescription("ranking failed").asException());
+      }
+      return;
+    }
+    for (int i = 0; i < pending.size(); i++) {
+      RankingEndpoint.Answer answer = answers.get(i);
+      respond(pending.get(i).responses(), answer::get);
+    }
   }
 
   @Override

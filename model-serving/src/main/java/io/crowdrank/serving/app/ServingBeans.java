@@ -4,6 +4,7 @@ import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.serving.api.AdminEndpoint;
+import io.crowdrank.serving.api.CallExecutor;
 import io.crowdrank.serving.api.EventRequests;
 import io.crowdrank.serving.api.RankRequests;
 import io.crowdrank.serving.api.RankingEndpoint;
@@ -20,6 +21,7 @@ import io.crowdrank.serving.reports.MerchantAccounts;
 import io.crowdrank.serving.reports.ReportPages;
 import io.crowdrank.serving.reports.ReportStore;
 import io.crowdrank.serving.reports.Sessions;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -87,6 +89,16 @@ public class ServingBeans {
                 r.maxPerCategory(),
                 r.campaignWeight(),
                 r.maxPromotedSlots())));
+  }
+
+  @Produces
+  @Singleton
+  CallExecutor callExecutor(ServingConfig config) {
+    ServingConfig.Calls c = config.calls();
+    return new CallExecutor(
+        c.threads() > 0 ? c.threads() : Runtime.getRuntime().availableProcessors(),
+        c.queueCapacity(),
+        c.maxBatch());
   }
 
   @Produces
@@ -183,7 +195,8 @@ public class ServingBeans {
       BundleHolder holder,
       ServingConfig config,
       GrpcHealthStorage health,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      CallExecutor calls) {
     health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(RANKING_SERVICE, ServingStatus.NOT_SERVING);
     Gauge.builder(
@@ -192,10 +205,23 @@ public class ServingBeans {
             h -> h.current().map(ModelBundle::version).orElse(-1L))
         .description("Version of the model bundle being served (-1: none yet)")
         .register(registry);
+    Gauge.builder("crowdrank_calls_queued", calls, CallExecutor::queued)
+        .description("Calls waiting for a thread")
+        .register(registry);
+    FunctionCounter.builder("crowdrank_calls_rejected", calls, CallExecutor::rejected)
+        .description("Calls refused with RESOURCE_EXHAUSTED because the queue was full")
+        .register(registry);
+    FunctionCounter.builder("crowdrank_call_batches", calls, CallExecutor::batches)
+        .description("Batches of calls run (calls / batches = the mean batch size)")
+        .register(registry);
+    FunctionCounter.builder("crowdrank_calls_run", calls, CallExecutor::batchedCalls)
+        .description("Calls run by the call executor")
+        .register(registry);
     holder.watch(config.watchInterval());
   }
 
-  void stop(@Observes ShutdownEvent event, BundleHolder holder) {
+  void stop(@Observes ShutdownEvent event, BundleHolder holder, CallExecutor calls) {
+    calls.close();
     holder.close();
   }
 }

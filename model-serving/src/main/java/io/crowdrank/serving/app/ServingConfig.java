@@ -26,6 +26,8 @@ public interface ServingConfig {
 
   Ranking ranking();
 
+  Calls calls();
+
   Recent recent();
 
   Auth auth();
@@ -94,6 +96,21 @@ public interface ServingConfig {
     /** Users whose recent events are kept in memory (least recently active dropped first). */
     @WithDefault("1000000")
     long maxUsers();
+  }
+
+  /** How Rank (and Echo) calls are run: {@code CallExecutor}. */
+  interface Calls {
+    /** Threads running calls; 0 = one per core (ranking is CPU work). */
+    @WithDefault("0")
+    int threads();
+
+    /** Calls that may wait for a thread; more are refused with RESOURCE_EXHAUSTED. */
+    @WithDefault("1024")
+    int queueCapacity();
+
+    /** Most Rank calls ranked together (their exact scans share a pass over the catalog). */
+    @WithDefault("8")
+    int maxBatch();
   }
 
   interface Ranking {

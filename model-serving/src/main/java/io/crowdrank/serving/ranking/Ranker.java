@@ -69,6 +69,44 @@ public final class Ranker {
    * @throws Cancelled when {@code cancelled} turns true
    */
   public Ranking rank(ModelBundle bundle, RankQuery q, BooleanSupplier cancelled) {
+    return rank(bundle, q, cancelled, null);
+  }
+
+  /**
+   * The scans of every item that {@link #rank} needs for these queries, computed together: on a
+   * catalog scored exactly, one pass over the item columns serves all of them (the way concurrent
+   * requests share the memory reads). Null where a query needs none: a user without a vector, the
+   * host app's own list, a catalog searched by HNSW.
+   */
+  public Scan[] prescan(ModelBundle bundle, List<RankQuery> queries) {
+    Scan[] out = new Scan[queries.size()];
+    if (bundle.nearest().approximate()) {
+      return out;
+    }
+    List<Integer> scanned = new ArrayList<>();
+    List<float[]> vectors = new ArrayList<>();
+    for (int i = 0; i < out.length; i++) {
+      RankQuery q = queries.get(i);
+      int user = bundle.user(q.idType(), q.userId());
+      if (q.only().isEmpty() && user >= 0 && bundle.userHasVector(user)) {
+        scanned.add(i);
+        vectors.add(bundle.userVector(user));
+      }
+    }
+    if (!vectors.isEmpty()) {
+      Scan[] scans = bundle.nearest().scan(vectors.toArray(new float[0][]));
+      for (int s = 0; s < scans.length; s++) {
+        out[scanned.get(s)] = scans[s];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #rank(ModelBundle, RankQuery, BooleanSupplier)}, with the query's scan from {@link
+   * #prescan} (null: scan if needed).
+   */
+  public Ranking rank(ModelBundle bundle, RankQuery q, BooleanSupplier cancelled, Scan prescanned) {
     if (cancelled.getAsBoolean()) {
       throw new Cancelled();
     }
@@ -107,6 +145,7 @@ public final class Ranker {
                 filters::eligible,
                 config.campaignWeight(),
                 config.maxPromoted()),
+            prescanned,
             cancelled);
     int explore = explorationSlots(q.k());
     Ranking.Strategy strategy;
@@ -203,6 +242,7 @@ public final class Ranker {
       double[] contextTerms,
       Filters filters,
       CampaignPlan campaigns,
+      Scan prescanned,
       BooleanSupplier cancelled) {
 
     /** In a scan over every item: gives up if the caller did. */
@@ -293,7 +333,10 @@ public final class Ranker {
       // Small catalog, or filters (city, exclusions) left too few: score every item (item by item
       // on an HNSW catalog, the rare fallback), run the filters only on items that could make the
       // top, re-score those exactly.
-      Scan scan = b.nearest().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
+      Scan scan =
+          ctx.prescanned() != null
+              ? ctx.prescanned()
+              : b.nearest().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
       top = new TopK(pool);
       for (int item :
           scan.contenders(

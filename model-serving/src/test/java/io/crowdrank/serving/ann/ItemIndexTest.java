@@ -211,6 +211,34 @@ class ItemIndexTest {
 
   @ParameterizedTest(name = "int8 = {0}")
   @ValueSource(booleans = {true, false})
+  void scan_severalQueries_sameScoresAndBoundsAsOneByOne(boolean int8) {
+    assumeTrue(!int8 || Simd.SUPPORTED, "no SIMD Vector API in this JVM");
+    // 1 to 9 queries: whole passes of four, two or three padded to four, one left over; 3,000
+    // items and 7 dimensions leave tails as well.
+    int dim = 7;
+    RandomItems items = RandomItems.of(3_000, dim, 23);
+    index = ItemIndex.build(items, 10_000, int8);
+    SplittableRandom rnd = new SplittableRandom(24);
+    for (int n = 1; n <= 9; n++) {
+      float[][] queries = new float[n][];
+      for (int q = 0; q < n; q++) {
+        queries[q] = query(rnd, dim);
+      }
+
+      Scan[] together = index.scan(queries);
+
+      assertThat(together).hasSize(n);
+      for (int q = 0; q < n; q++) {
+        Scan alone = index.scan(queries[q]);
+        // Bit for bit: the rankings built on them must not depend on how calls were batched.
+        assertThat(together[q].scores()).as("%d queries, query %d", n, q).isEqualTo(alone.scores());
+        assertThat(together[q].bound()).isEqualTo(alone.bound());
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "int8 = {0}")
+  @ValueSource(booleans = {true, false})
   void contenders_holdTheExactTopN_withExtraAndEligibility_andFewMore(boolean int8) {
     assumeTrue(!int8 || Simd.SUPPORTED, "no SIMD Vector API in this JVM");
     RandomItems items = RandomItems.of(10_000, 3);
@@ -338,10 +366,13 @@ class ItemIndexTest {
   }
 
   @Test
-  void scan_hnswIndex_isRefused() {
+  void scan_hnswIndex_isRefused_oneQueryOrSeveral() {
     index = ItemIndex.build(RandomItems.of(2_000, 11), 1_000);
 
     assertThatThrownBy(() -> index.scan(new float[DIM]))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("HNSW");
+    assertThatThrownBy(() -> index.scan(new float[][] {new float[DIM], new float[DIM]}))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("HNSW");
   }

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class HotSwapTest {
   final FakeSource source = new FakeSource();
   final BundleHolder holder = new BundleHolder(source, "t", b -> {});
+  final CallExecutor calls = new CallExecutor(2, 1024, 8);
   Server server;
   ManagedChannel channel;
 
@@ -56,7 +57,7 @@ class HotSwapTest {
     server =
         InProcessServerBuilder.forName(name)
             .executor(Executors.newFixedThreadPool(4))
-            .addService(new RankingGrpcService(ranking))
+            .addService(new RankingGrpcService(ranking, calls))
             .addService(new AdminGrpcService(new AdminEndpoint(holder, ranking)))
             .build()
             .start();
@@ -69,6 +70,7 @@ class HotSwapTest {
   void stop() throws InterruptedException {
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    calls.close();
   }
 
   ModelAdminServiceGrpc.ModelAdminServiceBlockingStub admin() {

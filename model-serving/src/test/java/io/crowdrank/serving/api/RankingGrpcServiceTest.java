@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -39,13 +40,15 @@ import org.junit.jupiter.api.Test;
 /** The service over a real in-process gRPC transport: statuses, responses, bundle swaps. */
 class RankingGrpcServiceTest {
   final AtomicReference<ModelBundle> served = new AtomicReference<>();
+  final CallExecutor calls = new CallExecutor(2, 1024, 8);
   Server server;
   ManagedChannel channel;
+  RankingEndpoint endpoint;
 
   @BeforeEach
   void start() throws Exception {
     String name = InProcessServerBuilder.generateName();
-    RankingEndpoint endpoint =
+    endpoint =
         new RankingEndpoint(
             () -> Optional.ofNullable(served.get()),
             new RankRequests(10, 100, Clock.systemUTC()),
@@ -56,7 +59,7 @@ class RankingGrpcServiceTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new RankingGrpcService(endpoint))
+            .addService(new RankingGrpcService(endpoint, calls))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -67,6 +70,7 @@ class RankingGrpcServiceTest {
     channel.shutdownNow();
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
+    calls.close();
   }
 
   RankingServiceGrpc.RankingServiceBlockingStub stub() {
@@ -142,6 +146,77 @@ class RankingGrpcServiceTest {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
               assertThat(e.getStatus().getDescription()).contains("host_app 'myspace' is unknown");
             });
+  }
+
+  @Test
+  void rank_callsRankedTogether_eachGetsItsOwnAnswer() {
+    served.set(bundle(7));
+
+    List<RankingEndpoint.Answer> answers =
+        endpoint.rank(
+            List.of(
+                new RankingEndpoint.Call(request("2088001"), () -> false),
+                new RankingEndpoint.Call(
+                    request("2088001").toBuilder().setHostApp("myspace").build(), () -> false),
+                new RankingEndpoint.Call(request("2088001"), () -> true),
+                new RankingEndpoint.Call(request("2099"), () -> false)));
+
+    assertThat(answers).hasSize(4);
+    assertThat(answers.get(0).response().getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .containsExactly("coffee", "hotel");
+    assertThat(answers.get(1).error().getStatus().getCode())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(answers.get(2).error().getStatus().getCode()).isEqualTo(Status.Code.CANCELLED);
+    assertThat(answers.get(3).response().getStrategy()).isEqualTo("popular");
+    assertThat(answers.get(0).error()).isNull();
+  }
+
+  @Test
+  void rank_serverOverloaded_isResourceExhaustedAtOnce() throws Exception {
+    served.set(bundle(7));
+    CallExecutor busy = new CallExecutor(1, 1, 8);
+    String name = InProcessServerBuilder.generateName();
+    Server overloaded =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new RankingGrpcService(endpoint, busy))
+            .build()
+            .start();
+    ManagedChannel toIt = InProcessChannelBuilder.forName(name).directExecutor().build();
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      // The only thread is busy and the only place in the queue taken.
+      busy.execute(
+          () -> {
+            running.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(busy.execute(() -> {})).isTrue();
+
+      assertThatThrownBy(
+              () ->
+                  RankingServiceGrpc.newBlockingStub(toIt)
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .rank(request("2088001")))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                assertThat(e.getStatus().getDescription()).contains("server overloaded");
+              });
+    } finally {
+      release.countDown();
+      toIt.shutdownNow();
+      overloaded.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      busy.close();
+    }
   }
 
   @Test

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.crowdrank.serving.ann.ItemIndex;
+import io.crowdrank.serving.ann.Scan;
 import io.crowdrank.serving.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.ModelBundle.IdType;
 import io.crowdrank.serving.bundle.TestBundles;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -285,29 +287,7 @@ class RankerTest {
     // only narrows the candidates, every score is computed exactly, so rankings are identical.
     List<ModelBundle> bundles = new ArrayList<>();
     for (boolean int8 : new boolean[] {true, false}) {
-      SplittableRandom rnd = new SplittableRandom(21);
-      TestBundles t = TestBundles.version(6, 16).int8Scan(int8);
-      String[] categories = {"fast_food", "coffee_tea", "travel", "health"};
-      for (int i = 0; i < 8_000; i++) {
-        float[] v = new float[16];
-        for (int d = 0; d < 16; d++) {
-          v[d] = (float) rnd.nextGaussian();
-        }
-        t.item(
-            "mp" + i,
-            categories[i % categories.length],
-            i % 3 == 0 ? List.of("weibo") : BOTH,
-            i % 5 == 0 ? List.of("Beijing") : EVERYWHERE,
-            v);
-      }
-      for (int u = 0; u < 20; u++) {
-        float[] v = new float[16];
-        for (int d = 0; d < 16; d++) {
-          v[d] = (float) rnd.nextGaussian();
-        }
-        t.user("u" + u, "2088" + u, null, null, v);
-      }
-      bundles.add(t.build());
+      bundles.add(randomCatalog(TestBundles.version(6, 16).int8Scan(int8), 21, 8_000, 20));
     }
     assertThat(bundles.get(0).nearest().method())
         .isEqualTo(ItemIndex.int8Supported() ? "exact-int8" : "exact-float");
@@ -323,6 +303,78 @@ class RankerTest {
 
       assertThat(int8.items()).as("user %d", u).hasSize(20).isEqualTo(floats.items());
     }
+  }
+
+  @Test
+  void rank_prescannedTogether_sameRankingsAsAlone_noScanWhereNoneIsNeeded() {
+    ModelBundle b = randomCatalog(TestBundles.version(7, 16), 31, 3_000, 9);
+    Ranker ranker = new Ranker(RankingConfig.defaults());
+    List<RankQuery> queries = new ArrayList<>();
+    for (int u = 0; u < 9; u++) {
+      queries.add(
+          new RankQuery(
+              IdType.PAYMENT_ACCOUNT,
+              "2088" + u,
+              u % 2 == 0 ? "alipay" : "weibo",
+              10,
+              u % 3 == 0 ? BREAKFAST : LATE_NIGHT,
+              u == 4 ? "Beijing" : null,
+              Set.of("mp" + u)));
+    }
+    queries.add(query(IdType.PAYMENT_ACCOUNT, "2099-unknown", "alipay", BREAKFAST, null));
+    queries.add(
+        new RankQuery(
+            IdType.PAYMENT_ACCOUNT,
+            "20881",
+            "alipay",
+            3,
+            BREAKFAST,
+            null,
+            Set.of(),
+            Set.of("mp1", "mp2", "mp4")));
+
+    Scan[] scans = ranker.prescan(b, queries);
+
+    assertThat(scans).hasSize(queries.size());
+    assertThat(Arrays.copyOf(scans, 9)).doesNotContainNull();
+    // The unknown user ranks by popularity and the host app's own list scores just its items.
+    assertThat(scans[9]).isNull();
+    assertThat(scans[10]).isNull();
+    for (int i = 0; i < queries.size(); i++) {
+      Ranking together = ranker.rank(b, queries.get(i), () -> false, scans[i]);
+      Ranking alone = ranker.rank(b, queries.get(i));
+      assertThat(together.items()).as("query %d", i).isNotEmpty().isEqualTo(alone.items());
+      assertThat(together.strategy()).isEqualTo(alone.strategy());
+    }
+  }
+
+  /**
+   * Items mp0.. with Gaussian 16-dim vectors in four categories (every third only on weibo, every
+   * fifth only in Beijing) and users u0.. (payment accounts 20880..) with Gaussian vectors.
+   */
+  private static ModelBundle randomCatalog(TestBundles t, long seed, int items, int users) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    String[] categories = {"fast_food", "coffee_tea", "travel", "health"};
+    for (int i = 0; i < items; i++) {
+      t.item(
+          "mp" + i,
+          categories[i % categories.length],
+          i % 3 == 0 ? List.of("weibo") : BOTH,
+          i % 5 == 0 ? List.of("Beijing") : EVERYWHERE,
+          gaussian(rnd, 16));
+    }
+    for (int u = 0; u < users; u++) {
+      t.user("u" + u, "2088" + u, null, null, gaussian(rnd, 16));
+    }
+    return t.build();
+  }
+
+  private static float[] gaussian(SplittableRandom rnd, int dim) {
+    float[] v = new float[dim];
+    for (int d = 0; d < dim; d++) {
+      v[d] = (float) rnd.nextGaussian();
+    }
+    return v;
   }
 
   private static double dot(float[] a, float[] b) {
