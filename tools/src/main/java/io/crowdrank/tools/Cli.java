@@ -111,11 +111,17 @@ public final class Cli implements Callable<Integer> {
     }
 
     /**
-     * A channel whose answers are handled on the transport's own threads, as grpc-java's benchmark
-     * client does: no hand-off to an executor per call. Only for callbacks that never block.
+     * The load generator's channel: answers handled on the transport's own threads, as grpc-java's
+     * benchmark client does (no hand-off to an executor per call; only for callbacks that never
+     * block), and no retries, so that every failure is counted as one and no call pays for the
+     * retry bookkeeping.
      */
     ManagedChannel openDirect() {
-      return ManagedChannelBuilder.forTarget(target).usePlaintext().directExecutor().build();
+      return ManagedChannelBuilder.forTarget(target)
+          .usePlaintext()
+          .directExecutor()
+          .disableRetry()
+          .build();
     }
 
     /** A stub with a deadline and the host app's key (any key when the call has no host app). */

@@ -1,5 +1,6 @@
 package io.crowdrank.tools;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.crowdrank.proto.v1.EchoRequest;
 import io.crowdrank.proto.v1.EchoServiceGrpc;
@@ -8,14 +9,18 @@ import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,12 +31,30 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Load-test the service: open loop at --rate or closed loop with --concurrency callers, for"
-            + " --duration-seconds; prints QPS, p50/p99/p99.9 latency and errors.")
+            + " --duration-seconds; prints QPS, p50/p99/p99.9 latency, errors and CPU per call.")
 final class Load implements Callable<Integer> {
   @CommandLine.Mixin Cli.Target target;
 
-  @Option(names = "--rpc", defaultValue = "rank", description = "rank or echo (the ceiling).")
+  @Option(
+      names = "--rpc",
+      defaultValue = "rank",
+      description =
+          "rank, echo (the ceiling), or compare: --rounds of echo then rank against the same"
+              + " server, closed loop, with Rank's QPS as a share of echo's per round.")
   String rpc;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "3",
+      description = "With --rpc compare: echo/rank pairs, interleaved (default 3).")
+  int rounds;
+
+  @Option(
+      names = "--server-pid",
+      description =
+          "The server's process id on this machine: also report its CPU time per call (from"
+              + " /proc/PID/stat).")
+  Integer serverPid;
 
   @Option(names = "--mode", defaultValue = "closed", description = "open or closed (default).")
   String mode;
@@ -94,11 +117,27 @@ final class Load implements Callable<Integer> {
               concurrency,
               Duration.ofSeconds(durationSeconds),
               Duration.ofSeconds(warmupSeconds));
-      if (!rpc.equals("rank") && !rpc.equals("echo")) {
-        throw new IllegalArgumentException("--rpc must be rank or echo");
+      if (!List.of("rank", "echo", "compare").contains(rpc)) {
+        throw new IllegalArgumentException("--rpc must be rank, echo or compare");
+      }
+      if (rpc.equals("compare") && options.mode() != LoadGenerator.Mode.CLOSED) {
+        throw new IllegalArgumentException("--rpc compare measures maximum QPS: closed loop only");
+      }
+      if (rounds < 1 || rounds > 20) {
+        throw new IllegalArgumentException("--rounds must be 1..20");
       }
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    List<LoadGenerator.CpuClock> clocks = new ArrayList<>();
+    clocks.add(new LoadGenerator.CpuClock("generator", Load::ownCpuNanos));
+    if (serverPid != null) {
+      Path stat = Path.of("/proc", serverPid.toString(), "stat");
+      if (!Files.isReadable(stat)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--server-pid: cannot read " + stat + " (no such process here?)");
+      }
+      clocks.add(new LoadGenerator.CpuClock("server", () -> processCpuNanos(stat)));
     }
     List<String> accounts = accounts();
     // The callers' callbacks only record and send the next request.
@@ -110,30 +149,71 @@ final class Load implements Callable<Integer> {
       var echo = EchoServiceGrpc.newFutureStub(channel);
       EchoRequest ping =
           EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("ping")).build();
-      LoadGenerator.Report report =
-          new LoadGenerator()
-              .run(
-                  () -> {
-                    if (rpc.equals("echo")) {
-                      return echo.withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS)
-                          .echo(ping);
-                    }
-                    String account =
-                        accounts.get(ThreadLocalRandom.current().nextInt(accounts.size()));
-                    RankRequest r =
-                        RankRequest.newBuilder()
-                            .setUser(UserRef.newBuilder().setPaymentAccount(account))
-                            .setHostApp(hostApp)
-                            .build();
-                    return ranking
-                        .withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS)
-                        .rank(r);
-                  },
-                  options);
-      System.out.println(rpc + " " + report.line());
-      return report.errors() == 0 ? 0 : 1;
+      Supplier<ListenableFuture<?>> echoCall =
+          () -> echo.withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS).echo(ping);
+      Supplier<ListenableFuture<?>> rankCall =
+          () -> {
+            String account = accounts.get(ThreadLocalRandom.current().nextInt(accounts.size()));
+            RankRequest r =
+                RankRequest.newBuilder()
+                    .setUser(UserRef.newBuilder().setPaymentAccount(account))
+                    .setHostApp(hostApp)
+                    .build();
+            return ranking.withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS).rank(r);
+          };
+      LoadGenerator generator = new LoadGenerator();
+      if (!rpc.equals("compare")) {
+        LoadGenerator.Report report =
+            generator.run(rpc.equals("echo") ? echoCall : rankCall, options, clocks);
+        System.out.println(rpc + " " + report.line());
+        return report.errors() == 0 ? 0 : 1;
+      }
+      // Echo and Rank against the same server process, one after the other, round after round:
+      // a shared machine's speed drifts over minutes, so only a pair run together is a ratio.
+      List<Double> ratios = new ArrayList<>();
+      long errors = 0;
+      for (int round = 1; round <= rounds; round++) {
+        LoadGenerator.Report e = generator.run(echoCall, options, clocks);
+        System.out.println("round " + round + " echo " + e.line());
+        LoadGenerator.Report r = generator.run(rankCall, options, clocks);
+        System.out.println("round " + round + " rank " + r.line());
+        double ratio = e.qps() > 0 ? r.qps() / e.qps() : 0;
+        ratios.add(ratio);
+        errors += e.errors() + r.errors();
+        System.out.printf(Locale.ROOT, "round %d: rank / echo = %.2f%n", round, ratio);
+      }
+      List<Double> sorted = ratios.stream().sorted().toList();
+      System.out.printf(
+          Locale.ROOT,
+          "rank / echo over %d rounds: median %.2f, min %.2f, max %.2f%n",
+          rounds,
+          sorted.get(sorted.size() / 2),
+          sorted.get(0),
+          sorted.get(sorted.size() - 1));
+      return errors == 0 ? 0 : 1;
     } finally {
       Cli.close(channel);
+    }
+  }
+
+  /** This JVM's CPU time. */
+  private static long ownCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /**
+   * A process's user + system time from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100
+   * s: Linux's USER_HZ for everything it reports to user space).
+   */
+  static long processCpuNanos(Path stat) {
+    try {
+      String line = Files.readString(stat);
+      // The command name (field 2) is in parentheses and may hold spaces: count after it.
+      String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + stat + ": did the server stop?", e);
     }
   }
 

@@ -5,6 +5,8 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,10 +16,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -65,7 +69,18 @@ public final class LoadGenerator {
     }
   }
 
-  /** What a run measured (warm-up excluded). */
+  /**
+   * A process's CPU time (user + system, nanoseconds), read when the measured window opens and when
+   * it closes: what each answered call cost that process.
+   */
+  public record CpuClock(String name, LongSupplier nanos) {}
+
+  /**
+   * What a run measured (warm-up excluded).
+   *
+   * @param cpuMicrosPerCall by {@link CpuClock} name: its CPU time over the measured window per
+   *     request answered in it
+   */
   public record Report(
       Mode mode,
       double offeredRate,
@@ -77,12 +92,16 @@ public final class LoadGenerator {
       double p50Ms,
       double p99Ms,
       double p999Ms,
-      double maxMs) {
+      double maxMs,
+      Map<String, Double> cpuMicrosPerCall) {
     public String line() {
+      StringBuilder cpu = new StringBuilder();
+      cpuMicrosPerCall.forEach(
+          (name, us) -> cpu.append(String.format(Locale.ROOT, "; %s CPU %.0f µs/call", name, us)));
       return String.format(
           Locale.ROOT,
           "%s%s: %,d requests in %.1f s = %,.0f QPS; latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f"
-              + " ms, max %.2f ms; errors %,d %s",
+              + " ms, max %.2f ms; errors %,d %s%s",
           mode.name().toLowerCase(Locale.ROOT),
           mode == Mode.OPEN ? String.format(Locale.ROOT, " at %,.0f/s", offeredRate) : "",
           requests,
@@ -93,12 +112,19 @@ public final class LoadGenerator {
           p999Ms,
           maxMs,
           errors,
-          errorsByStatus.isEmpty() ? "" : errorsByStatus.toString());
+          errorsByStatus.isEmpty() ? "" : errorsByStatus.toString(),
+          cpu);
     }
   }
 
   /** Runs the load; {@code call} sends one request and returns its future. */
   public Report run(Supplier<ListenableFuture<?>> call, Options o) throws InterruptedException {
+    return run(call, o, List.of());
+  }
+
+  /** As {@link #run(Supplier, Options)}, reading {@code clocks} at the measured window's ends. */
+  public Report run(Supplier<ListenableFuture<?>> call, Options o, List<CpuClock> clocks)
+      throws InterruptedException {
     Histogram latencies = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
     AtomicLong ok = new AtomicLong();
     AtomicLong failed = new AtomicLong();
@@ -108,6 +134,19 @@ public final class LoadGenerator {
     long end = measureFrom + o.duration().toNanos();
     Semaphore inFlight = new Semaphore(o.concurrency());
     Recorder recorder = new Recorder(measureFrom, end, latencies, ok, byStatus, failed);
+    long[][] cpu = new long[2][clocks.size()];
+    ScheduledExecutorService window = Executors.newSingleThreadScheduledExecutor();
+    for (int edge = 0; edge < 2; edge++) {
+      long[] reading = cpu[edge];
+      window.schedule(
+          () -> {
+            for (int c = 0; c < reading.length; c++) {
+              reading[c] = clocks.get(c).nanos().getAsLong();
+            }
+          },
+          (edge == 0 ? measureFrom : end) - System.nanoTime(),
+          TimeUnit.NANOSECONDS);
+    }
     if (o.mode() == Mode.CLOSED) {
       // Each caller sends its next request from the callback of the last one: no thread blocks
       // per caller, so the generator costs little CPU per call (as grpc-java's own async
@@ -156,8 +195,16 @@ public final class LoadGenerator {
         sender.shutdownNow();
       }
     }
+    // Both readings are due by now (the window's end has passed); waiting also orders them.
+    window.shutdown();
+    window.awaitTermination(10, TimeUnit.SECONDS);
     double seconds = o.duration().toNanos() / 1e9;
     long requests = ok.get() + failed.get();
+    Map<String, Double> cpuPerCall = new LinkedHashMap<>();
+    for (int c = 0; c < clocks.size(); c++) {
+      cpuPerCall.put(
+          clocks.get(c).name(), (cpu[1][c] - cpu[0][c]) / 1000.0 / Math.max(1, requests));
+    }
     return new Report(
         o.mode(),
         o.rate(),
@@ -169,7 +216,8 @@ public final class LoadGenerator {
         latencies.getValueAtPercentile(50) / 1000.0,
         latencies.getValueAtPercentile(99) / 1000.0,
         latencies.getValueAtPercentile(99.9) / 1000.0,
-        latencies.getMaxValue() / 1000.0);
+        latencies.getMaxValue() / 1000.0,
+        cpuPerCall);
   }
 
   /** One closed-loop caller: sends, and on each answer records it and sends again until the end. */

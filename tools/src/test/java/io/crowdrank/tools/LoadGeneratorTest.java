@@ -14,6 +14,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -72,6 +73,24 @@ class LoadGeneratorTest {
     assertThat(r.p50Ms()).isPositive().isLessThanOrEqualTo(r.p99Ms());
     assertThat(r.p99Ms()).isLessThanOrEqualTo(r.maxMs());
     assertThat(r.line()).startsWith("closed: ").contains("QPS").contains("p99.9");
+  }
+
+  @Test
+  void cpuClocks_readAtTheMeasuredWindowsEnds_perAnsweredCall() throws Exception {
+    var stub = EchoServiceGrpc.newFutureStub(channel);
+    EchoRequest r = EchoRequest.newBuilder().setPayload(ByteString.copyFromUtf8("ping")).build();
+    // A clock that runs with the wall clock: its reading over the window is the window.
+    LoadGenerator.Report report =
+        new LoadGenerator()
+            .run(
+                () -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).echo(r),
+                new LoadGenerator.Options(
+                    LoadGenerator.Mode.CLOSED, 0, 2, Duration.ofSeconds(1), Duration.ofMillis(300)),
+                List.of(new LoadGenerator.CpuClock("wall", System::nanoTime)));
+
+    double window = report.cpuMicrosPerCall().get("wall") * report.requests();
+    assertThat(window).isBetween(0.9e6, 1.2e6);
+    assertThat(report.line()).contains("; wall CPU ").contains(" µs/call");
   }
 
   @Test

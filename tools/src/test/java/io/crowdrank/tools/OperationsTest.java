@@ -2,9 +2,14 @@ package io.crowdrank.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crowdrank.proto.v1.EchoRequest;
+import io.crowdrank.proto.v1.EchoResponse;
+import io.crowdrank.proto.v1.EchoServiceGrpc;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelAdminServiceGrpc;
 import io.crowdrank.proto.v1.ModelInfo;
+import io.crowdrank.proto.v1.RankRequest;
+import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.RecordEventsSummary;
 import io.crowdrank.proto.v1.RollbackRequest;
@@ -29,7 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The segments, event, reload and rollback commands against a recording gRPC server. */
+/** The segments, event, reload, rollback and load commands against a recording gRPC server. */
 class OperationsTest {
   final List<Object> received = new CopyOnWriteArrayList<>();
   final List<String> keys = new CopyOnWriteArrayList<>();
@@ -52,6 +57,7 @@ class OperationsTest {
         ServerBuilder.forPort(0)
             .addService(ServerInterceptors.intercept(new Ranking(), recordKey))
             .addService(ServerInterceptors.intercept(new Admin(), recordKey))
+            .addService(new Echo())
             .build()
             .start();
     stdout = System.out;
@@ -64,7 +70,21 @@ class OperationsTest {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
+  final class Echo extends EchoServiceGrpc.EchoServiceImplBase {
+    @Override
+    public void echo(EchoRequest request, StreamObserver<EchoResponse> responses) {
+      responses.onNext(EchoResponse.newBuilder().setPayload(request.getPayload()).build());
+      responses.onCompleted();
+    }
+  }
+
   final class Ranking extends RankingServiceGrpc.RankingServiceImplBase {
+    @Override
+    public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
+      responses.onNext(RankResponse.newBuilder().setModelVersion(3).build());
+      responses.onCompleted();
+    }
+
     @Override
     public void getUserSegments(
         GetUserSegmentsRequest request, StreamObserver<UserSegments> responses) {
@@ -174,5 +194,48 @@ class OperationsTest {
     assertThat(run("rollback", "--target", target(), "--admin-key", "ops", "--version", "-1"))
         .isEqualTo(2);
     assertThat(run("reload", "--target", target(), "--admin-key", "")).isEqualTo(2);
+  }
+
+  @Test
+  void load_compare_runsEchoThenRankEachRound_withCpuPerCall_andTheMedianRatio() {
+    String[] load = {
+      "load",
+      "--target",
+      target(),
+      "--api-key",
+      "alipay=k",
+      "--rpc",
+      "compare",
+      "--rounds",
+      "2",
+      "--concurrency",
+      "2",
+      "--duration-seconds",
+      "1",
+      "--warmup-seconds",
+      "0",
+      "--server-pid",
+      Long.toString(ProcessHandle.current().pid())
+    };
+
+    int code = run(load);
+
+    String printed = out.toString();
+    assertThat(code).isZero();
+    assertThat(printed)
+        .contains("round 1 echo closed: ", "round 1 rank closed: ", "round 2 rank closed: ")
+        .contains("generator CPU", "server CPU", "round 2: rank / echo = ")
+        .contains("rank / echo over 2 rounds: median ")
+        .doesNotContain("round 3");
+  }
+
+  @Test
+  void load_badCombinations_areUsageErrors() {
+    assertThat(
+            run("load", "--target", target(), "--rpc", "compare", "--mode", "open", "--rate", "10"))
+        .isEqualTo(2);
+    assertThat(run("load", "--target", target(), "--rpc", "compare", "--rounds", "0")).isEqualTo(2);
+    assertThat(run("load", "--target", target(), "--server-pid", "2147483647")).isEqualTo(2);
+    assertThat(run("load", "--target", target(), "--rpc", "ranking")).isEqualTo(2);
   }
 }
