@@ -37,6 +37,14 @@ public final class CallExecutor implements AutoCloseable {
   public interface Batch<T> {
     /** Runs the calls, in their order of arrival; must answer each of them. */
     void run(List<T> calls);
+
+    /**
+     * Whether running several calls at once is cheaper than one by one now; if not, each runs on
+     * its own, and the other threads take the calls waiting behind it.
+     */
+    default boolean joins() {
+      return true;
+    }
   }
 
   /**
@@ -143,9 +151,11 @@ public final class CallExecutor implements AutoCloseable {
       held = null;
       calls.clear();
       calls.add(first.call());
-      // Take the calls of the same batch waiting right behind it; a call of another kind ends the
-      // batch and runs next.
-      while (calls.size() < maxBatch) {
+      // Take the calls of the same batch waiting right behind it, this thread's share of them (the
+      // other threads take the rest: a batch never leaves a core idle while calls wait); a call of
+      // another kind ends the batch and runs next.
+      int limit = first.batch().joins() ? Math.min(maxBatch, 1 + queue.size() / threads.length) : 1;
+      while (calls.size() < limit) {
         Task next = queue.poll();
         if (next == null) {
           break;

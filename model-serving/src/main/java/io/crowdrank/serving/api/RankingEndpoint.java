@@ -141,6 +141,14 @@ public final class RankingEndpoint {
     return Arrays.asList(answers);
   }
 
+  /**
+   * Whether calls ranked together cost less than one by one on the bundle served now: on a catalog
+   * scored exactly their scans share a pass; an HNSW search per user gains nothing from company.
+   */
+  public boolean ranksTogether() {
+    return bundles.get().map(b -> !b.nearest().approximate()).orElse(false);
+  }
+
   private static StatusException cancelled(String why) {
     return Status.CANCELLED.withDescription(why).asException();
   }

@@ -34,7 +34,18 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
 
   private final RankingEndpoint endpoint;
   private final CallExecutor calls;
-  private final CallExecutor.Batch<Pending> ranking = this::rankAll;
+  private final CallExecutor.Batch<Pending> ranking =
+      new CallExecutor.Batch<>() {
+        @Override
+        public void run(List<Pending> calls) {
+          rankAll(calls);
+        }
+
+        @Override
+        public boolean joins() {
+          return endpoint.ranksTogether();
+        }
+      };
 
   @Inject
   public RankingGrpcService(RankingEndpoint endpoint, CallExecutor calls) {

@@ -106,6 +106,60 @@ class CallExecutorTest {
   }
 
   @Test
+  void batch_takesItsThreadsShareOfTheWaitingCalls_leavingTheRestToTheOthers()
+      throws InterruptedException {
+    calls = new CallExecutor(2, 100, 8);
+    CountDownLatch first = blockTheThread();
+    CountDownLatch second = blockTheThread();
+    List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch done = new CountDownLatch(3);
+    CallExecutor.Batch<Integer> batch =
+        b -> {
+          batches.add(b);
+          done.countDown();
+        };
+    for (int i = 0; i < 6; i++) {
+      calls.execute(i, batch);
+    }
+
+    // One thread free: it takes 1 + 5 / 2 of the six, then 1 + 2 / 2 of the three left, then one.
+    first.countDown();
+
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(batches).containsExactly(List.of(0, 1, 2), List.of(3, 4), List.of(5));
+    second.countDown();
+  }
+
+  @Test
+  void batch_thatDoesNotJoinNow_runsEachCallAlone() throws InterruptedException {
+    calls = new CallExecutor(1, 100, 8);
+    CountDownLatch release = blockTheThread();
+    List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch done = new CountDownLatch(3);
+    CallExecutor.Batch<Integer> alone =
+        new CallExecutor.Batch<>() {
+          @Override
+          public void run(List<Integer> b) {
+            batches.add(b);
+            done.countDown();
+          }
+
+          @Override
+          public boolean joins() {
+            return false;
+          }
+        };
+    for (int i = 0; i < 3; i++) {
+      calls.execute(i, alone);
+    }
+
+    release.countDown();
+
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(batches).containsExactly(List.of(0), List.of(1), List.of(2));
+  }
+
+  @Test
   void batch_aCallOfAnotherKind_endsTheBatch_andRunsNext() throws InterruptedException {
     calls = new CallExecutor(1, 100, 8);
     CountDownLatch release = blockTheThread();

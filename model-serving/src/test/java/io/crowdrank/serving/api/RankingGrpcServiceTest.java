@@ -173,6 +173,15 @@ class RankingGrpcServiceTest {
   }
 
   @Test
+  void ranksTogether_onlyWhereTheScansCanBeShared_anExactCatalog() {
+    assertThat(endpoint.ranksTogether()).isFalse();
+
+    served.set(bundle(7));
+
+    assertThat(endpoint.ranksTogether()).isTrue();
+  }
+
+  @Test
   void rank_serverOverloaded_isResourceExhaustedAtOnce() throws Exception {
     served.set(bundle(7));
     CallExecutor busy = new CallExecutor(1, 1, 8);
