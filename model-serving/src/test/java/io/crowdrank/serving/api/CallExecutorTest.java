@@ -37,6 +37,34 @@ class CallExecutorTest {
     return release;
   }
 
+  /** A batch that records what it was handed; {@code joins} says whether it takes company. */
+  static final class Recorded<T> implements CallExecutor.Batch<T> {
+    final List<List<T>> batches = Collections.synchronizedList(new ArrayList<>());
+    private final boolean joins;
+    private final CountDownLatch done;
+
+    Recorded(boolean joins, int expectedBatches) {
+      this.joins = joins;
+      this.done = new CountDownLatch(expectedBatches);
+    }
+
+    @Override
+    public void run(List<T> calls) {
+      batches.add(calls);
+      done.countDown();
+    }
+
+    @Override
+    public boolean joins() {
+      return joins;
+    }
+
+    List<List<T>> awaited() throws InterruptedException {
+      assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+      return batches;
+    }
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       latch.await(10, TimeUnit.SECONDS);
@@ -86,21 +114,15 @@ class CallExecutorTest {
   void batch_callsWaitingTogether_runTogetherInOrder_atMostMaxBatch() throws InterruptedException {
     calls = new CallExecutor(1, 100, 4);
     CountDownLatch release = blockTheThread();
-    List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch done = new CountDownLatch(3);
-    CallExecutor.Batch<Integer> batch =
-        b -> {
-          batches.add(b);
-          done.countDown();
-        };
+    Recorded<Integer> batch = new Recorded<>(true, 3);
     for (int i = 0; i < 10; i++) {
       assertThat(calls.execute(i, batch)).isTrue();
     }
 
     release.countDown();
 
-    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(batches).containsExactly(List.of(0, 1, 2, 3), List.of(4, 5, 6, 7), List.of(8, 9));
+    assertThat(batch.awaited())
+        .containsExactly(List.of(0, 1, 2, 3), List.of(4, 5, 6, 7), List.of(8, 9));
     assertThat(calls.batchedCalls()).isEqualTo(11); // and the blocking call
     assertThat(calls.batches()).isEqualTo(4);
   }
@@ -111,13 +133,7 @@ class CallExecutorTest {
     calls = new CallExecutor(2, 100, 8);
     CountDownLatch first = blockTheThread();
     CountDownLatch second = blockTheThread();
-    List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch done = new CountDownLatch(3);
-    CallExecutor.Batch<Integer> batch =
-        b -> {
-          batches.add(b);
-          done.countDown();
-        };
+    Recorded<Integer> batch = new Recorded<>(true, 3);
     for (int i = 0; i < 6; i++) {
       calls.execute(i, batch);
     }
@@ -125,8 +141,7 @@ class CallExecutorTest {
     // One thread free: it takes 1 + 5 / 2 of the six, then 1 + 2 / 2 of the three left, then one.
     first.countDown();
 
-    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(batches).containsExactly(List.of(0, 1, 2), List.of(3, 4), List.of(5));
+    assertThat(batch.awaited()).containsExactly(List.of(0, 1, 2), List.of(3, 4), List.of(5));
     second.countDown();
   }
 
@@ -134,29 +149,14 @@ class CallExecutorTest {
   void batch_thatDoesNotJoinNow_runsEachCallAlone() throws InterruptedException {
     calls = new CallExecutor(1, 100, 8);
     CountDownLatch release = blockTheThread();
-    List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch done = new CountDownLatch(3);
-    CallExecutor.Batch<Integer> alone =
-        new CallExecutor.Batch<>() {
-          @Override
-          public void run(List<Integer> b) {
-            batches.add(b);
-            done.countDown();
-          }
-
-          @Override
-          public boolean joins() {
-            return false;
-          }
-        };
+    Recorded<Integer> alone = new Recorded<>(false, 3);
     for (int i = 0; i < 3; i++) {
       calls.execute(i, alone);
     }
 
     release.countDown();
 
-    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(batches).containsExactly(List.of(0), List.of(1), List.of(2));
+    assertThat(alone.awaited()).containsExactly(List.of(0), List.of(1), List.of(2));
   }
 
   @Test
