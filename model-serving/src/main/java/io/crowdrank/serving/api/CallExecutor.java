@@ -16,7 +16,7 @@ import org.jboss.logging.Logger;
  *
  * <p>Why not Quarkus's worker pool ({@code @Blocking}): it hands each call between threads several
  * times (message, half-close, completion) and its pool has far more threads than cores. Measured
- * here, an Echo call cost 13-15 µs of server CPU through this executor against 57-89 µs through the
+ * here, an Echo call cost 11-17 µs of server CPU through this executor against 57-99 µs through the
  * worker pool (docs/BENCHMARKS.md). And ranking is CPU work: threads beyond the cores only take
  * turns evicting each other's caches. Calls wait in the queue instead, which is what lets them be
  * batched.
