@@ -88,9 +88,7 @@ public final class RankingEndpoint {
   public List<Answer> rank(List<Call> calls) {
     Answer[] answers = new Answer[calls.size()];
     Optional<ModelBundle> served = bundles.get();
-    List<Integer> ranked = new ArrayList<>();
-    List<RankQuery> queries = new ArrayList<>();
-    List<RankRequests.Page> pages = new ArrayList<>();
+    List<Valid> valid = new ArrayList<>();
     for (int i = 0; i < answers.length; i++) {
       try {
         Call call = calls.get(i);
@@ -115,31 +113,31 @@ public final class RankingEndpoint {
         Set<String> recent =
             history.blocked(historyKey(served, query.idType(), query.userId()), query.eventTime());
         RankQuery deep = query.deeper(depth);
-        ranked.add(i);
-        queries.add(recent.isEmpty() ? deep : deep.excluding(recent));
-        pages.add(page);
+        valid.add(new Valid(i, recent.isEmpty() ? deep : deep.excluding(recent), page));
       } catch (StatusException e) {
         answers[i] = new Answer(null, e);
       }
     }
-    if (!queries.isEmpty()) {
+    if (!valid.isEmpty()) {
       ModelBundle bundle = served.get();
-      Scan[] scans = ranker.prescan(bundle, queries);
-      for (int r = 0; r < queries.size(); r++) {
-        int i = ranked.get(r);
+      Scan[] scans = ranker.prescan(bundle, valid.stream().map(Valid::query).toList());
+      for (int r = 0; r < valid.size(); r++) {
+        Valid v = valid.get(r);
+        Call call = calls.get(v.call());
         try {
-          Ranking ranking = ranker.rank(bundle, queries.get(r), calls.get(i).cancelled(), scans[r]);
-          answers[i] =
-              new Answer(
-                  response(calls.get(i).request(), bundle, pages.get(r), queries.get(r), ranking),
-                  null);
+          Ranking ranking = ranker.rank(bundle, v.query(), call.cancelled(), scans[r]);
+          answers[v.call()] =
+              new Answer(response(call.request(), bundle, v.page(), v.query(), ranking), null);
         } catch (Ranker.Cancelled e) {
-          answers[i] = new Answer(null, cancelled(e.getMessage()));
+          answers[v.call()] = new Answer(null, cancelled(e.getMessage()));
         }
       }
     }
     return Arrays.asList(answers);
   }
+
+  /** A call that passed validation: its place in the batch, what to rank, which page. */
+  private record Valid(int call, RankQuery query, RankRequests.Page page) {}
 
   /**
    * Whether calls ranked together cost less than one by one on the bundle served now: on a catalog
