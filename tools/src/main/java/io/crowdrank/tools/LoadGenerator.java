@@ -135,7 +135,14 @@ public final class LoadGenerator {
     Semaphore inFlight = new Semaphore(o.concurrency());
     Recorder recorder = new Recorder(measureFrom, end, latencies, ok, byStatus, failed);
     long[][] cpu = new long[2][clocks.size()];
-    ScheduledExecutorService window = Executors.newSingleThreadScheduledExecutor();
+    // A daemon: if the run fails, nothing keeps the command's JVM up waiting for a reading.
+    ScheduledExecutorService window =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "cpu-window");
+              t.setDaemon(true);
+              return t;
+            });
     for (int edge = 0; edge < 2; edge++) {
       long[] reading = cpu[edge];
       window.schedule(
