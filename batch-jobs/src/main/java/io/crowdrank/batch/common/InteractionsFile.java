@@ -4,10 +4,13 @@ import static org.apache.spark.sql.functions.*;
 
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * A plain interactions file — public benchmarks, a customer's own logs — as training or evaluation
@@ -31,12 +34,21 @@ public record InteractionsFile(
     String weightColumn,
     String timeColumn) {
 
-  /** Columns of {@link Read#events()}: user and item ids, weight (&gt; 0), timestamp or null. */
+  /**
+   * Columns of {@link Read#events()}: user and item ids, weight (&gt; 0), timestamp or null, and
+   * the row's position in the file.
+   */
   public static final String USER = "user";
 
   public static final String ITEM = "item";
   public static final String WEIGHT = "weight";
   public static final String TS = "ts";
+
+  /**
+   * The row's 0-based position in the file: what a random split draws by, so that it does not
+   * depend on how the ids are spelt.
+   */
+  public static final String POS = "pos";
 
   /** The events read, and how many rows were left out as malformed. */
   public record Read(Dataset<Row> events, long rows, long rejected) {}
@@ -69,7 +81,8 @@ public record InteractionsFile(
         timeColumn == null
             ? lit(null).cast("timestamp")
             : timestamp(column(raw, columns, timeColumn, "time"));
-    Dataset<Row> typed = raw.select(user.as(USER), item.as(ITEM), weight.as(WEIGHT), ts.as(TS));
+    Dataset<Row> typed =
+        withPosition(spark, raw.select(user.as(USER), item.as(ITEM), weight.as(WEIGHT), ts.as(TS)));
     Column ok =
         col(USER)
             .isNotNull()
@@ -81,6 +94,24 @@ public record InteractionsFile(
     Dataset<Row> good = typed.filter(ok);
     long rejected = rows - good.count();
     return new Read(good, rows, rejected);
+  }
+
+  /** Adds {@link #POS}: zipWithIndex numbers rows in file order whatever the partitioning. */
+  private static Dataset<Row> withPosition(SparkSession spark, Dataset<Row> rows) {
+    int width = rows.columns().length;
+    JavaRDD<Row> numbered =
+        rows.javaRDD()
+            .zipWithIndex()
+            .map(
+                t -> {
+                  Object[] values = new Object[width + 1];
+                  for (int c = 0; c < width; c++) {
+                    values[c] = t._1().get(c);
+                  }
+                  values[width] = t._2();
+                  return RowFactory.create(values);
+                });
+    return spark.createDataFrame(numbered, rows.schema().add(POS, DataTypes.LongType, false));
   }
 
   private String resolvedFormat() {

@@ -208,6 +208,7 @@ public final class Evaluation {
   public static final String ITEM = InteractionsFile.ITEM;
   public static final String WEIGHT = InteractionsFile.WEIGHT;
   public static final String TS = InteractionsFile.TS;
+  public static final String POS = InteractionsFile.POS;
 
   /**
    * Candidates ranked past the deepest K for the session protocol to re-rank: the context term can
@@ -312,6 +313,17 @@ public final class Evaluation {
     return events.join(randomTestPairs(events), new String[] {USER, ITEM}, "left_anti");
   }
 
+  /**
+   * The held-out side of this evaluation's split, as events: the complement of {@link
+   * #trainingSide}.
+   */
+  public Dataset<Row> testSide(Dataset<Row> events) {
+    if (options.split() == Split.TIME) {
+      return events.filter(not(unix_timestamp(col(TS)).lt(lit(cut(events)))));
+    }
+    return events.join(randomTestPairs(events), new String[] {USER, ITEM}, "left_semi");
+  }
+
   /** How the session protocol scores: context weight and shrinkage, per user or global only. */
   public record ContextSetting(String label, double weight, double shrinkage, boolean perUser) {}
 
@@ -339,9 +351,12 @@ public final class Evaluation {
 
     private Prepared(Dataset<Row> events, Dataset<Row> categories) {
       try {
+        // Dense ids numbered in order of first appearance, so that ties (in popularity, in ALS
+        // scores) break the same way whatever the id strings are.
+        Dataset<Row> keyed = events.withColumn(KEY, rowKey(events));
         Dataset<Row> users =
-            keep(Indexing.withIndex(spark, events.select(USER).distinct(), USER, "u"));
-        items = keep(Indexing.withIndex(spark, events.select(ITEM).distinct(), ITEM, "i"));
+            keep(Indexing.withIndex(spark, byFirstAppearance(keyed, USER), USER, "u"));
+        items = keep(Indexing.withIndex(spark, byFirstAppearance(keyed, ITEM), ITEM, "i"));
         Dataset<Row> indexed =
             events
                 .join(users, USER)
@@ -677,17 +692,19 @@ public final class Evaluation {
 
   /**
    * Per user, a seeded random share of their distinct items: round(n · fraction), at least one;
-   * users with a single item stay wholly in training.
+   * users with a single item stay wholly in training. Each (user, item) pair draws by a hash of the
+   * seed and its {@link #rowKey}, so the draw is independent per user and per item and does not
+   * depend on how the ids are spelt.
    */
   private Dataset<Row> randomTestPairs(Dataset<Row> events) {
     var perUser = Window.partitionBy(USER);
     return events
-        .select(USER, ITEM)
-        .distinct()
+        .groupBy(USER, ITEM)
+        .agg(min(rowKey(events)).as(KEY))
         .withColumn("_n", count(lit(1)).over(perUser))
         .withColumn(
             "_r",
-            row_number().over(perUser.orderBy(xxhash64(col(ITEM), lit(options.seed())), col(ITEM))))
+            row_number().over(perUser.orderBy(xxhash64(col(KEY), lit(options.seed())), col(KEY))))
         .filter(
             col("_n")
                 .geq(2)
@@ -695,5 +712,28 @@ public final class Evaluation {
                     col("_r")
                         .leq(greatest(lit(1), round(col("_n").multiply(options.testFraction()))))))
         .select(USER, ITEM);
+  }
+
+  /** Scratch column: {@link #rowKey}. */
+  private static final String KEY = "_key";
+
+  /**
+   * A number per event that does not depend on the id strings: its position in the input ({@link
+   * InteractionsFile#POS}) where the events carry one, else (the warehouse's pseudonymous ids) a
+   * hash of the user, the item and the time.
+   */
+  private static Column rowKey(Dataset<Row> events) {
+    return List.of(events.columns()).contains(POS)
+        ? col(POS)
+        : xxhash64(col(USER), col(ITEM), col(TS));
+  }
+
+  /** The distinct values of an id column, in order of their first {@link #rowKey}. */
+  private static Dataset<Row> byFirstAppearance(Dataset<Row> keyed, String idColumn) {
+    return keyed
+        .groupBy(idColumn)
+        .agg(min(col(KEY)).as(KEY))
+        .orderBy(col(KEY), col(idColumn))
+        .select(idColumn);
   }
 }

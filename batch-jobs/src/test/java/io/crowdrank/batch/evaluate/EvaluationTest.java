@@ -2,6 +2,7 @@ package io.crowdrank.batch.evaluate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.InteractionsFile;
@@ -20,6 +21,8 @@ import java.util.SplittableRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class EvaluationTest extends SparkTestBase {
   static final TrainJob.Params ALS = new TrainJob.Params(4, 10, 0.05, 10, 42, 1, 1, 30, 0.15, 10);
@@ -90,6 +93,140 @@ class EvaluationTest extends SparkTestBase {
     assertThat(first.metrics()).isEqualTo(again.metrics());
     assertThat(first.testUsers()).isEqualTo(80);
     assertThat(ndcg(first, "als", 10)).isGreaterThan(ndcg(first, "popularity", 10));
+  }
+
+  /**
+   * A long-tail file like the issue's: 150 users each using a random 5-60 of 300 items drawn with
+   * Zipf-like weights, one row per (user, item), random times; ids spelt by {@code name}.
+   */
+  private static List<ReferenceMetrics.Event> zipfEvents(
+      java.util.function.IntFunction<String> user, java.util.function.IntFunction<String> item) {
+    SplittableRandom rnd = new SplittableRandom(11);
+    double[] cumulative = new double[300];
+    double total = 0;
+    for (int i = 0; i < cumulative.length; i++) {
+      total += 1 / Math.pow(i + 1, 0.9);
+      cumulative[i] = total;
+    }
+    List<ReferenceMetrics.Event> events = new ArrayList<>();
+    for (int u = 0; u < 150; u++) {
+      int n = 5 + rnd.nextInt(56);
+      java.util.Set<Integer> chosen = new java.util.LinkedHashSet<>();
+      while (chosen.size() < n) {
+        double x = rnd.nextDouble() * total;
+        int i = 0;
+        while (cumulative[i] < x) {
+          i++;
+        }
+        chosen.add(i);
+      }
+      for (int i : chosen) {
+        events.add(new ReferenceMetrics.Event(events.size(), user.apply(u), item.apply(i)));
+      }
+    }
+    return events;
+  }
+
+  private Path write(List<ReferenceMetrics.Event> events, String name) throws IOException {
+    SplittableRandom times = new SplittableRandom(5);
+    List<String> lines = new ArrayList<>(List.of("user,item,ts"));
+    for (ReferenceMetrics.Event e : events) {
+      lines.add(e.user() + "," + e.item() + "," + (1_700_000_000L + times.nextInt(10_000_000)));
+    }
+    Path file = tmp.resolve(name);
+    Files.write(file, lines);
+    return file;
+  }
+
+  private static InteractionsFile file(Path path) {
+    return new InteractionsFile(path.toString(), "csv", ",", true, "user", "item", null, "ts");
+  }
+
+  private static final List<Integer> ALL_KS = List.of(1, 5, 10, 20);
+
+  private Evaluation evaluation(Evaluation.Split split) {
+    return new Evaluation(spark, new Evaluation.Options(split, 0.25, 42, ALL_KS, "UTC"));
+  }
+
+  private static java.util.Set<Long> positions(Dataset<Row> side) {
+    return new java.util.HashSet<>(
+        side.select(Evaluation.POS).as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Evaluation.Split.class)
+  void popularity_equalsAPlainJavaComputationOnTheSameHeldOutEvents(Evaluation.Split split)
+      throws IOException {
+    List<ReferenceMetrics.Event> events = zipfEvents(u -> "u" + u, i -> "i" + i);
+    Dataset<Row> read = file(write(events, "zipf.csv")).read(spark).events();
+    Evaluation evaluation = evaluation(split);
+
+    ReferenceMetrics.Result expected =
+        ReferenceMetrics.popularity(events, positions(evaluation.testSide(read)), ALL_KS);
+    List<Evaluation.Metrics> actual;
+    try (Evaluation.Prepared p = evaluation.prepare(read, null)) {
+      actual = p.popularityMetrics();
+    }
+
+    assertThat(expected.testUsers()).isGreaterThan(100);
+    assertThat(actual).hasSize(ALL_KS.size());
+    for (Evaluation.Metrics m : actual) {
+      ReferenceMetrics.AtK e = expected.byK().get(m.k());
+      assertThat(m.ndcg()).as("NDCG@%d", m.k()).isCloseTo(e.ndcg(), within(1e-9));
+      assertThat(m.recall()).as("recall@%d", m.k()).isCloseTo(e.recall(), within(1e-9));
+      assertThat(m.precision()).as("precision@%d", m.k()).isCloseTo(e.precision(), within(1e-9));
+      assertThat(m.map()).as("MAP@%d", m.k()).isCloseTo(e.map(), within(1e-9));
+      assertThat(m.coverage()).as("coverage@%d", m.k()).isCloseTo(e.coverage(), within(1e-9));
+    }
+    // Popularity is a strong baseline on a long tail; a split that held out the same items for
+    // everybody (an earlier defect) scored it near zero.
+    assertThat(expected.byK().get(10).ndcg()).isGreaterThan(0.2);
+  }
+
+  @Test
+  void randomSplit_holdsOutRoundedShareOfEachUsersItems_spreadOverItems() throws IOException {
+    List<ReferenceMetrics.Event> events = zipfEvents(u -> "u" + u, i -> "i" + i);
+    Dataset<Row> read = file(write(events, "zipf.csv")).read(spark).events();
+
+    java.util.Set<Long> heldOut = positions(evaluation(Evaluation.Split.RANDOM).testSide(read));
+
+    java.util.Map<String, Integer> items = new java.util.HashMap<>();
+    java.util.Map<String, Integer> held = new java.util.HashMap<>();
+    java.util.Map<String, int[]> byItem = new java.util.HashMap<>();
+    for (ReferenceMetrics.Event e : events) {
+      items.merge(e.user(), 1, Integer::sum);
+      int[] c = byItem.computeIfAbsent(e.item(), i -> new int[2]);
+      c[0]++;
+      if (heldOut.contains(e.pos())) {
+        held.merge(e.user(), 1, Integer::sum);
+        c[1]++;
+      }
+    }
+    for (var u : items.entrySet()) {
+      long want = Math.max(1, Math.round(u.getValue() * 0.25));
+      assertThat(held.getOrDefault(u.getKey(), 0)).as(u.getKey()).isEqualTo((int) want);
+    }
+    // Every item is held out for about a quarter of its users, not all or none of them.
+    byItem.values().stream()
+        .filter(c -> c[0] >= 40)
+        .forEach(c -> assertThat(c[1] / (double) c[0]).isBetween(0.1, 0.45));
+  }
+
+  @Test
+  void evaluate_randomSplit_sameResultWhenTheIdsAreRenamed() throws IOException {
+    List<ReferenceMetrics.Event> plain = zipfEvents(u -> "u" + u, i -> "i" + i);
+    List<ReferenceMetrics.Event> renamed =
+        zipfEvents(u -> "person-" + (7919L * u % 10007), i -> "Z" + Integer.toHexString(999 - i));
+    Evaluation evaluation = evaluation(Evaluation.Split.RANDOM);
+    List<Evaluation.Candidate> als = List.of(new Evaluation.Candidate("als", ALS));
+
+    Evaluation.Result a =
+        evaluation.evaluate(file(write(plain, "plain.csv")).read(spark).events(), null, als);
+    Evaluation.Result b =
+        evaluation.evaluate(file(write(renamed, "renamed.csv")).read(spark).events(), null, als);
+
+    assertThat(b.metrics()).isEqualTo(a.metrics());
+    assertThat(b.testUsers()).isEqualTo(a.testUsers());
   }
 
   @Test
