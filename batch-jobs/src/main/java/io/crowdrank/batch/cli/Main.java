@@ -6,6 +6,7 @@ import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.TuneJob;
+import io.crowdrank.batch.evaluate.Tuning;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.pipeline.Pipeline;
@@ -352,14 +353,16 @@ public final class Main implements Callable<Integer> {
     @Option(
         names = "--tune",
         description =
-            "Search ALS and context parameters on a validation split of the training period before"
-                + " train (all, train).")
+            "Search ALS (and context) parameters on a validation split carved from the training"
+                + " side before train (all, train; evaluate and train with --interactions).")
     boolean tune;
 
     @Option(
         names = "--tune-trials",
-        defaultValue = "8",
-        description = "tune: ALS trials, the given parameters included (default ${DEFAULT-VALUE}).")
+        defaultValue = "" + Tuning.DEFAULT_TRIALS,
+        description =
+            "tune: parameter sets in the first successive-halving rung, the given ones included"
+                + " (default ${DEFAULT-VALUE}).")
     int tuneTrials;
 
     @Option(
@@ -418,9 +421,6 @@ public final class Main implements Callable<Integer> {
       }
       if (warehouse == null && !(steps.equals(List.of(Step.EVALUATE)) && interactions != null)) {
         throw usage("--warehouse is required (only evaluate --interactions FILE works without it)");
-      }
-      if (interactions != null && tune) {
-        throw usage("--tune works on the warehouse's events, not with --interactions");
       }
       TrainJob.Params params;
       Pipeline.Options options;
@@ -509,22 +509,34 @@ public final class Main implements Callable<Integer> {
       return 0;
     }
 
-    /** evaluate or train on a plain interactions file instead of the warehouse's events. */
+    /**
+     * evaluate or train on a plain interactions file instead of the warehouse's events; with
+     * --tune, on the parameters a search on the training side chose.
+     */
     private int onFile(SparkSession spark, Evaluation.Options evaluation, TrainJob.Params params) {
-      boolean train = step.equals(Step.TRAIN.id()) && !tune;
+      boolean train = step.equals(Step.TRAIN.id());
       if (!step.equals(Step.EVALUATE.id()) && !train) {
-        throw usage("--interactions goes with the evaluate or train step (without --tune)");
+        throw usage("--interactions goes with the evaluate or train step");
       }
       InteractionsFile file =
           new InteractionsFile(
               interactions, format, separator, !noHeader, userCol, itemCol, weightCol, timeCol);
       try {
+        InteractionsFile.Read read = file.read(spark);
+        System.out.printf(
+            "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
+            interactions, read.rows(), read.rejected());
+        TrainJob.Params chosen = params;
+        if (tune) {
+          Tuning.Result tuned =
+              new Tuning(spark, new Tuning.Options(evaluation, tuneTrials))
+                  .run(read.events(), null, params);
+          System.out.print(tuned.table());
+          chosen = tuned.best();
+        }
         if (train) {
           FileTrainJob.Result r =
-              new FileTrainJob(spark, new FileTrainJob.Options(warehouse, file, params)).execute();
-          System.out.printf(
-              "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
-              interactions, r.rowsRead(), r.rowsRejected());
+              new FileTrainJob(spark, new FileTrainJob.Options(warehouse, file, chosen)).execute();
           System.out.println(
               "train     "
                   + Json.write(new java.util.TreeMap<>(r.counts()))
@@ -532,16 +544,12 @@ public final class Main implements Callable<Integer> {
                   + Json.write(r.outputVersions()));
           return 0;
         }
-        InteractionsFile.Read read = file.read(spark);
-        System.out.printf(
-            "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
-            interactions, read.rows(), read.rejected());
         System.out.print(
             new Evaluation(spark, evaluation)
                 .evaluate(
                     read.events(),
                     null,
-                    List.of(new Evaluation.Candidate(EvaluateJob.MODEL, params)))
+                    List.of(new Evaluation.Candidate(EvaluateJob.MODEL, chosen)))
                 .table());
         return 0;
       } catch (IllegalArgumentException e) {
@@ -553,10 +561,12 @@ public final class Main implements Callable<Integer> {
       if (step.equals("all")) {
         return Pipeline.dag(tune);
       }
-      if (tune && !step.equals(Step.TRAIN.id())) {
-        throw usage("--tune goes with the all or train step");
+      // On a file, tuning is part of the evaluate or train command itself (see onFile).
+      boolean tuneStep = tune && interactions == null;
+      if (tuneStep && !step.equals(Step.TRAIN.id())) {
+        throw usage("--tune goes with the all or train step (or evaluate --interactions FILE)");
       }
-      if (tune) {
+      if (tuneStep) {
         return List.of(Step.TUNE, Step.TRAIN);
       }
       return Arrays.stream(Step.values())

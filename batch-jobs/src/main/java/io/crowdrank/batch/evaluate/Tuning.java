@@ -1,10 +1,13 @@
 package io.crowdrank.batch.evaluate;
 
 import io.crowdrank.batch.train.TrainJob;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -18,30 +21,78 @@ import org.slf4j.LoggerFactory;
  * Hyper-parameter search on a validation split carved from the training side of the evaluation
  * split only, so the test side that judges the chosen model is never looked at while choosing it.
  *
- * <p>Stage 1 (ALS): the given parameters plus a seeded random sample of the grid of rank, regParam,
- * alpha and iterations, each scored by NDCG at the primary K on the validation side. Stage 2
- * (context): with the best ALS, the context weight and habit shrinkage that rank validation
- * sessions best (when there are sessions). Every trial is returned.
+ * <p>Stage 1 (ALS), successive halving: the given parameters plus a seeded sample of the {@link
+ * Space} (rank; regularisation and alpha, log scale) are each trained for the first rung's
+ * iterations and scored by NDCG at the primary K on the validation side; the best third go on to
+ * the next rung's iterations, and so on. The chosen model is the best (parameters, iterations) pair
+ * scored at any rung. Stage 2 (context): with the best ALS, the context weight and habit shrinkage
+ * that rank validation sessions best (when there are sessions). Every trial is returned.
+ *
+ * <p>MLlib's ALS scales the regularisation by each user's and item's number of interactions
+ * (ALS-WR), so its useful values are about a hundred times smaller than those of implementations
+ * with one λ for everybody: 0.001-10 here covers both the lightly and the strongly regularised
+ * ends.
  */
 public final class Tuning {
   private static final Logger LOG = LoggerFactory.getLogger(Tuning.class);
 
-  static final List<Integer> RANKS = List.of(8, 16, 32, 64);
-  static final List<Double> REG_PARAMS = List.of(0.01, 0.05, 0.1, 0.3);
-  static final List<Double> ALPHAS = List.of(1.0, 5.0, 20.0, 40.0);
-  static final List<Integer> ITERATIONS = List.of(5, 10, 15);
+  /**
+   * What the ALS stage searches.
+   *
+   * @param ranks latent dimensions to choose from
+   * @param regMin smallest regularisation (drawn log-uniform up to regMax)
+   * @param alphaMin smallest implicit confidence scale (drawn log-uniform up to alphaMax)
+   * @param rungs ALS iterations of each successive-halving rung
+   */
+  public record Space(
+      List<Integer> ranks,
+      double regMin,
+      double regMax,
+      double alphaMin,
+      double alphaMax,
+      List<Integer> rungs) {
+    public Space {
+      ranks = List.copyOf(ranks);
+      rungs = List.copyOf(rungs);
+      if (ranks.isEmpty() || rungs.isEmpty()) {
+        throw new IllegalArgumentException("a search space needs ranks and rungs");
+      }
+      if (!(0 < regMin && regMin <= regMax) || !(0 < alphaMin && alphaMin <= alphaMax)) {
+        throw new IllegalArgumentException("ranges must have 0 < min <= max");
+      }
+    }
+
+    /**
+     * Rank 16-256, regularisation 0.001-10, alpha 1-100, rungs of 5, 10 and 20 iterations: what
+     * matters for implicit ALS, with MLlib's per-interaction scaling of the regularisation.
+     */
+    public static final Space DEFAULT =
+        new Space(List.of(16, 32, 64, 128, 256), 0.001, 10, 1, 100, List.of(5, 10, 20));
+  }
+
+  /** One in this many trials of a rung goes on to the next. */
+  static final int ETA = 3;
+
   static final List<Double> CONTEXT_WEIGHTS = List.of(0.0, 0.1, 0.2, 0.4, 0.8);
   static final List<Double> SHRINKAGES = List.of(3.0, 30.0);
 
+  /** Default number of parameter sets in the first rung. */
+  public static final int DEFAULT_TRIALS = 12;
+
   /**
-   * @param evaluation the split whose training side is searched (validation carved the same way)
-   * @param trials ALS trials, the given parameters included (1..200)
+   * @param evaluation the split whose training side is searched (validation carved the same way,
+   *     with the next seed)
+   * @param trials parameter sets in the first rung, the given parameters included (1..200)
    */
-  public record Options(Evaluation.Options evaluation, int trials) {
+  public record Options(Evaluation.Options evaluation, int trials, Space space) {
     public Options {
       if (trials < 1 || trials > 200) {
         throw new IllegalArgumentException("tuning trials must be 1..200, got " + trials);
       }
+    }
+
+    public Options(Evaluation.Options evaluation, int trials) {
+      this(evaluation, trials, Space.DEFAULT);
     }
 
     Map<String, Object> asMap() {
@@ -51,6 +102,10 @@ public final class Tuning {
       m.put("test_fraction", evaluation.testFraction());
       m.put("seed", evaluation.seed());
       m.put("k", evaluation.primaryK());
+      m.put("ranks", space.ranks());
+      m.put("reg_param", List.of(space.regMin(), space.regMax()));
+      m.put("alpha", List.of(space.alphaMin(), space.alphaMax()));
+      m.put("rungs", space.rungs());
       return m;
     }
   }
@@ -65,11 +120,55 @@ public final class Tuning {
       Map<String, Object> params,
       double ndcg,
       double recall,
-      boolean chosen) {}
+      boolean chosen) {
+    /** The parameters as {@code name=value} pairs, for tables. */
+    public String label() {
+      StringBuilder b = new StringBuilder();
+      params.forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
+      return b.toString();
+    }
+  }
 
   public record Result(TrainJob.Params best, int k, List<Trial> trials) {
     public Result {
       trials = List.copyOf(trials);
+    }
+
+    /** Every trial as a fixed-width table, chosen ones starred, then the chosen parameters. */
+    public String table() {
+      StringBuilder b = new StringBuilder();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "tuning trials (validation carved from the training side; NDCG@%d and recall@%d):%n",
+              k,
+              k));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%-8s %5s  %-60s %8s %8s%n",
+              "stage",
+              "trial",
+              "parameters",
+              "NDCG",
+              "Recall"));
+      for (Trial t : trials) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "%-8s %5d  %-60s %8.4f %8.4f%s%n",
+                t.stage(),
+                t.number(),
+                t.label(),
+                t.ndcg(),
+                t.recall(),
+                t.chosen() ? "  *" : ""));
+      }
+      Map<String, Object> chosen = new LinkedHashMap<>(alsParams(best));
+      chosen.put("context_weight", best.contextWeight());
+      chosen.put("habit_shrinkage", best.habitShrinkage());
+      b.append("chosen: ").append(new Trial("", 0, chosen, 0, 0, true).label()).append('\n');
+      return b.toString();
     }
   }
 
@@ -89,39 +188,51 @@ public final class Tuning {
    */
   public Result run(Dataset<Row> events, Dataset<Row> categories, TrainJob.Params base) {
     // The training side, split again the same way: validation is carved from training only.
-    Evaluation evaluation = new Evaluation(spark, options.evaluation());
-    int k = options.evaluation().primaryK();
+    Evaluation.Options eo = options.evaluation();
+    Evaluation validation =
+        new Evaluation(
+            spark,
+            new Evaluation.Options(
+                eo.split(), eo.testFraction(), eo.seed() + 1, eo.ks(), eo.timeZone()));
+    int k = eo.primaryK();
     List<Trial> trials = new ArrayList<>();
-    try (Evaluation.Prepared p = evaluation.prepare(evaluation.trainingSide(events), categories)) {
+    try (Evaluation.Prepared p =
+        validation.prepare(new Evaluation(spark, eo).trainingSide(events), categories)) {
+      List<TrainJob.Params> rung = sample(base);
       TrainJob.Params best = base;
       double bestNdcg = Double.NEGATIVE_INFINITY;
-      List<TrainJob.Params> space = sample(base);
       List<double[]> scores = new ArrayList<>();
-      for (int t = 0; t < space.size(); t++) {
-        TrainJob.Params params = space.get(t);
-        Evaluation.Metrics m = at(p.userMetrics("trial", params), k);
-        scores.add(new double[] {m.ndcg(), m.recall()});
-        LOG.info(
-            "tuning: ALS trial {}/{} {} -> NDCG@{} {}",
-            t + 1,
-            space.size(),
-            als(params),
-            k,
-            m.ndcg());
-        if (m.ndcg() > bestNdcg) {
-          bestNdcg = m.ndcg();
-          best = params;
+      List<TrainJob.Params> tried = new ArrayList<>();
+      for (int iterations : options.space().rungs()) {
+        List<double[]> rungScores = new ArrayList<>();
+        for (TrainJob.Params config : rung) {
+          TrainJob.Params params = config.withIterations(iterations);
+          Evaluation.Metrics m = at(p.userMetrics("trial", params), k);
+          LOG.info(
+              "tuning: ALS trial {} {} -> NDCG@{} {}",
+              tried.size() + 1,
+              alsParams(params),
+              k,
+              m.ndcg());
+          tried.add(params);
+          scores.add(new double[] {m.ndcg(), m.recall()});
+          rungScores.add(new double[] {m.ndcg()});
+          if (m.ndcg() > bestNdcg) {
+            bestNdcg = m.ndcg();
+            best = params;
+          }
         }
+        rung = survivors(rung, rungScores);
       }
-      for (int t = 0; t < space.size(); t++) {
+      for (int t = 0; t < tried.size(); t++) {
         trials.add(
             new Trial(
                 STAGE_ALS,
                 t + 1,
-                als(space.get(t)),
+                alsParams(tried.get(t)),
                 scores.get(t)[0],
                 scores.get(t)[1],
-                space.get(t).equals(best)));
+                tried.get(t).equals(best)));
       }
       if (p.hasSessions()) {
         List<Evaluation.ContextSetting> settings = new ArrayList<>();
@@ -162,11 +273,24 @@ public final class Tuning {
     }
   }
 
+  /**
+   * The best third (rounded up) of a rung by validation NDCG, best first; ties keep trial order.
+   */
+  static List<TrainJob.Params> survivors(List<TrainJob.Params> rung, List<double[]> scores) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < rung.size(); i++) {
+      order.add(i);
+    }
+    order.sort((a, b) -> Double.compare(scores.get(b)[0], scores.get(a)[0]));
+    int keep = (rung.size() + ETA - 1) / ETA;
+    return order.subList(0, keep).stream().map(rung::get).toList();
+  }
+
   private static Evaluation.Metrics at(List<Evaluation.Metrics> metrics, int k) {
     return metrics.stream().filter(m -> m.k() == k).findFirst().orElseThrow();
   }
 
-  private static Map<String, Object> als(TrainJob.Params p) {
+  static Map<String, Object> alsParams(TrainJob.Params p) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("rank", p.rank());
     m.put("reg_param", p.regParam());
@@ -175,21 +299,51 @@ public final class Tuning {
     return m;
   }
 
-  /** The base parameters, then distinct grid points drawn with the evaluation's seed. */
+  /**
+   * The base parameters, then a seeded Latin-hypercube sample: the regularisation and alpha ranges
+   * (log scale) are each cut into as many strata as there are draws and every stratum is used once,
+   * ranks go round the space's ranks in a shuffled order, so even a dozen trials span the whole
+   * space. Values to two significant digits.
+   */
   List<TrainJob.Params> sample(TrainJob.Params base) {
+    int n = options.trials() - 1;
+    SplittableRandom rnd = new SplittableRandom(options.evaluation().seed());
+    int[] regStrata = permutation(n, rnd);
+    int[] alphaStrata = permutation(n, rnd);
+    Space space = options.space();
+    int[] rankOrder = permutation(space.ranks().size(), rnd);
     Set<TrainJob.Params> out = new LinkedHashSet<>();
     out.add(base);
-    int grid = RANKS.size() * REG_PARAMS.size() * ALPHAS.size() * ITERATIONS.size();
-    int want = Math.min(options.trials(), grid + 1);
-    SplittableRandom rnd = new SplittableRandom(options.evaluation().seed());
-    while (out.size() < want) {
+    for (int t = 0; t < n; t++) {
       out.add(
           base.withAls(
-              RANKS.get(rnd.nextInt(RANKS.size())),
-              ITERATIONS.get(rnd.nextInt(ITERATIONS.size())),
-              REG_PARAMS.get(rnd.nextInt(REG_PARAMS.size())),
-              ALPHAS.get(rnd.nextInt(ALPHAS.size()))));
+              space.ranks().get(rankOrder[t % space.ranks().size()]),
+              base.maxIter(),
+              logStratum(rnd, space.regMin(), space.regMax(), regStrata[t], n),
+              logStratum(rnd, space.alphaMin(), space.alphaMax(), alphaStrata[t], n)));
     }
     return List.copyOf(out);
+  }
+
+  private static int[] permutation(int n, SplittableRandom rnd) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  /** A log-uniform draw from stratum {@code s} of {@code n} equal (log-scale) parts of min..max. */
+  private static double logStratum(SplittableRandom rnd, double min, double max, int s, int n) {
+    double lo = Math.log(min);
+    double width = (Math.log(max) - lo) / n;
+    double v = Math.exp(lo + (s + rnd.nextDouble()) * width);
+    return new BigDecimal(v).round(new MathContext(2)).doubleValue();
   }
 }

@@ -105,6 +105,10 @@ public final class TrainJob {
           habitShrinkage);
     }
 
+    public Params withIterations(int maxIter) {
+      return withAls(rank, maxIter, regParam, alpha);
+    }
+
     public Params withContext(double contextWeight, double habitShrinkage) {
       return new Params(
           rank,
@@ -340,9 +344,15 @@ public final class TrainJob {
     }
   }
 
-  /** Implicit ALS on columns u (int user index), i (int item index), r (confidence). */
+  /**
+   * Implicit ALS on columns u (int user index), i (int item index), r (confidence), in as many user
+   * and item blocks as the session has default parallelism (MLlib's fixed 10 leaves a small
+   * cluster's cores idle or, locally, pays ten tasks per stage for two cores).
+   */
   public static ALSModel fit(Params p, Dataset<Row> ratings) {
+    int blocks = Math.max(1, ratings.sparkSession().sparkContext().defaultParallelism());
     return new ALS()
+        .setNumBlocks(blocks)
         .setImplicitPrefs(true)
         .setRank(p.rank())
         .setMaxIter(p.maxIter())

@@ -1,5 +1,9 @@
 package io.crowdrank.batch.evaluate;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -227,6 +231,46 @@ class EvaluationTest extends SparkTestBase {
 
     assertThat(b.metrics()).isEqualTo(a.metrics());
     assertThat(b.testUsers()).isEqualTo(a.testUsers());
+  }
+
+  @Test
+  void tune_neverLooksAtTheTestSide_andChoosesTheBestTrialOfEveryRung() throws IOException {
+    List<ReferenceMetrics.Event> events = zipfEvents(u -> "u" + u, i -> "i" + i);
+    Dataset<Row> read = file(write(events, "zipf.csv")).read(spark).events();
+    Evaluation.Options options =
+        new Evaluation.Options(Evaluation.Split.RANDOM, 0.25, 42, List.of(10), "UTC");
+    // The same events with every held-out row pointing at an item nobody else has.
+    Dataset<Row> poisoned =
+        read.join(
+                new Evaluation(spark, options)
+                    .testSide(read)
+                    .select(col(Evaluation.POS), lit(true).as("held_out")),
+                new String[] {Evaluation.POS},
+                "left")
+            .withColumn(
+                Evaluation.ITEM,
+                when(col("held_out"), concat(lit("poison-"), col(Evaluation.POS)))
+                    .otherwise(col(Evaluation.ITEM)))
+            .drop("held_out");
+    Tuning tuning =
+        new Tuning(
+            spark,
+            new Tuning.Options(
+                options, 2, new Tuning.Space(List.of(4, 8), 0.01, 1, 1, 10, List.of(2, 3, 4))));
+
+    Tuning.Result r = tuning.run(read, null, ALS);
+    Tuning.Result again = tuning.run(poisoned, null, ALS);
+
+    // Two parameter sets at 2 iterations, the better one at 3 and 4.
+    assertThat(r.trials()).extracting(t -> t.params().get("max_iter")).containsExactly(2, 2, 3, 4);
+    assertThat(again.trials()).isEqualTo(r.trials());
+    Tuning.Trial best =
+        r.trials().stream().max(java.util.Comparator.comparingDouble(Tuning.Trial::ndcg)).get();
+    assertThat(r.trials()).filteredOn(Tuning.Trial::chosen).containsExactly(best);
+    assertThat(Tuning.alsParams(r.best())).isEqualTo(best.params());
+    assertThat(r.table())
+        .contains("rank=4 reg_param=0.05 alpha=10.0 max_iter=2")
+        .contains("chosen:");
   }
 
   @Test

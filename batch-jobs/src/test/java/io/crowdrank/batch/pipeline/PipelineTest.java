@@ -321,7 +321,8 @@ class PipelineTest extends SparkTestBase {
     TuneJob.Result tuned = (TuneJob.Result) steps.get(0).result();
     Dataset<Row> trials = Delta.read(spark, w, Tables.TUNING_TRIALS);
 
-    assertThat(trials.filter("stage = 'als'").count()).isEqualTo(2);
+    // Successive halving: two parameter sets at 5 iterations, the better one at 10 and 20.
+    assertThat(trials.filter("stage = 'als'").count()).isEqualTo(4);
     assertThat(trials.filter("stage = 'context'").count()).isGreaterThan(1);
     assertThat(trials.filter("chosen").groupBy("stage").count().filter("count = 1").count())
         .isEqualTo(2);
