@@ -2,7 +2,7 @@ package io.crowdrank.serving.api;
 
 import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RollbackRequest;
-import io.crowdrank.serving.bundle.BundleException;
+import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.grpc.Status;
 import io.grpc.StatusException;

@@ -1,5 +1,7 @@
 package io.crowdrank.serving.bundle;
 
+import io.crowdrank.ranking.bundle.BundleException;
+import io.crowdrank.ranking.bundle.ModelBundle;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;

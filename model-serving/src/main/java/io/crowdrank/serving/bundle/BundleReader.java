@@ -2,6 +2,9 @@ package io.crowdrank.serving.bundle;
 
 import static io.crowdrank.format.BundleFormat.*;
 
+import io.crowdrank.ranking.bundle.BundleException;
+import io.crowdrank.ranking.bundle.Manifest;
+import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.serving.delta.KernelTables;
 import io.delta.kernel.Snapshot;
 import io.delta.kernel.data.ArrayValue;

@@ -1,5 +1,7 @@
 package io.crowdrank.serving.bundle;
 
+import io.crowdrank.ranking.bundle.BundleException;
+import io.crowdrank.ranking.bundle.ModelBundle;
 import java.util.OptionalLong;
 
 /** Where bundles come from: the published Delta table ({@link BundleReader}), or a test's. */

@@ -3,6 +3,7 @@ package io.crowdrank.serving.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.ranking.bundle.BundleException;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 

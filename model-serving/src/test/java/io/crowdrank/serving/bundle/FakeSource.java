@@ -1,5 +1,8 @@
 package io.crowdrank.serving.bundle;
 
+import io.crowdrank.ranking.bundle.BundleException;
+import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.TestBundles;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;

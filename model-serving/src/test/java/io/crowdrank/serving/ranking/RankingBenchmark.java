@@ -1,8 +1,11 @@
 package io.crowdrank.serving.ranking;
 
 import io.crowdrank.format.HostApps;
+import io.crowdrank.ranking.RankQuery;
+import io.crowdrank.ranking.Ranker;
+import io.crowdrank.ranking.RankingConfig;
+import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.BundleReader;
-import io.crowdrank.serving.bundle.ModelBundle;
 import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.Set;

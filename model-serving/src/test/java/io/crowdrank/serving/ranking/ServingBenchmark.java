@@ -1,9 +1,9 @@
 package io.crowdrank.serving.ranking;
 
 import io.crowdrank.format.HostApps;
-import io.crowdrank.serving.ann.ItemIndex;
+import io.crowdrank.ranking.ann.ItemIndex;
+import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.BundleReader;
-import io.crowdrank.serving.bundle.ModelBundle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
