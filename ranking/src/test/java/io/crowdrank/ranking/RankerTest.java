@@ -251,34 +251,51 @@ class RankerTest {
 
   @Test
   void rank_largeCatalog_candidatesFromTheHnswIndex_matchTheExactTop10() {
+    // As many dimensions as a served model has (rank 32): at 8 the 7-bit graph's recall@10 was
+    // only 0.86-0.92, which says more about 8 dimensions than about the ranking.
+    int dims = 32;
     SplittableRandom rnd = new SplittableRandom(9);
-    TestBundles big = TestBundles.version(4, 8);
-    float[][] vectors = new float[ModelBundle.ANN_MIN_ITEMS + 2_000][8];
+    TestBundles big = TestBundles.version(4, dims);
+    float[][] vectors = new float[ModelBundle.ANN_MIN_ITEMS + 2_000][dims];
     for (int i = 0; i < vectors.length; i++) {
-      for (int d = 0; d < 8; d++) {
+      for (int d = 0; d < dims; d++) {
         vectors[i][d] = (float) rnd.nextGaussian();
       }
       big.item("mp" + i, "fast_food", BOTH, EVERYWHERE, vectors[i]);
     }
-    float[] user = {1f, 0.5f, -0.2f, 0.3f, 0f, 0.8f, -0.4f, 0.1f};
-    ModelBundle b = big.user("u", "2088", null, null, user).build();
+    int users = 40;
+    float[][] userVectors = new float[users][dims];
+    for (int u = 0; u < users; u++) {
+      for (int d = 0; d < dims; d++) {
+        userVectors[u][d] = (float) rnd.nextGaussian();
+      }
+      big.user("u" + u, "2088" + u, null, null, userVectors[u]);
+    }
+    ModelBundle b = big.build();
+    Ranker ranker = new Ranker(withExploration(0));
 
-    Ranking r =
-        new Ranker(withExploration(0))
-            .rank(
-                b,
-                new RankQuery(
-                    IdType.PAYMENT_ACCOUNT, "2088", "alipay", 10, BREAKFAST, null, Set.of()));
-
-    List<String> exact =
-        java.util.stream.IntStream.range(0, vectors.length)
-            .boxed()
-            .sorted(java.util.Comparator.comparingDouble(i -> -dot(user, vectors[i])))
-            .limit(10)
-            .map(i -> "mp" + i)
-            .toList();
+    // Recall over many users: the parallel HNSW build is not the same graph twice, and one
+    // query's top 10 may miss a few neighbours on a given graph (it did, 4-5 of 10, about one run
+    // in ten with a single user), while a graph that lost its way would miss for everybody.
+    int found = 0;
+    for (int u = 0; u < users; u++) {
+      float[] user = userVectors[u];
+      List<String> exact =
+          java.util.stream.IntStream.range(0, vectors.length)
+              .boxed()
+              .sorted(java.util.Comparator.comparingDouble(i -> -dot(user, vectors[i])))
+              .limit(10)
+              .map(i -> "mp" + i)
+              .toList();
+      Ranking r =
+          ranker.rank(
+              b,
+              new RankQuery(
+                  IdType.PAYMENT_ACCOUNT, "2088" + u, "alipay", 10, BREAKFAST, null, Set.of()));
+      found += (int) ids(r).stream().filter(exact::contains).count();
+    }
     assertThat(b.nearest().approximate()).isTrue();
-    assertThat(ids(r).stream().filter(exact::contains).count()).isGreaterThanOrEqualTo(9);
+    assertThat(found / (10.0 * users)).as("recall@10 over %d users", users).isGreaterThan(0.9);
   }
 
   @Test
