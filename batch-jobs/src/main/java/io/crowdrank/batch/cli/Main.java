@@ -495,6 +495,8 @@ public final class Main implements Callable<Integer> {
         System.out.println("run record: " + run.report());
         for (Pipeline.StepResult r : run.steps()) {
           if (r.result() instanceof TuneJob.Result t) {
+            System.out.print(
+                new Tuning.Result(t.best(), evaluation.primaryK(), t.trials()).table());
             System.out.println("tuned parameters: " + Json.write(t.best().asMap()));
           }
           if (r.result() instanceof EvaluateJob.Result e) {

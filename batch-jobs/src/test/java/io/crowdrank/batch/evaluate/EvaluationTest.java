@@ -264,10 +264,11 @@ class EvaluationTest extends SparkTestBase {
     // Two parameter sets at 2 iterations, the better one at 3 and 4.
     assertThat(r.trials()).extracting(t -> t.params().get("max_iter")).containsExactly(2, 2, 3, 4);
     assertThat(again.trials()).isEqualTo(r.trials());
-    Tuning.Trial best =
-        r.trials().stream().max(java.util.Comparator.comparingDouble(Tuning.Trial::ndcg)).get();
-    assertThat(r.trials()).filteredOn(Tuning.Trial::chosen).containsExactly(best);
-    assertThat(Tuning.alsParams(r.best())).isEqualTo(best.params());
+    double top = r.trials().stream().mapToDouble(Tuning.Trial::ndcg).max().orElseThrow();
+    assertThat(r.trials()).filteredOn(Tuning.Trial::chosen).hasSize(1);
+    Tuning.Trial chosen = r.trials().stream().filter(Tuning.Trial::chosen).findFirst().get();
+    assertThat(chosen.ndcg()).isGreaterThanOrEqualTo(top * (1 - Tuning.NEAR_BEST));
+    assertThat(Tuning.alsParams(r.best())).isEqualTo(chosen.params());
     assertThat(r.table())
         .contains("rank=4 reg_param=0.05 alpha=10.0 max_iter=2")
         .contains("chosen:");

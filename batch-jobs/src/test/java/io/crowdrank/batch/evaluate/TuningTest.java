@@ -57,4 +57,25 @@ class TuningTest {
     assertThat(Tuning.survivors(rung.subList(0, 1), scores.subList(0, 1)))
         .containsExactly(rung.get(0));
   }
+
+  @Test
+  void cheapestNearBest_prefersSmallerRankThenFewerIterations_withinOnePercent() {
+    TrainJob.Params d = TrainJob.Params.defaults();
+    List<TrainJob.Params> tried =
+        List.of(
+            d.withAls(256, 10, 8.4, 94), // best
+            d.withAls(64, 20, 1.5, 8.4), // 0.6 % below: chosen over rank 256
+            d.withAls(64, 10, 1.5, 8.4), // 0.9 % below and fewer iterations: chosen
+            d.withAls(16, 5, 0.02, 7)); // 4 % below: too far
+    List<double[]> scores =
+        List.of(
+            new double[] {0.1600},
+            new double[] {0.1590},
+            new double[] {0.1586},
+            new double[] {0.1536});
+
+    assertThat(Tuning.cheapestNearBest(tried, scores)).isEqualTo(tried.get(2));
+    assertThat(Tuning.cheapestNearBest(tried.subList(0, 1), scores.subList(0, 1)))
+        .isEqualTo(tried.get(0));
+  }
 }

@@ -327,8 +327,9 @@ class PipelineTest extends SparkTestBase {
     assertThat(trials.filter("chosen").groupBy("stage").count().filter("count = 1").count())
         .isEqualTo(2);
     double bestAls = trials.filter("stage = 'als'").agg(max("ndcg")).first().getDouble(0);
+    // The cheapest trial within 1 % of the best (see Tuning.cheapestNearBest).
     assertThat(trials.filter("stage = 'als' AND chosen").first().<Double>getAs("ndcg"))
-        .isEqualTo(bestAls);
+        .isGreaterThanOrEqualTo(bestAls * 0.99);
     Map<String, Object> trained = Lineage.of(spark, Tables.at(w, Tables.ITEM_FACTORS));
     assertThat(TrainJob.Params.fromMap((Map<String, ?>) trained.get(Lineage.PARAMS)))
         .isEqualTo(tuned.best());
