@@ -292,6 +292,7 @@ public final class Evaluation {
                         fp.habitShrinkage(),
                         true)),
                 options.ks()));
+        out.addAll(p.popularitySessionMetrics());
       }
       return new Result(p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, p.itemCount, out);
     }
@@ -525,18 +526,30 @@ public final class Evaluation {
 
     /** The most-used items of the training side, for everybody. */
     public List<Metrics> popularityMetrics() {
+      return score(
+          POPULARITY, PROTOCOL_USER, popularFor(testUserLabels), testUserLabels, options.ks());
+    }
+
+    /** The same popularity list per test session: the baseline of the session protocol. */
+    public List<Metrics> popularitySessionMetrics() {
+      if (!hasSessions()) {
+        throw new IllegalStateException("no sessions: needs item categories and a time split");
+      }
+      return score(POPULARITY, PROTOCOL_SESSION, popularFor(sessions), sessions, options.ks());
+    }
+
+    /** Per group (g, u) of these labels: the most popular items, the user's seen ones removed. */
+    private Dataset<Row> popularFor(Dataset<Row> labels) {
       Dataset<Row> popular =
           train
               .groupBy("i")
               .agg(countDistinct("u").as("score"))
               .orderBy(col("score").desc(), col("i"))
               .limit(depth);
-      Dataset<Row> candidates =
-          testUserLabels
-              .select("u", "g")
-              .crossJoin(popular)
-              .join(seen, new String[] {"u", "i"}, "left_anti");
-      return score(POPULARITY, PROTOCOL_USER, candidates, testUserLabels, options.ks());
+      return labels
+          .select("u", "g")
+          .crossJoin(popular)
+          .join(seen, new String[] {"u", "i"}, "left_anti");
     }
 
     /** ALS with these parameters per session, once per context setting. */
