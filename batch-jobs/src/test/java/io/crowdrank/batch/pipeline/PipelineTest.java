@@ -191,7 +191,8 @@ class PipelineTest extends SparkTestBase {
     assertThat(manifest.get("training").get("params").get("rank").asInt()).isEqualTo(8);
     assertThat(manifest.get("sources").get(Tables.USER_PROFILES).asLong()).isNotNegative();
     assertThat(manifest.get("gate").get("passed").asBoolean()).isTrue();
-    assertThat(manifest.get("metrics").get("result").get("metrics").size()).isEqualTo(15);
+    // 3 Ks × (als, popularity per user; als, als+time, als+time+user, popularity per session)
+    assertThat(manifest.get("metrics").get("result").get("metrics").size()).isEqualTo(18);
     assertThat(manifest.get("ranking").get("context_weight").asDouble()).isEqualTo(0.15);
     // users carry their interests and own hour-of-week habit for cold start and context
     assertThat(bundle.filter("part = 'user' AND size(habit_hours) > 0").count()).isPositive();
@@ -225,7 +226,8 @@ class PipelineTest extends SparkTestBase {
     Evaluation.Result e = r.evaluation();
 
     // Nothing was served before this first run: the model, the baseline, and per session the
-    // model without context, with everybody's hour-of-week lifts and with the user's own habit.
+    // model without context, with everybody's hour-of-week lifts and with the user's own habit,
+    // and the baseline again.
     assertThat(e.metrics().stream().map(m -> m.protocol() + ":" + m.model()).distinct())
         .as(e.table())
         .containsExactlyInAnyOrder(
@@ -233,7 +235,8 @@ class PipelineTest extends SparkTestBase {
             "user:popularity",
             "session:als",
             "session:als+time",
-            "session:als+time+user");
+            "session:als+time+user",
+            "session:popularity");
     assertThat(e.metrics()).allSatisfy(m -> assertThat(m.ndcg()).isBetween(0.0, 1.0));
     assertThat(e.find("als", Evaluation.PROTOCOL_USER, 10).coverage())
         .isGreaterThan(e.find("popularity", Evaluation.PROTOCOL_USER, 10).coverage());
