@@ -524,10 +524,8 @@ public final class Main implements Callable<Integer> {
           new InteractionsFile(
               interactions, format, separator, !noHeader, userCol, itemCol, weightCol, timeCol);
       try {
-        InteractionsFile.Read read = file.read(spark);
-        System.out.printf(
-            "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
-            interactions, read.rows(), read.rejected());
+        // Plain train reads the file itself (FileTrainJob); read it here only to tune or score.
+        InteractionsFile.Read read = train && !tune ? null : readAndReport(spark, file);
         TrainJob.Params chosen = params;
         if (tune) {
           Tuning.Result tuned =
@@ -539,6 +537,9 @@ public final class Main implements Callable<Integer> {
         if (train) {
           FileTrainJob.Result r =
               new FileTrainJob(spark, new FileTrainJob.Options(warehouse, file, chosen)).execute();
+          if (read == null) {
+            reportRows(r.rowsRead(), r.rowsRejected());
+          }
           System.out.println(
               "train     "
                   + Json.write(new java.util.TreeMap<>(r.counts()))
@@ -557,6 +558,18 @@ public final class Main implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }
+    }
+
+    private InteractionsFile.Read readAndReport(SparkSession spark, InteractionsFile file) {
+      InteractionsFile.Read read = file.read(spark);
+      reportRows(read.rows(), read.rejected());
+      return read;
+    }
+
+    private void reportRows(long rows, long rejected) {
+      System.out.printf(
+          "%s: %,d rows, %,d left out (no user or item, weight not > 0, or bad timestamp)%n",
+          interactions, rows, rejected);
     }
 
     private List<Step> parseSteps() {
