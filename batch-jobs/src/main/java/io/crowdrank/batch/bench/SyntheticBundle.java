@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Tables;
-import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.publish.BundleParts;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
 import java.time.Instant;
@@ -162,12 +162,12 @@ public final class SyntheticBundle {
                 lit(PART_MANIFEST).as(ID),
                 lit(Json.write(manifest)).as(MANIFEST_JSON));
     String out = Tables.at(o.warehouse(), Tables.BUNDLE);
-    PublishJob.write(
-        PublishJob.conform(items)
-            .unionByName(PublishJob.conform(users))
-            .unionByName(PublishJob.conform(popularity))
-            .unionByName(PublishJob.conform(context))
-            .unionByName(PublishJob.conform(manifestRow)),
+    BundleParts.write(
+        BundleParts.conform(items)
+            .unionByName(BundleParts.conform(users))
+            .unionByName(BundleParts.conform(popularity))
+            .unionByName(BundleParts.conform(context))
+            .unionByName(BundleParts.conform(manifestRow)),
         out);
     return new Result(out, o.items(), o.users(), o.dim(), (System.nanoTime() - t0) / 1_000_000);
   }

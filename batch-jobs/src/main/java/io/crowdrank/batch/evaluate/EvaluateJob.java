@@ -1,6 +1,8 @@
 package io.crowdrank.batch.evaluate;
 
+import static io.crowdrank.batch.common.Columns.DESCRIPTION;
 import static io.crowdrank.batch.common.Columns.RUN_ID;
+import static io.crowdrank.batch.common.Columns.SEGMENT_ID;
 import static org.apache.spark.sql.functions.col;
 
 import io.crowdrank.batch.common.Delta;
@@ -41,17 +43,40 @@ public final class EvaluateJob {
   /** Labels of the models in the evaluation table and report. */
   public static final String MODEL = "als";
 
-  public static final String SERVED = "served";
+  /** The published bundle's parameters, retrained on the same split. */
+  public static final String PUBLISHED = "published";
+
+  /** Targeting and profile tables the served protocol's bundle takes, where they exist. */
+  static final List<String> SERVED_WORLD =
+      List.of(
+          Tables.USER_PROFILES,
+          Tables.SEGMENT_MEMBERS,
+          Tables.SEGMENT_STATS,
+          Tables.SEGMENT_DEFINITIONS,
+          Tables.CAMPAIGNS);
 
   /**
    * @param reportRoot where reports go; null = {@code <warehouse>/_reports}
+   * @param served the served protocol's sample and ranking settings
    */
   public record Options(
-      String warehouse, String runId, Evaluation.Options evaluation, String reportRoot) {
+      String warehouse,
+      String runId,
+      Evaluation.Options evaluation,
+      String reportRoot,
+      ServedProtocol.Options served) {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
       }
+      if (served == null) {
+        served = ServedProtocol.Options.defaults();
+      }
+    }
+
+    public Options(
+        String warehouse, String runId, Evaluation.Options evaluation, String reportRoot) {
+      this(warehouse, runId, evaluation, reportRoot, null);
     }
 
     String reports() {
@@ -98,6 +123,8 @@ public final class EvaluateJob {
   static final String LINEAGE_GATE = "gate";
   static final String LINEAGE_REPORT = "report";
 
+  static final String NEW_SHARE = "new_share";
+
   static final StructType SCHEMA =
       new StructType()
           .add(RUN_ID, DataTypes.StringType, false)
@@ -111,6 +138,8 @@ public final class EvaluateJob {
           .add("precision", DataTypes.DoubleType, false)
           .add("map", DataTypes.DoubleType, false)
           .add("coverage", DataTypes.DoubleType, false)
+          // Added with the served protocol; null in rows written before it.
+          .add(NEW_SHARE, DataTypes.DoubleType, true)
           .add("test_users", DataTypes.LongType, false)
           .add("params", DataTypes.StringType, false)
           .add(
@@ -131,13 +160,10 @@ public final class EvaluateJob {
     if (!Delta.exists(spark, Tables.at(w, Tables.ITEM_FACTORS))) {
       throw new IllegalStateException("no trained model to evaluate: run train first");
     }
-    Inputs in =
-        Inputs.pin(
-            spark,
-            w,
-            java.util.stream.Stream.concat(
-                    Events.SOURCES.stream(), java.util.stream.Stream.of(Tables.ITEM_FACTORS))
-                .toList());
+    List<String> tables = new ArrayList<>(Events.SOURCES);
+    tables.add(Tables.ITEM_FACTORS);
+    SERVED_WORLD.stream().filter(t -> Delta.exists(spark, Tables.at(w, t))).forEach(tables::add);
+    Inputs in = Inputs.pin(spark, w, tables);
     long modelVersion = in.versions().get(Tables.ITEM_FACTORS);
     TrainJob.Params model = modelParams(spark, w, modelVersion);
     // A bundle made from this very model is no competitor (publish re-run on the same model).
@@ -152,6 +178,8 @@ public final class EvaluateJob {
     params.put("seed", eo.seed());
     params.put("ks", eo.ks());
     params.put("time_zone", eo.timeZone());
+    params.put("served_sessions", options.served().sessions());
+    params.put("served_ranking", options.served().ranking());
     String out = Tables.at(w, Tables.EVALUATIONS);
     if (Lineage.upToDate(spark, out, STEP, inputs, params)) {
       Map<String, Object> last = Lineage.of(spark, out);
@@ -170,21 +198,34 @@ public final class EvaluateJob {
     try {
       List<Evaluation.Candidate> candidates = new ArrayList<>();
       candidates.add(new Evaluation.Candidate(MODEL, model));
-      served.ifPresent(s -> candidates.add(new Evaluation.Candidate(SERVED, s.params())));
-      r =
-          new Evaluation(spark, eo)
-              .evaluate(
-                  Evaluation.events(interactions), Evaluation.categories(interactions), candidates);
+      served.ifPresent(s -> candidates.add(new Evaluation.Candidate(PUBLISHED, s.params())));
+      Evaluation evaluation = new Evaluation(spark, eo);
+      try (Evaluation.Prepared split =
+          evaluation.prepare(
+              Evaluation.events(interactions), Evaluation.categories(interactions))) {
+        r = evaluation.evaluate(split, candidates);
+        Optional<ServedProtocol.World> world = world(in);
+        if (world.isPresent()) {
+          ServedProtocol.Outcome o =
+              new ServedProtocol(spark, eo, world.get(), options.served()).run(split, candidates);
+          r = r.withServed(o.sessions(), o.metrics());
+        }
+      }
     } finally {
       interactions.unpersist();
     }
 
     int k = eo.primaryK();
-    Evaluation.Metrics mine = r.find(MODEL, Evaluation.PROTOCOL_USER, k);
-    Evaluation.Metrics theirs = r.find(SERVED, Evaluation.PROTOCOL_USER, k);
+    // The gate compares what host apps would receive, where the served protocol ran.
+    String protocol =
+        r.find(MODEL, Evaluation.PROTOCOL_SERVED, k) != null
+            ? Evaluation.PROTOCOL_SERVED
+            : Evaluation.PROTOCOL_USER;
+    Evaluation.Metrics mine = r.find(MODEL, protocol, k);
+    Evaluation.Metrics theirs = r.find(PUBLISHED, protocol, k);
     Gate gate =
         new Gate(
-            "ndcg@" + k,
+            protocol + " ndcg@" + k,
             mine.ndcg(),
             theirs == null ? null : theirs.ndcg(),
             modelVersion,
@@ -212,8 +253,9 @@ public final class EvaluateJob {
               m.precision(),
               m.map(),
               m.coverage(),
+              m.newShare(),
               r.testUsers(),
-              m.model().equals(SERVED) ? servedJson : modelJson,
+              m.model().equals(PUBLISHED) ? servedJson : modelJson,
               versions));
     }
     Map<String, Object> extra = new LinkedHashMap<>();
@@ -264,8 +306,37 @@ public final class EvaluateJob {
                     r.<Double>getAs("recall"),
                     r.<Double>getAs("precision"),
                     r.<Double>getAs("map"),
-                    r.<Double>getAs("coverage")))
+                    r.<Double>getAs("coverage"),
+                    r.isNullAt(r.fieldIndex(NEW_SHARE)) ? 0 : r.<Double>getAs(NEW_SHARE)))
         .toList();
+  }
+
+  /**
+   * The warehouse side of the served protocol's bundle, if the profiles exist (targeting tables are
+   * used where they exist).
+   */
+  private static Optional<ServedProtocol.World> world(Inputs in) {
+    if (!in.versions().containsKey(Tables.USER_PROFILES)) {
+      return Optional.empty();
+    }
+    boolean segments =
+        in.versions().containsKey(Tables.SEGMENT_STATS)
+            && in.versions().containsKey(Tables.SEGMENT_DEFINITIONS);
+    return Optional.of(
+        new ServedProtocol.World(
+            in.read(Tables.CATALOG),
+            in.read(Tables.IDENTITY_MAP),
+            in.read(Tables.USER_PROFILES),
+            in.versions().containsKey(Tables.SEGMENT_MEMBERS)
+                ? in.read(Tables.SEGMENT_MEMBERS)
+                : null,
+            segments
+                ? in.read(Tables.SEGMENT_STATS)
+                    .join(
+                        in.read(Tables.SEGMENT_DEFINITIONS).select(SEGMENT_ID, DESCRIPTION),
+                        SEGMENT_ID)
+                : null,
+            in.versions().containsKey(Tables.CAMPAIGNS) ? in.read(Tables.CAMPAIGNS) : null));
   }
 
   /** The parameters the model at this version of {@code model/item_factors} was trained with. */

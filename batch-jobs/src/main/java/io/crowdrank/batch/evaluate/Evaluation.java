@@ -1,7 +1,9 @@
 package io.crowdrank.batch.evaluate;
 
 import static io.crowdrank.batch.common.Columns.CATEGORY;
+import static io.crowdrank.batch.common.Columns.CITY;
 import static io.crowdrank.batch.common.Columns.EVENT_TIME;
+import static io.crowdrank.batch.common.Columns.HOST_APP;
 import static io.crowdrank.batch.common.Columns.HOUR_OF_WEEK;
 import static io.crowdrank.batch.common.Columns.LIFTS;
 import static io.crowdrank.batch.common.Columns.MINI_PROGRAM_ID;
@@ -117,6 +119,12 @@ public final class Evaluation {
 
   public static final String PROTOCOL_SESSION = "session";
 
+  /**
+   * Sampled test sessions ranked by the service's own ranker ({@link ServedProtocol}): what host
+   * apps receive, context, diversity, exploration and campaigns included.
+   */
+  public static final String PROTOCOL_SERVED = "served";
+
   /** Model labels the session protocol adds to the first candidate's. */
   public static final String TIME_SUFFIX = "+time";
 
@@ -124,7 +132,13 @@ public final class Evaluation {
 
   public static final String POPULARITY = "popularity";
 
-  /** One model at one K under one protocol. */
+  /**
+   * One model at one K under one protocol.
+   *
+   * @param coverage distinct items in the top K lists over the items of the events
+   * @param newShare share of the top K slots given to items with no training interactions (new
+   *     mini-programs: only the served ranking's exploration and category-mean vectors place them)
+   */
   public record Metrics(
       String model,
       String protocol,
@@ -133,15 +147,16 @@ public final class Evaluation {
       double recall,
       double precision,
       double map,
-      double coverage) {
+      double coverage,
+      double newShare) {
     /** Column titles of {@link #cells()}, for tables. */
     public static final List<String> TITLES =
-        List.of("model", "K", "NDCG", "Recall", "Precision", "MAP", "Coverage");
+        List.of("model", "K", "NDCG", "Recall", "Precision", "MAP", "Coverage", "New");
 
     /** The row for a table: model, K, then each metric to 4 decimals. */
     public List<String> cells() {
       List<String> c = new ArrayList<>(List.of(model, String.valueOf(k)));
-      for (double v : new double[] {ndcg, recall, precision, map, coverage}) {
+      for (double v : new double[] {ndcg, recall, precision, map, coverage, newShare}) {
         c.add(String.format(Locale.ROOT, "%.4f", v));
       }
       return c;
@@ -150,16 +165,25 @@ public final class Evaluation {
 
   /**
    * @param sessions test sessions scored in the session protocol (0 if it did not run)
+   * @param servedSessions test sessions ranked by the service's ranker (0 if that did not run)
    */
   public record Result(
       long trainPairs,
       long testUsers,
       long coldTestUsers,
       long sessions,
+      long servedSessions,
       long items,
       List<Metrics> metrics) {
     public Result {
       metrics = List.copyOf(metrics);
+    }
+
+    /** This result with the served protocol's rows added. */
+    public Result withServed(long servedSessions, List<Metrics> served) {
+      List<Metrics> all = new ArrayList<>(metrics);
+      all.addAll(served);
+      return new Result(trainPairs, testUsers, coldTestUsers, sessions, servedSessions, items, all);
     }
 
     /** The metric row, or null if that model was not evaluated at that K under that protocol. */
@@ -181,18 +205,26 @@ public final class Evaluation {
               testUsers,
               coldTestUsers,
               items));
-      for (String protocol : List.of(PROTOCOL_USER, PROTOCOL_SESSION)) {
+      for (String protocol : List.of(PROTOCOL_USER, PROTOCOL_SESSION, PROTOCOL_SERVED)) {
         List<Metrics> rows = metrics.stream().filter(m -> m.protocol().equals(protocol)).toList();
         if (rows.isEmpty()) {
           continue;
         }
         b.append(
-            protocol.equals(PROTOCOL_USER)
-                ? "per user (every test item of the user):\n"
-                : String.format(
-                    Locale.ROOT,
-                    "per session (%,d test user x hour-of-week requests, ranked at that hour):%n",
-                    sessions));
+            switch (protocol) {
+              case PROTOCOL_USER -> "per user (every test item of the user):\n";
+              case PROTOCOL_SESSION ->
+                  String.format(
+                      Locale.ROOT,
+                      "per session (%,d test user x hour-of-week requests, ranked at that hour):%n",
+                      sessions);
+              default ->
+                  String.format(
+                      Locale.ROOT,
+                      "served (%,d sampled test user x host app x hour-of-week requests, ranked by"
+                          + " the service's ranker from a bundle of the training side):%n",
+                      servedSessions);
+            });
         b.append(row(Metrics.TITLES));
         rows.forEach(m -> b.append(row(m.cells())));
       }
@@ -201,7 +233,7 @@ public final class Evaluation {
   }
 
   private static String row(List<String> cells) {
-    return String.format(Locale.ROOT, "%-18s %4s %8s %8s %9s %8s %8s%n", cells.toArray());
+    return String.format(Locale.ROOT, "%-18s %4s %8s %8s %9s %8s %8s %6s%n", cells.toArray());
   }
 
   public static final String USER = InteractionsFile.USER;
@@ -230,14 +262,23 @@ public final class Evaluation {
 
   /**
    * The warehouse's interaction events ({@code user_id}, {@code mini_program_id}, {@code weight},
-   * {@code event_time}) as evaluation input.
+   * {@code event_time}, and {@code host_app}, {@code city} where they have them) as evaluation
+   * input.
    */
   public static Dataset<Row> events(Dataset<Row> interactions) {
-    return interactions.select(
-        col(USER_ID).as(USER),
-        col(MINI_PROGRAM_ID).as(ITEM),
-        col(io.crowdrank.batch.common.Columns.WEIGHT).as(WEIGHT),
-        col(EVENT_TIME).as(TS));
+    List<Column> c =
+        new ArrayList<>(
+            List.of(
+                col(USER_ID).as(USER),
+                col(MINI_PROGRAM_ID).as(ITEM),
+                col(io.crowdrank.batch.common.Columns.WEIGHT).as(WEIGHT),
+                col(EVENT_TIME).as(TS)));
+    for (String where : List.of(HOST_APP, CITY)) {
+      if (List.of(interactions.columns()).contains(where)) {
+        c.add(col(where));
+      }
+    }
+    return interactions.select(c.toArray(Column[]::new));
   }
 
   /** The item → category pairs of the warehouse's interaction events, for the session protocol. */
@@ -252,55 +293,66 @@ public final class Evaluation {
    * @param categories item, category pairs; null for no session protocol
    */
   public Result evaluate(Dataset<Row> events, Dataset<Row> categories, List<Candidate> models) {
+    try (Prepared p = prepare(events, categories)) {
+      return evaluate(p, models);
+    }
+  }
+
+  /** As {@link #evaluate(Dataset, Dataset, List)} on a split already prepared. */
+  public Result evaluate(Prepared p, List<Candidate> models) {
     if (models.isEmpty()) {
       throw new IllegalArgumentException("nothing to evaluate: no candidate models");
     }
-    try (Prepared p = prepare(events, categories)) {
-      List<Metrics> out = new ArrayList<>();
-      Map<TrainJob.Params, List<Metrics>> byFactors = new HashMap<>();
-      for (Candidate c : models) {
-        // Same ALS parameters, same seed, same split: the same model; score it once.
-        List<Metrics> m =
-            byFactors.entrySet().stream()
-                .filter(e -> e.getKey().sameFactors(c.params()))
-                .map(Map.Entry::getValue)
-                .findFirst()
-                .orElse(null);
-        if (m == null) {
-          m = p.userMetrics(c.label(), c.params());
-          byFactors.put(c.params(), m);
-        }
-        m.forEach(x -> out.add(relabel(x, c.label())));
+    List<Metrics> out = new ArrayList<>();
+    Map<TrainJob.Params, List<Metrics>> byFactors = new HashMap<>();
+    for (Candidate c : models) {
+      // Same ALS parameters, same seed, same split: the same model; score it once.
+      List<Metrics> m =
+          byFactors.entrySet().stream()
+              .filter(e -> e.getKey().sameFactors(c.params()))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(null);
+      if (m == null) {
+        m = p.userMetrics(c.label(), c.params());
+        byFactors.put(c.params(), m);
       }
-      out.addAll(p.popularityMetrics());
-      if (p.hasSessions()) {
-        Candidate first = models.get(0);
-        TrainJob.Params fp = first.params();
-        out.addAll(
-            p.sessionMetrics(
-                fp,
-                List.of(
-                    new ContextSetting(first.label(), 0, fp.habitShrinkage(), false),
-                    new ContextSetting(
-                        first.label() + TIME_SUFFIX,
-                        fp.contextWeight(),
-                        fp.habitShrinkage(),
-                        false),
-                    new ContextSetting(
-                        first.label() + USER_TIME_SUFFIX,
-                        fp.contextWeight(),
-                        fp.habitShrinkage(),
-                        true)),
-                options.ks()));
-        out.addAll(p.popularitySessionMetrics());
-      }
-      return new Result(p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, p.itemCount, out);
+      m.forEach(x -> out.add(relabel(x, c.label())));
     }
+    out.addAll(p.popularityMetrics());
+    if (p.hasSessions()) {
+      Candidate first = models.get(0);
+      TrainJob.Params fp = first.params();
+      out.addAll(
+          p.sessionMetrics(
+              fp,
+              List.of(
+                  new ContextSetting(first.label(), 0, fp.habitShrinkage(), false),
+                  new ContextSetting(
+                      first.label() + TIME_SUFFIX, fp.contextWeight(), fp.habitShrinkage(), false),
+                  new ContextSetting(
+                      first.label() + USER_TIME_SUFFIX,
+                      fp.contextWeight(),
+                      fp.habitShrinkage(),
+                      true)),
+              options.ks()));
+      out.addAll(p.popularitySessionMetrics());
+    }
+    return new Result(
+        p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, 0, p.itemCount, out);
   }
 
   private static Metrics relabel(Metrics m, String label) {
     return new Metrics(
-        label, m.protocol(), m.k(), m.ndcg(), m.recall(), m.precision(), m.map(), m.coverage());
+        label,
+        m.protocol(),
+        m.k(),
+        m.ndcg(),
+        m.recall(),
+        m.precision(),
+        m.map(),
+        m.coverage(),
+        m.newShare());
   }
 
   /**
@@ -348,6 +400,10 @@ public final class Evaluation {
     private final long sessionCount;
     private final Dataset<Row> itemCategory;
     private final Dataset<Row> context;
+    private final Dataset<Row> trainEvents;
+    private final Dataset<Row> newUses;
+    private final Dataset<Row> trainedItems;
+    private final Map<TrainJob.Params, ALSModel> models = new HashMap<>();
     private final Map<TrainJob.Params, Dataset<Row>> alsCandidates = new HashMap<>();
 
     private Prepared(Dataset<Row> events, Dataset<Row> categories) {
@@ -358,12 +414,16 @@ public final class Evaluation {
         Dataset<Row> users =
             keep(Indexing.withIndex(spark, byFirstAppearance(keyed, USER), USER, "u"));
         items = keep(Indexing.withIndex(spark, byFirstAppearance(keyed, ITEM), ITEM, "i"));
+        List<Column> kept =
+            new ArrayList<>(
+                List.of(col("u"), col("i"), col(WEIGHT), col(TS), col(USER), col(ITEM)));
+        for (String where : List.of(HOST_APP, CITY)) {
+          if (List.of(events.columns()).contains(where)) {
+            kept.add(col(where));
+          }
+        }
         Dataset<Row> indexed =
-            events
-                .join(users, USER)
-                .join(items, ITEM)
-                .select(col("u"), col("i"), col(WEIGHT), col(TS), col(USER), col(ITEM));
-        Dataset<Row> trainEvents;
+            events.join(users, USER).join(items, ITEM).select(kept.toArray(Column[]::new));
         Dataset<Row> testEvents;
         if (options.split() == Split.TIME) {
           if (events.filter(col(TS).isNull()).limit(1).count() > 0) {
@@ -371,12 +431,16 @@ public final class Evaluation {
                 "a time split needs a timestamp on every interaction; use --split random");
           }
           Column before = unix_timestamp(col(TS)).lt(lit(cut(indexed)));
-          trainEvents = indexed.filter(before);
+          trainEvents = keep(indexed.filter(before).persist(StorageLevel.MEMORY_AND_DISK()));
           testEvents = indexed.filter(not(before));
         } else {
           // On the original ids, so trainingSide() draws exactly the same pairs.
           Dataset<Row> testPairs = randomTestPairs(events);
-          trainEvents = indexed.join(testPairs, new String[] {USER, ITEM}, "left_anti");
+          trainEvents =
+              keep(
+                  indexed
+                      .join(testPairs, new String[] {USER, ITEM}, "left_anti")
+                      .persist(StorageLevel.MEMORY_AND_DISK()));
           testEvents = indexed.join(testPairs, new String[] {USER, ITEM}, "left_semi");
         }
         train =
@@ -387,8 +451,9 @@ public final class Evaluation {
                     .filter(col(WEIGHT).gt(0))
                     .persist(StorageLevel.MEMORY_AND_DISK()));
         seen = train.select("u", "i");
+        trainedItems = train.select(col("i").as("_trained")).distinct();
         // What a user already used before the cut is not something to predict.
-        Dataset<Row> newUses =
+        newUses =
             keep(
                 testEvents
                     .join(seen, new String[] {"u", "i"}, "left_anti")
@@ -539,7 +604,7 @@ public final class Evaluation {
     }
 
     /** Per group (g, u) of these labels: the most popular items, the user's seen ones removed. */
-    private Dataset<Row> popularFor(Dataset<Row> labels) {
+    Dataset<Row> popularFor(Dataset<Row> labels) {
       Dataset<Row> popular =
           train
               .groupBy("i")
@@ -589,12 +654,45 @@ public final class Evaluation {
       }
     }
 
+    /** ALS with these parameters fitted on the training side, once per parameters. */
+    ALSModel model(TrainJob.Params params) {
+      return models.computeIfAbsent(
+          params, p -> TrainJob.fit(p, train.withColumnRenamed(WEIGHT, "r")));
+    }
+
+    /** Training-side events: u, i, user, item, weight, ts (and host_app, city where given). */
+    Dataset<Row> trainEvents() {
+      return trainEvents;
+    }
+
+    /**
+     * Test-side events of items new to a user the model has seen: the uses to predict, with the
+     * columns of {@link #trainEvents}.
+     */
+    Dataset<Row> newUses() {
+      return newUses;
+    }
+
+    /** (u, i) pairs of the training side. */
+    Dataset<Row> seen() {
+      return seen;
+    }
+
+    /** Dense item ids: item, i. */
+    Dataset<Row> items() {
+      return items;
+    }
+
+    long itemCount() {
+      return itemCount;
+    }
+
     /** Top-{@code depth} ALS scores per test user, items seen in training removed. */
     private Dataset<Row> als(TrainJob.Params params) {
       return alsCandidates.computeIfAbsent(
           params,
           p -> {
-            ALSModel model = TrainJob.fit(p, train.withColumnRenamed(WEIGHT, "r"));
+            ALSModel model = model(p);
             return keep(
                 model
                     .recommendForUserSubset(testUserLabels.select(col("u")), depth)
@@ -612,8 +710,10 @@ public final class Evaluation {
 
     /**
      * Ranks candidates (g, i, score) per group g and scores the top K against labels (g, label).
+     * Candidates may name items outside the events (i &ge; the item count): they count as shown,
+     * never as relevant.
      */
-    private List<Metrics> score(
+    List<Metrics> score(
         String model,
         String protocol,
         Dataset<Row> candidates,
@@ -640,14 +740,18 @@ public final class Evaluation {
                 .javaRDD()
                 .map(r -> new Tuple2<>(doubles(r.getList(0)), doubles(r.getList(1))))
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        // One pass for every K's coverage; MLlib's metrics each run on the cached lists.
-        Column[] distinct = new Column[ks.size()];
+        // One pass for every K's coverage and new share; MLlib's metrics run on the cached lists.
+        Column[] perK = new Column[2 * ks.size()];
         for (int x = 0; x < ks.size(); x++) {
-          distinct[x] = countDistinct(when(col("_r").leq(ks.get(x)), col("i")));
+          Column inTop = col("_r").leq(ks.get(x));
+          perK[x] = countDistinct(when(inTop, col("i")));
+          perK[ks.size() + x] =
+              avg(when(inTop, when(col("_trained").isNull(), 1.0).otherwise(0.0)));
         }
         Row covered =
             ranked
-                .agg(distinct[0], java.util.Arrays.copyOfRange(distinct, 1, distinct.length))
+                .join(trainedItems, col("i").equalTo(col("_trained")), "left")
+                .agg(perK[0], java.util.Arrays.copyOfRange(perK, 1, perK.length))
                 .first();
         try {
           RankingMetrics<Object> metrics =
@@ -664,7 +768,8 @@ public final class Evaluation {
                     metrics.recallAt(k),
                     metrics.precisionAt(k),
                     metrics.meanAveragePrecisionAt(k),
-                    covered.getLong(x) / (double) itemCount));
+                    covered.getLong(x) / (double) itemCount,
+                    covered.isNullAt(ks.size() + x) ? 0 : covered.getDouble(ks.size() + x)));
           }
           return out;
         } finally {

@@ -1,25 +1,15 @@
 package io.crowdrank.batch.publish;
 
 import static io.crowdrank.batch.common.Columns.*;
-import static io.crowdrank.format.BundleFormat.ALL;
 import static io.crowdrank.format.BundleFormat.FORMAT_VERSION;
-import static io.crowdrank.format.BundleFormat.ID;
 import static io.crowdrank.format.BundleFormat.MANIFEST_COUNTS;
 import static io.crowdrank.format.BundleFormat.MANIFEST_CREATED_TIME;
 import static io.crowdrank.format.BundleFormat.MANIFEST_FORMAT_VERSION;
-import static io.crowdrank.format.BundleFormat.MANIFEST_JSON;
 import static io.crowdrank.format.BundleFormat.MANIFEST_METRICS;
 import static io.crowdrank.format.BundleFormat.MANIFEST_SOURCES;
 import static io.crowdrank.format.BundleFormat.MANIFEST_TIME_ZONE;
 import static io.crowdrank.format.BundleFormat.MANIFEST_TRAINING;
 import static io.crowdrank.format.BundleFormat.MANIFEST_VECTOR_DIM;
-import static io.crowdrank.format.BundleFormat.PART;
-import static io.crowdrank.format.BundleFormat.PART_CONTEXT;
-import static io.crowdrank.format.BundleFormat.PART_ITEM;
-import static io.crowdrank.format.BundleFormat.PART_MANIFEST;
-import static io.crowdrank.format.BundleFormat.PART_POPULARITY;
-import static io.crowdrank.format.BundleFormat.PART_USER;
-import static io.crowdrank.format.BundleFormat.WEIGHTS;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
@@ -39,13 +29,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,42 +100,6 @@ public final class PublishJob {
 
   static final String STEP = "publish";
 
-  /** The bundle table's schema; every part uses a subset of the columns. */
-  public static final StructType SCHEMA =
-      new StructType()
-          .add(PART, DataTypes.StringType, false)
-          .add(ID, DataTypes.StringType, false)
-          .add(BundleFormat.PAYMENT_ACCOUNT, DataTypes.StringType, true)
-          .add(BundleFormat.SOCIAL_ACCOUNT, DataTypes.StringType, true)
-          .add(BundleFormat.NAME, DataTypes.StringType, true)
-          .add(BundleFormat.MERCHANT_ID, DataTypes.StringType, true)
-          .add(BundleFormat.CATEGORY, DataTypes.StringType, true)
-          .add(BundleFormat.VERTICALS, strings(), true)
-          .add(BundleFormat.HOST_APPS, strings(), true)
-          .add(BundleFormat.CITIES, strings(), true)
-          .add(BundleFormat.STATUS, DataTypes.StringType, true)
-          .add(BundleFormat.VECTOR, DataTypes.createArrayType(DataTypes.FloatType, true), true)
-          .add(BundleFormat.HOST_APP, DataTypes.StringType, true)
-          .add(BundleFormat.CITY, DataTypes.StringType, true)
-          .add(BundleFormat.SCORE, DataTypes.DoubleType, true)
-          .add(WEIGHTS, DataTypes.createArrayType(DataTypes.FloatType, true), true)
-          .add(BundleFormat.HABIT_CATEGORIES, strings(), true)
-          .add(
-              BundleFormat.HABIT_HOURS,
-              DataTypes.createArrayType(DataTypes.IntegerType, true),
-              true)
-          .add(
-              BundleFormat.HABIT_WEIGHTS,
-              DataTypes.createArrayType(DataTypes.FloatType, true),
-              true)
-          .add(BundleFormat.SEGMENTS, strings(), true)
-          .add(BundleFormat.DESCRIPTION, DataTypes.StringType, true)
-          .add(BundleFormat.ITEM_ID, DataTypes.StringType, true)
-          .add(BundleFormat.START_TIME, DataTypes.TimestampType, true)
-          .add(BundleFormat.END_TIME, DataTypes.TimestampType, true)
-          .add(BundleFormat.SLOT, DataTypes.IntegerType, true)
-          .add(MANIFEST_JSON, DataTypes.StringType, true);
-
   private final SparkSession spark;
   private final Options options;
 
@@ -191,114 +141,28 @@ public final class PublishJob {
         TrainJob.Params.fromMap((Map<String, ?>) training.getOrDefault(Lineage.PARAMS, Map.of()));
 
     Dataset<Row> itemFactors = in.read(Tables.ITEM_FACTORS);
-    Dataset<Row> globalPopularity =
-        in.read(Tables.POPULARITY)
-            .filter(col(HOST_APP).equalTo(ALL).and(col(CITY).equalTo(ALL)))
-            .select(col(MINI_PROGRAM_ID), col(SCORE));
-    Dataset<Row> items =
-        in.read(Tables.CATALOG)
-            .join(itemFactors, MINI_PROGRAM_ID, "left")
-            .join(globalPopularity, MINI_PROGRAM_ID, "left")
-            .select(
-                lit(PART_ITEM).as(PART),
-                col(MINI_PROGRAM_ID).as(ID),
-                col(NAME),
-                col(MERCHANT_ID),
-                col(CATEGORY),
-                col(VERTICALS),
-                col(HOST_APPS),
-                col(CITIES),
-                col(STATUS),
-                col(VECTOR),
-                coalesce(col(SCORE), lit(0.0)).as(SCORE));
-
-    Dataset<Row> accounts =
-        in.read(Tables.IDENTITY_MAP)
-            .groupBy(USER_ID)
-            .agg(
-                max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT), col(ACCOUNT_ID)))
-                    .as(PAYMENT_ACCOUNT),
-                max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL), col(ACCOUNT_ID)))
-                    .as(SOCIAL_ACCOUNT));
-    Dataset<Row> habits =
-        in.read(Tables.USER_HABITS)
-            .groupBy(USER_ID)
-            .agg(
-                sort_array(collect_list(struct(col(CATEGORY), col(HOUR_OF_WEEK), col(WEIGHT))))
-                    .as("h"));
-    Dataset<Row> memberships =
-        in.read(Tables.SEGMENT_MEMBERS)
-            .groupBy(USER_ID)
-            .agg(array_sort(collect_list(col(SEGMENT_ID))).as(SEGMENT_IDS));
-    Dataset<Row> users =
-        in.read(Tables.USER_PROFILES)
-            .select(USER_ID, HOME_CITY, INTERESTS)
-            .join(in.read(Tables.USER_FACTORS), USER_ID, "left")
-            .join(habits, USER_ID, "left")
-            .join(memberships, USER_ID, "left")
-            // A user with no vector, home city, interests or segment ranks exactly like an unknown
-            // one.
-            .filter(
-                col(VECTOR)
-                    .isNotNull()
-                    .or(col(HOME_CITY).isNotNull())
-                    .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0))
-                    .or(col(SEGMENT_IDS).isNotNull()))
-            .join(accounts, USER_ID)
-            .select(
-                lit(PART_USER).as(PART),
-                col(USER_ID).as(ID),
-                col(PAYMENT_ACCOUNT),
-                col(SOCIAL_ACCOUNT),
-                col(HOME_CITY).as(CITY),
-                col(VECTOR),
-                map_keys(col(INTERESTS)).as(VERTICALS),
-                map_values(col(INTERESTS)).as(WEIGHTS),
-                col("h." + CATEGORY).as(BundleFormat.HABIT_CATEGORIES),
-                col("h." + HOUR_OF_WEEK).as(BundleFormat.HABIT_HOURS),
-                col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS),
-                col(SEGMENT_IDS).as(BundleFormat.SEGMENTS));
-
-    Dataset<Row> segments =
-        in.read(Tables.SEGMENT_STATS)
-            .join(in.read(Tables.SEGMENT_DEFINITIONS).select(SEGMENT_ID, DESCRIPTION), SEGMENT_ID)
-            .select(
-                lit(BundleFormat.PART_SEGMENT).as(PART),
-                col(SEGMENT_ID).as(ID),
-                col(NAME),
-                col(MERCHANT_ID),
-                col(DESCRIPTION),
-                col(SIZE).as(SCORE));
-    Dataset<Row> campaigns =
-        in.read(Tables.CAMPAIGNS)
-            .select(
-                lit(BundleFormat.PART_CAMPAIGN).as(PART),
-                col(CAMPAIGN_ID).as(ID),
-                col(NAME),
-                col(MINI_PROGRAM_ID).as(BundleFormat.ITEM_ID),
-                col(SEGMENT_IDS).as(BundleFormat.SEGMENTS),
-                col(HOST_APPS),
-                col(START_TIME),
-                col(END_TIME),
-                col(BOOST).as(SCORE),
-                col(SLOT));
-
-    Dataset<Row> popularity =
-        in.read(Tables.POPULARITY)
-            .filter(col(HOST_APP).notEqual(ALL))
-            .select(
-                lit(PART_POPULARITY).as(PART),
-                col(MINI_PROGRAM_ID).as(ID),
-                col(HOST_APP),
-                col(CITY),
-                col(SCORE));
-    Dataset<Row> context =
-        in.read(Tables.CONTEXT_AFFINITY)
-            .select(lit(PART_CONTEXT).as(PART), col(CATEGORY).as(ID), col(LIFTS).as(WEIGHTS));
+    BundleParts parts =
+        new BundleParts(
+            in.read(Tables.CATALOG),
+            itemFactors,
+            in.read(Tables.POPULARITY),
+            in.read(Tables.CONTEXT_AFFINITY),
+            in.read(Tables.IDENTITY_MAP),
+            in.read(Tables.USER_PROFILES),
+            in.read(Tables.USER_FACTORS),
+            in.read(Tables.USER_HABITS),
+            in.read(Tables.SEGMENT_MEMBERS),
+            in.read(Tables.SEGMENT_STATS)
+                .join(
+                    in.read(Tables.SEGMENT_DEFINITIONS).select(SEGMENT_ID, DESCRIPTION),
+                    SEGMENT_ID),
+            in.read(Tables.CAMPAIGNS));
+    Dataset<Row> items = parts.items();
+    Dataset<Row> users = parts.users();
 
     long itemCount = items.count();
     long userCount = users.count();
-    int dim = vectorDim(itemFactors);
+    int dim = BundleParts.vectorDim(itemFactors);
     Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
     Map<String, Object> manifest = new LinkedHashMap<>();
@@ -310,32 +174,10 @@ public final class PublishJob {
     manifest.put(MANIFEST_TRAINING, training);
     manifest.put(
         MANIFEST_METRICS, EvaluateJob.summaryFor(spark, options.warehouse(), modelVersion));
-    manifest.put(
-        BundleFormat.MANIFEST_RANKING,
-        Map.of(
-            BundleFormat.RANKING_CONTEXT_WEIGHT,
-            model.contextWeight(),
-            BundleFormat.RANKING_HABIT_SHRINKAGE,
-            model.habitShrinkage()));
+    manifest.put(BundleFormat.MANIFEST_RANKING, BundleParts.rankingSettings(model));
     manifest.put(BundleFormat.MANIFEST_GATE, gate);
     manifest.put(MANIFEST_COUNTS, Map.of("items", itemCount, "users", userCount));
-    String manifestJson = Json.write(manifest);
-    Dataset<Row> manifestRow =
-        spark
-            .range(1)
-            .select(
-                lit(PART_MANIFEST).as(PART),
-                lit(PART_MANIFEST).as(ID),
-                lit(manifestJson).as(MANIFEST_JSON));
-
-    Dataset<Row> bundle =
-        conform(items)
-            .unionByName(conform(users))
-            .unionByName(conform(popularity))
-            .unionByName(conform(context))
-            .unionByName(conform(segments))
-            .unionByName(conform(campaigns))
-            .unionByName(conform(manifestRow));
+    Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, Json.write(manifest)));
     Lineage.committing(
         spark,
         Lineage.record(
@@ -343,7 +185,7 @@ public final class PublishJob {
             sources,
             params,
             Map.of("created_time", created.toString(), "items", itemCount, "users", userCount)),
-        () -> write(bundle, out));
+        () -> BundleParts.write(bundle, out));
     return published(out, false, in);
   }
 
@@ -420,39 +262,6 @@ public final class PublishJob {
         Instant.parse((String) lineage.get("created_time")),
         skipped,
         in.versions());
-  }
-
-  /** Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. */
-  public static void write(Dataset<Row> bundle, String out) {
-    bundle
-        .repartition(col(PART))
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .partitionBy(PART)
-        .save(out);
-  }
-
-  /** Gives a part every bundle column, in order, nulls where the part has none. */
-  public static Dataset<Row> conform(Dataset<Row> part) {
-    List<String> present = List.of(part.columns());
-    Column[] columns = new Column[SCHEMA.size()];
-    for (int i = 0; i < SCHEMA.size(); i++) {
-      String name = SCHEMA.fields()[i].name();
-      DataType type = SCHEMA.fields()[i].dataType();
-      columns[i] = (present.contains(name) ? col(name).cast(type) : lit(null).cast(type)).as(name);
-    }
-    return part.select(columns);
-  }
-
-  private static int vectorDim(Dataset<Row> factors) {
-    Row r = factors.select(size(col(VECTOR))).first();
-    return r == null ? 0 : r.getInt(0);
-  }
-
-  private static DataType strings() {
-    return DataTypes.createArrayType(DataTypes.StringType, true);
   }
 
   private String path(String table) {

@@ -30,7 +30,8 @@ public final class ContextStats {
    * cities ({@code city = "*"}) and everything ({@code host_app = city = "*"}), normalised to the
    * scope's best (score in (0, 1]) and cut to the top {@link #TOP_PER_SCOPE}.
    */
-  static Dataset<Row> popularity(Dataset<Row> payments, LocalDate asOf, double halfLifeDays) {
+  public static Dataset<Row> popularity(
+      Dataset<Row> payments, LocalDate asOf, double halfLifeDays) {
     Dataset<Row> weighted =
         payments.select(
             col(HOST_APP),

@@ -403,8 +403,9 @@ public final class TrainJob {
 
     /**
      * One row per event with its undecayed confidence: {@code user_id}, {@code mini_program_id},
-     * {@code category} (from the catalog), {@code weight}, {@code event_time}; payments and social
-     * card engagements with mini-programs in the catalog.
+     * {@code category} (from the catalog), {@code weight}, {@code event_time}, and where the event
+     * happened ({@code host_app}, {@code city}: a payment's, null for a social engagement);
+     * payments and social card engagements with mini-programs in the catalog.
      */
     public static Dataset<Row> events(
         Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog, Params p) {
@@ -414,7 +415,9 @@ public final class TrainJob {
               col(USER_ID),
               col(MINI_PROGRAM_ID),
               lit(p.paymentWeight()).as(WEIGHT),
-              col(EVENT_TIME));
+              col(EVENT_TIME),
+              col(HOST_APP),
+              col(CITY));
       Dataset<Row> soc =
           social
               .filter(col(MINI_PROGRAM_ID).isNotNull())
@@ -422,7 +425,9 @@ public final class TrainJob {
                   col(USER_ID),
                   col(MINI_PROGRAM_ID),
                   socialWeight.multiply(p.socialWeight()).as(WEIGHT),
-                  col(EVENT_TIME));
+                  col(EVENT_TIME),
+                  lit(null).cast("string").as(HOST_APP),
+                  lit(null).cast("string").as(CITY));
       return pay.union(soc)
           .join(catalog.select(MINI_PROGRAM_ID, CATEGORY), MINI_PROGRAM_ID)
           .filter(col(WEIGHT).gt(0));

@@ -57,14 +57,9 @@ final class ReferenceMetrics {
     order.sort(Comparator.comparing((String i) -> -users.get(i)).thenComparing(firstSeen::get));
 
     int maxK = ks.stream().mapToInt(Integer::intValue).max().orElseThrow();
-    Map<Integer, double[]> sums = new HashMap<>();
-    Map<Integer, Set<String>> covered = new HashMap<>();
-    for (int k : ks) {
-      sums.put(k, new double[4]);
-      covered.put(k, new HashSet<>());
-    }
-    for (Map.Entry<String, Set<String>> u : labels.entrySet()) {
-      Set<String> seen = train.get(u.getKey());
+    Map<String, List<String>> rankings = new LinkedHashMap<>();
+    for (String user : labels.keySet()) {
+      Set<String> seen = train.get(user);
       List<String> top = new ArrayList<>();
       for (String i : order) {
         if (top.size() == maxK) {
@@ -74,6 +69,28 @@ final class ReferenceMetrics {
           top.add(i);
         }
       }
+      rankings.put(user, top);
+    }
+    return new Result(score(rankings, labels, ks, firstSeen.size()), labels.size());
+  }
+
+  /**
+   * The means over the groups of {@code labels} (users, sessions) of each group's ranking, best
+   * first, cut at each K; coverage over {@code itemCount} items.
+   */
+  static Map<Integer, AtK> score(
+      Map<String, List<String>> rankings,
+      Map<String, Set<String>> labels,
+      List<Integer> ks,
+      int itemCount) {
+    Map<Integer, double[]> sums = new HashMap<>();
+    Map<Integer, Set<String>> covered = new HashMap<>();
+    for (int k : ks) {
+      sums.put(k, new double[4]);
+      covered.put(k, new HashSet<>());
+    }
+    for (Map.Entry<String, Set<String>> u : labels.entrySet()) {
+      List<String> top = rankings.getOrDefault(u.getKey(), List.of());
       Set<String> relevant = u.getValue();
       for (int k : ks) {
         int hits = 0;
@@ -110,9 +127,9 @@ final class ReferenceMetrics {
               s[1] / n,
               s[2] / n,
               s[3] / n,
-              covered.get(k).size() / (double) firstSeen.size()));
+              covered.get(k).size() / (double) itemCount));
     }
-    return new Result(out, n);
+    return out;
   }
 
   private static double log2(double x) {

@@ -283,7 +283,7 @@ class PipelineTest extends SparkTestBase {
             .execute();
     assertThat(eval.gate().served()).as(eval.evaluation().table()).isNotNull();
     assertThat(eval.gate().model()).isLessThan(eval.gate().served());
-    assertThat(eval.evaluation().find(EvaluateJob.SERVED, Evaluation.PROTOCOL_USER, 10))
+    assertThat(eval.evaluation().find(EvaluateJob.PUBLISHED, Evaluation.PROTOCOL_USER, 10))
         .isNotNull();
 
     assertThatThrownBy(() -> new PublishJob(spark, PublishJob.Options.defaults(w)).execute())

@@ -1,0 +1,396 @@
+package io.crowdrank.batch.publish;
+
+import static io.crowdrank.batch.common.Columns.*;
+import static io.crowdrank.format.BundleFormat.ALL;
+import static io.crowdrank.format.BundleFormat.ID;
+import static io.crowdrank.format.BundleFormat.MANIFEST_JSON;
+import static io.crowdrank.format.BundleFormat.PART;
+import static io.crowdrank.format.BundleFormat.PART_CONTEXT;
+import static io.crowdrank.format.BundleFormat.PART_ITEM;
+import static io.crowdrank.format.BundleFormat.PART_MANIFEST;
+import static io.crowdrank.format.BundleFormat.PART_POPULARITY;
+import static io.crowdrank.format.BundleFormat.PART_USER;
+import static io.crowdrank.format.BundleFormat.WEIGHTS;
+import static org.apache.spark.sql.functions.*;
+
+import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.BundleFormat;
+import io.crowdrank.ranking.bundle.BundleRows;
+import io.crowdrank.ranking.bundle.ModelBundle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The bundle's rows, made from model, profile and targeting tables: the one place that knows the
+ * bundle table's schema and how each part is laid out in it. {@link PublishJob} writes them; the
+ * evaluation's served protocol builds them from the training side of its split and loads them into
+ * the service's {@link ModelBundle} through {@link BundleRows}, as the service does from Delta.
+ *
+ * @param catalog the mini-program catalog
+ * @param itemFactors {@code mini_program_id, vector}
+ * @param popularity {@code host_app, city, mini_program_id, score}, with the {@code *} scopes
+ * @param context {@code category, lifts} (and the {@code *} row of hour shares)
+ * @param accounts {@code user_id, account_type, account_id} (the identity map)
+ * @param profiles {@code user_id, home_city, interests}
+ * @param userFactors {@code user_id, vector}
+ * @param habits {@code user_id, category, hour_of_week, weight}
+ * @param segmentMembers {@code user_id, segment_id}; null for none
+ * @param segments segment stats joined with their definitions; null for none
+ * @param campaigns the campaigns table; null for none
+ */
+public record BundleParts(
+    Dataset<Row> catalog,
+    Dataset<Row> itemFactors,
+    Dataset<Row> popularity,
+    Dataset<Row> context,
+    Dataset<Row> accounts,
+    Dataset<Row> profiles,
+    Dataset<Row> userFactors,
+    Dataset<Row> habits,
+    Dataset<Row> segmentMembers,
+    Dataset<Row> segments,
+    Dataset<Row> campaigns) {
+
+  /** The bundle table's schema; every part uses a subset of the columns. */
+  public static final StructType SCHEMA =
+      new StructType()
+          .add(PART, DataTypes.StringType, false)
+          .add(ID, DataTypes.StringType, false)
+          .add(BundleFormat.PAYMENT_ACCOUNT, DataTypes.StringType, true)
+          .add(BundleFormat.SOCIAL_ACCOUNT, DataTypes.StringType, true)
+          .add(BundleFormat.NAME, DataTypes.StringType, true)
+          .add(BundleFormat.MERCHANT_ID, DataTypes.StringType, true)
+          .add(BundleFormat.CATEGORY, DataTypes.StringType, true)
+          .add(BundleFormat.VERTICALS, strings(), true)
+          .add(BundleFormat.HOST_APPS, strings(), true)
+          .add(BundleFormat.CITIES, strings(), true)
+          .add(BundleFormat.STATUS, DataTypes.StringType, true)
+          .add(BundleFormat.VECTOR, DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add(BundleFormat.HOST_APP, DataTypes.StringType, true)
+          .add(BundleFormat.CITY, DataTypes.StringType, true)
+          .add(BundleFormat.SCORE, DataTypes.DoubleType, true)
+          .add(WEIGHTS, DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add(BundleFormat.HABIT_CATEGORIES, strings(), true)
+          .add(
+              BundleFormat.HABIT_HOURS,
+              DataTypes.createArrayType(DataTypes.IntegerType, true),
+              true)
+          .add(
+              BundleFormat.HABIT_WEIGHTS,
+              DataTypes.createArrayType(DataTypes.FloatType, true),
+              true)
+          .add(BundleFormat.SEGMENTS, strings(), true)
+          .add(BundleFormat.DESCRIPTION, DataTypes.StringType, true)
+          .add(BundleFormat.ITEM_ID, DataTypes.StringType, true)
+          .add(BundleFormat.START_TIME, DataTypes.TimestampType, true)
+          .add(BundleFormat.END_TIME, DataTypes.TimestampType, true)
+          .add(BundleFormat.SLOT, DataTypes.IntegerType, true)
+          .add(MANIFEST_JSON, DataTypes.StringType, true);
+
+  /** Catalog fields, the learnt vector (null for a new mini-program) and overall popularity. */
+  public Dataset<Row> items() {
+    Dataset<Row> overall =
+        popularity
+            .filter(col(HOST_APP).equalTo(ALL).and(col(CITY).equalTo(ALL)))
+            .select(col(MINI_PROGRAM_ID), col(SCORE));
+    return catalog
+        .join(itemFactors, MINI_PROGRAM_ID, "left")
+        .join(overall, MINI_PROGRAM_ID, "left")
+        .select(
+            lit(PART_ITEM).as(PART),
+            col(MINI_PROGRAM_ID).as(ID),
+            col(NAME),
+            col(MERCHANT_ID),
+            col(CATEGORY),
+            col(VERTICALS),
+            col(HOST_APPS),
+            col(CITIES),
+            col(STATUS),
+            col(VECTOR),
+            coalesce(col(SCORE), lit(0.0)).as(SCORE));
+  }
+
+  /** Users keyed by every account a host app may send, with what ranking knows of them. */
+  public Dataset<Row> users() {
+    Dataset<Row> ids =
+        accounts
+            .groupBy(USER_ID)
+            .agg(
+                max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT), col(ACCOUNT_ID)))
+                    .as(PAYMENT_ACCOUNT),
+                max(when(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL), col(ACCOUNT_ID)))
+                    .as(SOCIAL_ACCOUNT));
+    Dataset<Row> habitCells =
+        habits
+            .groupBy(USER_ID)
+            .agg(
+                sort_array(collect_list(struct(col(CATEGORY), col(HOUR_OF_WEEK), col(WEIGHT))))
+                    .as("h"));
+    Dataset<Row> users =
+        profiles
+            .select(USER_ID, HOME_CITY, INTERESTS)
+            .join(userFactors, USER_ID, "left")
+            .join(habitCells, USER_ID, "left");
+    users =
+        segmentMembers == null
+            ? users.withColumn(SEGMENT_IDS, lit(null).cast(strings()))
+            : users.join(
+                segmentMembers
+                    .groupBy(USER_ID)
+                    .agg(array_sort(collect_list(col(SEGMENT_ID))).as(SEGMENT_IDS)),
+                USER_ID,
+                "left");
+    return users
+        // A user with no vector, home city, interests or segment ranks exactly like an unknown one.
+        .filter(
+            col(VECTOR)
+                .isNotNull()
+                .or(col(HOME_CITY).isNotNull())
+                .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0))
+                .or(col(SEGMENT_IDS).isNotNull()))
+        .join(ids, USER_ID)
+        .select(
+            lit(PART_USER).as(PART),
+            col(USER_ID).as(ID),
+            col(PAYMENT_ACCOUNT),
+            col(SOCIAL_ACCOUNT),
+            col(HOME_CITY).as(CITY),
+            col(VECTOR),
+            map_keys(col(INTERESTS)).as(VERTICALS),
+            map_values(col(INTERESTS)).as(WEIGHTS),
+            col("h." + CATEGORY).as(BundleFormat.HABIT_CATEGORIES),
+            col("h." + HOUR_OF_WEEK).as(BundleFormat.HABIT_HOURS),
+            col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS),
+            col(SEGMENT_IDS).as(BundleFormat.SEGMENTS));
+  }
+
+  /**
+   * Every part but the manifest and the users, conformed: the side every replica holds whole.
+   * Absent targeting tables (null) give no segment or campaign rows.
+   */
+  public Dataset<Row> shared() {
+    Dataset<Row> out =
+        conform(items())
+            .unionByName(
+                conform(
+                    popularity
+                        .filter(col(HOST_APP).notEqual(ALL))
+                        .select(
+                            lit(PART_POPULARITY).as(PART),
+                            col(MINI_PROGRAM_ID).as(ID),
+                            col(HOST_APP),
+                            col(CITY),
+                            col(SCORE))))
+            .unionByName(
+                conform(
+                    context.select(
+                        lit(PART_CONTEXT).as(PART), col(CATEGORY).as(ID), col(LIFTS).as(WEIGHTS))));
+    if (segments != null) {
+      out =
+          out.unionByName(
+              conform(
+                  segments.select(
+                      lit(BundleFormat.PART_SEGMENT).as(PART),
+                      col(SEGMENT_ID).as(ID),
+                      col(NAME),
+                      col(MERCHANT_ID),
+                      col(DESCRIPTION),
+                      col(SIZE).as(SCORE))));
+    }
+    if (campaigns != null) {
+      out =
+          out.unionByName(
+              conform(
+                  campaigns.select(
+                      lit(BundleFormat.PART_CAMPAIGN).as(PART),
+                      col(CAMPAIGN_ID).as(ID),
+                      col(NAME),
+                      col(MINI_PROGRAM_ID).as(BundleFormat.ITEM_ID),
+                      col(SEGMENT_IDS).as(BundleFormat.SEGMENTS),
+                      col(HOST_APPS),
+                      col(START_TIME),
+                      col(END_TIME),
+                      col(BOOST).as(SCORE),
+                      col(SLOT))));
+    }
+    return out;
+  }
+
+  /** The manifest part: one row holding the manifest's JSON. */
+  public static Dataset<Row> manifest(SparkSession spark, String json) {
+    return conform(
+        spark
+            .range(1)
+            .select(
+                lit(PART_MANIFEST).as(PART),
+                lit(PART_MANIFEST).as(ID),
+                lit(json).as(MANIFEST_JSON)));
+  }
+
+  /** The whole bundle: every part and the manifest, conformed, ready for {@link #write}. */
+  public Dataset<Row> all(Dataset<Row> manifestRow) {
+    return shared().unionByName(conform(users())).unionByName(manifestRow);
+  }
+
+  /**
+   * Collects conformed bundle rows to the driver and loads them the way the service loads a
+   * published bundle. For bundles that fit in the driver: the evaluation's, a test's.
+   */
+  public static ModelBundle load(Dataset<Row> rows, long version) {
+    ModelBundle.Builder bundle = new ModelBundle.Builder(version);
+    SparkFields fields = new SparkFields();
+    for (Row r : rows.collectAsList()) {
+      BundleRows.accept(fields.at(r), bundle);
+    }
+    return bundle.build();
+  }
+
+  /** Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. */
+  public static void write(Dataset<Row> bundle, String out) {
+    bundle
+        .repartition(col(PART))
+        .write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .partitionBy(PART)
+        .save(out);
+  }
+
+  /** Gives a part every bundle column, in order, nulls where the part has none. */
+  public static Dataset<Row> conform(Dataset<Row> part) {
+    List<String> present = List.of(part.columns());
+    Column[] columns = new Column[SCHEMA.size()];
+    for (int i = 0; i < SCHEMA.size(); i++) {
+      String name = SCHEMA.fields()[i].name();
+      DataType type = SCHEMA.fields()[i].dataType();
+      columns[i] = (present.contains(name) ? col(name).cast(type) : lit(null).cast(type)).as(name);
+    }
+    return part.select(columns);
+  }
+
+  /** The manifest's ranking settings: those chosen with the model, which the service applies. */
+  public static Map<String, Object> rankingSettings(TrainJob.Params model) {
+    return Map.of(
+        BundleFormat.RANKING_CONTEXT_WEIGHT,
+        model.contextWeight(),
+        BundleFormat.RANKING_HABIT_SHRINKAGE,
+        model.habitShrinkage());
+  }
+
+  /** The vectors' length (the model's rank), 0 for no factors. */
+  public static int vectorDim(Dataset<Row> factors) {
+    Row r = factors.select(size(col(VECTOR))).first();
+    return r == null ? 0 : r.getInt(0);
+  }
+
+  private static DataType strings() {
+    return DataTypes.createArrayType(DataTypes.StringType, true);
+  }
+
+  /** {@link BundleRows.Fields} over Spark rows of {@link #SCHEMA}. */
+  private static final class SparkFields implements BundleRows.Fields {
+    private static final Map<String, Integer> ORDINALS = ordinals();
+    private Row row;
+
+    SparkFields at(Row r) {
+      this.row = r;
+      return this;
+    }
+
+    private static Map<String, Integer> ordinals() {
+      Map<String, Integer> m = new java.util.HashMap<>();
+      for (int i = 0; i < SCHEMA.size(); i++) {
+        m.put(SCHEMA.fields()[i].name(), i);
+      }
+      return Map.copyOf(m);
+    }
+
+    /** The column's ordinal, or -1 when it is absent or null in this row. */
+    private int present(String column) {
+      Integer o = ORDINALS.get(column);
+      return o == null || row.isNullAt(o) ? -1 : o;
+    }
+
+    @Override
+    public String string(String column) {
+      int o = present(column);
+      return o < 0 ? null : row.getString(o);
+    }
+
+    @Override
+    public List<String> strings(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return List.of();
+      }
+      List<String> out = new ArrayList<>();
+      for (Object v : row.getList(o)) {
+        if (v != null) {
+          out.add((String) v);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public float[] floats(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return null;
+      }
+      List<Object> values = row.getList(o);
+      float[] out = new float[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        Object v = values.get(i);
+        out[i] = v == null ? 0f : ((Number) v).floatValue();
+      }
+      return out;
+    }
+
+    @Override
+    public int[] ints(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return new int[0];
+      }
+      List<Object> values = row.getList(o);
+      int[] out = new int[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        Object v = values.get(i);
+        out[i] = v == null ? -1 : ((Number) v).intValue();
+      }
+      return out;
+    }
+
+    @Override
+    public Double number(String column) {
+      int o = present(column);
+      return o < 0 ? null : row.getDouble(o);
+    }
+
+    @Override
+    public Integer integer(String column) {
+      int o = present(column);
+      return o < 0 ? null : row.getInt(o);
+    }
+
+    @Override
+    public java.time.Instant time(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return null;
+      }
+      Object t = row.get(o);
+      return t instanceof java.sql.Timestamp ts ? ts.toInstant() : (java.time.Instant) t;
+    }
+  }
+}

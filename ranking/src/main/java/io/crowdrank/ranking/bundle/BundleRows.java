@@ -1,0 +1,134 @@
+package io.crowdrank.ranking.bundle;
+
+import static io.crowdrank.format.BundleFormat.*;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The one reading of a bundle row ({@link io.crowdrank.format.BundleFormat}'s columns, one row per
+ * part) into a {@link ModelBundle.Builder}, whatever the row's library: the service reads Delta
+ * Kernel rows, the batch evaluation Spark rows it has just built, and both go through here, so what
+ * is evaluated is loaded exactly like what is served.
+ */
+public final class BundleRows {
+  private BundleRows() {}
+
+  /**
+   * A row of the bundle table, by column name. Every getter returns null (or an empty value where
+   * said) for a null cell or a column the row's schema lacks.
+   */
+  public interface Fields {
+    String string(String column);
+
+    /** The array's non-null strings; empty for null. */
+    List<String> strings(String column);
+
+    /** Null elements read as 0. */
+    float[] floats(String column);
+
+    /** Null elements read as -1; empty for null. */
+    int[] ints(String column);
+
+    Double number(String column);
+
+    Integer integer(String column);
+
+    Instant time(String column);
+  }
+
+  /**
+   * Adds one row to the bundle being built; rows of parts this reader does not know are skipped.
+   */
+  public static void accept(Fields r, ModelBundle.Builder bundle) {
+    String part = r.string(PART);
+    if (part == null) {
+      throw new BundleException("bundle row without a part");
+    }
+    switch (part) {
+      case PART_MANIFEST -> bundle.manifest(Manifest.parse(required(r, MANIFEST_JSON, part)));
+      case PART_ITEM ->
+          bundle.item(
+              new ModelBundle.ItemRow(
+                  required(r, ID, part),
+                  r.string(NAME),
+                  r.string(CATEGORY),
+                  r.strings(VERTICALS),
+                  r.strings(HOST_APPS),
+                  r.strings(CITIES),
+                  r.string(STATUS),
+                  r.floats(VECTOR),
+                  orZero(r.number(SCORE))));
+      case PART_USER -> {
+        String id = required(r, ID, part);
+        bundle.memberships(id, r.strings(SEGMENTS));
+        bundle.user(
+            new ModelBundle.UserRow(
+                id,
+                r.string(PAYMENT_ACCOUNT),
+                r.string(SOCIAL_ACCOUNT),
+                r.string(CITY),
+                r.floats(VECTOR),
+                r.strings(VERTICALS),
+                orEmpty(r.floats(WEIGHTS)),
+                r.strings(HABIT_CATEGORIES),
+                r.ints(HABIT_HOURS),
+                orEmpty(r.floats(HABIT_WEIGHTS))));
+      }
+      case PART_SEGMENT ->
+          bundle.segment(
+              new ModelBundle.Segment(
+                  required(r, ID, part),
+                  r.string(NAME),
+                  r.string(MERCHANT_ID),
+                  r.string(DESCRIPTION),
+                  (long) orZero(r.number(SCORE))));
+      case PART_CAMPAIGN ->
+          bundle.campaign(
+              new ModelBundle.CampaignRow(
+                  required(r, ID, part),
+                  r.string(NAME),
+                  r.string(ITEM_ID),
+                  r.strings(SEGMENTS),
+                  r.strings(HOST_APPS),
+                  requiredTime(r, START_TIME, part),
+                  requiredTime(r, END_TIME, part),
+                  orZero(r.number(SCORE)),
+                  r.integer(SLOT) == null ? 0 : r.integer(SLOT)));
+      case PART_POPULARITY ->
+          bundle.popularity(
+              required(r, ID, part),
+              required(r, HOST_APP, part),
+              required(r, CITY, part),
+              orZero(r.number(SCORE)));
+      case PART_CONTEXT -> bundle.lifts(required(r, ID, part), r.floats(WEIGHTS));
+      default -> {
+        // A newer publisher may add parts; an older service ignores what it does not know.
+      }
+    }
+  }
+
+  private static String required(Fields r, String column, String part) {
+    String v = r.string(column);
+    if (v == null) {
+      throw new BundleException("bundle " + part + " row without " + column);
+    }
+    return v;
+  }
+
+  private static Instant requiredTime(Fields r, String column, String part) {
+    Instant v = r.time(column);
+    if (v == null) {
+      throw new BundleException("bundle " + part + " row " + r.string(ID) + " without " + column);
+    }
+    return v;
+  }
+
+  private static double orZero(Double v) {
+    return v == null ? 0 : v;
+  }
+
+  private static float[] orEmpty(float[] values) {
+    return values == null ? new float[0] : values;
+  }
+}
