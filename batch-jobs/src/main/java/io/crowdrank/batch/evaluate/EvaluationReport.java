@@ -31,6 +31,7 @@ public final class EvaluationReport {
 
   static final String NDCG_BY_K = "ndcg-by-k.png";
   static final String CONTEXT = "context.png";
+  static final String SERVED = "served.png";
 
   /** Writes the report and returns the HTML page's location. */
   static String write(
@@ -56,18 +57,37 @@ public final class EvaluationReport {
                   Evaluation.PROTOCOL_SESSION,
                   "NDCG@K per session (user x hour of week)")));
     }
+    if (r.servedSessions() > 0) {
+      charts.put(
+          SERVED,
+          png(
+              ndcgByK(
+                  r.metrics(),
+                  Evaluation.PROTOCOL_SERVED,
+                  "NDCG@K of the served ranking (user x host app x hour of week)")));
+    }
     String title = "crowdrank evaluation " + runId;
     StringBuilder md = new StringBuilder();
     md.append("# ").append(title).append("\n\n");
     md.append(summary(options, r, gate, model, served));
-    for (String protocol : List.of(Evaluation.PROTOCOL_USER, Evaluation.PROTOCOL_SESSION)) {
+    for (String protocol :
+        List.of(
+            Evaluation.PROTOCOL_USER, Evaluation.PROTOCOL_SESSION, Evaluation.PROTOCOL_SERVED)) {
       String table = markdownTable(r, protocol);
       if (!table.isEmpty()) {
         md.append("\n## ")
             .append(
-                protocol.equals(Evaluation.PROTOCOL_USER)
-                    ? "Per test user (all their new items after the cut)"
-                    : "Per session: ranked at the hour of week of the use")
+                switch (protocol) {
+                  case Evaluation.PROTOCOL_USER ->
+                      "Per test user (all their new items after the cut)";
+                  case Evaluation.PROTOCOL_SESSION ->
+                      "Per session: ranked at the hour of week of the use";
+                  default ->
+                      "Served: "
+                          + r.servedSessions()
+                          + " sampled sessions ranked by the service's ranker (context, filters,"
+                          + " diversity, exploration, campaigns)";
+                })
             .append("\n\n")
             .append(table);
       }
@@ -120,14 +140,16 @@ public final class EvaluationReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "- Train pairs %,d; test users %,d (%,d more had no training history); test sessions %,d; items %,d%n",
+            "- Train pairs %,d; test users %,d (%,d more had no training history); test sessions %,d;"
+                + " served sessions %,d; items %,d%n",
             r.trainPairs(),
             r.testUsers(),
             r.coldTestUsers(),
             r.sessions(),
+            r.servedSessions(),
             r.items()));
     b.append("- Model (`als`): ").append(describe(model)).append('\n');
-    b.append("- Served (`served`): ")
+    b.append("- Published (`published`): ")
         .append(
             served
                 .map(s -> "bundle v" + s.version() + ", " + describe(s.params()))
@@ -136,7 +158,7 @@ public final class EvaluationReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "- Quality gate (%s): model %.4f vs served %s%n",
+            "- Quality gate (%s): model %.4f vs published %s%n",
             gate.metric(),
             gate.model(),
             gate.served() == null ? "-" : String.format(Locale.ROOT, "%.4f", gate.served())));

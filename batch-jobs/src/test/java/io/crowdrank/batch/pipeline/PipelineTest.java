@@ -191,8 +191,9 @@ class PipelineTest extends SparkTestBase {
     assertThat(manifest.get("training").get("params").get("rank").asInt()).isEqualTo(8);
     assertThat(manifest.get("sources").get(Tables.USER_PROFILES).asLong()).isNotNegative();
     assertThat(manifest.get("gate").get("passed").asBoolean()).isTrue();
-    // 3 Ks × (als, popularity per user; als, als+time, als+time+user, popularity per session)
-    assertThat(manifest.get("metrics").get("result").get("metrics").size()).isEqualTo(18);
+    // 3 Ks × (als, popularity per user; als, als+time, als+time+user, popularity per session;
+    // als, popularity served)
+    assertThat(manifest.get("metrics").get("result").get("metrics").size()).isEqualTo(24);
     assertThat(manifest.get("ranking").get("context_weight").asDouble()).isEqualTo(0.15);
     // users carry their interests and own hour-of-week habit for cold start and context
     assertThat(bundle.filter("part = 'user' AND size(habit_hours) > 0").count()).isPositive();
@@ -227,7 +228,7 @@ class PipelineTest extends SparkTestBase {
 
     // Nothing was served before this first run: the model, the baseline, and per session the
     // model without context, with everybody's hour-of-week lifts and with the user's own habit,
-    // and the baseline again.
+    // and the baseline again; then sampled sessions ranked by the service's ranker.
     assertThat(e.metrics().stream().map(m -> m.protocol() + ":" + m.model()).distinct())
         .as(e.table())
         .containsExactlyInAnyOrder(
@@ -236,7 +237,15 @@ class PipelineTest extends SparkTestBase {
             "session:als",
             "session:als+time",
             "session:als+time+user",
-            "session:popularity");
+            "session:popularity",
+            "served:als",
+            "served:popularity");
+    // The served ranking puts new mini-programs in its exploration slots; bare ALS cannot.
+    assertThat(e.servedSessions()).isPositive();
+    assertThat(e.find("als", Evaluation.PROTOCOL_SERVED, 10).ndcg())
+        .as(e.table())
+        .isGreaterThan(e.find("popularity", Evaluation.PROTOCOL_SERVED, 10).ndcg());
+    assertThat(e.find("als", Evaluation.PROTOCOL_USER, 10).newShare()).isZero();
     assertThat(e.metrics()).allSatisfy(m -> assertThat(m.ndcg()).isBetween(0.0, 1.0));
     assertThat(e.find("als", Evaluation.PROTOCOL_USER, 10).coverage())
         .isGreaterThan(e.find("popularity", Evaluation.PROTOCOL_USER, 10).coverage());
@@ -285,6 +294,11 @@ class PipelineTest extends SparkTestBase {
     assertThat(eval.gate().model()).isLessThan(eval.gate().served());
     assertThat(eval.evaluation().find(EvaluateJob.PUBLISHED, Evaluation.PROTOCOL_USER, 10))
         .isNotNull();
+    // The gate judges what host apps would receive from each model.
+    assertThat(eval.gate().metric()).isEqualTo("served ndcg@10");
+    assertThat(eval.gate().served())
+        .isEqualTo(
+            eval.evaluation().find(EvaluateJob.PUBLISHED, Evaluation.PROTOCOL_SERVED, 10).ndcg());
 
     assertThatThrownBy(() -> new PublishJob(spark, PublishJob.Options.defaults(w)).execute())
         .isInstanceOf(PublishJob.QualityGateException.class)
