@@ -153,6 +153,11 @@ public final class Evaluation {
     public static final List<String> TITLES =
         List.of("model", "K", "NDCG", "Recall", "Precision", "MAP", "Coverage", "New");
 
+    /** The same figures under another model label (one fit scored for several candidates). */
+    public Metrics withModel(String label) {
+      return new Metrics(label, protocol, k, ndcg, recall, precision, map, coverage, newShare);
+    }
+
     /** The row for a table: model, K, then each metric to 4 decimals. */
     public List<String> cells() {
       List<String> c = new ArrayList<>(List.of(model, String.valueOf(k)));
@@ -317,7 +322,7 @@ public final class Evaluation {
         m = p.userMetrics(c.label(), c.params());
         byFactors.put(c.params(), m);
       }
-      m.forEach(x -> out.add(relabel(x, c.label())));
+      m.forEach(x -> out.add(x.withModel(c.label())));
     }
     out.addAll(p.popularityMetrics());
     if (p.hasSessions()) {
@@ -340,19 +345,6 @@ public final class Evaluation {
     }
     return new Result(
         p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, 0, p.itemCount, out);
-  }
-
-  private static Metrics relabel(Metrics m, String label) {
-    return new Metrics(
-        label,
-        m.protocol(),
-        m.k(),
-        m.ndcg(),
-        m.recall(),
-        m.precision(),
-        m.map(),
-        m.coverage(),
-        m.newShare());
   }
 
   /**

@@ -189,7 +189,7 @@ public final class ServedProtocol {
           done.put(c.params(), m);
         }
         for (Evaluation.Metrics x : m) {
-          out.add(relabel(x, c.label()));
+          out.add(x.withModel(c.label()));
         }
       }
       out.addAll(
@@ -211,19 +211,6 @@ public final class ServedProtocol {
 
   private List<Integer> ks() {
     return evaluation.ks();
-  }
-
-  private static Evaluation.Metrics relabel(Evaluation.Metrics m, String label) {
-    return new Evaluation.Metrics(
-        label,
-        m.protocol(),
-        m.k(),
-        m.ndcg(),
-        m.recall(),
-        m.precision(),
-        m.map(),
-        m.coverage(),
-        m.newShare());
   }
 
   /**

@@ -21,12 +21,10 @@ public final class AdminEndpoint {
   public ModelInfo reload() throws StatusException {
     try {
       holder.reload();
+    } catch (BundleException.NotPublished e) {
+      throw Status.NOT_FOUND.withDescription(e.getMessage()).asException();
     } catch (BundleException e) {
-      throw (e.getMessage().startsWith("no bundle published")
-              ? Status.NOT_FOUND
-              : Status.FAILED_PRECONDITION)
-          .withDescription(e.getMessage())
-          .asException();
+      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asException();
     }
     return ranking.modelInfo();
   }

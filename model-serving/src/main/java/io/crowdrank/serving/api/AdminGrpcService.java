@@ -5,6 +5,7 @@ import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.ReloadRequest;
 import io.crowdrank.proto.v1.RollbackRequest;
 import io.crowdrank.serving.auth.AdminKeyInterceptor;
+import io.crowdrank.serving.auth.Caller;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
@@ -25,11 +26,21 @@ public class AdminGrpcService extends ModelAdminServiceGrpc.ModelAdminServiceImp
 
   @Override
   public void reload(ReloadRequest request, StreamObserver<ModelInfo> responses) {
-    RankingGrpcService.respond(responses, endpoint::reload);
+    RankingGrpcService.respond(
+        responses,
+        () -> {
+          Caller.current().authorizeOperator();
+          return endpoint.reload();
+        });
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<ModelInfo> responses) {
-    RankingGrpcService.respond(responses, () -> endpoint.rollback(request));
+    RankingGrpcService.respond(
+        responses,
+        () -> {
+          Caller.current().authorizeOperator();
+          return endpoint.rollback(request);
+        });
   }
 }

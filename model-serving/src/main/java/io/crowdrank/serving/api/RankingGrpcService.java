@@ -1,5 +1,6 @@
 package io.crowdrank.serving.api;
 
+import io.crowdrank.format.HostApps;
 import io.crowdrank.proto.v1.GetModelInfoRequest;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelInfo;
@@ -10,6 +11,7 @@ import io.crowdrank.proto.v1.RecordEventsSummary;
 import io.crowdrank.proto.v1.UserEvent;
 import io.crowdrank.proto.v1.UserSegments;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
+import io.crowdrank.serving.auth.Caller;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -59,6 +61,12 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
   @Override
   @NonBlocking
   public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
+    try {
+      Caller.current().authorize(RankRequests.hostApp(request.getHostApp()));
+    } catch (StatusException e) {
+      responses.onError(e);
+      return;
+    }
     // The call's context is cancelled when its deadline passes or the client goes away.
     io.grpc.Context call = io.grpc.Context.current();
     if (!calls.execute(
@@ -86,21 +94,47 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
 
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
-    respond(responses, endpoint::modelInfo);
+    respond(
+        responses,
+        () -> {
+          Caller.current().actsForNoHostApp();
+          return endpoint.modelInfo();
+        });
   }
 
   @Override
   public void getUserSegments(
       GetUserSegmentsRequest request, StreamObserver<UserSegments> responses) {
-    respond(responses, () -> endpoint.userSegments(request));
+    respond(
+        responses,
+        () -> {
+          Caller.current().authorize(RankRequests.hostApp(request.getHostApp()));
+          return endpoint.userSegments(request);
+        });
   }
 
   @Override
   public StreamObserver<UserEvent> recordEvents(StreamObserver<RecordEventsSummary> responses) {
     RankingEndpoint.EventStream stream = endpoint.eventStream();
     return new StreamObserver<>() {
+      private boolean refused;
+
       @Override
       public void onNext(UserEvent event) {
+        if (refused) {
+          return;
+        }
+        try {
+          // An event without a valid host app is not stored; the summary lists it as invalid.
+          if (HostApps.isValid(event.getHostApp())) {
+            Caller.current().authorize(event.getHostApp());
+          }
+        } catch (StatusException e) {
+          // Events before this one are stored; this one and what follows are not.
+          refused = true;
+          responses.onError(e);
+          return;
+        }
         stream.accept(event);
       }
 
@@ -111,6 +145,16 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
 
       @Override
       public void onCompleted() {
+        if (refused) {
+          return;
+        }
+        try {
+          // Every event was checked on arrival; an empty stream acts for nobody.
+          Caller.current().actsForNoHostApp();
+        } catch (StatusException e) {
+          responses.onError(e);
+          return;
+        }
         responses.onNext(stream.summary());
         responses.onCompleted();
       }

@@ -105,16 +105,9 @@ public class ServingBeans {
   @Singleton
   ApiKeyInterceptor apiKeyInterceptor(ServingConfig config) {
     ServingConfig.Auth auth = config.auth();
-    if (!auth.enabled()) {
-      LOG.warn("crowdrank.auth.enabled=false: any caller may rank for any host app");
-      return ApiKeyInterceptor.open();
-    }
     Map<String, String> keys = new HashMap<>();
     auth.apiKeys().forEach((name, key) -> keys.put(key.sha256(), key.hostApp()));
-    if (keys.isEmpty()) {
-      LOG.warn("no API keys configured (crowdrank.auth.api-keys.*): every ranking call is refused");
-    }
-    return new ApiKeyInterceptor(ApiKeys.of(keys));
+    return ApiKeyInterceptor.configured(auth.enabled(), keys);
   }
 
   @Produces
@@ -196,7 +189,10 @@ public class ServingBeans {
       ServingConfig config,
       GrpcHealthStorage health,
       MeterRegistry registry,
-      CallExecutor calls) {
+      CallExecutor calls,
+      // Created here, at start, so that a service without keys fails now, not at its first call.
+      ApiKeyInterceptor apiKeys,
+      AdminKeyInterceptor adminKeys) {
     health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(RANKING_SERVICE, ServingStatus.NOT_SERVING);
     Gauge.builder(

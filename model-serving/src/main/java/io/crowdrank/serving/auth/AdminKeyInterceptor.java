@@ -5,19 +5,22 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 
-/** The admin service's gate: only admin keys (no host app's) get through. */
+/**
+ * The admin service's gate: only operators' keys (no host app's) authenticate; its rpcs then check
+ * {@link Caller#authorizeOperator}.
+ */
 public final class AdminKeyInterceptor implements ServerInterceptor {
   private final ApiKeyInterceptor keys;
 
   public AdminKeyInterceptor(ApiKeys adminKeys) {
-    this.keys = new ApiKeyInterceptor(adminKeys);
+    this(new ApiKeyInterceptor(adminKeys));
   }
 
   private AdminKeyInterceptor(ApiKeyInterceptor keys) {
     this.keys = keys;
   }
 
-  /** Lets every call through, when authentication is turned off. */
+  /** Takes any caller as an operator: development only, when authentication is turned off. */
   public static AdminKeyInterceptor open() {
     return new AdminKeyInterceptor(ApiKeyInterceptor.open());
   }

@@ -1,22 +1,26 @@
 package io.crowdrank.serving.auth;
 
-import io.crowdrank.proto.v1.GetUserSegmentsRequest;
-import io.crowdrank.proto.v1.RankRequest;
-import io.crowdrank.proto.v1.UserEvent;
-import io.grpc.ForwardingServerCallListener;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.Map;
+import org.jboss.logging.Logger;
 
 /**
- * Authenticates every call to the ranking service by the {@code x-api-key} metadata: no or an
- * unknown key is {@code UNAUTHENTICATED}; a request (or streamed event) for a host app other than
- * the key's is {@code PERMISSION_DENIED}, and the call ends there. Health and reflection are not
- * behind it.
+ * Authenticates every call by the {@code x-api-key} metadata: no or an unknown key is {@code
+ * UNAUTHENTICATED}. A known key's binding (a host app, or operators) goes into the call's context
+ * as its {@link Caller}; the rpc checks it against its own request. An answer from an rpc that did
+ * not check is replaced by {@code PERMISSION_DENIED}: access is refused unless the rpc grants it.
+ * Health and reflection are not behind it.
  */
 public final class ApiKeyInterceptor implements ServerInterceptor {
+  private static final Logger LOG = Logger.getLogger(ApiKeyInterceptor.class);
+
   public static final Metadata.Key<String> API_KEY =
       Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -26,67 +30,106 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
     this.keys = keys;
   }
 
-  /** Lets every call through: for a closed network with authentication turned off. */
+  /**
+   * Takes any caller as bound to every host app: development only, when authentication is turned
+   * off. Rpcs still have to check (they always pass), so a forgotten check shows in development.
+   */
   public static ApiKeyInterceptor open() {
     return new ApiKeyInterceptor(null);
+  }
+
+  /**
+   * The service's interceptor as configured: refuses (throws) when authentication is on and no key
+   * is configured, since a service nobody can call is a misconfiguration; warns when it is off.
+   *
+   * @param hostAppByHash lower-case hex SHA-256 of each key → its host app
+   */
+  public static ApiKeyInterceptor configured(boolean enabled, Map<String, String> hostAppByHash) {
+    if (!enabled) {
+      LOG.warn(
+          "AUTHENTICATION IS OFF (crowdrank.auth.enabled=false, development only): any caller may"
+              + " rank for any host app");
+      return open();
+    }
+    if (hostAppByHash.isEmpty()) {
+      throw new IllegalStateException(
+          "no API keys configured (crowdrank.auth.api-keys.<name>.sha256 and .host-app;"
+              + " CROWDRANK_API_KEYS with ./crowdrank serve): refusing to start. For development"
+              + " only, crowdrank.auth.enabled=false (./crowdrank serve --insecure-no-auth) turns"
+              + " authentication off");
+    }
+    return new ApiKeyInterceptor(ApiKeys.of(hostAppByHash));
   }
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    String boundTo;
     if (keys == null) {
-      return next.startCall(call, headers);
-    }
-    String key = headers.get(API_KEY);
-    if (key == null || key.isEmpty()) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription("missing x-api-key metadata"));
-    }
-    var hostApp = keys.hostApp(key);
-    if (hostApp.isEmpty()) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription("unknown API key"));
-    }
-    String allowed = hostApp.get();
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
-        next.startCall(call, headers)) {
-      private boolean closed;
-
-      @Override
-      public void onMessage(Q message) {
-        if (closed) {
-          return;
-        }
-        String asked = hostAppOf(message);
-        if (asked != null && !asked.isEmpty() && !asked.equals(allowed)) {
-          closed = true;
-          call.close(
-              Status.PERMISSION_DENIED.withDescription(
-                  "this API key is for host app '" + allowed + "', not '" + asked + "'"),
-              new Metadata());
-          return;
-        }
-        super.onMessage(message);
+      boundTo = Caller.ANY;
+    } else {
+      String key = headers.get(API_KEY);
+      if (key == null || key.isEmpty()) {
+        return refuse(call, Status.UNAUTHENTICATED.withDescription("missing x-api-key metadata"));
       }
-
-      @Override
-      public void onHalfClose() {
-        if (!closed) {
-          super.onHalfClose();
-        }
+      var bound = keys.hostApp(key);
+      if (bound.isEmpty()) {
+        return refuse(call, Status.UNAUTHENTICATED.withDescription("unknown API key"));
       }
-    };
+      boundTo = bound.get();
+    }
+    Caller caller = new Caller(boundTo);
+    return Contexts.interceptCall(
+        Context.current().withValue(Caller.KEY, caller),
+        new Checked<>(call, caller),
+        headers,
+        next);
   }
 
-  private static String hostAppOf(Object message) {
-    if (message instanceof RankRequest r) {
-      return r.getHostApp();
+  /** The call, answering only once the rpc has checked its caller. */
+  private static final class Checked<Q, A>
+      extends ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
+    private final Caller caller;
+    private boolean refused;
+
+    Checked(ServerCall<Q, A> call, Caller caller) {
+      super(call);
+      this.caller = caller;
     }
-    if (message instanceof UserEvent e) {
-      return e.getHostApp();
+
+    @Override
+    public void sendMessage(A message) {
+      if (refused || !allowed()) {
+        return;
+      }
+      super.sendMessage(message);
     }
-    if (message instanceof GetUserSegmentsRequest s) {
-      return s.getHostApp();
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      if (refused) {
+        return;
+      }
+      if (status.isOk() && !allowed()) {
+        return;
+      }
+      super.close(status, trailers);
     }
-    return null;
+
+    /** Whether the rpc checked its caller; if not, the call ends here, refused. */
+    private boolean allowed() {
+      if (caller.checked()) {
+        return true;
+      }
+      refused = true;
+      String rpc = getMethodDescriptor().getFullMethodName();
+      LOG.errorf("rpc %s answered without checking its caller: refused", rpc);
+      super.close(
+          Status.PERMISSION_DENIED.withDescription(
+              "rpc " + rpc + " does not check who may call it: refused"),
+          new Metadata());
+      return false;
+    }
   }
 
   private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {

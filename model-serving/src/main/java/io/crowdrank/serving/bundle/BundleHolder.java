@@ -105,7 +105,7 @@ public final class BundleHolder implements AutoCloseable {
    */
   public synchronized ModelBundle reload() {
     if (reader.latestVersion(tablePath).isEmpty()) {
-      throw new BundleException("no bundle published at " + tablePath);
+      throw new BundleException.NotPublished(tablePath, null);
     }
     skipUpTo = -1;
     refresh();

@@ -52,7 +52,7 @@ public final class BundleReader implements BundleSource {
     try {
       snapshot = KernelTables.snapshot(engine, tablePath, version);
     } catch (TableNotFoundException e) {
-      throw new BundleException("no bundle published at " + tablePath, e);
+      throw new BundleException.NotPublished(tablePath, e);
     } catch (RuntimeException e) {
       throw new BundleException(
           "cannot open bundle " + tablePath + " " + version + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.crowdrank.serving.api;
 
+import static io.crowdrank.serving.api.OpenAuth.open;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,8 +58,8 @@ class HotSwapTest {
     server =
         InProcessServerBuilder.forName(name)
             .executor(Executors.newFixedThreadPool(4))
-            .addService(new RankingGrpcService(ranking, calls))
-            .addService(new AdminGrpcService(new AdminEndpoint(holder, ranking)))
+            .addService(open(new RankingGrpcService(ranking, calls)))
+            .addService(open(new AdminGrpcService(new AdminEndpoint(holder, ranking))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();

@@ -1,5 +1,6 @@
 package io.crowdrank.serving.api;
 
+import static io.crowdrank.serving.api.OpenAuth.open;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +60,7 @@ class RankingGrpcServiceTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new RankingGrpcService(endpoint, calls))
+            .addService(open(new RankingGrpcService(endpoint, calls)))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -189,7 +190,7 @@ class RankingGrpcServiceTest {
     Server overloaded =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new RankingGrpcService(endpoint, busy))
+            .addService(open(new RankingGrpcService(endpoint, busy)))
             .build()
             .start();
     ManagedChannel toIt = InProcessChannelBuilder.forName(name).directExecutor().build();

@@ -3,22 +3,31 @@ package io.crowdrank.serving.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.proto.v1.GetModelInfoRequest;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
+import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
 import io.crowdrank.proto.v1.UserSegments;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -29,10 +38,20 @@ class ApiKeyInterceptorTest {
   Server server;
   ManagedChannel channel;
 
-  /** Answers every Rank with its host app as the strategy, so a test sees the call got through. */
+  /**
+   * Answers every Rank with its host app as the strategy, so a test sees the call got through;
+   * checks its caller as the service does. GetModelInfo answers without checking: an rpc whose
+   * author forgot.
+   */
   static final class Echo extends RankingServiceGrpc.RankingServiceImplBase {
     @Override
     public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
+      try {
+        Caller.current().authorize(request.getHostApp());
+      } catch (StatusException e) {
+        responses.onError(e);
+        return;
+      }
       responses.onNext(RankResponse.newBuilder().setStrategy(request.getHostApp()).build());
       responses.onCompleted();
     }
@@ -40,8 +59,47 @@ class ApiKeyInterceptorTest {
     @Override
     public void getUserSegments(
         GetUserSegmentsRequest request, StreamObserver<UserSegments> responses) {
+      try {
+        Caller.current().authorize(request.getHostApp());
+      } catch (StatusException e) {
+        responses.onError(e);
+        return;
+      }
       responses.onNext(UserSegments.newBuilder().setModelVersion(1).build());
       responses.onCompleted();
+    }
+
+    @Override
+    public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
+      responses.onNext(ModelInfo.newBuilder().setVersion(7).build());
+      responses.onCompleted();
+    }
+  }
+
+  /** A new rpc, as someone might add one, that never checks its caller. */
+  static final MethodDescriptor<String, String> NEW_RPC =
+      MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("crowdrank.v1.Experimental/Peek")
+          .setRequestMarshaller(Strings.INSTANCE)
+          .setResponseMarshaller(Strings.INSTANCE)
+          .build();
+
+  enum Strings implements MethodDescriptor.Marshaller<String> {
+    INSTANCE;
+
+    @Override
+    public java.io.InputStream stream(String value) {
+      return new java.io.ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String parse(java.io.InputStream stream) {
+      try {
+        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 
@@ -59,6 +117,18 @@ class ApiKeyInterceptorTest {
         InProcessServerBuilder.forName(name)
             .directExecutor()
             .addService(ServerInterceptors.intercept(new Echo(), new ApiKeyInterceptor(keys)))
+            .addService(
+                ServerInterceptors.intercept(
+                    ServerServiceDefinition.builder("crowdrank.v1.Experimental")
+                        .addMethod(
+                            NEW_RPC,
+                            ServerCalls.asyncUnaryCall(
+                                (String request, StreamObserver<String> responses) -> {
+                                  responses.onNext("secret for " + request);
+                                  responses.onCompleted();
+                                }))
+                        .build(),
+                    new ApiKeyInterceptor(keys)))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -135,6 +205,54 @@ class ApiKeyInterceptorTest {
         () -> stub("weibo-secret").getUserSegments(r.setHostApp("alipay").build()),
         Status.Code.PERMISSION_DENIED,
         "this API key is for host app 'weibo', not 'alipay'");
+  }
+
+  @Test
+  void rpc_thatDoesNotCheckItsCaller_isRefused() {
+    assertStatus(
+        () ->
+            stub("alipay-secret")
+                .getModelInfo(GetModelInfoRequest.getDefaultInstance())
+                .getVersion(),
+        Status.Code.PERMISSION_DENIED,
+        "rpc crowdrank.v1.RankingService/GetModelInfo does not check who may call it: refused");
+    Metadata m = new Metadata();
+    m.put(ApiKeyInterceptor.API_KEY, "alipay-secret");
+    assertStatus(
+        () ->
+            ClientCalls.blockingUnaryCall(
+                channel.newCall(
+                    NEW_RPC, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS)),
+                "u1"),
+        Status.Code.UNAUTHENTICATED,
+        "missing x-api-key metadata");
+    assertStatus(
+        () ->
+            ClientCalls.blockingUnaryCall(
+                io.grpc.ClientInterceptors.intercept(
+                    channel, MetadataUtils.newAttachHeadersInterceptor(m)),
+                NEW_RPC,
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                "u1"),
+        Status.Code.PERMISSION_DENIED,
+        "rpc crowdrank.v1.Experimental/Peek does not check who may call it: refused");
+  }
+
+  @Test
+  void rpc_withoutTheInterceptor_hasNoCaller() {
+    assertThatThrownBy(Caller::current)
+        .isInstanceOfSatisfying(
+            StatusException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  @Test
+  void configured_withAuthenticationOnAndNoKeys_refusesToStart() {
+    assertThatThrownBy(() -> ApiKeyInterceptor.configured(true, Map.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no API keys configured")
+        .hasMessageContaining("--insecure-no-auth");
+    assertThat(ApiKeyInterceptor.configured(false, Map.of())).isNotNull();
   }
 
   @Test
