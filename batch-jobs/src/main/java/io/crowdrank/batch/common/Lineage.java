@@ -78,13 +78,28 @@ public final class Lineage {
         && Objects.equals(now.get(PARAMS), last.get(PARAMS));
   }
 
-  /** Runs the writes with this lineage as the user metadata of every commit they make. */
+  /** One lock per session: commit metadata lives in the session's conf, which its users share. */
+  private static final Map<SparkSession, Object> LOCKS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * Runs the writes with this lineage as the user metadata of every commit they make. Delta reads
+   * commit metadata from the session's conf (MERGE takes no write option), so steps or tests that
+   * share a session take turns here, and whatever metadata was set before is put back after.
+   */
   public static void committing(SparkSession spark, Map<String, Object> lineage, Runnable writes) {
-    spark.conf().set(USER_METADATA, Json.write(lineage));
-    try {
-      writes.run();
-    } finally {
-      spark.conf().unset(USER_METADATA);
+    synchronized (LOCKS.computeIfAbsent(spark, s -> new Object())) {
+      scala.Option<String> before = spark.conf().getOption(USER_METADATA);
+      spark.conf().set(USER_METADATA, Json.write(lineage));
+      try {
+        writes.run();
+      } finally {
+        if (before.isDefined()) {
+          spark.conf().set(USER_METADATA, before.get());
+        } else {
+          spark.conf().unset(USER_METADATA);
+        }
+      }
     }
   }
 }
