@@ -172,16 +172,13 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "jobs",
       mixinStandardHelpOptions = true,
-      description =
-          "Run one batch step or the whole DAG (ingest, identity, profiles, [tune,] train,"
-              + " evaluate, publish).")
+      description = "Run one batch step, the whole DAG (all) or maintenance.")
   static final class Jobs implements Callable<Integer> {
     @Parameters(
         index = "0",
         paramLabel = "STEP",
-        description =
-            "ingest | identity | profiles | tune | train | evaluate | publish | all (the DAG)"
-                + " | maintain")
+        completionCandidates = Pipeline.Commands.class,
+        description = "One of: ${COMPLETION-CANDIDATES}.")
     String step;
 
     @Option(names = "--raw", description = "Raw data root (needed by ingest).")
@@ -573,7 +570,7 @@ public final class Main implements Callable<Integer> {
     }
 
     private List<Step> parseSteps() {
-      if (step.equals("all")) {
+      if (step.equals(Pipeline.ALL)) {
         return Pipeline.dag(tune);
       }
       // On a file, tuning is part of the evaluate or train command itself (see onFile).
@@ -593,10 +590,8 @@ public final class Main implements Callable<Integer> {
                   usage(
                       "unknown step '"
                           + step
-                          + "': use ingest, identity, profiles, segments, tune, train, reports, evaluate,"
-                          + " publish,"
-                          + " all"
-                          + " or maintain"));
+                          + "': use one of "
+                          + String.join(", ", Pipeline.commands())));
     }
 
     private CommandLine.ParameterException usage(String message) {

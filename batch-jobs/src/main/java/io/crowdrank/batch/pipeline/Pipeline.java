@@ -65,6 +65,33 @@ public final class Pipeline {
           Step.EVALUATE,
           Step.PUBLISH);
 
+  /** What {@code jobs} runs for the whole DAG. */
+  public static final String ALL = "all";
+
+  /**
+   * Every name {@code jobs} takes, in the DAG's order: each step, then {@link #ALL}, then the steps
+   * outside the DAG. Help texts and docs list exactly these ({@code StepListsTest}).
+   */
+  public static List<String> commands() {
+    List<String> out = new ArrayList<>();
+    for (Step s : Step.values()) {
+      if (s != Step.MAINTAIN) {
+        out.add(s.id());
+      }
+    }
+    out.add(ALL);
+    out.add(Step.MAINTAIN.id());
+    return List.copyOf(out);
+  }
+
+  /** {@link #commands()} for picocli's {@code ${COMPLETION-CANDIDATES}} in help texts. */
+  public static final class Commands implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return commands().iterator();
+    }
+  }
+
   /** The DAG, with the hyper-parameter search before train if asked for. */
   public static List<Step> dag(boolean tune) {
     if (!tune) {
