@@ -64,6 +64,20 @@ public final class Delta {
     rows.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
   }
 
+  /**
+   * As {@link #overwrite(Dataset, String)}, the table partitioned by this column, each partition
+   * written by one task (one file per partition value).
+   */
+  public static void overwrite(Dataset<Row> rows, String path, String partitionColumn) {
+    rows.repartition(org.apache.spark.sql.functions.col(partitionColumn))
+        .write()
+        .format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .partitionBy(partitionColumn)
+        .save(path);
+  }
+
   /** Reads a table of the warehouse. */
   public static Dataset<Row> read(SparkSession spark, String warehouse, String table) {
     return spark.read().format("delta").load(Tables.at(warehouse, table));

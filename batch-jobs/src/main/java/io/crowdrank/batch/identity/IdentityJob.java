@@ -141,16 +141,8 @@ public final class IdentityJob {
     Lineage.committing(
         spark,
         Lineage.record(STEP, in.versions(), params, Map.of()),
-        () -> {
-          paymentMap
-              .unionByName(socialMap)
-              .repartition(col(ACCOUNT_TYPE))
-              .write()
-              .format("delta")
-              .mode("overwrite")
-              .option("overwriteSchema", "true")
-              .save(out);
-        });
+        () ->
+            Delta.overwrite(paymentMap.unionByName(socialMap).repartition(col(ACCOUNT_TYPE)), out));
     return summarize(out, false, in);
   }
 

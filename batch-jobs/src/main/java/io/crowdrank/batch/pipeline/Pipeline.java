@@ -163,6 +163,13 @@ public final class Pipeline {
         progress.startStep(step.id());
         LOG.info("run {}: step {} started", o.runId(), step.id());
         StepReport result;
+        // The Spark UI and event log group every job of the step under its name.
+        spark
+            .sparkContext()
+            .setJobGroup(
+                o.runId() + ":" + step.id(),
+                "crowdrank " + step.id() + " (" + o.runId() + ")",
+                false);
         try {
           result = runOne(step);
         } catch (RuntimeException | Error e) {
@@ -185,6 +192,7 @@ public final class Pipeline {
       }
       return new RunResult(o.runId(), results, recorder.finish("succeeded"));
     } finally {
+      spark.sparkContext().clearJobGroup();
       spark.sparkContext().removeSparkListener(progress);
     }
   }

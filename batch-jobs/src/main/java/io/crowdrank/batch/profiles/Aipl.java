@@ -3,6 +3,7 @@ package io.crowdrank.batch.profiles;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Delta;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -89,13 +90,6 @@ final class Aipl {
 
   /** Overwrites the AIPL table: it is derived whole from pinned inputs. */
   static void write(Dataset<Row> stages, String path) {
-    stages
-        .repartition(col(SCOPE))
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .partitionBy(SCOPE)
-        .save(path);
+    Delta.overwrite(stages, path, SCOPE);
   }
 }

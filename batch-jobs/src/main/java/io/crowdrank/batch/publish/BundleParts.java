@@ -255,14 +255,7 @@ public record BundleParts(
 
   /** Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. */
   public static void write(Dataset<Row> bundle, String out) {
-    bundle
-        .repartition(col(PART))
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("overwriteSchema", "true")
-        .partitionBy(PART)
-        .save(out);
+    io.crowdrank.batch.common.Delta.overwrite(bundle, out, PART);
   }
 
   /** Gives a part every bundle column, in order, nulls where the part has none. */

@@ -104,8 +104,8 @@ public final class FileTrainJob {
           spark,
           Lineage.record(TrainJob.STEP, Map.of(), params, facts),
           () -> {
-            TrainJob.overwrite(f.users(), Tables.at(w, Tables.USER_FACTORS));
-            TrainJob.overwrite(f.items(), Tables.at(w, Tables.ITEM_FACTORS));
+            Delta.overwrite(f.users(), Tables.at(w, Tables.USER_FACTORS));
+            Delta.overwrite(f.items(), Tables.at(w, Tables.ITEM_FACTORS));
           });
       Map<String, Long> outputs = new LinkedHashMap<>();
       outputs.put(Tables.USER_FACTORS, Delta.version(spark, Tables.at(w, Tables.USER_FACTORS)));

@@ -271,17 +271,17 @@ public final class TrainJob {
           lineage,
           () -> {
             // Item factors last: their commit marks the whole step as done (see upToDate above).
-            overwrite(f.users(), Tables.at(w, Tables.USER_FACTORS));
-            overwrite(
+            Delta.overwrite(f.users(), Tables.at(w, Tables.USER_FACTORS));
+            Delta.overwrite(
                 ContextStats.popularity(payments, asOf, p.halfLifeDays()),
                 Tables.at(w, Tables.POPULARITY));
-            overwrite(
+            Delta.overwrite(
                 ContextStats.categoryHourLifts(events, options.timeZone()),
                 Tables.at(w, Tables.CONTEXT_AFFINITY));
-            overwrite(
+            Delta.overwrite(
                 ContextStats.userHabits(events, options.timeZone()),
                 Tables.at(w, Tables.USER_HABITS));
-            overwrite(f.items(), itemOut);
+            Delta.overwrite(f.items(), itemOut);
           });
       return result(lineage, false, in);
     } finally {
@@ -391,10 +391,6 @@ public final class TrainJob {
   private static long number(Map<String, Object> m, String key) {
     Object v = m.get(key);
     return v instanceof Number n ? n.longValue() : -1;
-  }
-
-  static void overwrite(Dataset<Row> rows, String path) {
-    rows.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path);
   }
 
   /** The implicit confidence matrix: one row per (user, mini-program) with its weight. */

@@ -56,6 +56,18 @@ class PipelineTest extends SparkTestBase {
                     shared.resolve("raw").toString(), wh(), params, "run-test"))
             .run(Pipeline.DAG)
             .steps();
+    // Read now, before other tests run more jobs: the status tracker keeps the newest ones.
+    for (String step : List.of("evaluate", "publish")) {
+      jobsPerGroup.put(
+          step, spark.sparkContext().statusTracker().getJobIdsForGroup("run-test:" + step).length);
+    }
+  }
+
+  static final Map<String, Integer> jobsPerGroup = new java.util.HashMap<>();
+
+  @Test
+  void run_groupsEachStepsSparkJobsUnderTheStep() {
+    assertThat(jobsPerGroup).allSatisfy((step, jobs) -> assertThat(jobs).as(step).isPositive());
   }
 
   private static Dataset<Row> table(String t) {
