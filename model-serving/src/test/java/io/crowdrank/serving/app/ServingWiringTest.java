@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
+import io.crowdrank.proto.v1.GetModelInfoRequest;
+import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
@@ -90,6 +92,36 @@ class ServingWiringTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  /**
+   * The blocking rpcs run on Quarkus's worker threads: the caller the interceptor put into the gRPC
+   * context must reach them there (else every call would be refused as unauthenticated).
+   */
+  @Test
+  void blockingRpcs_seeTheCallerOnTheirWorkerThread() {
+    var alipay =
+        RankingServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key("test-alipay-key")));
+    GetUserSegmentsRequest.Builder segments =
+        GetUserSegmentsRequest.newBuilder()
+            .setUser(UserRef.newBuilder().setPaymentAccount("2088001"));
+
+    assertThatThrownBy(() -> alipay.getUserSegments(segments.setHostApp("alipay").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThatThrownBy(() -> alipay.getUserSegments(segments.setHostApp("weibo").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getDescription())
+                    .isEqualTo("this API key is for host app 'alipay', not 'weibo'"));
+    assertThatThrownBy(() -> alipay.getModelInfo(GetModelInfoRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
   }
 
   @Test
