@@ -80,7 +80,7 @@ public final class Ranker {
    */
   public Scan[] prescan(ModelBundle bundle, List<RankQuery> queries) {
     Scan[] out = new Scan[queries.size()];
-    if (bundle.nearest().approximate()) {
+    if (bundle.itemIndex().approximate()) {
       return out;
     }
     List<Integer> scanned = new ArrayList<>();
@@ -94,7 +94,7 @@ public final class Ranker {
       }
     }
     if (!vectors.isEmpty()) {
-      Scan[] scans = bundle.nearest().scan(vectors.toArray(new float[0][]));
+      Scan[] scans = bundle.itemIndex().scan(vectors.toArray(new float[0][]));
       for (int s = 0; s < scans.length; s++) {
         out[scanned.get(s)] = scans[s];
       }
@@ -319,10 +319,10 @@ public final class Ranker {
       offerCampaigns(ctx, top);
       return explained(ctx, top, k);
     }
-    if (b.nearest().approximate()) {
+    if (b.itemIndex().approximate()) {
       // Large catalog: the nearest items by the collaborative score, re-scored with context.
       for (ItemIndex.Neighbour n :
-          b.nearest().nearest(b.userVector(ctx.user()), candidates(k), ctx.filters().hostApp())) {
+          b.itemIndex().nearest(b.userVector(ctx.user()), candidates(k), ctx.filters().hostApp())) {
         if (!ctx.campaigned(n.item()) && ctx.eligible(n.item())) {
           top.offer(n.item(), ctx.collaborative(n.item()));
         }
@@ -336,7 +336,7 @@ public final class Ranker {
       Scan scan =
           ctx.prescanned() != null
               ? ctx.prescanned()
-              : b.nearest().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
+              : b.itemIndex().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
       top = new TopK(pool);
       for (int item :
           scan.contenders(

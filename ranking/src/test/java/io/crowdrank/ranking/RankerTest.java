@@ -294,7 +294,7 @@ class RankerTest {
                   IdType.PAYMENT_ACCOUNT, "2088" + u, "alipay", 10, BREAKFAST, null, Set.of()));
       found += (int) ids(r).stream().filter(exact::contains).count();
     }
-    assertThat(b.nearest().approximate()).isTrue();
+    assertThat(b.itemIndex().approximate()).isTrue();
     assertThat(found / (10.0 * users)).as("recall@10 over %d users", users).isGreaterThan(0.9);
   }
 
@@ -306,9 +306,9 @@ class RankerTest {
     for (boolean int8 : new boolean[] {true, false}) {
       bundles.add(randomCatalog(TestBundles.version(6, 16).int8Scan(int8), 21, 8_000, 20));
     }
-    assertThat(bundles.get(0).nearest().method())
+    assertThat(bundles.get(0).itemIndex().method())
         .isEqualTo(ItemIndex.int8Supported() ? "exact-int8" : "exact-float");
-    assertThat(bundles.get(1).nearest().method()).isEqualTo("exact-float");
+    assertThat(bundles.get(1).itemIndex().method()).isEqualTo("exact-float");
     Ranker ranker = new Ranker(withExploration(0));
 
     for (int u = 0; u < 20; u++) {

@@ -12,15 +12,15 @@ import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 
-/** gRPC binding of {@link AdminEndpoint}; loading a bundle is slow I/O, so off the event loop. */
+/** gRPC binding of {@link AdminHandler}; loading a bundle is slow I/O, so off the event loop. */
 @GrpcService
 @Blocking
 @RegisterInterceptor(AdminKeyInterceptor.class)
 public class AdminGrpcService extends ModelAdminServiceGrpc.ModelAdminServiceImplBase {
-  private final AdminEndpoint endpoint;
+  private final AdminHandler endpoint;
 
   @Inject
-  public AdminGrpcService(AdminEndpoint endpoint) {
+  public AdminGrpcService(AdminHandler endpoint) {
     this.endpoint = endpoint;
   }
 

@@ -24,7 +24,7 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * gRPC binding of {@link RankingEndpoint}. Ranking is CPU work, so it runs off the event loop: Rank
+ * gRPC binding of {@link RankingHandler}. Ranking is CPU work, so it runs off the event loop: Rank
  * on the {@link CallExecutor} (where calls waiting together are ranked together), the rarer calls
  * on Quarkus's worker pool.
  */
@@ -34,7 +34,7 @@ import org.jboss.logging.Logger;
 public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBase {
   private static final Logger LOG = Logger.getLogger(RankingGrpcService.class);
 
-  private final RankingEndpoint endpoint;
+  private final RankingHandler endpoint;
   private final CallExecutor calls;
   private final CallExecutor.Batch<Pending> ranking =
       new CallExecutor.Batch<>() {
@@ -50,13 +50,13 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
       };
 
   @Inject
-  public RankingGrpcService(RankingEndpoint endpoint, CallExecutor calls) {
+  public RankingGrpcService(RankingHandler endpoint, CallExecutor calls) {
     this.endpoint = endpoint;
     this.calls = calls;
   }
 
   /** A queued Rank call and where its answer goes. */
-  private record Pending(RankingEndpoint.Call call, StreamObserver<RankResponse> responses) {}
+  private record Pending(RankingHandler.Call call, StreamObserver<RankResponse> responses) {}
 
   @Override
   @NonBlocking
@@ -70,13 +70,13 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
     // The call's context is cancelled when its deadline passes or the client goes away.
     io.grpc.Context call = io.grpc.Context.current();
     if (!calls.execute(
-        new Pending(new RankingEndpoint.Call(request, call::isCancelled), responses), ranking)) {
+        new Pending(new RankingHandler.Call(request, call::isCancelled), responses), ranking)) {
       responses.onError(calls.overloaded());
     }
   }
 
   private void rankAll(List<Pending> pending) {
-    List<RankingEndpoint.Answer> answers;
+    List<RankingHandler.Answer> answers;
     try {
       answers = endpoint.rank(pending.stream().map(Pending::call).toList());
     } catch (RuntimeException e) {
@@ -87,7 +87,7 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
       return;
     }
     for (int i = 0; i < pending.size(); i++) {
-      RankingEndpoint.Answer answer = answers.get(i);
+      RankingHandler.Answer answer = answers.get(i);
       respond(pending.get(i).responses(), answer::get);
     }
   }
@@ -115,7 +115,7 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
 
   @Override
   public StreamObserver<UserEvent> recordEvents(StreamObserver<RecordEventsSummary> responses) {
-    RankingEndpoint.EventStream stream = endpoint.eventStream();
+    RankingHandler.EventStream stream = endpoint.eventStream();
     return new StreamObserver<>() {
       private boolean refused;
 

@@ -6,11 +6,11 @@ import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
-import io.crowdrank.serving.api.AdminEndpoint;
+import io.crowdrank.serving.api.AdminHandler;
 import io.crowdrank.serving.api.CallExecutor;
 import io.crowdrank.serving.api.EventRequests;
 import io.crowdrank.serving.api.RankRequests;
-import io.crowdrank.serving.api.RankingEndpoint;
+import io.crowdrank.serving.api.RankingHandler;
 import io.crowdrank.serving.auth.AdminKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
@@ -66,10 +66,10 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  RankingEndpoint rankingEndpoint(ServingConfig config, BundleHolder holder) {
+  RankingHandler rankingEndpoint(ServingConfig config, BundleHolder holder) {
     ServingConfig.Ranking r = config.ranking();
     ServingConfig.Recent recent = config.recent();
-    return new RankingEndpoint(
+    return new RankingHandler(
         holder::current,
         new RankRequests(r.defaultK(), r.maxK(), Clock.systemUTC()),
         new EventRequests(Clock.systemUTC()),
@@ -160,8 +160,8 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  AdminEndpoint adminEndpoint(BundleHolder holder, RankingEndpoint ranking) {
-    return new AdminEndpoint(holder, ranking);
+  AdminHandler adminEndpoint(BundleHolder holder, RankingHandler ranking) {
+    return new AdminHandler(holder, ranking);
   }
 
   /** Latency histograms (Prometheus buckets) for every gRPC method, not only count and sum. */

@@ -90,7 +90,7 @@ public final class BundleHolder implements AutoCloseable {
         next.itemCount(),
         next.userCount(),
         next.dim(),
-        next.nearest().method(),
+        next.itemIndex().method(),
         tablePath,
         (System.nanoTime() - started) / 1_000_000);
     onSwap.accept(next);

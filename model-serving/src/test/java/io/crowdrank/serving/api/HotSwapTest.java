@@ -46,8 +46,8 @@ class HotSwapTest {
 
   @BeforeEach
   void start() throws Exception {
-    RankingEndpoint ranking =
-        new RankingEndpoint(
+    RankingHandler ranking =
+        new RankingHandler(
             holder::current,
             new RankRequests(10, 100, Clock.systemUTC()),
             new EventRequests(Clock.systemUTC()),
@@ -59,7 +59,7 @@ class HotSwapTest {
         InProcessServerBuilder.forName(name)
             .executor(Executors.newFixedThreadPool(4))
             .addService(open(new RankingGrpcService(ranking, calls)))
-            .addService(open(new AdminGrpcService(new AdminEndpoint(holder, ranking))))
+            .addService(open(new AdminGrpcService(new AdminHandler(holder, ranking))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();

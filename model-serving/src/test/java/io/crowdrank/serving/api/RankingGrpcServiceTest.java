@@ -44,13 +44,13 @@ class RankingGrpcServiceTest {
   final CallExecutor calls = new CallExecutor(2, 1024, 8);
   Server server;
   ManagedChannel channel;
-  RankingEndpoint endpoint;
+  RankingHandler endpoint;
 
   @BeforeEach
   void start() throws Exception {
     String name = InProcessServerBuilder.generateName();
     endpoint =
-        new RankingEndpoint(
+        new RankingHandler(
             () -> Optional.ofNullable(served.get()),
             new RankRequests(10, 100, Clock.systemUTC()),
             new EventRequests(Clock.systemUTC()),
@@ -153,14 +153,14 @@ class RankingGrpcServiceTest {
   void rank_callsRankedTogether_eachGetsItsOwnAnswer() {
     served.set(bundle(7));
 
-    List<RankingEndpoint.Answer> answers =
+    List<RankingHandler.Answer> answers =
         endpoint.rank(
             List.of(
-                new RankingEndpoint.Call(request("2088001"), () -> false),
-                new RankingEndpoint.Call(
+                new RankingHandler.Call(request("2088001"), () -> false),
+                new RankingHandler.Call(
                     request("2088001").toBuilder().setHostApp("myspace").build(), () -> false),
-                new RankingEndpoint.Call(request("2088001"), () -> true),
-                new RankingEndpoint.Call(request("2099"), () -> false)));
+                new RankingHandler.Call(request("2088001"), () -> true),
+                new RankingHandler.Call(request("2099"), () -> false)));
 
     assertThat(answers).hasSize(4);
     assertThat(answers.get(0).response().getItemsList())

@@ -78,7 +78,7 @@ public class RankingBenchmark {
   @Benchmark
   public Object annSearch() {
     int q = next++ & (QUERIES - 1);
-    return served.nearest().nearest(vectors[q], Ranker.candidates(k), hostApp);
+    return served.itemIndex().nearest(vectors[q], Ranker.candidates(k), hostApp);
   }
 
   /** The whole pipeline for the same users: candidates, filters, scoring, re-ranking, reasons. */

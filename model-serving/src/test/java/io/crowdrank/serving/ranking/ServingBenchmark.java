@@ -110,15 +110,15 @@ public final class ServingBenchmark {
           u = rnd.nextInt(b.userCount());
         } while (!b.userHasVector(u));
         float[] v = b.userVector(u);
-        Set<Integer> exact = items(b.nearest().exact(v, 20, alipay));
-        hits += overlap(exact, b.nearest().nearest(v, 20, alipay, beam));
+        Set<Integer> exact = items(b.itemIndex().exact(v, 20, alipay));
+        hits += overlap(exact, b.itemIndex().nearest(v, 20, alipay, beam));
       }
       recall.put(beam, hits / (20.0 * recallUsers));
     }
     int items = b.itemCount();
     int users = b.userCount();
     int dim = b.dim();
-    boolean approximate = b.nearest().approximate();
+    boolean approximate = b.itemIndex().approximate();
     RankingBenchmark.LOADED.put(table, b);
 
     // In this JVM (no fork): the bundle is loaded once; JIT warm-up iterations still come first.

@@ -6,7 +6,7 @@ package io.crowdrank.ranking.ann;
  * reduction, which the JIT compiles to SIMD instructions on Java 17 (a per-item dot product is a
  * float reduction it must keep sequential).
  */
-final class FloatColumns implements Columns {
+final class FloatColumns implements VectorColumns {
   private final int count;
 
   /** Factor d of item j at {@code [d][j]}, zero for items without a vector. */
@@ -17,7 +17,7 @@ final class FloatColumns implements Columns {
   FloatColumns(float[][] columns, int count) {
     this.count = count;
     this.columns = columns;
-    this.maxAbs = Columns.maxAbs(columns, count);
+    this.maxAbs = VectorColumns.maxAbs(columns, count);
   }
 
   @Override
@@ -26,7 +26,7 @@ final class FloatColumns implements Columns {
     for (int d = 0; d < query.length; d++) {
       sum += Math.abs(query[d]) * maxAbs[d];
     }
-    return sum * Columns.rounding(query.length);
+    return sum * VectorColumns.rounding(query.length);
   }
 
   @Override

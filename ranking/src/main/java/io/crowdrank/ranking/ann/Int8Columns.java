@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Only where {@link Simd#SUPPORTED}; elsewhere the index keeps {@link FloatColumns}.
  */
-final class Int8Columns implements Columns {
+final class Int8Columns implements VectorColumns {
   /** Floats per SIMD register: 16 with AVX-512, 8 with AVX2. */
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
@@ -42,7 +42,7 @@ final class Int8Columns implements Columns {
   /** Quantises float columns ({@code [d][j]}, {@code count} items each). */
   static Int8Columns of(float[][] floats, int count) {
     byte[][] columns = new byte[floats.length][count];
-    float[] max = Columns.maxAbs(floats, count);
+    float[] max = VectorColumns.maxAbs(floats, count);
     float[] scale = new float[floats.length];
     for (int d = 0; d < floats.length; d++) {
       scale[d] = max[d] / 127;
@@ -64,7 +64,7 @@ final class Int8Columns implements Columns {
       sum += Math.abs(query[d] * scale[d]);
     }
     // Each term's magnitude is at most 127 · |query[d] · scale[d]|.
-    return sum * (0.5f + 127 * Columns.rounding(query.length));
+    return sum * (0.5f + 127 * VectorColumns.rounding(query.length));
   }
 
   @Override

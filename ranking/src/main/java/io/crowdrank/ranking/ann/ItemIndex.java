@@ -98,7 +98,7 @@ public final class ItemIndex implements AutoCloseable {
   private final int[] itemOfDoc;
 
   /** Exact mode only: the factors laid out for the scan. */
-  private final Columns columns;
+  private final VectorColumns columns;
 
   /**
    * Per host app: the documents that run in it, or null where that is every document (no filter
@@ -112,7 +112,7 @@ public final class ItemIndex implements AutoCloseable {
       DirectoryReader reader,
       int[] itemOfDoc,
       DocSetQuery[] hostAppFilters,
-      Columns columns) {
+      VectorColumns columns) {
     this.items = items;
     this.directory = directory;
     this.reader = reader;

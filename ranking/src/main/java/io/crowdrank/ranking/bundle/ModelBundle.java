@@ -97,8 +97,8 @@ public final class ModelBundle {
   private final int[][] popularByVertical;
   private final int[][] itemVerticals;
   private final float[] itemPopularity;
-  private final Map<String, Integer> itemIndex;
-  private final ItemIndex nearest;
+  private final Map<String, Integer> itemsById;
+  private final ItemIndex itemIndex;
 
   private final ImmutableList<String> categories;
   private final ImmutableList<String> cities;
@@ -191,7 +191,7 @@ public final class ModelBundle {
         throw new BundleException("duplicate item " + it.id());
       }
     }
-    this.itemIndex = ImmutableMap.copyOf(items);
+    this.itemsById = ImmutableMap.copyOf(items);
     fillNewItemsWithCategoryMeans();
     this.newItems = java.util.stream.IntStream.range(0, n).filter(i -> itemNew[i]).toArray();
     Integer[] byPopularity =
@@ -217,7 +217,7 @@ public final class ModelBundle {
         perVertical.stream()
             .map(l -> l.stream().mapToInt(Integer::intValue).toArray())
             .toArray(int[][]::new);
-    this.nearest = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS, b.int8Scan);
+    this.itemIndex = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS, b.int8Scan);
 
     int m = b.users.size();
     userIds = new String[m];
@@ -270,7 +270,7 @@ public final class ModelBundle {
     }
     List<Campaign> resolved = new ArrayList<>();
     for (CampaignRow c : b.campaigns) {
-      Integer item = itemIndex.get(c.itemId());
+      Integer item = itemsById.get(c.itemId());
       int[] targets = segmentIndexes(c.segments());
       if (item == null || targets.length == 0) {
         continue; // its mini-program left the catalog, or its audiences are gone
@@ -436,7 +436,7 @@ public final class ModelBundle {
   }
 
   public OptionalInt item(String id) {
-    Integer i = itemIndex.get(id);
+    Integer i = itemsById.get(id);
     return i == null ? OptionalInt.empty() : OptionalInt.of(i);
   }
 
@@ -621,8 +621,8 @@ public final class ModelBundle {
   }
 
   /** Nearest learnt items by inner product (HNSW for large catalogs, exact for small ones). */
-  public ItemIndex nearest() {
-    return nearest;
+  public ItemIndex itemIndex() {
+    return itemIndex;
   }
 
   /** The user's factor vector (a copy). */

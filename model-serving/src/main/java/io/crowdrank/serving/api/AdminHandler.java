@@ -9,11 +9,11 @@ import io.grpc.StatusException;
 import java.util.OptionalLong;
 
 /** What the admin service does, without gRPC plumbing: reload and roll back the served bundle. */
-public final class AdminEndpoint {
+public final class AdminHandler {
   private final BundleHolder holder;
-  private final RankingEndpoint ranking;
+  private final RankingHandler ranking;
 
-  public AdminEndpoint(BundleHolder holder, RankingEndpoint ranking) {
+  public AdminHandler(BundleHolder holder, RankingHandler ranking) {
     this.holder = holder;
     this.ranking = ranking;
   }

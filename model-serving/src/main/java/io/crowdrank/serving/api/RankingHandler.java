@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * build the response. Each call takes the current bundle once, so a hot swap mid-call cannot mix
  * versions.
  */
-public final class RankingEndpoint {
+public final class RankingHandler {
   /** Errors listed in a RecordEvents summary; the rest are only counted. */
   static final int MAX_EVENT_ERRORS = 10;
 
@@ -41,7 +41,7 @@ public final class RankingEndpoint {
   private final RecentHistory history;
   private final Ranker ranker;
 
-  public RankingEndpoint(
+  public RankingHandler(
       Supplier<Optional<ModelBundle>> bundles,
       RankRequests requests,
       EventRequests events,
@@ -144,7 +144,7 @@ public final class RankingEndpoint {
    * scored exactly their scans share a pass; an HNSW search per user gains nothing from company.
    */
   public boolean ranksTogether() {
-    return bundles.get().map(b -> !b.nearest().approximate()).orElse(false);
+    return bundles.get().map(b -> !b.itemIndex().approximate()).orElse(false);
   }
 
   private static StatusException cancelled(String why) {

@@ -4,7 +4,7 @@ package io.crowdrank.ranking.ann;
  * Item factors laid out dimension-major for scoring every item against one query: the exact index's
  * scan. Implementations may approximate, within a bound they state per query.
  */
-interface Columns {
+interface VectorColumns {
   /** Every item's inner product with {@code query}, by item index, within {@link #bound}. */
   float[] scores(float[] query);
 
