@@ -115,7 +115,7 @@ public final class Ranker {
     int city =
         q.city() != null ? bundle.city(q.city()) : user >= 0 ? bundle.userHomeCity(user) : -1;
     String cityName = q.city() != null ? q.city() : bundle.cityName(city);
-    int hourOfWeek = HourOfWeek.of(q.eventTime(), bundle.manifest().timeZone());
+    int hourOfWeek = HourOfWeek.of(q.eventTime(), bundle.manifest().zone());
     Double fromBundle = bundle.manifest().contextWeight();
     Double shrinkage = bundle.manifest().habitShrinkage();
     double[] lifts =

@@ -3,14 +3,13 @@ package io.crowdrank.batch.bench;
 import static io.crowdrank.format.BundleFormat.*;
 import static org.apache.spark.sql.functions.*;
 
-import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.publish.BundleParts;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
+import io.crowdrank.format.Manifest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
@@ -139,35 +138,30 @@ public final class SyntheticBundle {
                                         .multiply(0.5)))
                     .cast("array<float>")
                     .as(WEIGHTS));
-    Map<String, Object> manifest = new LinkedHashMap<>();
-    manifest.put(MANIFEST_FORMAT_VERSION, FORMAT_VERSION);
-    manifest.put(MANIFEST_CREATED_TIME, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-    manifest.put(MANIFEST_TIME_ZONE, HourOfWeek.DEFAULT_ZONE);
-    manifest.put(MANIFEST_VECTOR_DIM, o.dim());
-    manifest.put(
-        MANIFEST_SOURCES,
-        Map.of(
-            "synthetic",
+    Manifest manifest =
+        Manifest.of(
+            Instant.now().truncatedTo(ChronoUnit.MILLIS),
+            HourOfWeek.DEFAULT_ZONE,
+            o.dim(),
             Map.of(
-                "items", o.items(),
-                "users", o.users(),
-                "clusters", o.clusters(),
-                "seed", o.seed())));
-    manifest.put(MANIFEST_COUNTS, Map.of("items", o.items(), "users", o.users()));
-    Dataset<Row> manifestRow =
-        spark
-            .range(1)
-            .select(
-                lit(PART_MANIFEST).as(PART),
-                lit(PART_MANIFEST).as(ID),
-                lit(Json.write(manifest)).as(MANIFEST_JSON));
+                "synthetic",
+                Map.of(
+                    "items", o.items(),
+                    "users", o.users(),
+                    "clusters", o.clusters(),
+                    "seed", o.seed())),
+            Map.of(),
+            Map.of(),
+            null,
+            Map.of(),
+            Map.of("items", o.items(), "users", o.users()));
     String out = Tables.at(o.warehouse(), Tables.BUNDLE);
     BundleParts.write(
         BundleParts.conform(items)
             .unionByName(BundleParts.conform(users))
             .unionByName(BundleParts.conform(popularity))
             .unionByName(BundleParts.conform(context))
-            .unionByName(BundleParts.conform(manifestRow)),
+            .unionByName(BundleParts.manifest(spark, manifest)),
         out);
     return new Result(out, o.items(), o.users(), o.dim(), (System.nanoTime() - t0) / 1_000_000);
   }

@@ -8,6 +8,7 @@ import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.Manifest;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Row;
@@ -41,11 +42,9 @@ public record ServedBundle(long version, long modelVersion, TrainJob.Params para
     if (manifest == null) {
       throw new IllegalStateException("bundle version " + version + " has no manifest");
     }
-    Map<String, Object> m = Json.readObject(manifest.getString(0));
-    Object sources = m.get(BundleFormat.MANIFEST_SOURCES);
-    Object model = sources instanceof Map<?, ?> s ? s.get(Tables.ITEM_FACTORS) : null;
-    Object training = m.get(BundleFormat.MANIFEST_TRAINING);
-    Object params = training instanceof Map<?, ?> t ? t.get(Lineage.PARAMS) : null;
+    Manifest m = Manifest.fromMap(Json.readObject(manifest.getString(0)));
+    Object model = m.sources().get(Tables.ITEM_FACTORS);
+    Object params = m.training().get(Lineage.PARAMS);
     if (!(params instanceof Map<?, ?> p)) {
       throw new IllegalStateException(
           "bundle version " + version + " does not say how its model was trained");

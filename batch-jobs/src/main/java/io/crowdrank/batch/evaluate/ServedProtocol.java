@@ -14,12 +14,11 @@ import static io.crowdrank.batch.evaluate.Evaluation.USER;
 import static io.crowdrank.batch.evaluate.Evaluation.WEIGHT;
 import static org.apache.spark.sql.functions.*;
 
-import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.publish.BundleParts;
 import io.crowdrank.batch.train.ContextStats;
 import io.crowdrank.batch.train.TrainJob;
-import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.Manifest;
 import io.crowdrank.ranking.RankQuery;
 import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.Ranking;
@@ -31,7 +30,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -308,17 +306,22 @@ public final class ServedProtocol {
             world.segmentMembers() == null ? null : world.segmentMembers().join(ids, USER_ID),
             world.segments(),
             world.campaigns());
-    Map<String, Object> manifest = new LinkedHashMap<>();
-    manifest.put(BundleFormat.MANIFEST_FORMAT_VERSION, BundleFormat.FORMAT_VERSION);
-    manifest.put(BundleFormat.MANIFEST_CREATED_TIME, Instant.now().toString());
-    manifest.put(BundleFormat.MANIFEST_TIME_ZONE, evaluation.timeZone());
-    manifest.put(BundleFormat.MANIFEST_VECTOR_DIM, params.rank());
-    manifest.put(BundleFormat.MANIFEST_RANKING, BundleParts.rankingSettings(params));
+    Manifest manifest =
+        Manifest.of(
+            Instant.now(),
+            evaluation.timeZone(),
+            params.rank(),
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            BundleParts.rankingSettings(params),
+            Map.of(),
+            Map.of());
     return BundleParts.load(
         parts
             .shared()
             .unionByName(BundleParts.conform(parts.users()))
-            .unionByName(BundleParts.manifest(spark, Json.write(manifest))),
+            .unionByName(BundleParts.manifest(spark, manifest)),
         0);
   }
 

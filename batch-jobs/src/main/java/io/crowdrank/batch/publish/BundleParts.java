@@ -13,8 +13,10 @@ import static io.crowdrank.format.BundleFormat.PART_USER;
 import static io.crowdrank.format.BundleFormat.WEIGHTS;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.Manifest;
 import io.crowdrank.ranking.bundle.BundleRows;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import java.util.ArrayList;
@@ -225,14 +227,14 @@ public record BundleParts(
   }
 
   /** The manifest part: one row holding the manifest's JSON. */
-  public static Dataset<Row> manifest(SparkSession spark, String json) {
+  public static Dataset<Row> manifest(SparkSession spark, Manifest manifest) {
     return conform(
         spark
             .range(1)
             .select(
                 lit(PART_MANIFEST).as(PART),
                 lit(PART_MANIFEST).as(ID),
-                lit(json).as(MANIFEST_JSON)));
+                lit(Json.write(manifest.toMap())).as(MANIFEST_JSON)));
   }
 
   /** The whole bundle: every part and the manifest, conformed, ready for {@link #write}. */
@@ -271,12 +273,8 @@ public record BundleParts(
   }
 
   /** The manifest's ranking settings: those chosen with the model, which the service applies. */
-  public static Map<String, Object> rankingSettings(TrainJob.Params model) {
-    return Map.of(
-        BundleFormat.RANKING_CONTEXT_WEIGHT,
-        model.contextWeight(),
-        BundleFormat.RANKING_HABIT_SHRINKAGE,
-        model.habitShrinkage());
+  public static Manifest.Ranking rankingSettings(TrainJob.Params model) {
+    return new Manifest.Ranking(model.contextWeight(), model.habitShrinkage());
   }
 
   /** The vectors' length (the model's rank), 0 for no factors. */

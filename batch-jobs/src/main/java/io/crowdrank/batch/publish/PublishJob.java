@@ -2,19 +2,10 @@ package io.crowdrank.batch.publish;
 
 import static io.crowdrank.batch.common.Columns.*;
 import static io.crowdrank.format.BundleFormat.FORMAT_VERSION;
-import static io.crowdrank.format.BundleFormat.MANIFEST_COUNTS;
-import static io.crowdrank.format.BundleFormat.MANIFEST_CREATED_TIME;
-import static io.crowdrank.format.BundleFormat.MANIFEST_FORMAT_VERSION;
-import static io.crowdrank.format.BundleFormat.MANIFEST_METRICS;
-import static io.crowdrank.format.BundleFormat.MANIFEST_SOURCES;
-import static io.crowdrank.format.BundleFormat.MANIFEST_TIME_ZONE;
-import static io.crowdrank.format.BundleFormat.MANIFEST_TRAINING;
-import static io.crowdrank.format.BundleFormat.MANIFEST_VECTOR_DIM;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
-import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
@@ -23,6 +14,7 @@ import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
+import io.crowdrank.format.Manifest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -165,19 +157,18 @@ public final class PublishJob {
     int dim = BundleParts.vectorDim(itemFactors);
     Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
-    Map<String, Object> manifest = new LinkedHashMap<>();
-    manifest.put(MANIFEST_FORMAT_VERSION, FORMAT_VERSION);
-    manifest.put(MANIFEST_CREATED_TIME, created.toString());
-    manifest.put(MANIFEST_TIME_ZONE, options.timeZone());
-    manifest.put(MANIFEST_VECTOR_DIM, dim);
-    manifest.put(MANIFEST_SOURCES, sources);
-    manifest.put(MANIFEST_TRAINING, training);
-    manifest.put(
-        MANIFEST_METRICS, EvaluateJob.summaryFor(spark, options.warehouse(), modelVersion));
-    manifest.put(BundleFormat.MANIFEST_RANKING, BundleParts.rankingSettings(model));
-    manifest.put(BundleFormat.MANIFEST_GATE, gate);
-    manifest.put(MANIFEST_COUNTS, Map.of("items", itemCount, "users", userCount));
-    Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, Json.write(manifest)));
+    Manifest manifest =
+        Manifest.of(
+            created,
+            options.timeZone(),
+            dim,
+            new LinkedHashMap<>(sources),
+            training,
+            EvaluateJob.summaryFor(spark, options.warehouse(), modelVersion),
+            BundleParts.rankingSettings(model),
+            gate,
+            Map.of("items", itemCount, "users", userCount));
+    Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, manifest));
     Lineage.committing(
         spark,
         Lineage.record(

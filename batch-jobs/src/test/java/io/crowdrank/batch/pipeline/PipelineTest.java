@@ -207,6 +207,12 @@ class PipelineTest extends SparkTestBase {
     // als, popularity served)
     assertThat(manifest.get("metrics").get("result").get("metrics").size()).isEqualTo(24);
     assertThat(manifest.get("ranking").get("context_weight").asDouble()).isEqualTo(0.15);
+    // The service reads what publish wrote as the one typed manifest.
+    io.crowdrank.format.Manifest typed =
+        io.crowdrank.ranking.bundle.ManifestJson.parse(manifestJson);
+    assertThat(typed.contextWeight()).isEqualTo(0.15);
+    assertThat(typed.vectorDim()).isEqualTo(8);
+    assertThat(typed.counts().get("users")).isEqualTo(published.users());
     // users carry their interests and own hour-of-week habit for cold start and context
     assertThat(bundle.filter("part = 'user' AND size(habit_hours) > 0").count()).isPositive();
     assertThat(bundle.filter("part = 'user' AND vector IS NULL AND size(verticals) > 0").count())

@@ -14,6 +14,7 @@ import io.crowdrank.ranking.RankQuery;
 import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.Ranking;
 import io.crowdrank.ranking.ann.Scan;
+import io.crowdrank.ranking.bundle.ManifestJson;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.Status;
@@ -231,7 +232,7 @@ public final class RankingHandler {
             Timestamp.newBuilder().setSeconds(created.getEpochSecond()).setNanos(created.getNano()))
         .setItemCount(bundle.itemCount())
         .setUserCount(bundle.userCount())
-        .setManifestJson(bundle.manifest().json())
+        .setManifestJson(ManifestJson.write(bundle.manifest()))
         .build();
   }
 

@@ -46,7 +46,7 @@ public final class BundleRows {
       throw new BundleException("bundle row without a part");
     }
     switch (part) {
-      case PART_MANIFEST -> bundle.manifest(Manifest.parse(required(r, MANIFEST_JSON, part)));
+      case PART_MANIFEST -> bundle.manifest(ManifestJson.parse(required(r, MANIFEST_JSON, part)));
       case PART_ITEM ->
           bundle.item(
               new ModelBundle.ItemRow(

@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableMap;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
+import io.crowdrank.format.Manifest;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.ann.Vectors;
 import java.time.Instant;

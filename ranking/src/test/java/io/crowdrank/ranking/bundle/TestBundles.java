@@ -13,7 +13,7 @@ public final class TestBundles {
   private TestBundles(long version, int dim, String ranking) {
     b = new ModelBundle.Builder(version);
     b.manifest(
-        Manifest.parse(
+        ManifestJson.parse(
             "{\"format_version\":"
                 + BundleFormat.FORMAT_VERSION
                 + ",\"created_time\":\"2026-11-01T00:00:00Z\","
