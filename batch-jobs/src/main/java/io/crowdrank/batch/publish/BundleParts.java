@@ -19,9 +19,7 @@ import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.Manifest;
 import io.crowdrank.ranking.bundle.BundleRows;
 import io.crowdrank.ranking.bundle.ModelBundle;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -288,100 +286,47 @@ public record BundleParts(
   }
 
   /** {@link BundleRows.Fields} over Spark rows of {@link #SCHEMA}. */
-  private static final class SparkFields implements BundleRows.Fields {
-    private static final Map<String, Integer> ORDINALS = ordinals();
+  private static final class SparkFields extends BundleRows.OrdinalFields {
     private Row row;
+
+    SparkFields() {
+      super(List.of(SCHEMA.fieldNames()));
+    }
 
     SparkFields at(Row r) {
       this.row = r;
       return this;
     }
 
-    private static Map<String, Integer> ordinals() {
-      Map<String, Integer> m = new java.util.HashMap<>();
-      for (int i = 0; i < SCHEMA.size(); i++) {
-        m.put(SCHEMA.fields()[i].name(), i);
-      }
-      return Map.copyOf(m);
-    }
-
-    /** The column's ordinal, or -1 when it is absent or null in this row. */
-    private int present(String column) {
-      Integer o = ORDINALS.get(column);
-      return o == null || row.isNullAt(o) ? -1 : o;
+    @Override
+    protected boolean isNull(int ordinal) {
+      return row.isNullAt(ordinal);
     }
 
     @Override
-    public String string(String column) {
-      int o = present(column);
-      return o < 0 ? null : row.getString(o);
+    protected String stringAt(int ordinal) {
+      return row.getString(ordinal);
     }
 
     @Override
-    public List<String> strings(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return List.of();
-      }
-      List<String> out = new ArrayList<>();
-      for (Object v : row.getList(o)) {
-        if (v != null) {
-          out.add((String) v);
-        }
-      }
-      return out;
+    protected double doubleAt(int ordinal) {
+      return row.getDouble(ordinal);
     }
 
     @Override
-    public float[] floats(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return null;
-      }
-      List<Object> values = row.getList(o);
-      float[] out = new float[values.size()];
-      for (int i = 0; i < out.length; i++) {
-        Object v = values.get(i);
-        out[i] = v == null ? 0f : ((Number) v).floatValue();
-      }
-      return out;
+    protected int intAt(int ordinal) {
+      return row.getInt(ordinal);
     }
 
     @Override
-    public int[] ints(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return new int[0];
-      }
-      List<Object> values = row.getList(o);
-      int[] out = new int[values.size()];
-      for (int i = 0; i < out.length; i++) {
-        Object v = values.get(i);
-        out[i] = v == null ? -1 : ((Number) v).intValue();
-      }
-      return out;
-    }
-
-    @Override
-    public Double number(String column) {
-      int o = present(column);
-      return o < 0 ? null : row.getDouble(o);
-    }
-
-    @Override
-    public Integer integer(String column) {
-      int o = present(column);
-      return o < 0 ? null : row.getInt(o);
-    }
-
-    @Override
-    public java.time.Instant time(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return null;
-      }
-      Object t = row.get(o);
+    protected java.time.Instant timeAt(int ordinal) {
+      Object t = row.get(ordinal);
       return t instanceof java.sql.Timestamp ts ? ts.toInstant() : (java.time.Instant) t;
+    }
+
+    @Override
+    protected List<?> arrayAt(int ordinal) {
+      return row.getList(ordinal);
     }
   }
 }

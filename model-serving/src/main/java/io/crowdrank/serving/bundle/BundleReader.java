@@ -11,6 +11,10 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.FloatType;
+import io.delta.kernel.types.IntegerType;
+import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,14 +74,11 @@ public final class BundleReader implements BundleSource {
   }
 
   /** {@link BundleRows.Fields} over Kernel rows of one schema, ordinals looked up once. */
-  private static final class KernelFields implements BundleRows.Fields {
-    private final java.util.Map<String, Integer> ordinals = new java.util.HashMap<>();
+  private static final class KernelFields extends BundleRows.OrdinalFields {
     private Row row;
 
     KernelFields(StructType schema) {
-      for (int i = 0; i < schema.length(); i++) {
-        ordinals.put(schema.at(i).getName(), i);
-      }
+      super(schema.fieldNames());
     }
 
     KernelFields at(Row r) {
@@ -85,84 +86,53 @@ public final class BundleReader implements BundleSource {
       return this;
     }
 
-    /** The column's ordinal, or -1 when it is absent or null in this row. */
-    private int present(String column) {
-      Integer o = ordinals.get(column);
-      return o == null || row.isNullAt(o) ? -1 : o;
+    @Override
+    protected boolean isNull(int ordinal) {
+      return row.isNullAt(ordinal);
     }
 
     @Override
-    public String string(String column) {
-      int o = present(column);
-      return o < 0 ? null : row.getString(o);
+    protected String stringAt(int ordinal) {
+      return row.getString(ordinal);
     }
 
     @Override
-    public List<String> strings(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return List.of();
-      }
-      ArrayValue a = row.getArray(o);
-      ColumnVector e = a.getElements();
-      List<String> out = new ArrayList<>(a.getSize());
-      for (int i = 0; i < a.getSize(); i++) {
-        if (!e.isNullAt(i)) {
-          out.add(e.getString(i));
-        }
-      }
-      return out;
+    protected double doubleAt(int ordinal) {
+      return row.getDouble(ordinal);
     }
 
     @Override
-    public float[] floats(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return null;
-      }
-      ArrayValue a = row.getArray(o);
-      ColumnVector e = a.getElements();
-      float[] out = new float[a.getSize()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = e.isNullAt(i) ? 0f : e.getFloat(i);
-      }
-      return out;
-    }
-
-    @Override
-    public int[] ints(String column) {
-      int o = present(column);
-      if (o < 0) {
-        return new int[0];
-      }
-      ArrayValue a = row.getArray(o);
-      ColumnVector e = a.getElements();
-      int[] out = new int[a.getSize()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = e.isNullAt(i) ? -1 : e.getInt(i);
-      }
-      return out;
-    }
-
-    @Override
-    public Double number(String column) {
-      int o = present(column);
-      return o < 0 ? null : row.getDouble(o);
-    }
-
-    @Override
-    public Integer integer(String column) {
-      int o = present(column);
-      return o < 0 ? null : row.getInt(o);
+    protected int intAt(int ordinal) {
+      return row.getInt(ordinal);
     }
 
     /** A Delta timestamp: microseconds since the epoch, UTC. */
     @Override
-    public java.time.Instant time(String column) {
-      int o = present(column);
-      return o < 0
-          ? null
-          : java.time.Instant.EPOCH.plus(row.getLong(o), java.time.temporal.ChronoUnit.MICROS);
+    protected java.time.Instant timeAt(int ordinal) {
+      return java.time.Instant.EPOCH.plus(
+          row.getLong(ordinal), java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    @Override
+    protected List<?> arrayAt(int ordinal) {
+      ArrayValue a = row.getArray(ordinal);
+      ColumnVector e = a.getElements();
+      DataType type = e.getDataType();
+      List<Object> out = new ArrayList<>(a.getSize());
+      for (int i = 0; i < a.getSize(); i++) {
+        if (e.isNullAt(i)) {
+          out.add(null);
+        } else if (type instanceof StringType) {
+          out.add(e.getString(i));
+        } else if (type instanceof FloatType) {
+          out.add(e.getFloat(i));
+        } else if (type instanceof IntegerType) {
+          out.add(e.getInt(i));
+        } else {
+          throw new BundleException("bundle array of unexpected type " + type);
+        }
+      }
+      return out;
     }
   }
 }

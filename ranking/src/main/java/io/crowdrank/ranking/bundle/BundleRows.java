@@ -38,6 +38,112 @@ public final class BundleRows {
   }
 
   /**
+   * {@link Fields} over a row library with cells by ordinal: a subclass says how to read one cell
+   * or array; nulls, absent columns and array shapes are handled here once.
+   */
+  public abstract static class OrdinalFields implements Fields {
+    private final java.util.Map<String, Integer> ordinals;
+
+    /**
+     * @param columns the row schema's column names, in ordinal order
+     */
+    protected OrdinalFields(List<String> columns) {
+      java.util.Map<String, Integer> m = new java.util.HashMap<>();
+      for (int i = 0; i < columns.size(); i++) {
+        m.put(columns.get(i), i);
+      }
+      this.ordinals = java.util.Map.copyOf(m);
+    }
+
+    protected abstract boolean isNull(int ordinal);
+
+    protected abstract String stringAt(int ordinal);
+
+    protected abstract double doubleAt(int ordinal);
+
+    protected abstract int intAt(int ordinal);
+
+    /** A timestamp cell as an instant. */
+    protected abstract Instant timeAt(int ordinal);
+
+    /** The array in the cell, its elements as Strings, Numbers or nulls. */
+    protected abstract List<?> arrayAt(int ordinal);
+
+    /** The column's ordinal, or -1 when it is absent or null in this row. */
+    private int present(String column) {
+      Integer o = ordinals.get(column);
+      return o == null || isNull(o) ? -1 : o;
+    }
+
+    @Override
+    public String string(String column) {
+      int o = present(column);
+      return o < 0 ? null : stringAt(o);
+    }
+
+    @Override
+    public List<String> strings(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return List.of();
+      }
+      List<String> out = new java.util.ArrayList<>();
+      for (Object v : arrayAt(o)) {
+        if (v != null) {
+          out.add((String) v);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public float[] floats(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return null;
+      }
+      List<?> values = arrayAt(o);
+      float[] out = new float[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = values.get(i) instanceof Number n ? n.floatValue() : 0f;
+      }
+      return out;
+    }
+
+    @Override
+    public int[] ints(String column) {
+      int o = present(column);
+      if (o < 0) {
+        return new int[0];
+      }
+      List<?> values = arrayAt(o);
+      int[] out = new int[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = values.get(i) instanceof Number n ? n.intValue() : -1;
+      }
+      return out;
+    }
+
+    @Override
+    public Double number(String column) {
+      int o = present(column);
+      return o < 0 ? null : doubleAt(o);
+    }
+
+    @Override
+    public Integer integer(String column) {
+      int o = present(column);
+      return o < 0 ? null : intAt(o);
+    }
+
+    @Override
+    public Instant time(String column) {
+      int o = present(column);
+      return o < 0 ? null : timeAt(o);
+    }
+  }
+
+  /**
    * Adds one row to the bundle being built; rows of parts this reader does not know are skipped.
    */
   public static void accept(Fields r, ModelBundle.Builder bundle) {
