@@ -278,12 +278,17 @@ public final class Evaluation {
                 col(MINI_PROGRAM_ID).as(ITEM),
                 col(io.crowdrank.batch.common.Columns.WEIGHT).as(WEIGHT),
                 col(EVENT_TIME).as(TS)));
-    for (String where : List.of(HOST_APP, CITY)) {
-      if (List.of(interactions.columns()).contains(where)) {
-        c.add(col(where));
-      }
-    }
+    c.addAll(where(interactions));
     return interactions.select(c.toArray(Column[]::new));
+  }
+
+  /** The columns saying where an event happened ({@code host_app}, {@code city}) it has. */
+  private static List<Column> where(Dataset<Row> events) {
+    List<String> present = List.of(events.columns());
+    return java.util.stream.Stream.of(HOST_APP, CITY)
+        .filter(present::contains)
+        .map(org.apache.spark.sql.functions::col)
+        .toList();
   }
 
   /** The item → category pairs of the warehouse's interaction events, for the session protocol. */
@@ -409,11 +414,7 @@ public final class Evaluation {
         List<Column> kept =
             new ArrayList<>(
                 List.of(col("u"), col("i"), col(WEIGHT), col(TS), col(USER), col(ITEM)));
-        for (String where : List.of(HOST_APP, CITY)) {
-          if (List.of(events.columns()).contains(where)) {
-            kept.add(col(where));
-          }
-        }
+        kept.addAll(where(events));
         Dataset<Row> indexed =
             events.join(users, USER).join(items, ITEM).select(kept.toArray(Column[]::new));
         Dataset<Row> testEvents;

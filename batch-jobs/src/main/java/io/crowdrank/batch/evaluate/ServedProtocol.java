@@ -158,11 +158,11 @@ public final class ServedProtocol {
                 col(HOST_APP),
                 col(CITY))
             .cache();
+    Dataset<Row> ids = sampled.select(col(USER).as(USER_ID));
+    Dataset<Row> lifts = ContextStats.categoryHourLifts(train, evaluation.timeZone()).cache();
+    Dataset<Row> habits =
+        ContextStats.userHabits(train.join(ids, USER_ID), evaluation.timeZone()).cache();
     try {
-      Dataset<Row> ids = sampled.select(col(USER).as(USER_ID));
-      Dataset<Row> lifts = ContextStats.categoryHourLifts(train, evaluation.timeZone()).cache();
-      Dataset<Row> habits =
-          ContextStats.userHabits(train.join(ids, USER_ID), evaluation.timeZone()).cache();
       LocalDate asOf =
           train.agg(max(to_date(col(EVENT_TIME)))).first().<java.sql.Date>getAs(0).toLocalDate();
       Map<String, Set<String>> seen = seen(split, sampled);
@@ -197,10 +197,10 @@ public final class ServedProtocol {
               split.popularFor(labels),
               labels,
               ks()));
-      lifts.unpersist();
-      habits.unpersist();
       return new Outcome(sessions.size(), out);
     } finally {
+      lifts.unpersist();
+      habits.unpersist();
       labels.unpersist();
       sampled.unpersist();
       train.unpersist();
@@ -317,12 +317,7 @@ public final class ServedProtocol {
             BundleParts.rankingSettings(params),
             Map.of(),
             Map.of());
-    return BundleParts.load(
-        parts
-            .shared()
-            .unionByName(BundleParts.conform(parts.users()))
-            .unionByName(BundleParts.manifest(spark, manifest)),
-        0);
+    return BundleParts.load(parts.all(BundleParts.manifest(spark, manifest)), 0);
   }
 
   /**
