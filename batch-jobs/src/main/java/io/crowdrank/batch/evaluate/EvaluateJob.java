@@ -9,6 +9,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -38,7 +39,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * model/evaluations}, keeps the gate's numbers in that commit's metadata for publish, and writes a
  * report (Markdown and HTML with charts) under {@code _reports/evaluation/<run>/}.
  */
-public final class EvaluateJob {
+public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
 
   /** Labels of the models in the evaluation table and report. */
   public static final String MODEL = "als";
@@ -147,30 +148,41 @@ public final class EvaluateJob {
               DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType, false),
               false);
 
-  private final SparkSession spark;
   private final Options options;
+  // Per run, set by lineageInputs: the served bundle this model competes with, if any.
+  private Optional<ServedBundle> served = Optional.empty();
+  private Map<String, Long> inputs = Map.of();
 
   public EvaluateJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    String w = options.warehouse();
-    if (!Delta.exists(spark, Tables.at(w, Tables.ITEM_FACTORS))) {
+  @Override
+  protected List<String> inputs() {
+    if (!Delta.exists(spark, path(Tables.ITEM_FACTORS))) {
       throw new IllegalStateException("no trained model to evaluate: run train first");
     }
     List<String> tables = new ArrayList<>(Events.SOURCES);
     tables.add(Tables.ITEM_FACTORS);
-    SERVED_WORLD.stream().filter(t -> Delta.exists(spark, Tables.at(w, t))).forEach(tables::add);
-    Inputs in = Inputs.pin(spark, w, tables);
+    SERVED_WORLD.stream().filter(t -> Delta.exists(spark, path(t))).forEach(tables::add);
+    return tables;
+  }
+
+  /** The pinned tables and the served bundle, which the gate compares against. */
+  @Override
+  protected Map<String, Long> lineageInputs(Inputs in) {
     long modelVersion = in.versions().get(Tables.ITEM_FACTORS);
-    TrainJob.Params model = modelParams(spark, w, modelVersion);
     // A bundle made from this very model is no competitor (publish re-run on the same model).
-    Optional<ServedBundle> served =
-        ServedBundle.current(spark, w).filter(s -> s.modelVersion() != modelVersion);
-    Map<String, Long> inputs = new LinkedHashMap<>(in.versions());
-    inputs.put(Tables.BUNDLE, served.map(ServedBundle::version).orElse(ServedBundle.NONE));
+    served = ServedBundle.current(spark, warehouse).filter(s -> s.modelVersion() != modelVersion);
+    Map<String, Long> versions = new LinkedHashMap<>(in.versions());
+    versions.put(Tables.BUNDLE, served.map(ServedBundle::version).orElse(ServedBundle.NONE));
+    inputs = versions;
+    return versions;
+  }
+
+  @Override
+  protected Map<String, ?> params() {
     Evaluation.Options eo = options.evaluation();
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("split", eo.split().id());
@@ -180,18 +192,30 @@ public final class EvaluateJob {
     params.put("time_zone", eo.timeZone());
     params.put("served_sessions", options.served().sessions());
     params.put("served_ranking", options.served().ranking());
-    String out = Tables.at(w, Tables.EVALUATIONS);
-    if (Lineage.upToDate(spark, out, STEP, inputs, params)) {
-      Map<String, Object> last = Lineage.of(spark, out);
-      return new Result(
-          Json.convert(last.get(LINEAGE_RESULT), Evaluation.Result.class),
-          Json.convert(last.get(LINEAGE_GATE), Gate.class),
-          (String) last.get(LINEAGE_REPORT),
-          Delta.version(spark, out),
-          true,
-          inputs);
-    }
+    return params;
+  }
 
+  @Override
+  protected String marker() {
+    return Tables.EVALUATIONS;
+  }
+
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+    return new Result(
+        Json.convert(lineage.get(LINEAGE_RESULT), Evaluation.Result.class),
+        Json.convert(lineage.get(LINEAGE_GATE), Gate.class),
+        (String) lineage.get(LINEAGE_REPORT),
+        Delta.version(spark, path(Tables.EVALUATIONS)),
+        skipped,
+        inputs);
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
+    long modelVersion = in.versions().get(Tables.ITEM_FACTORS);
+    TrainJob.Params model = modelParams(spark, warehouse, modelVersion);
+    Evaluation.Options eo = options.evaluation();
     Dataset<Row> interactions =
         TrainJob.Interactions.events(in, model).persist(StorageLevel.MEMORY_AND_DISK());
     Evaluation.Result r;
@@ -263,9 +287,8 @@ public final class EvaluateJob {
     extra.put(LINEAGE_RESULT, r);
     extra.put(LINEAGE_GATE, gate);
     extra.put(LINEAGE_REPORT, report);
-    Lineage.committing(
-        spark,
-        Lineage.record(STEP, inputs, params, extra),
+    commit.commit(
+        extra,
         () ->
             spark
                 .createDataFrame(rows, SCHEMA)
@@ -273,8 +296,7 @@ public final class EvaluateJob {
                 .format("delta")
                 .mode("append")
                 .option("mergeSchema", "true")
-                .save(out));
-    return new Result(r, gate, report, Delta.version(spark, out), false, inputs);
+                .save(path(Tables.EVALUATIONS)));
   }
 
   /**

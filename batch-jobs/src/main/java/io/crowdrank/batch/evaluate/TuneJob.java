@@ -5,7 +5,7 @@ import static io.crowdrank.batch.common.Columns.RUN_ID;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
-import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -29,7 +29,7 @@ import org.apache.spark.storage.StorageLevel;
  * model/tuning_trials}; the chosen parameters go to train. Up to date (nothing re-run) when the
  * inputs, the base parameters and the search are unchanged.
  */
-public final class TuneJob {
+public final class TuneJob extends StepJob<TuneJob.Result> {
 
   public record Options(
       String warehouse, String runId, TrainJob.Params base, Tuning.Options tuning) {}
@@ -72,32 +72,48 @@ public final class TuneJob {
           .add("recall", DataTypes.DoubleType, false)
           .add("chosen", DataTypes.BooleanType, false);
 
-  private final SparkSession spark;
   private final Options options;
 
   public TuneJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    String w = options.warehouse();
-    Inputs in = Inputs.pin(spark, w, Events.SOURCES);
+  @Override
+  protected List<String> inputs() {
+    return Events.SOURCES;
+  }
+
+  @Override
+  protected Map<String, ?> params() {
     Map<String, Object> params = new LinkedHashMap<>(options.base().asMap());
     params.put("search", options.tuning().asMap());
-    String out = Tables.at(w, Tables.TUNING_TRIALS);
-    if (Lineage.upToDate(spark, out, STEP, in.versions(), params)) {
-      Map<String, Object> last = Lineage.of(spark, out);
-      @SuppressWarnings("unchecked")
-      Map<String, ?> best = (Map<String, ?>) last.get(LINEAGE_BEST);
-      List<Tuning.Trial> trials = new ArrayList<>();
-      for (Object t : (List<?>) last.get(LINEAGE_TRIALS)) {
-        trials.add(Json.convert(t, Tuning.Trial.class));
-      }
-      return new Result(
-          TrainJob.Params.fromMap(best), trials, Delta.version(spark, out), true, in.versions());
-    }
+    return params;
+  }
 
+  @Override
+  protected String marker() {
+    return Tables.TUNING_TRIALS;
+  }
+
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+    @SuppressWarnings("unchecked")
+    Map<String, ?> best = (Map<String, ?>) lineage.get(LINEAGE_BEST);
+    List<Tuning.Trial> trials = new ArrayList<>();
+    for (Object t : (List<?>) lineage.get(LINEAGE_TRIALS)) {
+      trials.add(Json.convert(t, Tuning.Trial.class));
+    }
+    return new Result(
+        TrainJob.Params.fromMap(best),
+        trials,
+        Delta.version(spark, path(Tables.TUNING_TRIALS)),
+        skipped,
+        in.versions());
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
     Dataset<Row> interactions =
         TrainJob.Interactions.events(in, options.base()).persist(StorageLevel.MEMORY_AND_DISK());
     Tuning.Result r;
@@ -131,10 +147,14 @@ public final class TuneJob {
     extra.put(RUN_ID, options.runId());
     extra.put(LINEAGE_BEST, r.best().asMap());
     extra.put(LINEAGE_TRIALS, r.trials());
-    Lineage.committing(
-        spark,
-        Lineage.record(STEP, in.versions(), params, extra),
-        () -> spark.createDataFrame(rows, SCHEMA).write().format("delta").mode("append").save(out));
-    return new Result(r.best(), r.trials(), Delta.version(spark, out), false, in.versions());
+    commit.commit(
+        extra,
+        () ->
+            spark
+                .createDataFrame(rows, SCHEMA)
+                .write()
+                .format("delta")
+                .mode("append")
+                .save(path(Tables.TUNING_TRIALS)));
   }
 }

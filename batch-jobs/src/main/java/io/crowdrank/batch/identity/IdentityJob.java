@@ -12,7 +12,7 @@ import static org.apache.spark.sql.functions.substring;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Hashing;
 import io.crowdrank.batch.common.Inputs;
-import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import java.util.List;
@@ -30,7 +30,7 @@ import org.apache.spark.sql.expressions.Window;
  * withdrawal turns them back into two single-platform users on the next run. The identity map is
  * the only table that holds raw account ids next to user ids.
  */
-public final class IdentityJob {
+public final class IdentityJob extends StepJob<IdentityJob.Result> {
 
   /**
    * @param warehouse root of the Delta tables
@@ -76,27 +76,31 @@ public final class IdentityJob {
 
   static final String STEP = "identity";
 
-  private final SparkSession spark;
   private final Options options;
 
   public IdentityJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    Inputs in =
-        Inputs.pin(
-            spark,
-            options.warehouse(),
-            List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL));
+  @Override
+  protected List<String> inputs() {
+    return List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL);
+  }
+
+  @Override
+  protected Map<String, ?> params() {
     // The salt is secret: its hash tells a changed salt apart without recording it.
-    Map<String, Object> params =
-        Map.of("id_salt_sha256", Hashing.sha256Hex(options.idSalt()).substring(0, 16));
-    String out = path(Tables.IDENTITY_MAP);
-    if (Lineage.upToDate(spark, out, STEP, in.versions(), params)) {
-      return summarize(out, true, in);
-    }
+    return Map.of("id_salt_sha256", Hashing.sha256Hex(options.idSalt()).substring(0, 16));
+  }
+
+  @Override
+  protected String marker() {
+    return Tables.IDENTITY_MAP;
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
     Dataset<Row> links = in.read(Tables.ACCOUNT_LINKS);
     Dataset<Row> active = activeLinks(links);
 
@@ -138,15 +142,16 @@ public final class IdentityJob {
                     .as(USER_ID),
                 col(PAYMENT_ACCOUNT).isNotNull().as(IS_SHARED));
 
-    Lineage.committing(
-        spark,
-        Lineage.record(STEP, in.versions(), params, Map.of()),
+    commit.commit(
         () ->
-            Delta.overwrite(paymentMap.unionByName(socialMap).repartition(col(ACCOUNT_TYPE)), out));
-    return summarize(out, false, in);
+            Delta.overwrite(
+                paymentMap.unionByName(socialMap).repartition(col(ACCOUNT_TYPE)),
+                path(Tables.IDENTITY_MAP)));
   }
 
-  private Result summarize(String out, boolean skipped, Inputs in) {
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+    String out = path(Tables.IDENTITY_MAP);
     Dataset<Row> map = spark.read().format("delta").load(out);
     long payments = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT)).count();
     long socials = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL)).count();
@@ -200,9 +205,5 @@ public final class IdentityJob {
         substring(
             sha2(concat_ws("|", lit(options.idSalt()), lit(accountType), account), 256), 1, 20);
     return org.apache.spark.sql.functions.when(account.isNotNull(), hash);
-  }
-
-  private String path(String table) {
-    return Tables.at(options.warehouse(), table);
   }
 }

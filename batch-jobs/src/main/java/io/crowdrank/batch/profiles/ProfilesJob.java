@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.*;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.Inputs;
-import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.identity.Events;
@@ -14,6 +14,7 @@ import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.HourOfWeek;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -33,7 +34,7 @@ import org.apache.spark.sql.expressions.Window;
  * are pinned Delta versions, recorded in the result, and the profile date defaults to the newest
  * event date, so the outcome depends on the data only, not on the order runs happened in.
  */
-public final class ProfilesJob {
+public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
 
   /** Weight of each social action in the interest vector, before time decay. */
   public static final Map<String, Double> ACTION_WEIGHTS =
@@ -98,27 +99,34 @@ public final class ProfilesJob {
 
   static final String STEP = "profiles";
 
-  private final SparkSession spark;
   private final Options options;
 
   public ProfilesJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    Inputs in = Inputs.pin(spark, options.warehouse(), Events.SOURCES);
-    Map<String, Object> params =
-        Map.of(
-            "as_of", options.asOf() == null ? "newest" : options.asOf().toString(),
-            "interest_half_life_days", options.interestHalfLifeDays(),
-            "time_zone", options.timeZone());
-    String aiplOut = path(Tables.USER_AIPL);
-    // AIPL is overwritten last on every real run, so its lineage says whether anything is left to
-    // do.
-    if (Lineage.upToDate(spark, aiplOut, STEP, in.versions(), params)) {
-      return result(in, true);
-    }
+  @Override
+  protected List<String> inputs() {
+    return Events.SOURCES;
+  }
+
+  @Override
+  protected Map<String, ?> params() {
+    return Map.of(
+        "as_of", options.asOf() == null ? "newest" : options.asOf().toString(),
+        "interest_half_life_days", options.interestHalfLifeDays(),
+        "time_zone", options.timeZone());
+  }
+
+  /** AIPL is overwritten last on every real run. */
+  @Override
+  protected String marker() {
+    return Tables.USER_AIPL;
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
     Dataset<Row> identity = in.read(Tables.IDENTITY_MAP);
     Dataset<Row> payments = Events.payments(in);
     Dataset<Row> social = Events.social(in);
@@ -233,9 +241,8 @@ public final class ProfilesJob {
 
     String out = path(Tables.USER_PROFILES);
     Dataset<Row> aipl = Aipl.stages(payments, social, in.read(Tables.CATALOG));
-    Lineage.committing(
-        spark,
-        Lineage.record(STEP, in.versions(), params, Map.of("as_of_date", asOf.toString())),
+    commit.commit(
+        Map.of("as_of_date", asOf.toString()),
         () -> {
           if (!Delta.exists(spark, out)) {
             finalProfiles.write().format("delta").save(out);
@@ -251,12 +258,12 @@ public final class ProfilesJob {
                 .delete()
                 .execute();
           }
-          Aipl.write(aipl, aiplOut);
+          Aipl.write(aipl, path(Tables.USER_AIPL));
         });
-    return result(in, false);
   }
 
-  private Result result(Inputs in, boolean skipped) {
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
     Dataset<Row> written = read(Tables.USER_PROFILES);
     Row asOf = written.agg(max(AS_OF)).first();
     return new Result(
@@ -303,10 +310,6 @@ public final class ProfilesJob {
   }
 
   private Dataset<Row> read(String table) {
-    return Delta.read(spark, options.warehouse(), table);
-  }
-
-  private String path(String table) {
-    return Tables.at(options.warehouse(), table);
+    return Delta.read(spark, warehouse, table);
   }
 }

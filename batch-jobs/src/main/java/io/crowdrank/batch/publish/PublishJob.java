@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.*;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.ServedBundle;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * manifest, as one overwrite of one Delta table, so a publish is a single atomic commit and its
  * Delta version is the bundle version (see {@link BundleFormat}).
  */
-public final class PublishJob {
+public final class PublishJob extends StepJob<PublishJob.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(PublishJob.class);
 
   /**
@@ -92,39 +93,43 @@ public final class PublishJob {
 
   static final String STEP = "publish";
 
-  private final SparkSession spark;
   private final Options options;
 
   public PublishJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    Inputs in =
-        Inputs.pin(
-            spark,
-            options.warehouse(),
-            List.of(
-                Tables.CATALOG,
-                Tables.IDENTITY_MAP,
-                Tables.USER_PROFILES,
-                Tables.USER_FACTORS,
-                Tables.ITEM_FACTORS,
-                Tables.POPULARITY,
-                Tables.CONTEXT_AFFINITY,
-                Tables.USER_HABITS,
-                Tables.SEGMENT_MEMBERS,
-                Tables.SEGMENT_STATS,
-                Tables.SEGMENT_DEFINITIONS,
-                Tables.CAMPAIGNS));
+  @Override
+  protected List<String> inputs() {
+    return List.of(
+        Tables.CATALOG,
+        Tables.IDENTITY_MAP,
+        Tables.USER_PROFILES,
+        Tables.USER_FACTORS,
+        Tables.ITEM_FACTORS,
+        Tables.POPULARITY,
+        Tables.CONTEXT_AFFINITY,
+        Tables.USER_HABITS,
+        Tables.SEGMENT_MEMBERS,
+        Tables.SEGMENT_STATS,
+        Tables.SEGMENT_DEFINITIONS,
+        Tables.CAMPAIGNS);
+  }
+
+  @Override
+  protected Map<String, ?> params() {
+    return Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
+  }
+
+  @Override
+  protected String marker() {
+    return Tables.BUNDLE;
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
     Map<String, Long> sources = in.versions();
-    Map<String, Object> params =
-        Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
-    String out = path(Tables.BUNDLE);
-    if (Lineage.upToDate(spark, out, STEP, sources, params)) {
-      return published(out, true, in);
-    }
     long modelVersion = sources.get(Tables.ITEM_FACTORS);
     Map<String, Object> training = Lineage.at(spark, path(Tables.ITEM_FACTORS), modelVersion);
     Map<String, Object> gate = gate(modelVersion);
@@ -164,20 +169,14 @@ public final class PublishJob {
             dim,
             new LinkedHashMap<>(sources),
             training,
-            EvaluateJob.summaryFor(spark, options.warehouse(), modelVersion),
+            EvaluateJob.summaryFor(spark, warehouse, modelVersion),
             BundleParts.rankingSettings(model),
             gate,
             Map.of("items", itemCount, "users", userCount));
     Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, manifest));
-    Lineage.committing(
-        spark,
-        Lineage.record(
-            STEP,
-            sources,
-            params,
-            Map.of("created_time", created.toString(), "items", itemCount, "users", userCount)),
-        () -> BundleParts.write(bundle, out));
-    return published(out, false, in);
+    commit.commit(
+        Map.of("created_time", created.toString(), "items", itemCount, "users", userCount),
+        () -> BundleParts.write(bundle, path(Tables.BUNDLE)));
   }
 
   /**
@@ -186,7 +185,7 @@ public final class PublishJob {
    * QualityGateException} on refusal unless the override is set, which is logged.
    */
   private Map<String, Object> gate(long modelVersion) {
-    Optional<ServedBundle> served = ServedBundle.current(spark, options.warehouse());
+    Optional<ServedBundle> served = ServedBundle.current(spark, warehouse);
     Map<String, Object> decision = new LinkedHashMap<>();
     decision.put("model_version", modelVersion);
     decision.put("served_bundle", served.map(ServedBundle::version).orElse(null));
@@ -195,8 +194,7 @@ public final class PublishJob {
       decision.put("reason", "same model as the served bundle");
       return decision;
     }
-    Optional<EvaluateJob.Gate> evaluated =
-        EvaluateJob.gateFor(spark, options.warehouse(), modelVersion);
+    Optional<EvaluateJob.Gate> evaluated = EvaluateJob.gateFor(spark, warehouse, modelVersion);
     long servedVersion = served.map(ServedBundle::version).orElse(ServedBundle.NONE);
     String refusal = null;
     if (evaluated.isEmpty()) {
@@ -244,18 +242,14 @@ public final class PublishJob {
     return decision;
   }
 
-  private Result published(String out, boolean skipped, Inputs in) {
-    Map<String, Object> lineage = Lineage.of(spark, out);
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
     return new Result(
-        Delta.version(spark, out),
+        Delta.version(spark, path(Tables.BUNDLE)),
         ((Number) lineage.get("items")).longValue(),
         ((Number) lineage.get("users")).longValue(),
         Instant.parse((String) lineage.get("created_time")),
         skipped,
         in.versions());
-  }
-
-  private String path(String table) {
-    return Tables.at(options.warehouse(), table);
   }
 }

@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.*;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
-import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.ReportsFormat;
@@ -31,7 +31,7 @@ import org.apache.spark.sql.types.StructType;
  * AIPL movement compares with the previous version of {@code user_aipl} (the previous profiles
  * run).
  */
-public final class ReportsJob {
+public final class ReportsJob extends StepJob<ReportsJob.Result> {
   /** Segment id of a merchant's whole crowd. */
   public static final String CROWD = "_crowd";
 
@@ -85,32 +85,36 @@ public final class ReportsJob {
 
   static final String STEP = "reports";
 
-  private final SparkSession spark;
   private final Options options;
 
   public ReportsJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    Inputs in =
-        Inputs.pin(
-            spark,
-            options.warehouse(),
-            List.of(
-                Tables.CATALOG,
-                Tables.USER_PROFILES,
-                Tables.USER_AIPL,
-                Tables.SEGMENT_DEFINITIONS,
-                Tables.SEGMENT_MEMBERS,
-                Tables.USER_FACTORS));
-    Map<String, Object> params =
-        Map.of("k", options.k(), "personas", options.personas(), "seed", options.seed());
-    String out = path(Tables.MERCHANT_REPORTS);
-    if (Lineage.upToDate(spark, out, STEP, in.versions(), params)) {
-      return result(in, true);
-    }
+  @Override
+  protected List<String> inputs() {
+    return List.of(
+        Tables.CATALOG,
+        Tables.USER_PROFILES,
+        Tables.USER_AIPL,
+        Tables.SEGMENT_DEFINITIONS,
+        Tables.SEGMENT_MEMBERS,
+        Tables.USER_FACTORS);
+  }
+
+  @Override
+  protected Map<String, ?> params() {
+    return Map.of("k", options.k(), "personas", options.personas(), "seed", options.seed());
+  }
+
+  @Override
+  protected String marker() {
+    return Tables.MERCHANT_REPORTS;
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
     Dataset<Row> profiles = in.read(Tables.USER_PROFILES).cache();
     Dataset<Row> aipl = in.read(Tables.USER_AIPL);
     long aiplVersion = in.versions().get(Tables.USER_AIPL);
@@ -139,9 +143,7 @@ public final class ReportsJob {
             .unionByName(
                 merchantAipl.select(col(MERCHANT_ID), lit(CROWD).as(SEGMENT_ID), col(USER_ID)));
 
-    Lineage.committing(
-        spark,
-        Lineage.record(STEP, in.versions(), params, Map.of()),
+    commit.commit(
         () -> {
           overwrite(personas.assignments(), Tables.USER_PERSONAS);
           List<Row> personaRows = new ArrayList<>();
@@ -161,11 +163,10 @@ public final class ReportsJob {
                   profiles,
                   merchantAipl,
                   previousAipl,
-                  Delta.read(spark, options.warehouse(), Tables.USER_PERSONAS));
+                  Delta.read(spark, warehouse, Tables.USER_PERSONAS));
           overwrite(reports(facts, defined, personas), Tables.MERCHANT_REPORTS);
         });
     profiles.unpersist();
-    return result(in, false);
   }
 
   /** Every number of every report as (merchant_id, segment_id, metric, key, value). */
@@ -254,7 +255,7 @@ public final class ReportsJob {
             "interest",
             col("vertical")));
     // Lookalike sizes per merchant and threshold.
-    Dataset<Row> look = Delta.read(spark, options.warehouse(), Tables.LOOKALIKES);
+    Dataset<Row> look = Delta.read(spark, warehouse, Tables.LOOKALIKES);
     for (double t : Lookalike.THRESHOLDS) {
       parts.add(
           fact(
@@ -349,12 +350,13 @@ public final class ReportsJob {
     return spark.createDataFrame(rows, REPORTS_SCHEMA);
   }
 
-  private Result result(Inputs in, boolean skipped) {
-    Dataset<Row> reports = Delta.read(spark, options.warehouse(), Tables.MERCHANT_REPORTS);
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+    Dataset<Row> reports = Delta.read(spark, warehouse, Tables.MERCHANT_REPORTS);
     return new Result(
         reports.count(),
         reports.select(MERCHANT_ID).distinct().count(),
-        Delta.read(spark, options.warehouse(), Tables.LOOKALIKES).count(),
+        Delta.read(spark, warehouse, Tables.LOOKALIKES).count(),
         Delta.version(spark, path(Tables.MERCHANT_REPORTS)),
         skipped,
         in.versions());
@@ -362,9 +364,5 @@ public final class ReportsJob {
 
   private void overwrite(Dataset<Row> rows, String table) {
     Delta.overwrite(rows, path(table));
-  }
-
-  private String path(String table) {
-    return Tables.at(options.warehouse(), table);
   }
 }

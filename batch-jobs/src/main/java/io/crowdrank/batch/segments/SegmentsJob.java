@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
-import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>A campaign must promote a mini-program of the catalog and may target only platform segments or
  * segments of the merchant that owns the mini-program.
  */
-public final class SegmentsJob {
+public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
 
   public static final StructType DEFINITIONS_SCHEMA =
       new StructType()
@@ -89,15 +89,15 @@ public final class SegmentsJob {
 
   static final String STEP = "segments";
 
-  private final SparkSession spark;
   private final Options options;
 
   public SegmentsJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
+  @Override
+  protected void prepare() {
     if (options.targeting() != null) {
       store(Targeting.read(options.targeting()));
     } else {
@@ -105,31 +105,31 @@ public final class SegmentsJob {
           spark, path(Tables.SEGMENT_DEFINITIONS), DEFINITIONS_SCHEMA, List.of());
       Delta.createIfNotExists(spark, path(Tables.CAMPAIGNS), CAMPAIGNS_SCHEMA, List.of());
     }
-    Inputs in =
-        Inputs.pin(
-            spark,
-            options.warehouse(),
-            List.of(
-                Tables.USER_PROFILES,
-                Tables.USER_AIPL,
-                Tables.SEGMENT_DEFINITIONS,
-                Tables.CAMPAIGNS));
-    String stats = path(Tables.SEGMENT_STATS);
-    // Stats are written last, so their lineage says whether anything is left to do.
-    if (Lineage.upToDate(spark, stats, STEP, in.versions(), Map.of())) {
-      return result(in, true);
-    }
+  }
+
+  @Override
+  protected List<String> inputs() {
+    return List.of(
+        Tables.USER_PROFILES, Tables.USER_AIPL, Tables.SEGMENT_DEFINITIONS, Tables.CAMPAIGNS);
+  }
+
+  /** Stats are written last, so their lineage says whether anything is left to do. */
+  @Override
+  protected String marker() {
+    return Tables.SEGMENT_STATS;
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
     Targeting targeting = stored(in);
     Dataset<Row> members =
         new SegmentCompiler(targeting.expressions())
             .members(in.read(Tables.USER_PROFILES), in.read(Tables.USER_AIPL));
     Dataset<Row> definitions = in.read(Tables.SEGMENT_DEFINITIONS);
-    Lineage.committing(
-        spark,
-        Lineage.record(STEP, in.versions(), Map.of(), Map.of()),
+    commit.commit(
         () -> {
           overwrite(members.repartition(col(SEGMENT_ID)), Tables.SEGMENT_MEMBERS);
-          Dataset<Row> written = Delta.read(spark, options.warehouse(), Tables.SEGMENT_MEMBERS);
+          Dataset<Row> written = Delta.read(spark, warehouse, Tables.SEGMENT_MEMBERS);
           Dataset<Row> sizes =
               written
                   .join(in.read(Tables.USER_PROFILES), USER_ID)
@@ -152,7 +152,6 @@ public final class SegmentsJob {
                       coalesce(col("social_only"), lit(0L)).as("social_only")),
               Tables.SEGMENT_STATS);
         });
-    return result(in, false);
   }
 
   /**
@@ -161,7 +160,7 @@ public final class SegmentsJob {
   private void store(Targeting t) {
     Map<String, String> merchantOf = new HashMap<>();
     for (Row r :
-        Delta.read(spark, options.warehouse(), Tables.CATALOG)
+        Delta.read(spark, warehouse, Tables.CATALOG)
             .select(MINI_PROGRAM_ID, MERCHANT_ID)
             .collectAsList()) {
       merchantOf.put(r.getString(0), r.getString(1));
@@ -233,8 +232,8 @@ public final class SegmentsJob {
 
   private Targeting read() {
     return fromRows(
-        Delta.read(spark, options.warehouse(), Tables.SEGMENT_DEFINITIONS).collectAsList(),
-        Delta.read(spark, options.warehouse(), Tables.CAMPAIGNS).collectAsList());
+        Delta.read(spark, warehouse, Tables.SEGMENT_DEFINITIONS).collectAsList(),
+        Delta.read(spark, warehouse, Tables.CAMPAIGNS).collectAsList());
   }
 
   /** Definitions back from their tables (rows of the two schemas above), in id order. */
@@ -270,8 +269,9 @@ public final class SegmentsJob {
     return new Targeting(segs, camps);
   }
 
-  private Result result(Inputs in, boolean skipped) {
-    Dataset<Row> stats = Delta.read(spark, options.warehouse(), Tables.SEGMENT_STATS);
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+    Dataset<Row> stats = Delta.read(spark, warehouse, Tables.SEGMENT_STATS);
     Row totals = stats.agg(count(lit(1)), coalesce(sum(SIZE), lit(0L))).first();
     return new Result(
         totals.getLong(0),
@@ -284,9 +284,5 @@ public final class SegmentsJob {
 
   private void overwrite(Dataset<Row> rows, String table) {
     Delta.overwrite(rows, path(table));
-  }
-
-  private String path(String table) {
-    return Tables.at(options.warehouse(), table);
   }
 }

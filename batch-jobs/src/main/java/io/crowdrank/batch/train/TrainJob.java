@@ -7,7 +7,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.Indexing;
 import io.crowdrank.batch.common.Inputs;
-import io.crowdrank.batch.common.Lineage;
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -31,7 +31,7 @@ import org.apache.spark.storage.StorageLevel;
  * of week). Writes the model tables with the training parameters and the source table versions in
  * each commit's metadata, so publish can describe the model it ships.
  */
-public final class TrainJob {
+public final class TrainJob extends StepJob<TrainJob.Result> {
 
   /** Confidence per social action with a mini-program card (payments count {@code 1.0}). */
   public static final Map<String, Double> SOCIAL_CONFIDENCE =
@@ -225,26 +225,35 @@ public final class TrainJob {
 
   static final String STEP = "train";
 
-  private final SparkSession spark;
   private final Options options;
 
   public TrainJob(SparkSession spark, Options options) {
-    this.spark = spark;
+    super(spark, options.warehouse(), STEP);
     this.options = options;
   }
 
-  public Result execute() {
-    String w = options.warehouse();
-    Inputs in = Inputs.pin(spark, w, Events.SOURCES);
-    Params p = options.params();
-    Map<String, Object> params = new LinkedHashMap<>(p.asMap());
+  @Override
+  protected List<String> inputs() {
+    return Events.SOURCES;
+  }
+
+  @Override
+  protected Map<String, ?> params() {
+    Map<String, Object> params = new LinkedHashMap<>(options.params().asMap());
     params.put("as_of", options.asOf() == null ? "newest" : options.asOf().toString());
     params.put("time_zone", options.timeZone());
-    String itemOut = Tables.at(w, Tables.ITEM_FACTORS);
-    if (Lineage.upToDate(spark, itemOut, STEP, in.versions(), params)) {
-      return result(Lineage.of(spark, itemOut), true, in);
-    }
+    return params;
+  }
 
+  /** Item factors are written last: their commit marks the whole step as done. */
+  @Override
+  protected String marker() {
+    return Tables.ITEM_FACTORS;
+  }
+
+  @Override
+  protected void compute(Inputs in, Commit commit) {
+    Params p = options.params();
     Dataset<Row> payments = Events.payments(in);
     Dataset<Row> social = Events.social(in);
     LocalDate asOf =
@@ -265,25 +274,19 @@ public final class TrainJob {
       facts.put("users", f.userCount());
       facts.put("items", f.itemCount());
       facts.put("train_millis", f.trainMillis());
-      Map<String, Object> lineage = Lineage.record(STEP, in.versions(), params, facts);
-      Lineage.committing(
-          spark,
-          lineage,
+      commit.commit(
+          facts,
           () -> {
-            // Item factors last: their commit marks the whole step as done (see upToDate above).
-            Delta.overwrite(f.users(), Tables.at(w, Tables.USER_FACTORS));
+            Delta.overwrite(f.users(), path(Tables.USER_FACTORS));
             Delta.overwrite(
-                ContextStats.popularity(payments, asOf, p.halfLifeDays()),
-                Tables.at(w, Tables.POPULARITY));
+                ContextStats.popularity(payments, asOf, p.halfLifeDays()), path(Tables.POPULARITY));
             Delta.overwrite(
                 ContextStats.categoryHourLifts(events, options.timeZone()),
-                Tables.at(w, Tables.CONTEXT_AFFINITY));
+                path(Tables.CONTEXT_AFFINITY));
             Delta.overwrite(
-                ContextStats.userHabits(events, options.timeZone()),
-                Tables.at(w, Tables.USER_HABITS));
-            Delta.overwrite(f.items(), itemOut);
+                ContextStats.userHabits(events, options.timeZone()), path(Tables.USER_HABITS));
+            Delta.overwrite(f.items(), path(Tables.ITEM_FACTORS));
           });
-      return result(lineage, false, in);
     } finally {
       events.unpersist();
       interactions.unpersist();
@@ -366,8 +369,8 @@ public final class TrainJob {
         .fit(ratings);
   }
 
-  private Result result(Map<String, Object> lineage, boolean skipped, Inputs in) {
-    String w = options.warehouse();
+  @Override
+  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
     Map<String, Long> outputs = new LinkedHashMap<>();
     for (String t :
         List.of(
@@ -376,7 +379,7 @@ public final class TrainJob {
             Tables.POPULARITY,
             Tables.CONTEXT_AFFINITY,
             Tables.USER_HABITS)) {
-      outputs.put(t, Delta.version(spark, Tables.at(w, t)));
+      outputs.put(t, Delta.version(spark, path(t)));
     }
     return new Result(
         number(lineage, "users"),

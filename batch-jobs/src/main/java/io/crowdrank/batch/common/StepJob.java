@@ -1,0 +1,127 @@
+package io.crowdrank.batch.common;
+
+import io.crowdrank.batch.pipeline.StepReport;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The skeleton every lineage-tracked batch step shares: pin the inputs, skip the step if its
+ * outputs were already built from the same inputs and parameters, otherwise compute and commit the
+ * outputs with their lineage, then report. Subclasses say what they read, what decides their output
+ * and how to compute it; the order and the bookkeeping live here once.
+ *
+ * <p>While it runs, every Spark job the step starts carries the step's name as its description, so
+ * the Spark UI and event log show which step a stage belongs to (the caller's job group, such as
+ * the pipeline's run, is kept).
+ *
+ * <p>A job object runs once: {@link #execute()} may keep per-run state in fields set by the hooks.
+ *
+ * @param <R> the step's typed result
+ */
+public abstract class StepJob<R extends StepReport> {
+  /** The local property {@code SparkContext.setJobDescription} sets (its constant is private). */
+  private static final String JOB_DESCRIPTION = "spark.job.description";
+
+  protected final SparkSession spark;
+  protected final String warehouse;
+  private final String step;
+
+  protected StepJob(SparkSession spark, String warehouse, String step) {
+    this.spark = Objects.requireNonNull(spark, "spark");
+    this.warehouse = Objects.requireNonNull(warehouse, "warehouse");
+    this.step = Objects.requireNonNull(step, "step");
+  }
+
+  /** The step's name, as recorded in the lineage of its commits. */
+  public final String step() {
+    return step;
+  }
+
+  /** Runs before the inputs are pinned, e.g. to create or update a table the step also reads. */
+  protected void prepare() {}
+
+  /** The tables the step reads, pinned at their current versions. */
+  protected abstract List<String> inputs();
+
+  /**
+   * The input versions the lineage records: the pinned ones, plus anything the step reads outside
+   * them (e.g. which bundle is served).
+   */
+  protected Map<String, Long> lineageInputs(Inputs in) {
+    return in.versions();
+  }
+
+  /** Everything besides the inputs that decides the output (part of the up-to-date check). */
+  protected Map<String, ?> params() {
+    return Map.of();
+  }
+
+  /** The output table the step commits last: its newest lineage says whether the step is done. */
+  protected abstract String marker();
+
+  /**
+   * Computes the outputs and writes them through {@code commit}, exactly once; whatever the step
+   * holds (cached datasets) it releases here, after the commit.
+   */
+  protected abstract void compute(Inputs in, Commit commit);
+
+  /**
+   * The step's result.
+   *
+   * @param lineage the lineage of the marker's newest commit: written by this run, or by the run
+   *     that built the outputs when {@code skipped}
+   */
+  protected abstract R result(Inputs in, Map<String, Object> lineage, boolean skipped);
+
+  /** Writes the step's outputs as one logical commit, recording the lineage and these facts. */
+  @FunctionalInterface
+  protected interface Commit {
+    void commit(Map<String, ?> facts, Runnable writes);
+
+    default void commit(Runnable writes) {
+      commit(Map.of(), writes);
+    }
+  }
+
+  public final R execute() {
+    SparkContext sc = spark.sparkContext();
+    String before = sc.getLocalProperty(JOB_DESCRIPTION);
+    sc.setJobDescription("crowdrank " + step);
+    try {
+      prepare();
+      Inputs in = Inputs.pin(spark, warehouse, inputs());
+      Map<String, Long> versions = lineageInputs(in);
+      Map<String, ?> params = params();
+      String marker = path(marker());
+      if (Lineage.upToDate(spark, marker, step, versions, params)) {
+        return result(in, Lineage.of(spark, marker), true);
+      }
+      AtomicReference<Map<String, Object>> written = new AtomicReference<>();
+      compute(
+          in,
+          (facts, writes) -> {
+            Map<String, Object> lineage = Lineage.record(step, versions, params, facts);
+            if (!written.compareAndSet(null, lineage)) {
+              throw new IllegalStateException(step + " committed twice in one run");
+            }
+            Lineage.committing(spark, lineage, writes);
+          });
+      if (written.get() == null) {
+        throw new IllegalStateException(step + " computed but committed nothing");
+      }
+      // As stored, so a result reads the same whether this run or an earlier one wrote it.
+      return result(in, Json.readObject(Json.write(written.get())), false);
+    } finally {
+      sc.setJobDescription(before);
+    }
+  }
+
+  /** The table's location in this step's warehouse. */
+  protected final String path(String table) {
+    return Tables.at(warehouse, table);
+  }
+}
