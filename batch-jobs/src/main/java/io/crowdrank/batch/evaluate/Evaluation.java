@@ -25,7 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.recommendation.ALSModel;
-import org.apache.spark.mllib.evaluation.RankingMetrics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,9 +40,9 @@ import scala.Tuple2;
  * Offline evaluation the way the model is used: split the interactions (by time, or per user at
  * random), train on one side, rank the <em>whole</em> catalog for every test user with the items
  * they already used in training removed, and score the top K against what they used in the test
- * side: NDCG, recall, precision and MAP at each K (Spark MLlib's {@link RankingMetrics}), plus
- * catalog coverage — for each model given and, always beside them, a popularity baseline on the
- * same split.
+ * side: NDCG, recall, precision and MAP at each K (Spark MLlib's RankingMetrics definitions, see
+ * {@link TopKMetrics}), plus catalog coverage — for each model given and, always beside them, a
+ * popularity baseline on the same split.
  *
  * <p>With item categories and a time split there is a second protocol, per <em>session</em>: every
  * (test user, hour of week) with test uses is one ranking request at that hour, scored without
@@ -731,9 +730,8 @@ public final class Evaluation {
                 .join(labels.select("g", "label"), "g")
                 .select("prediction", "label")
                 .javaRDD()
-                .map(r -> new Tuple2<>(doubles(r.getList(0)), doubles(r.getList(1))))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        // One pass for every K's coverage and new share; MLlib's metrics run on the cached lists.
+                .map(r -> new Tuple2<>(doubles(r.getList(0)), doubles(r.getList(1))));
+        // One pass for every K's coverage and new share, one for every K's ranking metrics.
         Column[] perK = new Column[2 * ks.size()];
         for (int x = 0; x < ks.size(); x++) {
           Column inTop = col("_r").leq(ks.get(x));
@@ -746,28 +744,22 @@ public final class Evaluation {
                 .join(trainedItems, col("i").equalTo(col("_trained")), "left")
                 .agg(perK[0], java.util.Arrays.copyOfRange(perK, 1, perK.length))
                 .first();
-        try {
-          RankingMetrics<Object> metrics =
-              new RankingMetrics<>(lists.rdd(), scala.reflect.ClassTag$.MODULE$.Double());
-          List<Metrics> out = new ArrayList<>();
-          for (int x = 0; x < ks.size(); x++) {
-            int k = ks.get(x);
-            out.add(
-                new Metrics(
-                    model,
-                    protocol,
-                    k,
-                    metrics.ndcgAt(k),
-                    metrics.recallAt(k),
-                    metrics.precisionAt(k),
-                    metrics.meanAveragePrecisionAt(k),
-                    covered.getLong(x) / (double) itemCount,
-                    covered.isNullAt(ks.size() + x) ? 0 : covered.getDouble(ks.size() + x)));
-          }
-          return out;
-        } finally {
-          lists.unpersist();
+        double[][] means = TopKMetrics.means(lists, ks);
+        List<Metrics> out = new ArrayList<>();
+        for (int x = 0; x < ks.size(); x++) {
+          out.add(
+              new Metrics(
+                  model,
+                  protocol,
+                  ks.get(x),
+                  means[x][TopKMetrics.NDCG],
+                  means[x][TopKMetrics.RECALL],
+                  means[x][TopKMetrics.PRECISION],
+                  means[x][TopKMetrics.MAP],
+                  covered.getLong(x) / (double) itemCount,
+                  covered.isNullAt(ks.size() + x) ? 0 : covered.getDouble(ks.size() + x)));
         }
+        return out;
       } finally {
         ranked.unpersist();
       }

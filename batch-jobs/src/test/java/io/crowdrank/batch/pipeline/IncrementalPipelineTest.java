@@ -31,40 +31,36 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IncrementalPipelineTest extends SparkTestBase {
-  static final LocalDate START = LocalDate.of(2026, 10, 5);
-  static final int DAYS = 9;
+  static final LocalDate START = DemoDataGenerator.Options.defaults(Path.of("unused")).start();
+  static final int DAYS = PipelineFixtures.Dag.DAYS;
   static final List<String> COMPARED =
       List.of(
           Tables.PAYMENTS, Tables.SOCIAL, Tables.ACCOUNT_LINKS, Tables.CATALOG, Tables.QUARANTINE);
 
   @TempDir static Path shared;
+  static PipelineFixtures.Dag dag;
+  static String inOrder;
   static Map<String, Long> firstRunVersions;
 
-  static String raw() {
-    return shared.resolve("raw").toString();
-  }
-
-  static String inOrder() {
-    return shared.resolve("in-order").toString();
-  }
-
   static Pipeline.RunResult run(
-      String warehouse, String runId, LocalDate from, LocalDate to, List<Pipeline.Step> steps) {
+      String raw,
+      String warehouse,
+      String runId,
+      LocalDate from,
+      LocalDate to,
+      List<Pipeline.Step> steps) {
     return new Pipeline(
             spark,
-            PipelineFixtures.dated(raw(), warehouse, PipelineFixtures.SMALL_ALS, runId, from, to))
+            PipelineFixtures.dated(raw, warehouse, PipelineFixtures.SMALL_ALS, runId, from, to))
         .run(steps);
   }
 
+  /** The shared DAG's warehouse, copied: these tests write to it. Its raw data stays shared. */
   @BeforeAll
-  static void generateAndRunOnce() {
-    DemoDataGenerator.generate(
-        DemoDataGenerator.Options.defaults(shared.resolve("raw"))
-            .withUsers(300)
-            .withMiniPrograms(80)
-            .withDays(DAYS));
-    run(inOrder(), "run-first", null, null, Pipeline.DAG);
-    firstRunVersions = versions(inOrder());
+  static void copyTheSharedRun() {
+    dag = PipelineFixtures.dag(spark);
+    inOrder = dag.copy(shared);
+    firstRunVersions = versions(inOrder);
   }
 
   static Map<String, Long> versions(String warehouse) {
@@ -100,9 +96,9 @@ class IncrementalPipelineTest extends SparkTestBase {
   @Test
   @Order(1)
   void rerun_ofTheWholeDag_commitsNothing() {
-    Pipeline.RunResult again = run(inOrder(), "run-again", null, null, Pipeline.DAG);
+    Pipeline.RunResult again = run(dag.rawPath(), inOrder, "run-again", null, null, Pipeline.DAG);
 
-    assertThat(versions(inOrder())).isEqualTo(firstRunVersions);
+    assertThat(versions(inOrder)).isEqualTo(firstRunVersions);
     assertThat(again.steps().stream().skip(1).map(s -> s.result().skipped())).containsOnly(true);
     assertThat(again.steps().get(0).result().counts())
         .containsEntry("payments.inserted", 0L)
@@ -114,9 +110,11 @@ class IncrementalPipelineTest extends SparkTestBase {
   void ingestByDate_outOfOrder_givesTheSameTablesAsAllAtOnce() {
     String shuffled = shared.resolve("out-of-order").toString();
     LocalDate end = START.plusDays(DAYS - 1);
-    run(shuffled, "run-late", START.plusDays(6), end, List.of(Pipeline.Step.INGEST));
-    run(shuffled, "run-early", START, START.plusDays(2), List.of(Pipeline.Step.INGEST));
+    String raw = dag.rawPath();
+    run(raw, shuffled, "run-late", START.plusDays(6), end, List.of(Pipeline.Step.INGEST));
+    run(raw, shuffled, "run-early", START, START.plusDays(2), List.of(Pipeline.Step.INGEST));
     run(
+        raw,
         shuffled,
         "run-middle",
         START.plusDays(3),
@@ -124,27 +122,34 @@ class IncrementalPipelineTest extends SparkTestBase {
         List.of(Pipeline.Step.INGEST));
     // and one date again: no change
     run(
+        raw,
         shuffled,
         "run-repeat",
         START.plusDays(4),
         START.plusDays(4),
         List.of(Pipeline.Step.INGEST));
-    run(shuffled, "run-rest", null, null, List.of(Pipeline.Step.IDENTITY, Pipeline.Step.PROFILES));
+    run(
+        raw,
+        shuffled,
+        "run-rest",
+        null,
+        null,
+        List.of(Pipeline.Step.IDENTITY, Pipeline.Step.PROFILES));
 
     for (String table : COMPARED) {
-      assertSameRows(inOrder(), shuffled, table);
+      assertSameRows(inOrder, shuffled, table);
     }
-    assertSameRows(inOrder(), shuffled, Tables.IDENTITY_MAP);
-    assertSameRows(inOrder(), shuffled, Tables.USER_PROFILES);
-    assertSameRows(inOrder(), shuffled, Tables.USER_AIPL);
+    assertSameRows(inOrder, shuffled, Tables.IDENTITY_MAP);
+    assertSameRows(inOrder, shuffled, Tables.USER_PROFILES);
+    assertSameRows(inOrder, shuffled, Tables.USER_AIPL);
   }
 
   @Test
   @Order(3)
   void runRecord_listsEveryStepWithVersionsAndCounts() throws Exception {
     List<Row> steps =
-        Delta.read(spark, inOrder(), Tables.RUNS)
-            .filter("run_id = 'run-first'")
+        Delta.read(spark, inOrder, Tables.RUNS)
+            .filter("run_id = '" + PipelineFixtures.Dag.RUN_ID + "'")
             .orderBy("started_at")
             .collectAsList();
 
@@ -160,7 +165,9 @@ class IncrementalPipelineTest extends SparkTestBase {
     assertThat(steps.get(0).<String, Long>getJavaMap(7))
         .containsKeys("payments.read", "payments.quarantined");
     Map<String, Object> report =
-        Json.readObject(Files.readString(Path.of(inOrder(), "_run_reports", "run-first.json")));
+        Json.readObject(
+            Files.readString(
+                Path.of(inOrder, "_run_reports", PipelineFixtures.Dag.RUN_ID + ".json")));
     assertThat(report).containsEntry("outcome", "succeeded").containsKey("steps");
   }
 
@@ -168,20 +175,22 @@ class IncrementalPipelineTest extends SparkTestBase {
   @Order(4)
   void consentWithdrawal_takesThePersonOutOfSharedProfilesAndTheBundle() {
     Row link =
-        Delta.read(spark, inOrder(), Tables.IDENTITY_MAP)
+        Delta.read(spark, inOrder, Tables.IDENTITY_MAP)
             .filter("account_type = 'social' AND is_shared")
             .orderBy("account_id")
             .first();
     String social = link.getString(1);
     String sharedId = link.getString(2);
     String payment =
-        Delta.read(spark, inOrder(), Tables.IDENTITY_MAP)
+        Delta.read(spark, inOrder, Tables.IDENTITY_MAP)
             .filter("account_type = 'payment' AND user_id = '" + sharedId + "'")
             .first()
             .getString(1);
     LocalDate day = START.plusDays(DAYS);
+    // A delivery of its own: the shared raw data stays as the other classes expect it.
+    Path delivery = shared.resolve("withdrawal-raw");
     RawFiles.write(
-        shared.resolve("raw"),
+        delivery,
         RawSource.ACCOUNT_LINKS.directory(),
         day.toString(),
         "withdrawal.csv",
@@ -189,13 +198,25 @@ class IncrementalPipelineTest extends SparkTestBase {
             RawSource.ACCOUNT_LINKS.csvHeader(),
             payment + "," + social + ",linked,false," + day + "T09:00:00Z"));
 
-    run(inOrder(), "run-withdrawal", day, day, Pipeline.DAG);
+    // The model is not retrained: publish pairs the unchanged factors with the new identities.
+    run(
+        delivery.toString(),
+        inOrder,
+        "run-withdrawal",
+        day,
+        day,
+        List.of(
+            Pipeline.Step.INGEST,
+            Pipeline.Step.IDENTITY,
+            Pipeline.Step.PROFILES,
+            Pipeline.Step.SEGMENTS,
+            Pipeline.Step.PUBLISH));
 
-    Dataset<Row> ids = Delta.read(spark, inOrder(), Tables.IDENTITY_MAP);
+    Dataset<Row> ids = Delta.read(spark, inOrder, Tables.IDENTITY_MAP);
     Row socialNow = ids.filter("account_type = 'social' AND account_id = '" + social + "'").first();
     assertThat(socialNow.getString(2)).isNotEqualTo(sharedId);
     assertThat(socialNow.getBoolean(3)).isFalse();
-    Dataset<Row> profiles = Delta.read(spark, inOrder(), Tables.USER_PROFILES);
+    Dataset<Row> profiles = Delta.read(spark, inOrder, Tables.USER_PROFILES);
     assertThat(
             profiles
                 .filter("user_id = '" + sharedId + "'")
@@ -203,10 +224,10 @@ class IncrementalPipelineTest extends SparkTestBase {
                 .getAs("is_shared")
                 .equals(false))
         .isTrue();
-    Dataset<Row> bundleUsers = Delta.read(spark, inOrder(), Tables.BUNDLE).filter("part = 'user'");
+    Dataset<Row> bundleUsers = Delta.read(spark, inOrder, Tables.BUNDLE).filter("part = 'user'");
     assertThat(bundleUsers.filter("id = '" + sharedId + "' AND social_account IS NOT NULL").count())
         .isZero();
-    assertThat(versions(inOrder()).get(Tables.BUNDLE))
+    assertThat(versions(inOrder).get(Tables.BUNDLE))
         .isGreaterThan(firstRunVersions.get(Tables.BUNDLE));
   }
 }

@@ -27,47 +27,30 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The whole DAG on generated data, once for the class; each test checks one product. */
 @SuppressWarnings("unchecked")
 class PipelineTest extends SparkTestBase {
-  @TempDir static Path shared;
+  static PipelineFixtures.Dag dag;
   static DemoDataGenerator.Result generated;
   static List<Pipeline.StepResult> results;
 
   static String wh() {
-    return shared.resolve("warehouse").toString();
+    return dag.warehousePath();
   }
 
   @BeforeAll
   static void runPipeline() {
-    generated =
-        DemoDataGenerator.generate(
-            DemoDataGenerator.Options.defaults(shared.resolve("raw"))
-                .withUsers(600)
-                .withMiniPrograms(150)
-                .withDays(14));
-    TrainJob.Params params = PipelineFixtures.SMALL_ALS;
-    results =
-        new Pipeline(
-                spark,
-                PipelineFixtures.options(
-                    shared.resolve("raw").toString(), wh(), params, "run-test"))
-            .run(Pipeline.DAG)
-            .steps();
-    // Read now, before other tests run more jobs: the status tracker keeps the newest ones.
-    for (String step : List.of("evaluate", "publish")) {
-      jobsPerGroup.put(
-          step, spark.sparkContext().statusTracker().getJobIdsForGroup("run-test:" + step).length);
-    }
+    dag = PipelineFixtures.dag(spark);
+    generated = dag.generated();
+    results = dag.steps();
   }
-
-  static final Map<String, Integer> jobsPerGroup = new java.util.HashMap<>();
 
   @Test
   void run_groupsEachStepsSparkJobsUnderTheStep() {
-    assertThat(jobsPerGroup).allSatisfy((step, jobs) -> assertThat(jobs).as(step).isPositive());
+    assertThat(dag.jobsPerGroup())
+        .isNotEmpty()
+        .allSatisfy((step, jobs) -> assertThat(jobs).as(step).isPositive());
   }
 
   private static Dataset<Row> table(String t) {
@@ -349,8 +332,7 @@ class PipelineTest extends SparkTestBase {
     List<Pipeline.StepResult> steps =
         new Pipeline(
                 spark,
-                PipelineFixtures.options(
-                    shared.resolve("raw").toString(), w, PipelineFixtures.SMALL_ALS, "run-tune"))
+                PipelineFixtures.options(dag.rawPath(), w, PipelineFixtures.SMALL_ALS, "run-tune"))
             .run(List.of(Pipeline.Step.TUNE, Pipeline.Step.TRAIN))
             .steps();
     TuneJob.Result tuned = (TuneJob.Result) steps.get(0).result();
@@ -370,15 +352,8 @@ class PipelineTest extends SparkTestBase {
         .isEqualTo(tuned.best());
   }
 
-  private String copyOfWarehouse() throws java.io.IOException {
-    Path from = Path.of(wh());
-    Path to = tmp.resolve("warehouse");
-    try (var files = java.nio.file.Files.walk(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        java.nio.file.Files.copy(f, to.resolve(from.relativize(f).toString()));
-      }
-    }
-    return to.toString();
+  private String copyOfWarehouse() {
+    return dag.copy(tmp);
   }
 
   @SuppressWarnings("unchecked")

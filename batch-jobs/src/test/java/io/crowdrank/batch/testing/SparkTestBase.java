@@ -8,8 +8,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One local Spark session per test class (local[2], UI off, loopback), a fresh temp dir per test;
- * the session is stopped and cleared after the class.
+ * One local Spark session per test JVM (local[2], UI off, loopback, settings for tiny data),
+ * started by the first class that needs it and stopped by Spark's shutdown hook; a fresh temp dir
+ * per test. A class that changes the session's conf puts it back.
  */
 public abstract class SparkTestBase {
   protected static SparkSession spark;
@@ -18,34 +19,38 @@ public abstract class SparkTestBase {
 
   @BeforeAll
   static void startSpark() {
-    spark =
-        Spark.configure(SparkSession.builder())
-            .master("local[2]")
-            .appName("crowdrank-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.default.parallelism", "2")
-            .config("spark.databricks.delta.snapshotPartitions", "2")
-            .config(
-                "spark.checkpoint.dir",
-                Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-test-checkpoints")
-                    .toString())
-            .getOrCreate();
+    spark = Shared.SESSION;
   }
 
+  /** What one class cached is no use to the next. */
   @AfterAll
-  static void stopSpark() {
-    if (spark != null) {
-      spark.stop();
-      SparkSession.clearActiveSession();
-      SparkSession.clearDefaultSession();
-      spark = null;
-    }
+  static void clearCache() {
+    spark.catalog().clearCache();
   }
 
   protected String warehouse() {
     return tmp.resolve("warehouse").toString();
+  }
+
+  private static final class Shared {
+    static final SparkSession SESSION = start();
+
+    // Spark's own shutdown hook stops the context when the JVM exits.
+    private static SparkSession start() {
+      return Spark.configure(SparkSession.builder())
+          .master("local[2]")
+          .appName("crowdrank-test")
+          .config("spark.ui.enabled", "false")
+          .config("spark.driver.host", "127.0.0.1")
+          .config("spark.driver.bindAddress", "127.0.0.1")
+          .config("spark.sql.shuffle.partitions", "2")
+          .config("spark.default.parallelism", "2")
+          .config("spark.databricks.delta.snapshotPartitions", "2")
+          .config(
+              "spark.checkpoint.dir",
+              Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-test-checkpoints")
+                  .toString())
+          .getOrCreate();
+    }
   }
 }
