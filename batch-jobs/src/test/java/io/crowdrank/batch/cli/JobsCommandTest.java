@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.Pipeline.Step;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -194,6 +199,35 @@ class JobsCommandTest {
     assertThat(train.file.file())
         .extracting("path", "userColumn", "itemColumn", "header")
         .containsExactly("f.tsv", "0", "1", false);
+  }
+
+  /**
+   * OPERATIONS.md lists by hand which commands take which options, one table row per group: each
+   * row must name exactly the commands that take its options, and the rows every option there is.
+   */
+  @Test
+  void operationsTable_namesTheCommandsThatTakeEachOption() throws IOException {
+    Matcher row =
+        Pattern.compile("(?m)^\\| (`--.*?) \\| ([a-z, ]+) \\|$")
+            .matcher(Files.readString(Path.of("../docs/OPERATIONS.md")));
+    Set<String> listed = new TreeSet<>();
+    Set<String> every = new TreeSet<>();
+    Pipeline.commands().forEach(c -> every.addAll(options(c)));
+    while (row.find()) {
+      List<String> takers =
+          row.group(2).equals("every command")
+              ? Pipeline.commands()
+              : List.of(row.group(2).split(", "));
+      Matcher option = Pattern.compile("--[a-z][a-z-]*").matcher(row.group(1));
+      while (option.find()) {
+        String name = option.group();
+        listed.add(name);
+        assertThat(Pipeline.commands().stream().filter(c -> options(c).contains(name)))
+            .as(name)
+            .containsExactlyInAnyOrderElementsOf(takers);
+      }
+    }
+    assertThat(listed).isEqualTo(every);
   }
 
   static Stream<Arguments> refused() {
