@@ -31,13 +31,15 @@ import io.crowdrank.batch.train.TrainJob;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,13 +88,11 @@ final class StepCommand implements Callable<Integer> {
   static CommandSpec create(String name) {
     StepCommand command = new StepCommand(name);
     CommandSpec spec = CommandSpec.forAnnotatedObject(command);
-    spec.usageMessage()
-        .description(
-            name.equals(Pipeline.ALL)
-                ? new String[] {
-                  description(name), "In order: " + String.join(", ", ids(Pipeline.dag(true))) + "."
-                }
-                : new String[] {description(name)});
+    List<String> description = new ArrayList<>(List.of(description(name)));
+    if (command.isAll()) {
+      description.add("In order: " + String.join(", ", ids(Pipeline.dag(true))) + ".");
+    }
+    spec.usageMessage().description(description.toArray(String[]::new));
     for (Object group : command.taken()) {
       spec.addMixin(group.getClass().getSimpleName(), CommandSpec.forAnnotatedObject(group));
     }
@@ -151,23 +151,25 @@ final class StepCommand implements Callable<Integer> {
     return name.equals(Step.TRAIN.id()) || name.equals(Step.EVALUATE.id());
   }
 
+  /** The steps whose options this command takes: train and evaluate may search first (--tune). */
+  private List<Step> reads() {
+    if (isAll()) {
+      return Pipeline.dag(true);
+    }
+    return takesFile() ? List.of(Step.TUNE, step(name)) : List.of(step(name));
+  }
+
   /** The groups this command takes, in the order its help lists them. */
-  private Set<Object> taken() {
-    Set<Object> used = new LinkedHashSet<>(List.of(warehouse));
-    List<Step> steps =
-        isAll()
-            ? Pipeline.dag(true)
-            : takesFile() ? List.of(Step.TUNE, step(name)) : List.of(step(name));
-    steps.forEach(s -> used.addAll(groups(s)));
+  private List<Object> taken() {
+    Set<Object> used = new HashSet<>(List.of(warehouse));
+    reads().forEach(s -> used.addAll(groups(s)));
     if (isAll() || takesFile()) {
       used.add(tune);
     }
     if (takesFile()) {
       used.add(file);
     }
-    Set<Object> ordered = new LinkedHashSet<>();
-    for (Object group :
-        List.of(
+    return Stream.of(
             warehouse,
             raw,
             deliveries,
@@ -184,12 +186,9 @@ final class StepCommand implements Callable<Integer> {
             trials,
             evaluation,
             gate,
-            retention)) {
-      if (used.contains(group)) {
-        ordered.add(group);
-      }
-    }
-    return ordered;
+            retention)
+        .filter(used::contains)
+        .toList();
   }
 
   @Override
@@ -223,8 +222,8 @@ final class StepCommand implements Callable<Integer> {
     }
     if (step != Step.TRAIN) {
       throw usage(
-          "evaluate --tune needs --interactions FILE (on the warehouse, all --tune or train --tune"
-              + " tune)");
+          "evaluate --tune needs --interactions FILE; on the warehouse, tune with all --tune or"
+              + " train --tune");
     }
     return List.of(Step.TUNE, Step.TRAIN);
   }
