@@ -1,7 +1,7 @@
 package io.crowdrank.ranking;
 
 import io.crowdrank.ranking.bundle.ModelBundle;
-import io.crowdrank.ranking.bundle.ModelBundle.Campaign;
+import io.crowdrank.ranking.bundle.Targeting.Campaign;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,11 +45,11 @@ final class CampaignPlan {
       IntPredicate eligible,
       double weight,
       int maxPromoted) {
-    if (user < 0 || b.campaigns().isEmpty()) {
+    if (user < 0 || b.targeting().campaigns().isEmpty()) {
       return NONE;
     }
     Map<Integer, Campaign> best = new HashMap<>();
-    for (Campaign c : b.campaigns()) {
+    for (Campaign c : b.targeting().campaigns()) {
       if (c.runsAt(at) && c.runsIn(hostApp) && targets(b, user, c) && eligible.test(c.item())) {
         best.merge(c.item(), c, (x, y) -> better(x, y) <= 0 ? x : y);
       }
@@ -68,7 +68,7 @@ final class CampaignPlan {
 
   private static boolean targets(ModelBundle b, int user, Campaign c) {
     for (int s : c.segments()) {
-      if (b.inSegment(user, s)) {
+      if (b.targeting().inSegment(user, s)) {
         return true;
       }
     }
@@ -123,7 +123,7 @@ final class CampaignPlan {
     int k = ranked.size();
     List<Ranking.Item> out = new ArrayList<>(ranked);
     for (Campaign c : promoted) {
-      String id = b.itemId(c.item());
+      String id = b.catalog().id(c.item());
       Ranking.Item moved = null;
       for (int i = 0; i < out.size(); i++) {
         if (out.get(i).id().equals(id)) {

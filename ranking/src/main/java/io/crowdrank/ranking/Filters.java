@@ -14,18 +14,18 @@ import io.crowdrank.ranking.bundle.ModelBundle;
  */
 record Filters(ModelBundle bundle, RankQuery q, int hostApp, int city, String cityName) {
   boolean eligible(int item) {
-    return bundle.isActive(item)
-        && bundle.runsIn(item, hostApp)
+    return bundle.catalog().isActive(item)
+        && bundle.catalog().runsIn(item, hostApp)
         && availableHere(item)
-        && !q.exclude().contains(bundle.itemId(item))
-        && (q.only().isEmpty() || q.only().contains(bundle.itemId(item)));
+        && !q.exclude().contains(bundle.catalog().id(item))
+        && (q.only().isEmpty() || q.only().contains(bundle.catalog().id(item)));
   }
 
   private boolean availableHere(int item) {
     if (city >= 0 || cityName == null) {
-      return bundle.availableIn(item, city);
+      return bundle.catalog().availableIn(item, city);
     }
     // A city the bundle has never seen: only mini-programs available everywhere qualify.
-    return bundle.isNationwide(item);
+    return bundle.catalog().isNationwide(item);
   }
 }

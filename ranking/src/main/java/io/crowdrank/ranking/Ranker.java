@@ -7,7 +7,9 @@ import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.ann.Scan;
 import io.crowdrank.ranking.ann.TopK;
+import io.crowdrank.ranking.bundle.ContextSignals;
 import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.UserInterests;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -80,21 +82,21 @@ public final class Ranker {
    */
   public Scan[] prescan(ModelBundle bundle, List<RankQuery> queries) {
     Scan[] out = new Scan[queries.size()];
-    if (bundle.itemIndex().approximate()) {
+    if (bundle.catalog().itemIndex().approximate()) {
       return out;
     }
     List<Integer> scanned = new ArrayList<>();
     List<float[]> vectors = new ArrayList<>();
     for (int i = 0; i < out.length; i++) {
       RankQuery q = queries.get(i);
-      int user = bundle.user(q.idType(), q.userId());
-      if (q.only().isEmpty() && user >= 0 && bundle.userHasVector(user)) {
+      int user = bundle.users().find(q.idType(), q.userId());
+      if (q.only().isEmpty() && user >= 0 && bundle.users().hasVector(user)) {
         scanned.add(i);
-        vectors.add(bundle.userVector(user));
+        vectors.add(bundle.users().vector(user));
       }
     }
     if (!vectors.isEmpty()) {
-      Scan[] scans = bundle.itemIndex().scan(vectors.toArray(new float[0][]));
+      Scan[] scans = bundle.catalog().itemIndex().scan(vectors.toArray(new float[0][]));
       for (int s = 0; s < scans.length; s++) {
         out[scanned.get(s)] = scans[s];
       }
@@ -111,16 +113,20 @@ public final class Ranker {
       throw new Cancelled();
     }
     int hostApp = HostApps.ALL.indexOf(q.hostApp());
-    int user = bundle.user(q.idType(), q.userId());
+    int user = bundle.users().find(q.idType(), q.userId());
     int city =
-        q.city() != null ? bundle.city(q.city()) : user >= 0 ? bundle.userHomeCity(user) : -1;
-    String cityName = q.city() != null ? q.city() : bundle.cityName(city);
+        q.city() != null
+            ? bundle.catalog().city(q.city())
+            : user >= 0 ? bundle.users().homeCity(user) : -1;
+    String cityName = q.city() != null ? q.city() : bundle.catalog().cityName(city);
     int hourOfWeek = HourOfWeek.of(q.eventTime(), bundle.manifest().zone());
     Double fromBundle = bundle.manifest().contextWeight();
     Double shrinkage = bundle.manifest().habitShrinkage();
     double[] lifts =
-        bundle.categoryLifts(
-            user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage());
+        bundle
+            .context()
+            .categoryLifts(
+                user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage());
     double contextWeight = fromBundle != null ? fromBundle : config.contextWeight();
     double[] terms = new double[lifts.length];
     for (int c = 0; c < lifts.length; c++) {
@@ -132,6 +138,8 @@ public final class Ranker {
             bundle,
             q,
             user,
+            user >= 0 && bundle.users().hasVector(user) ? bundle.users().vector(user) : null,
+            bundle.users().interests(user),
             cityName,
             hourOfWeek,
             lifts,
@@ -150,12 +158,12 @@ public final class Ranker {
     int explore = explorationSlots(q.k());
     Ranking.Strategy strategy;
     List<Ranking.Item> ranked;
-    if (user >= 0 && bundle.userHasVector(user)) {
+    if (user >= 0 && bundle.users().hasVector(user)) {
       strategy = Ranking.Strategy.PERSONALIZED;
       ranked = personalized(ctx, q.k());
     } else {
       strategy =
-          user >= 0 && bundle.userHasInterests(user)
+          user >= 0 && !bundle.users().interests(user).isEmpty()
               ? Ranking.Strategy.INTERESTS
               : Ranking.Strategy.POPULAR;
       ranked = popular(ctx, q.k());
@@ -171,7 +179,7 @@ public final class Ranker {
   private static List<Ranking.Item> campaignReasons(Context ctx, List<Ranking.Item> items) {
     List<Ranking.Item> out = new ArrayList<>(items.size());
     for (Ranking.Item i : items) {
-      OptionalInt item = ctx.bundle().item(i.id());
+      OptionalInt item = ctx.bundle().catalog().find(i.id());
       String reason = item.isPresent() ? ctx.campaigns().reason(item.getAsInt()) : null;
       if (reason == null) {
         out.add(i);
@@ -216,7 +224,7 @@ public final class Ranker {
   }
 
   private List<TopK.Entry> diversified(ModelBundle b, TopK top, int k) {
-    return diversifier.topK(top.best(), k, b::categoryOf);
+    return diversifier.topK(top.best(), k, b.catalog()::categoryOf);
   }
 
   /**
@@ -236,6 +244,8 @@ public final class Ranker {
       ModelBundle bundle,
       RankQuery q,
       int user,
+      float[] userVector,
+      UserInterests interests,
       String cityName,
       int hourOfWeek,
       double[] categoryLifts,
@@ -263,24 +273,24 @@ public final class Ranker {
     }
 
     double lift(int item) {
-      return categoryLifts[bundle.categoryOf(item)];
+      return categoryLifts[bundle.catalog().categoryOf(item)];
     }
 
     boolean personal() {
-      return user >= 0 && bundle.userHasVector(user);
+      return userVector != null;
     }
 
     boolean interested() {
-      return user >= 0 && bundle.userHasInterests(user);
+      return !interests.isEmpty();
     }
 
     /** The collaborative score plus the context term (computed once per category). */
     double collaborative(int item) {
-      return bundle.dot(user, item) + contextTerm(item);
+      return bundle.catalog().dot(userVector, item) + contextTerm(item);
     }
 
     double contextTerm(int item) {
-      return contextTerms[bundle.categoryOf(item)];
+      return contextTerms[bundle.catalog().categoryOf(item)];
     }
 
     /** The context term as the scan's extra, with its range over the categories. */
@@ -307,10 +317,10 @@ public final class Ranker {
     if (!ctx.q().only().isEmpty()) {
       // The host app's own list: score just those.
       for (String id : ctx.q().only()) {
-        OptionalInt item = b.item(id);
+        OptionalInt item = b.catalog().find(id);
         if (item.isPresent()
-            && b.itemHasVector(item.getAsInt())
-            && !b.isNew(item.getAsInt())
+            && b.catalog().hasVector(item.getAsInt())
+            && !b.catalog().isNew(item.getAsInt())
             && !ctx.campaigned(item.getAsInt())
             && ctx.eligible(item.getAsInt())) {
           top.offer(item.getAsInt(), ctx.collaborative(item.getAsInt()));
@@ -319,10 +329,12 @@ public final class Ranker {
       offerCampaigns(ctx, top);
       return explained(ctx, top, k);
     }
-    if (b.itemIndex().approximate()) {
+    if (b.catalog().itemIndex().approximate()) {
       // Large catalog: the nearest items by the collaborative score, re-scored with context.
       for (ItemIndex.Neighbour n :
-          b.itemIndex().nearest(b.userVector(ctx.user()), candidates(k), ctx.filters().hostApp())) {
+          b.catalog()
+              .itemIndex()
+              .nearest(ctx.userVector(), candidates(k), ctx.filters().hostApp())) {
         if (!ctx.campaigned(n.item()) && ctx.eligible(n.item())) {
           top.offer(n.item(), ctx.collaborative(n.item()));
         }
@@ -336,15 +348,15 @@ public final class Ranker {
       Scan scan =
           ctx.prescanned() != null
               ? ctx.prescanned()
-              : b.itemIndex().scanAll(b.userVector(ctx.user()), ctx::checkCancelled);
+              : b.catalog().itemIndex().scanAll(ctx.userVector(), ctx::checkCancelled);
       top = new TopK(pool);
       for (int item :
           scan.contenders(
               pool,
               ctx.contextExtra(),
               item ->
-                  b.itemHasVector(item)
-                      && !b.isNew(item)
+                  b.catalog().hasVector(item)
+                      && !b.catalog().isNew(item)
                       && !ctx.campaigned(item)
                       && ctx.eligible(item),
               ctx::checkCancelled)) {
@@ -358,7 +370,7 @@ public final class Ranker {
   /** Campaign items as candidates: collaborative score (their category's if new) plus boost. */
   private static void offerCampaigns(Context ctx, TopK top) {
     for (int item : ctx.campaigns().items()) {
-      if (ctx.bundle().itemHasVector(item)) {
+      if (ctx.bundle().catalog().hasVector(item)) {
         top.offer(item, ctx.collaborative(item) + ctx.campaigns().boost(item));
       }
     }
@@ -372,10 +384,10 @@ public final class Ranker {
       List<String> reasons = new ArrayList<>();
       reasons.add(
           "people with tastes like yours use "
-              + b.itemCategory(e.item()).replace('_', ' ')
+              + b.catalog().category(e.item()).replace('_', ' ')
               + " here");
       timeReason(ctx, e.item(), reasons);
-      if (b.isLocalTo(e.item(), ctx.filters().city())) {
+      if (b.catalog().isLocalTo(e.item(), ctx.filters().city())) {
         reasons.add("local favourite in " + ctx.cityName());
       }
       out.add(item(b, e, reasons));
@@ -391,7 +403,7 @@ public final class Ranker {
     Map<Integer, String> why = new HashMap<>();
     if (ctx.cityName() != null) {
       collect(
-          b.popular(ctx.q().hostApp(), ctx.cityName()),
+          b.context().popular(ctx.q().hostApp(), ctx.cityName()),
           1.0,
           base,
           why,
@@ -399,7 +411,7 @@ public final class Ranker {
     }
     double hostWide = ctx.cityName() != null ? config.hostWideDiscount() : 1.0;
     collect(
-        b.popular(ctx.q().hostApp(), BundleFormat.ALL),
+        b.context().popular(ctx.q().hostApp(), BundleFormat.ALL),
         hostWide,
         base,
         why,
@@ -408,28 +420,28 @@ public final class Ranker {
     // popular overall and in the user's verticals; every item only if filters leave too few.
     double floor = hostWide * config.hostWideDiscount();
     if (countEligible(ctx, base) < k || ctx.interested()) {
-      for (int item : b.popularOverall()) {
+      for (int item : b.catalog().popularOverall()) {
         addPopular(b, item, floor, base, why);
       }
       if (ctx.interested()) {
-        for (int v : b.userVerticals(ctx.user())) {
-          for (int item : b.popularInVertical(v)) {
+        for (int v : ctx.interests().verticals()) {
+          for (int item : b.catalog().popularInVertical(v)) {
             addPopular(b, item, floor, base, why);
           }
         }
       }
     }
     if (countEligible(ctx, base) < k) {
-      for (int item = 0; item < b.itemCount(); item++) {
+      for (int item = 0; item < b.catalog().count(); item++) {
         ctx.checkpoint(item);
-        if (!b.isNew(item)) {
+        if (!b.catalog().isNew(item)) {
           addPopular(b, item, floor, base, why);
         }
       }
     }
     for (int item : ctx.campaigns().items()) {
       if (!base.containsKey(item)) {
-        base.put(item, hostWide * config.hostWideDiscount() * b.itemPopularity(item));
+        base.put(item, hostWide * config.hostWideDiscount() * b.catalog().popularity(item));
         why.put(item, "popular overall");
       }
     }
@@ -457,7 +469,7 @@ public final class Ranker {
   private static void addPopular(
       ModelBundle b, int item, double floor, Map<Integer, Double> base, Map<Integer, String> why) {
     if (!base.containsKey(item)) {
-      base.put(item, floor * b.itemPopularity(item));
+      base.put(item, floor * b.catalog().popularity(item));
       why.put(item, "popular overall");
     }
   }
@@ -485,15 +497,15 @@ public final class Ranker {
     Map<Integer, Double> perVertical = new HashMap<>();
     for (var e : raw.entrySet()) {
       total += e.getValue();
-      for (int v : b.itemVerticals(e.getKey())) {
+      for (int v : b.catalog().verticals(e.getKey())) {
         perVertical.merge(v, e.getValue(), Double::sum);
       }
     }
     Map<Integer, Double> out = new HashMap<>();
     for (var e : raw.entrySet()) {
       double s = total > 0 ? OUTSIDE_INTERESTS * e.getValue() / total : 0;
-      for (int v : b.itemVerticals(e.getKey())) {
-        double share = b.userInterest(ctx.user(), v);
+      for (int v : b.catalog().verticals(e.getKey())) {
+        double share = ctx.interests().share(v);
         if (share > 0 && perVertical.get(v) > 0) {
           s += share * e.getValue() / perVertical.get(v);
         }
@@ -507,7 +519,7 @@ public final class Ranker {
   private static double newItemScore(Context ctx, int item) {
     double s = ContextScoring.clip(ctx.lift(item));
     return ctx.interested()
-        ? s * (OUTSIDE_INTERESTS + ctx.bundle().interestIn(ctx.user(), item))
+        ? s * (OUTSIDE_INTERESTS + ctx.interests().in(ctx.bundle().catalog().verticals(item)))
         : s;
   }
 
@@ -521,12 +533,13 @@ public final class Ranker {
     }
     ModelBundle b = ctx.bundle();
     TopK fresh = new TopK(slots);
-    for (int i = 0; i < b.newItemCount(); i++) {
-      int item = b.newItem(i);
+    int[] newItems = b.catalog().newItems();
+    for (int i = 0; i < newItems.length; i++) {
+      int item = newItems[i];
       ctx.checkpoint(i);
       if (!ctx.campaigned(item) && ctx.eligible(item)) {
         double s =
-            ctx.personal() && b.itemHasVector(item)
+            ctx.personal() && b.catalog().hasVector(item)
                 ? ctx.collaborative(item)
                 : newItemScore(ctx, item);
         fresh.offer(item, s);
@@ -545,7 +558,7 @@ public final class Ranker {
               + ctx.q().hostApp()
               + ": "
               + (ctx.personal()
-                  ? "like the " + b.itemCategory(e.item()).replace('_', ' ') + " you use"
+                  ? "like the " + b.catalog().category(e.item()).replace('_', ' ') + " you use"
                   : "just arrived"));
       interestReason(ctx, e.item(), reasons);
       timeReason(ctx, e.item(), reasons);
@@ -555,7 +568,7 @@ public final class Ranker {
   }
 
   private static void collect(
-      ModelBundle.Scope scope,
+      ContextSignals.Scope scope,
       double factor,
       Map<Integer, Double> base,
       Map<Integer, String> why,
@@ -575,9 +588,9 @@ public final class Ranker {
 
   private static void interestReason(Context ctx, int item, List<String> reasons) {
     if (ctx.interested() && !ctx.personal()) {
-      String vertical = ctx.bundle().topSharedVertical(ctx.user(), item);
-      if (vertical != null) {
-        reasons.add("matches your interest in " + vertical);
+      int vertical = ctx.interests().strongestAmong(ctx.bundle().catalog().verticals(item));
+      if (vertical >= 0) {
+        reasons.add("matches your interest in " + ctx.bundle().catalog().verticalName(vertical));
       }
     }
   }
@@ -585,7 +598,7 @@ public final class Ranker {
   private void timeReason(Context ctx, int item, List<String> reasons) {
     if (ctx.lift(item) >= config.timeReasonLift()) {
       reasons.add(
-          ctx.bundle().itemCategory(item).replace('_', ' ')
+          ctx.bundle().catalog().category(item).replace('_', ' ')
               + " is popular at "
               + HourOfWeek.label(ctx.hourOfWeek()));
     }
@@ -593,6 +606,10 @@ public final class Ranker {
 
   private static Ranking.Item item(ModelBundle b, TopK.Entry e, List<String> reasons) {
     return new Ranking.Item(
-        b.itemId(e.item()), b.itemName(e.item()), b.itemCategory(e.item()), e.score(), reasons);
+        b.catalog().id(e.item()),
+        b.catalog().name(e.item()),
+        b.catalog().category(e.item()),
+        e.score(),
+        reasons);
   }
 }

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.ann.Scan;
+import io.crowdrank.ranking.bundle.Catalog;
 import io.crowdrank.ranking.bundle.ModelBundle;
-import io.crowdrank.ranking.bundle.ModelBundle.IdType;
 import io.crowdrank.ranking.bundle.TestBundles;
+import io.crowdrank.ranking.bundle.UserStore.IdType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -256,7 +257,7 @@ class RankerTest {
     int dims = 32;
     SplittableRandom rnd = new SplittableRandom(9);
     TestBundles big = TestBundles.version(4, dims);
-    float[][] vectors = new float[ModelBundle.ANN_MIN_ITEMS + 2_000][dims];
+    float[][] vectors = new float[Catalog.ANN_MIN_ITEMS + 2_000][dims];
     for (int i = 0; i < vectors.length; i++) {
       for (int d = 0; d < dims; d++) {
         vectors[i][d] = (float) rnd.nextGaussian();
@@ -294,7 +295,7 @@ class RankerTest {
                   IdType.PAYMENT_ACCOUNT, "2088" + u, "alipay", 10, BREAKFAST, null, Set.of()));
       found += (int) ids(r).stream().filter(exact::contains).count();
     }
-    assertThat(b.itemIndex().approximate()).isTrue();
+    assertThat(b.catalog().itemIndex().approximate()).isTrue();
     assertThat(found / (10.0 * users)).as("recall@10 over %d users", users).isGreaterThan(0.9);
   }
 
@@ -306,9 +307,9 @@ class RankerTest {
     for (boolean int8 : new boolean[] {true, false}) {
       bundles.add(randomCatalog(TestBundles.version(6, 16).int8Scan(int8), 21, 8_000, 20));
     }
-    assertThat(bundles.get(0).itemIndex().method())
+    assertThat(bundles.get(0).catalog().itemIndex().method())
         .isEqualTo(ItemIndex.int8Supported() ? "exact-int8" : "exact-float");
-    assertThat(bundles.get(1).itemIndex().method()).isEqualTo("exact-float");
+    assertThat(bundles.get(1).catalog().itemIndex().method()).isEqualTo("exact-float");
     Ranker ranker = new Ranker(withExploration(0));
 
     for (int u = 0; u < 20; u++) {
