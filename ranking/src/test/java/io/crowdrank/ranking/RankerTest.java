@@ -29,8 +29,9 @@ class RankerTest {
   final Ranker ranker = new Ranker(RankingConfig.defaults());
 
   static final String ACTIVE = "active";
-  // Wednesday 08:00 in Shanghai.
+  // Wednesday 08:00 and 23:00 in Shanghai.
   static final int WEDNESDAY_8AM = 2 * 24 + 8;
+  static final int WEDNESDAY_11PM = 2 * 24 + 23;
 
   static ModelBundle bundle() {
     return items(TestBundles.version(3, 2)).build();
@@ -74,7 +75,8 @@ class RankerTest {
     assertThat(r.modelVersion()).isEqualTo(3);
     // "closed" scores highest but is suspended; "fresh" has no vector; travel is orthogonal.
     assertThat(ids(r)).containsExactly("coffee", "noodles", "burger");
-    assertThat(r.items().get(0).reasons()).contains("coffee tea is popular at weekday breakfast");
+    assertThat(r.items().get(0).reasons())
+        .contains(Reason.popularAtHour("coffee_tea", WEDNESDAY_8AM));
   }
 
   @Test
@@ -141,7 +143,8 @@ class RankerTest {
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r)).containsExactly("burger", "coffee", "travel");
     assertThat(r.items().get(0).reasons())
-        .containsExactly("popular on alipay", "fast food is popular at weekday late night");
+        .containsExactly(
+            Reason.popularOnHostApp("alipay"), Reason.popularAtHour("fast_food", WEDNESDAY_11PM));
   }
 
   @Test
@@ -160,7 +163,8 @@ class RankerTest {
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r).get(0)).isEqualTo("noodles");
-    assertThat(r.items().get(0).reasons().get(0)).isEqualTo("popular in hangzhou on alipay");
+    assertThat(r.items().get(0).reasons().get(0))
+        .isEqualTo(Reason.popularInCity("hangzhou", "alipay"));
   }
 
   @Test
@@ -187,7 +191,7 @@ class RankerTest {
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.INTERESTS);
     assertThat(ids(r).get(0)).isEqualTo("travel");
-    assertThat(r.items().get(0).reasons()).contains("matches your interest in travel");
+    assertThat(r.items().get(0).reasons()).contains(Reason.matchesInterest("travel"));
     // without interests the same request is plain popularity, led by coffee at breakfast
     assertThat(ids(ranker.rank(b, query(IdType.SOCIAL_ACCOUNT, "0000", "alipay", BREAKFAST, null))))
         .startsWith("coffee");
@@ -205,7 +209,7 @@ class RankerTest {
     assertThat(r.items().stream().map(Ranking.Item::score).toList())
         .isSortedAccordingTo(java.util.Comparator.reverseOrder());
     assertThat(r.items().get(r.items().size() - 1).reasons().get(0))
-        .isEqualTo("new on alipay: like the coffee tea you use");
+        .isEqualTo(Reason.newLikeYours("alipay", "coffee_tea"));
     assertThat(ids(none)).doesNotContain("fresh");
   }
 
@@ -465,7 +469,7 @@ class RankerTest {
             query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
 
     assertThat(ids(r)).containsExactly("travel", "coffee", "noodles");
-    assertThat(r.items().get(0).reasons().get(0)).isEqualTo("campaign: Campaign trip");
+    assertThat(r.items().get(0).reasons().get(0)).isEqualTo(Reason.campaign("Campaign trip"));
     assertThat(r.items().get(0).score()).isGreaterThanOrEqualTo(r.items().get(1).score());
   }
 
@@ -484,7 +488,7 @@ class RankerTest {
     assertThat(
             after.items().stream().filter(i -> i.id().equals("travel")).findFirst().get().reasons())
         .first()
-        .isEqualTo("campaign: Campaign trip");
+        .isEqualTo(Reason.campaign("Campaign trip"));
   }
 
   @Test

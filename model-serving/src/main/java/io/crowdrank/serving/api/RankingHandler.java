@@ -175,7 +175,7 @@ public final class RankingHandler {
           RankedItem.newBuilder()
               .setMiniProgramId(item.id())
               .setScore(item.score())
-              .addAllReasons(item.reasons())
+              .addAllReasons(item.reasons().stream().map(ReasonText::of).toList())
               .setName(item.name())
               .setCategory(item.category()));
     }
