@@ -1,5 +1,6 @@
 package io.crowdrank.ranking;
 
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.bundle.Targeting;
 import io.crowdrank.ranking.bundle.Targeting.Campaign;
 import java.time.Instant;
@@ -109,7 +110,7 @@ final class CampaignPlan {
   /** For an item with a campaign, the campaign's reason. */
   Optional<Reason> reason(int item) {
     Campaign c = byItem.get(item);
-    return c == null ? Optional.empty() : Optional.of(Reason.campaign(c.name()));
+    return c == null ? Optional.empty() : Optional.of(Reason.of(Kind.CAMPAIGN, c.name()));
   }
 
   /**
@@ -142,7 +143,7 @@ final class CampaignPlan {
         // Take the displaced item's score, so the list's scores still never rise.
         moved = moved.withScore(out.get(at).score());
       }
-      out.add(at, moved.withReasonFirst(Reason.campaign(c.name())));
+      out.add(at, moved.withReasonFirst(Reason.of(Kind.CAMPAIGN, c.name())));
     }
     return out.size() > k ? new ArrayList<>(out.subList(0, k)) : out;
   }

@@ -1,6 +1,7 @@
 package io.crowdrank.ranking;
 
 import io.crowdrank.format.ContextScoring;
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.ann.TopK;
 import io.crowdrank.ranking.bundle.Catalog;
 import java.util.ArrayList;
@@ -34,8 +35,8 @@ final class ExplorationStrategy implements Strategy {
       List<Reason> reasons = new ArrayList<>();
       reasons.add(
           r.personal()
-              ? Reason.newLikeYours(hostApp, catalog.category(e.item()))
-              : Reason.newArrival(hostApp));
+              ? Reason.of(Kind.NEW_LIKE_YOURS, hostApp, catalog.category(e.item()))
+              : Reason.of(Kind.NEW_ARRIVAL, hostApp));
       r.matchingInterest(e.item()).ifPresent(reasons::add);
       r.popularAtThisHour(e.item()).ifPresent(reasons::add);
       out.add(new Candidate(e.item(), e.score(), reasons));

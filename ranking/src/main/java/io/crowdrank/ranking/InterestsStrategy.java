@@ -9,17 +9,9 @@ import java.util.Map;
  * PopularCandidates}) weighted by the user's interest in their verticals. So a travel lover sees
  * the best travel mini-programs first even though food is more popular overall.
  */
-final class InterestsStrategy implements Strategy {
+record InterestsStrategy(Diversifier diversifier, double hostWideDiscount) implements Strategy {
   /** Share of a social-only user's ranking left to items outside their interests. */
   static final double OUTSIDE_INTERESTS = 0.1;
-
-  private final Diversifier diversifier;
-  private final double hostWideDiscount;
-
-  InterestsStrategy(Diversifier diversifier, double hostWideDiscount) {
-    this.diversifier = diversifier;
-    this.hostWideDiscount = hostWideDiscount;
-  }
 
   @Override
   public List<Candidate> top(Request r, int k) {
@@ -32,7 +24,7 @@ final class InterestsStrategy implements Strategy {
    * item's popularity × lift among the candidates in v; items in none of the user's verticals keep
    * a small share ({@link #OUTSIDE_INTERESTS}) of overall popularity.
    */
-  static Map<Integer, Double> mixture(Request r, Map<Integer, Double> raw) {
+  private static Map<Integer, Double> mixture(Request r, Map<Integer, Double> raw) {
     double total = 0;
     Map<Integer, Double> perVertical = new HashMap<>();
     for (var e : raw.entrySet()) {

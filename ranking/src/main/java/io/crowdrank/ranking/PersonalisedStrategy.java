@@ -1,5 +1,6 @@
 package io.crowdrank.ranking;
 
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.ann.Scan;
 import io.crowdrank.ranking.ann.TopK;
@@ -14,13 +15,7 @@ import java.util.OptionalInt;
  * own list when it gave one, else the nearest items of the HNSW graph on a large catalog, else (or
  * when the filters leave too few) a scan of every item.
  */
-final class PersonalisedStrategy implements Strategy {
-  private final Diversifier diversifier;
-
-  PersonalisedStrategy(Diversifier diversifier) {
-    this.diversifier = diversifier;
-  }
-
+record PersonalisedStrategy(Diversifier diversifier) implements Strategy {
   @Override
   public List<Candidate> top(Request r, int k) {
     TopK top = scored(r, k);
@@ -28,10 +23,10 @@ final class PersonalisedStrategy implements Strategy {
     List<Candidate> out = new ArrayList<>();
     for (TopK.Entry e : diversifier.topK(top.best(), k, catalog::categoryOf)) {
       List<Reason> reasons = new ArrayList<>();
-      reasons.add(Reason.similarUsers(catalog.category(e.item())));
+      reasons.add(Reason.of(Kind.SIMILAR_USERS, catalog.category(e.item())));
       r.popularAtThisHour(e.item()).ifPresent(reasons::add);
       if (catalog.isLocalTo(e.item(), r.filters().city())) {
-        reasons.add(Reason.localFavourite(r.cityName()));
+        reasons.add(Reason.of(Kind.LOCAL_FAVOURITE, r.cityName()));
       }
       out.add(new Candidate(e.item(), e.score(), reasons));
     }

@@ -1,6 +1,7 @@
 package io.crowdrank.ranking;
 
 import io.crowdrank.format.ContextScoring;
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.ann.TopK;
 import io.crowdrank.ranking.bundle.Catalog;
 import io.crowdrank.ranking.bundle.ContextSignals;
@@ -26,10 +27,16 @@ record PopularCandidates(Map<Integer, Double> scores, Map<Integer, Reason> sourc
     Map<Integer, Double> base = new HashMap<>();
     Map<Integer, Reason> why = new HashMap<>();
     if (r.cityName() != null) {
-      collect(r.popularInCity(), 1.0, base, why, Reason.popularInCity(r.cityName(), hostApp));
+      collect(
+          r.popularInCity(),
+          1.0,
+          base,
+          why,
+          Reason.of(Kind.POPULAR_IN_CITY, r.cityName(), hostApp));
     }
     double hostWide = r.cityName() != null ? hostWideDiscount : 1.0;
-    collect(r.popularOnHostApp(), hostWide, base, why, Reason.popularOnHostApp(hostApp));
+    collect(
+        r.popularOnHostApp(), hostWide, base, why, Reason.of(Kind.POPULAR_ON_HOST_APP, hostApp));
     // Not enough in the scopes, or a social-only user whose interests reach beyond them: the most
     // popular overall and in the user's verticals; every item only if filters leave too few.
     double floor = hostWide * hostWideDiscount;
@@ -110,7 +117,7 @@ record PopularCandidates(Map<Integer, Double> scores, Map<Integer, Reason> sourc
       Map<Integer, Reason> why) {
     if (!base.containsKey(item)) {
       base.put(item, floor * catalog.popularity(item));
-      why.put(item, Reason.popularOverall());
+      why.put(item, Reason.of(Kind.POPULAR_OVERALL));
     }
   }
 

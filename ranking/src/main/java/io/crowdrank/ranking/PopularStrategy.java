@@ -6,15 +6,7 @@ import java.util.List;
  * For a user the bundle knows nothing useful about: popularity in the host app and city ({@link
  * PopularCandidates}), shaped by the hour of week.
  */
-final class PopularStrategy implements Strategy {
-  private final Diversifier diversifier;
-  private final double hostWideDiscount;
-
-  PopularStrategy(Diversifier diversifier, double hostWideDiscount) {
-    this.diversifier = diversifier;
-    this.hostWideDiscount = hostWideDiscount;
-  }
-
+record PopularStrategy(Diversifier diversifier, double hostWideDiscount) implements Strategy {
   @Override
   public List<Candidate> top(Request r, int k) {
     PopularCandidates popular = PopularCandidates.gather(r, k, hostWideDiscount);

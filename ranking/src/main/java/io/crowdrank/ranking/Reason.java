@@ -20,7 +20,10 @@ public record Reason(Kind kind, List<String> args) {
     CAMPAIGN(1),
     /** Users with factors like the user's use its category. Args: the category id. */
     SIMILAR_USERS(1),
-    /** Its category is used more at this hour of week. Args: category id, hour of week (0..167). */
+    /**
+     * Its category is used more at this hour of week. Args: category id, hour of week (0..167, in
+     * decimal).
+     */
     POPULAR_AT_HOUR(2),
     /** It is available in a few cities only, the request's among them. Args: the city. */
     LOCAL_FAVOURITE(1),
@@ -59,48 +62,9 @@ public record Reason(Kind kind, List<String> args) {
     args = Collections.unmodifiableList(new ArrayList<>(args));
   }
 
-  private static Reason of(Kind kind, String... args) {
+  /** A reason of the kind with its arguments, in the order the kind's documentation gives. */
+  public static Reason of(Kind kind, String... args) {
     return new Reason(kind, Arrays.asList(args));
-  }
-
-  public static Reason campaign(String name) {
-    return of(Kind.CAMPAIGN, name);
-  }
-
-  public static Reason similarUsers(String category) {
-    return of(Kind.SIMILAR_USERS, category);
-  }
-
-  public static Reason popularAtHour(String category, int hourOfWeek) {
-    return of(Kind.POPULAR_AT_HOUR, category, Integer.toString(hourOfWeek));
-  }
-
-  public static Reason localFavourite(String city) {
-    return of(Kind.LOCAL_FAVOURITE, city);
-  }
-
-  public static Reason popularInCity(String city, String hostApp) {
-    return of(Kind.POPULAR_IN_CITY, city, hostApp);
-  }
-
-  public static Reason popularOnHostApp(String hostApp) {
-    return of(Kind.POPULAR_ON_HOST_APP, hostApp);
-  }
-
-  public static Reason popularOverall() {
-    return of(Kind.POPULAR_OVERALL);
-  }
-
-  public static Reason matchesInterest(String vertical) {
-    return of(Kind.MATCHES_INTEREST, vertical);
-  }
-
-  public static Reason newLikeYours(String hostApp, String category) {
-    return of(Kind.NEW_LIKE_YOURS, hostApp, category);
-  }
-
-  public static Reason newArrival(String hostApp) {
-    return of(Kind.NEW_ARRIVAL, hostApp);
   }
 
   /** The i-th argument. */

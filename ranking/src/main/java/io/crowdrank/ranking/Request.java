@@ -4,6 +4,7 @@ import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.ann.Scan;
 import io.crowdrank.ranking.bundle.Catalog;
 import io.crowdrank.ranking.bundle.ContextSignals;
@@ -160,7 +161,8 @@ record Request(
   /** "Its category is popular at this hour", when its lift reaches the configured one. */
   Optional<Reason> popularAtThisHour(int item) {
     return lift(item) >= timeReasonLift
-        ? Optional.of(Reason.popularAtHour(catalog.category(item), hourOfWeek))
+        ? Optional.of(
+            Reason.of(Kind.POPULAR_AT_HOUR, catalog.category(item), Integer.toString(hourOfWeek)))
         : Optional.empty();
   }
 
@@ -172,6 +174,6 @@ record Request(
     int vertical = interests.strongestAmong(catalog.verticals(item));
     return vertical < 0
         ? Optional.empty()
-        : Optional.of(Reason.matchesInterest(catalog.verticalName(vertical)));
+        : Optional.of(Reason.of(Kind.MATCHES_INTEREST, catalog.verticalName(vertical)));
   }
 }

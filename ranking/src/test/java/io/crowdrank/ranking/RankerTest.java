@@ -3,6 +3,7 @@ package io.crowdrank.ranking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.ann.Scan;
 import io.crowdrank.ranking.bundle.Catalog;
@@ -76,7 +77,7 @@ class RankerTest {
     // "closed" scores highest but is suspended; "fresh" has no vector; travel is orthogonal.
     assertThat(ids(r)).containsExactly("coffee", "noodles", "burger");
     assertThat(r.items().get(0).reasons())
-        .contains(Reason.popularAtHour("coffee_tea", WEDNESDAY_8AM));
+        .contains(Reason.of(Kind.POPULAR_AT_HOUR, "coffee_tea", Integer.toString(WEDNESDAY_8AM)));
   }
 
   @Test
@@ -144,7 +145,8 @@ class RankerTest {
     assertThat(ids(r)).containsExactly("burger", "coffee", "travel");
     assertThat(r.items().get(0).reasons())
         .containsExactly(
-            Reason.popularOnHostApp("alipay"), Reason.popularAtHour("fast_food", WEDNESDAY_11PM));
+            Reason.of(Kind.POPULAR_ON_HOST_APP, "alipay"),
+            Reason.of(Kind.POPULAR_AT_HOUR, "fast_food", Integer.toString(WEDNESDAY_11PM)));
   }
 
   @Test
@@ -164,7 +166,7 @@ class RankerTest {
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r).get(0)).isEqualTo("noodles");
     assertThat(r.items().get(0).reasons().get(0))
-        .isEqualTo(Reason.popularInCity("hangzhou", "alipay"));
+        .isEqualTo(Reason.of(Kind.POPULAR_IN_CITY, "hangzhou", "alipay"));
   }
 
   @Test
@@ -191,7 +193,7 @@ class RankerTest {
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.INTERESTS);
     assertThat(ids(r).get(0)).isEqualTo("travel");
-    assertThat(r.items().get(0).reasons()).contains(Reason.matchesInterest("travel"));
+    assertThat(r.items().get(0).reasons()).contains(Reason.of(Kind.MATCHES_INTEREST, "travel"));
     // without interests the same request is plain popularity, led by coffee at breakfast
     assertThat(ids(ranker.rank(b, query(IdType.SOCIAL_ACCOUNT, "0000", "alipay", BREAKFAST, null))))
         .startsWith("coffee");
@@ -209,7 +211,7 @@ class RankerTest {
     assertThat(r.items().stream().map(Ranking.Item::score).toList())
         .isSortedAccordingTo(java.util.Comparator.reverseOrder());
     assertThat(r.items().get(r.items().size() - 1).reasons().get(0))
-        .isEqualTo(Reason.newLikeYours("alipay", "coffee_tea"));
+        .isEqualTo(Reason.of(Kind.NEW_LIKE_YOURS, "alipay", "coffee_tea"));
     assertThat(ids(none)).doesNotContain("fresh");
   }
 
@@ -469,7 +471,8 @@ class RankerTest {
             query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
 
     assertThat(ids(r)).containsExactly("travel", "coffee", "noodles");
-    assertThat(r.items().get(0).reasons().get(0)).isEqualTo(Reason.campaign("Campaign trip"));
+    assertThat(r.items().get(0).reasons().get(0))
+        .isEqualTo(Reason.of(Kind.CAMPAIGN, "Campaign trip"));
     assertThat(r.items().get(0).score()).isGreaterThanOrEqualTo(r.items().get(1).score());
   }
 
@@ -488,7 +491,7 @@ class RankerTest {
     assertThat(
             after.items().stream().filter(i -> i.id().equals("travel")).findFirst().get().reasons())
         .first()
-        .isEqualTo(Reason.campaign("Campaign trip"));
+        .isEqualTo(Reason.of(Kind.CAMPAIGN, "Campaign trip"));
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One published bundle in memory, laid out for ranking, composed of parts with one job each: the
@@ -16,51 +17,19 @@ import java.util.Map;
  * habits, popularity per host app and city). Immutable; the service swaps whole bundles, so a
  * request never sees the parts of two versions.
  */
-public final class ModelBundle {
-  private final long version;
-  private final Manifest manifest;
-  private final Catalog catalog;
-  private final UserStore users;
-  private final Targeting targeting;
-  private final ContextSignals context;
-
-  private ModelBundle(
-      long version,
-      Manifest manifest,
-      Catalog catalog,
-      UserStore users,
-      Targeting targeting,
-      ContextSignals context) {
-    this.version = version;
-    this.manifest = manifest;
-    this.catalog = catalog;
-    this.users = users;
-    this.targeting = targeting;
-    this.context = context;
-  }
-
-  public long version() {
-    return version;
-  }
-
-  public Manifest manifest() {
-    return manifest;
-  }
-
-  public Catalog catalog() {
-    return catalog;
-  }
-
-  public UserStore users() {
-    return users;
-  }
-
-  public Targeting targeting() {
-    return targeting;
-  }
-
-  public ContextSignals context() {
-    return context;
+public record ModelBundle(
+    long version,
+    Manifest manifest,
+    Catalog catalog,
+    UserStore users,
+    Targeting targeting,
+    ContextSignals context) {
+  public ModelBundle {
+    Objects.requireNonNull(manifest, "bundle has no manifest");
+    Objects.requireNonNull(catalog, "bundle has no catalog");
+    Objects.requireNonNull(users, "bundle has no users");
+    Objects.requireNonNull(targeting, "bundle has no targeting");
+    Objects.requireNonNull(context, "bundle has no context signals");
   }
 
   static void checkDim(float[] v, int dim, String what) {
