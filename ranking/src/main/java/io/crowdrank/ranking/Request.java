@@ -20,7 +20,6 @@ import java.util.function.BooleanSupplier;
  * category's lift then), which mini-programs may be shown, the campaigns that apply, and whether
  * the caller has given up. From here on only the catalog is read, item by item.
  *
- * @param user the user's index, -1 if the bundle does not know them
  * @param userVector the user's factors, null without
  * @param categoryLifts each category's lift at the hour of week for this user
  * @param contextTerms each category's context term, {@code w · ln(lift)}
@@ -31,7 +30,6 @@ import java.util.function.BooleanSupplier;
 record Request(
     Catalog catalog,
     RankQuery query,
-    int user,
     float[] userVector,
     UserInterests interests,
     int hourOfWeek,
@@ -75,7 +73,6 @@ record Request(
     return new Request(
         catalog,
         q,
-        user,
         user >= 0 && users.hasVector(user) ? users.vector(user) : null,
         users.interests(user),
         hourOfWeek,

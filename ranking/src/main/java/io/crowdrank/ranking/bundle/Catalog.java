@@ -258,17 +258,9 @@ public final class Catalog {
     return verticals.name(vertical);
   }
 
-  public int categoryCount() {
-    return categories.size();
-  }
-
-  /** The item's category as an index (see {@link #categoryName}). */
+  /** The item's category as an index, in the order of the sorted category names. */
   public int categoryOf(int item) {
     return category[item];
-  }
-
-  public String categoryName(int category) {
-    return categories.name(category);
   }
 
   /** The item's category name. */
