@@ -1,13 +1,16 @@
 package io.crowdrank.ranking;
 
-import io.crowdrank.ranking.bundle.ModelBundle;
-import io.crowdrank.ranking.bundle.ModelBundle.Campaign;
+import io.crowdrank.ranking.Reason.Kind;
+import io.crowdrank.ranking.bundle.Targeting;
+import io.crowdrank.ranking.bundle.Targeting.Campaign;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 
 /**
@@ -38,19 +41,22 @@ final class CampaignPlan {
    * @param maxPromoted most promoted slots in one response
    */
   static CampaignPlan of(
-      ModelBundle b,
+      Targeting targeting,
       int user,
       int hostApp,
       Instant at,
       IntPredicate eligible,
       double weight,
       int maxPromoted) {
-    if (user < 0 || b.campaigns().isEmpty()) {
+    if (user < 0 || targeting.campaigns().isEmpty()) {
       return NONE;
     }
     Map<Integer, Campaign> best = new HashMap<>();
-    for (Campaign c : b.campaigns()) {
-      if (c.runsAt(at) && c.runsIn(hostApp) && targets(b, user, c) && eligible.test(c.item())) {
+    for (Campaign c : targeting.campaigns()) {
+      if (c.runsAt(at)
+          && c.runsIn(hostApp)
+          && targets(targeting, user, c)
+          && eligible.test(c.item())) {
         best.merge(c.item(), c, (x, y) -> better(x, y) <= 0 ? x : y);
       }
     }
@@ -66,9 +72,9 @@ final class CampaignPlan {
     return new CampaignPlan(Map.copyOf(best), slotted, weight);
   }
 
-  private static boolean targets(ModelBundle b, int user, Campaign c) {
+  private static boolean targets(Targeting targeting, int user, Campaign c) {
     for (int s : c.segments()) {
-      if (b.inSegment(user, s)) {
+      if (targeting.inSegment(user, s)) {
         return true;
       }
     }
@@ -101,58 +107,44 @@ final class CampaignPlan {
     return c == null ? 0 : weight * c.boost();
   }
 
-  /** "campaign: NAME" for an item with a campaign, or null. */
-  String reason(int item) {
+  /** For an item with a campaign, the campaign's reason. */
+  Optional<Reason> reason(int item) {
     Campaign c = byItem.get(item);
-    return c == null ? null : "campaign: " + c.name();
+    return c == null ? Optional.empty() : Optional.of(Reason.of(Kind.CAMPAIGN, c.name()));
   }
 
   /**
    * Puts promoted items at their slots (1-based, within the list's length): each is moved there if
    * already ranked, or inserted there (pushing the last item out), with at least the score of the
-   * item it displaced.
+   * item it displaced, and its campaign as its first reason.
    *
    * @param ranked the ranking so far, best first
-   * @param item how to turn a promoted item that is not in the list into one
+   * @param candidate how to turn a promoted item that is not in the list into a candidate
    */
-  List<Ranking.Item> promote(
-      List<Ranking.Item> ranked, ModelBundle b, java.util.function.IntFunction<Ranking.Item> item) {
+  List<Candidate> promote(List<Candidate> ranked, IntFunction<Candidate> candidate) {
     if (promoted.isEmpty() || ranked.isEmpty()) {
       return ranked;
     }
     int k = ranked.size();
-    List<Ranking.Item> out = new ArrayList<>(ranked);
+    List<Candidate> out = new ArrayList<>(ranked);
     for (Campaign c : promoted) {
-      String id = b.itemId(c.item());
-      Ranking.Item moved = null;
+      Candidate moved = null;
       for (int i = 0; i < out.size(); i++) {
-        if (out.get(i).id().equals(id)) {
+        if (out.get(i).item() == c.item()) {
           moved = out.remove(i);
           break;
         }
       }
       if (moved == null) {
-        moved = item.apply(c.item());
+        moved = candidate.apply(c.item());
       }
       int at = Math.min(c.slot(), out.size() + 1) - 1;
       if (at < out.size() && out.get(at).score() > moved.score()) {
         // Take the displaced item's score, so the list's scores still never rise.
-        moved =
-            new Ranking.Item(
-                moved.id(), moved.name(), moved.category(), out.get(at).score(), moved.reasons());
+        moved = moved.withScore(out.get(at).score());
       }
-      out.add(at, withReasonFirst(moved, reason(c.item())));
+      out.add(at, moved.withReasonFirst(Reason.of(Kind.CAMPAIGN, c.name())));
     }
     return out.size() > k ? new ArrayList<>(out.subList(0, k)) : out;
-  }
-
-  private static Ranking.Item withReasonFirst(Ranking.Item i, String reason) {
-    if (!i.reasons().isEmpty() && i.reasons().get(0).equals(reason)) {
-      return i;
-    }
-    List<String> reasons = new ArrayList<>();
-    reasons.add(reason);
-    i.reasons().stream().filter(r -> !r.equals(reason)).forEach(reasons::add);
-    return new Ranking.Item(i.id(), i.name(), i.category(), i.score(), reasons);
   }
 }

@@ -1,6 +1,6 @@
 package io.crowdrank.ranking;
 
-import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.Catalog;
 
 /**
  * The filter stage: which mini-programs a request may be shown at all — active, running in the
@@ -12,20 +12,20 @@ import io.crowdrank.ranking.bundle.ModelBundle;
  * @param city the bundle's city index, or -1
  * @param cityName the city asked for (or the home city), null if unknown
  */
-record Filters(ModelBundle bundle, RankQuery q, int hostApp, int city, String cityName) {
+record Filters(Catalog catalog, RankQuery q, int hostApp, int city, String cityName) {
   boolean eligible(int item) {
-    return bundle.isActive(item)
-        && bundle.runsIn(item, hostApp)
+    return catalog.isActive(item)
+        && catalog.runsIn(item, hostApp)
         && availableHere(item)
-        && !q.exclude().contains(bundle.itemId(item))
-        && (q.only().isEmpty() || q.only().contains(bundle.itemId(item)));
+        && !q.exclude().contains(catalog.id(item))
+        && (q.only().isEmpty() || q.only().contains(catalog.id(item)));
   }
 
   private boolean availableHere(int item) {
     if (city >= 0 || cityName == null) {
-      return bundle.availableIn(item, city);
+      return catalog.availableIn(item, city);
     }
     // A city the bundle has never seen: only mini-programs available everywhere qualify.
-    return bundle.isNationwide(item);
+    return catalog.isNationwide(item);
   }
 }

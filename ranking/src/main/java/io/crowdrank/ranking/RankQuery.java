@@ -3,7 +3,7 @@ package io.crowdrank.ranking;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableSet;
 import io.crowdrank.format.HostApps;
-import io.crowdrank.ranking.bundle.ModelBundle.IdType;
+import io.crowdrank.ranking.bundle.UserStore.IdType;
 import java.time.Instant;
 import java.util.Set;
 

@@ -23,8 +23,11 @@ public record Ranking(List<Item> items, Strategy strategy, long modelVersion) {
     }
   }
 
-  /** One ranked mini-program with the reasons to show it, most important first. */
-  public record Item(String id, String name, String category, double score, List<String> reasons) {
+  /**
+   * One ranked mini-program with the reasons to show it, most important first (values: the API edge
+   * words them).
+   */
+  public record Item(String id, String name, String category, double score, List<Reason> reasons) {
     public Item {
       reasons = ImmutableList.copyOf(reasons);
     }

@@ -3,11 +3,13 @@ package io.crowdrank.ranking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.crowdrank.ranking.Reason.Kind;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.ann.Scan;
+import io.crowdrank.ranking.bundle.Catalog;
 import io.crowdrank.ranking.bundle.ModelBundle;
-import io.crowdrank.ranking.bundle.ModelBundle.IdType;
 import io.crowdrank.ranking.bundle.TestBundles;
+import io.crowdrank.ranking.bundle.UserStore.IdType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,8 +30,9 @@ class RankerTest {
   final Ranker ranker = new Ranker(RankingConfig.defaults());
 
   static final String ACTIVE = "active";
-  // Wednesday 08:00 in Shanghai.
+  // Wednesday 08:00 and 23:00 in Shanghai.
   static final int WEDNESDAY_8AM = 2 * 24 + 8;
+  static final int WEDNESDAY_11PM = 2 * 24 + 23;
 
   static ModelBundle bundle() {
     return items(TestBundles.version(3, 2)).build();
@@ -73,7 +76,8 @@ class RankerTest {
     assertThat(r.modelVersion()).isEqualTo(3);
     // "closed" scores highest but is suspended; "fresh" has no vector; travel is orthogonal.
     assertThat(ids(r)).containsExactly("coffee", "noodles", "burger");
-    assertThat(r.items().get(0).reasons()).contains("coffee tea is popular at weekday breakfast");
+    assertThat(r.items().get(0).reasons())
+        .contains(Reason.of(Kind.POPULAR_AT_HOUR, "coffee_tea", Integer.toString(WEDNESDAY_8AM)));
   }
 
   @Test
@@ -140,7 +144,9 @@ class RankerTest {
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r)).containsExactly("burger", "coffee", "travel");
     assertThat(r.items().get(0).reasons())
-        .containsExactly("popular on alipay", "fast food is popular at weekday late night");
+        .containsExactly(
+            Reason.of(Kind.POPULAR_ON_HOST_APP, "alipay"),
+            Reason.of(Kind.POPULAR_AT_HOUR, "fast_food", Integer.toString(WEDNESDAY_11PM)));
   }
 
   @Test
@@ -159,7 +165,8 @@ class RankerTest {
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.POPULAR);
     assertThat(ids(r).get(0)).isEqualTo("noodles");
-    assertThat(r.items().get(0).reasons().get(0)).isEqualTo("popular in hangzhou on alipay");
+    assertThat(r.items().get(0).reasons().get(0))
+        .isEqualTo(Reason.of(Kind.POPULAR_IN_CITY, "hangzhou", "alipay"));
   }
 
   @Test
@@ -186,7 +193,7 @@ class RankerTest {
 
     assertThat(r.strategy()).isEqualTo(Ranking.Strategy.INTERESTS);
     assertThat(ids(r).get(0)).isEqualTo("travel");
-    assertThat(r.items().get(0).reasons()).contains("matches your interest in travel");
+    assertThat(r.items().get(0).reasons()).contains(Reason.of(Kind.MATCHES_INTEREST, "travel"));
     // without interests the same request is plain popularity, led by coffee at breakfast
     assertThat(ids(ranker.rank(b, query(IdType.SOCIAL_ACCOUNT, "0000", "alipay", BREAKFAST, null))))
         .startsWith("coffee");
@@ -204,7 +211,7 @@ class RankerTest {
     assertThat(r.items().stream().map(Ranking.Item::score).toList())
         .isSortedAccordingTo(java.util.Comparator.reverseOrder());
     assertThat(r.items().get(r.items().size() - 1).reasons().get(0))
-        .isEqualTo("new on alipay: like the coffee tea you use");
+        .isEqualTo(Reason.of(Kind.NEW_LIKE_YOURS, "alipay", "coffee_tea"));
     assertThat(ids(none)).doesNotContain("fresh");
   }
 
@@ -256,7 +263,7 @@ class RankerTest {
     int dims = 32;
     SplittableRandom rnd = new SplittableRandom(9);
     TestBundles big = TestBundles.version(4, dims);
-    float[][] vectors = new float[ModelBundle.ANN_MIN_ITEMS + 2_000][dims];
+    float[][] vectors = new float[Catalog.ANN_MIN_ITEMS + 2_000][dims];
     for (int i = 0; i < vectors.length; i++) {
       for (int d = 0; d < dims; d++) {
         vectors[i][d] = (float) rnd.nextGaussian();
@@ -294,7 +301,7 @@ class RankerTest {
                   IdType.PAYMENT_ACCOUNT, "2088" + u, "alipay", 10, BREAKFAST, null, Set.of()));
       found += (int) ids(r).stream().filter(exact::contains).count();
     }
-    assertThat(b.itemIndex().approximate()).isTrue();
+    assertThat(b.catalog().itemIndex().approximate()).isTrue();
     assertThat(found / (10.0 * users)).as("recall@10 over %d users", users).isGreaterThan(0.9);
   }
 
@@ -306,9 +313,9 @@ class RankerTest {
     for (boolean int8 : new boolean[] {true, false}) {
       bundles.add(randomCatalog(TestBundles.version(6, 16).int8Scan(int8), 21, 8_000, 20));
     }
-    assertThat(bundles.get(0).itemIndex().method())
+    assertThat(bundles.get(0).catalog().itemIndex().method())
         .isEqualTo(ItemIndex.int8Supported() ? "exact-int8" : "exact-float");
-    assertThat(bundles.get(1).itemIndex().method()).isEqualTo("exact-float");
+    assertThat(bundles.get(1).catalog().itemIndex().method()).isEqualTo("exact-float");
     Ranker ranker = new Ranker(withExploration(0));
 
     for (int u = 0; u < 20; u++) {
@@ -464,7 +471,8 @@ class RankerTest {
             query(IdType.PAYMENT_ACCOUNT, "2088001", "alipay", BREAKFAST, null));
 
     assertThat(ids(r)).containsExactly("travel", "coffee", "noodles");
-    assertThat(r.items().get(0).reasons().get(0)).isEqualTo("campaign: Campaign trip");
+    assertThat(r.items().get(0).reasons().get(0))
+        .isEqualTo(Reason.of(Kind.CAMPAIGN, "Campaign trip"));
     assertThat(r.items().get(0).score()).isGreaterThanOrEqualTo(r.items().get(1).score());
   }
 
@@ -483,7 +491,7 @@ class RankerTest {
     assertThat(
             after.items().stream().filter(i -> i.id().equals("travel")).findFirst().get().reasons())
         .first()
-        .isEqualTo("campaign: Campaign trip");
+        .isEqualTo(Reason.of(Kind.CAMPAIGN, "Campaign trip"));
   }
 
   @Test

@@ -24,6 +24,7 @@ import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.Ranking;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.UserStore;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -341,7 +342,7 @@ public final class ServedProtocol {
           ranker.rank(
               bundle,
               new RankQuery(
-                  ModelBundle.IdType.SHARED_ID,
+                  UserStore.IdType.SHARED_ID,
                   s.user(),
                   s.hostApp(),
                   depth,

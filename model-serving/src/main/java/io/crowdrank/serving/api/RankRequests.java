@@ -5,7 +5,7 @@ import io.crowdrank.format.HostApps;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.UserRef;
 import io.crowdrank.ranking.RankQuery;
-import io.crowdrank.ranking.bundle.ModelBundle.IdType;
+import io.crowdrank.ranking.bundle.UserStore.IdType;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.time.Clock;

@@ -16,6 +16,8 @@ import io.crowdrank.ranking.Ranking;
 import io.crowdrank.ranking.ann.Scan;
 import io.crowdrank.ranking.bundle.ManifestJson;
 import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.Targeting;
+import io.crowdrank.ranking.bundle.UserStore;
 import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -145,7 +147,7 @@ public final class RankingHandler {
    * scored exactly their scans share a pass; an HNSW search per user gains nothing from company.
    */
   public boolean ranksTogether() {
-    return bundles.get().map(b -> !b.itemIndex().approximate()).orElse(false);
+    return bundles.get().map(b -> !b.catalog().itemIndex().approximate()).orElse(false);
   }
 
   private static StatusException cancelled(String why) {
@@ -173,7 +175,7 @@ public final class RankingHandler {
           RankedItem.newBuilder()
               .setMiniProgramId(item.id())
               .setScore(item.score())
-              .addAllReasons(item.reasons())
+              .addAllReasons(item.reasons().stream().map(ReasonText::of).toList())
               .setName(item.name())
               .setCategory(item.category()));
     }
@@ -190,7 +192,7 @@ public final class RankingHandler {
           "merchant_id is longer than " + RankRequests.MAX_ID_LENGTH + " characters");
     }
     ModelBundle bundle = served();
-    int u = bundle.user(user.type(), user.id());
+    int u = bundle.users().find(user.type(), user.id());
     if (u < 0) {
       throw Status.NOT_FOUND
           .withDescription(
@@ -204,8 +206,8 @@ public final class RankingHandler {
           .asException();
     }
     UserSegments.Builder out = UserSegments.newBuilder().setModelVersion(bundle.version());
-    for (int s : bundle.userSegments(u)) {
-      ModelBundle.Segment seg = bundle.segments().get(s);
+    for (int s : bundle.targeting().userSegments(u)) {
+      Targeting.Segment seg = bundle.targeting().segments().get(s);
       if (merchant.isEmpty() || seg.merchantId() == null || seg.merchantId().equals(merchant)) {
         out.addSegments(
             Segment.newBuilder()
@@ -230,8 +232,8 @@ public final class RankingHandler {
         .setVersion(bundle.version())
         .setCreatedTime(
             Timestamp.newBuilder().setSeconds(created.getEpochSecond()).setNanos(created.getNano()))
-        .setItemCount(bundle.itemCount())
-        .setUserCount(bundle.userCount())
+        .setItemCount(bundle.catalog().count())
+        .setUserCount(bundle.users().count())
         .setManifestJson(ManifestJson.write(bundle.manifest()))
         .build();
   }
@@ -275,9 +277,9 @@ public final class RankingHandler {
    * One key per person in the recent history: the shared user id when the bundle knows the account
    * (so events by payment account filter rankings asked by social account), else the account.
    */
-  static String historyKey(Optional<ModelBundle> bundle, ModelBundle.IdType type, String id) {
-    int user = bundle.map(b -> b.user(type, id)).orElse(-1);
-    return user >= 0 ? "user:" + bundle.get().userId(user) : type.name() + ":" + id;
+  static String historyKey(Optional<ModelBundle> bundle, UserStore.IdType type, String id) {
+    int user = bundle.map(b -> b.users().find(type, id)).orElse(-1);
+    return user >= 0 ? "user:" + bundle.get().users().id(user) : type.name() + ":" + id;
   }
 
   private ModelBundle served() throws StatusException {

@@ -87,10 +87,10 @@ public final class BundleHolder implements AutoCloseable {
         "serving bundle version %d (%d items, %d users, dim %d, search %s) from %s, loaded in %d"
             + " ms",
         next.version(),
-        next.itemCount(),
-        next.userCount(),
-        next.dim(),
-        next.itemIndex().method(),
+        next.catalog().count(),
+        next.users().count(),
+        next.catalog().dim(),
+        next.catalog().itemIndex().method(),
         tablePath,
         (System.nanoTime() - started) / 1_000_000);
     onSwap.accept(next);

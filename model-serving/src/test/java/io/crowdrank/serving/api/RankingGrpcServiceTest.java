@@ -120,7 +120,9 @@ class RankingGrpcServiceTest {
     assertThat(r.getItemsList())
         .extracting(i -> i.getMiniProgramId())
         .containsExactly("coffee", "hotel");
-    assertThat(r.getItems(0).getReasonsList()).isNotEmpty();
+    // No lifts in the bundle (no hour worth naming), no city: the reason of the taste alone.
+    assertThat(r.getItems(0).getReasonsList())
+        .containsExactly("people with tastes like yours use coffee tea here");
     assertThat(r.getItems(0).getName()).isEqualTo("Name of coffee");
     assertThat(r.getItems(0).getCategory()).isEqualTo("coffee_tea");
   }

@@ -5,6 +5,7 @@ import io.crowdrank.ranking.RankQuery;
 import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.UserStore;
 import io.crowdrank.serving.bundle.BundleReader;
 import java.time.Instant;
 import java.util.OptionalLong;
@@ -65,12 +66,12 @@ public class RankingBenchmark {
     for (int q = 0; q < QUERIES; q++) {
       int u;
       do {
-        u = rnd.nextInt(served.userCount());
-      } while (!served.userHasVector(u));
+        u = rnd.nextInt(served.users().count());
+      } while (!served.users().hasVector(u));
       queries[q] =
           new RankQuery(
-              ModelBundle.IdType.SHARED_ID, served.userId(u), "alipay", k, AT, null, Set.of());
-      vectors[q] = served.userVector(u);
+              UserStore.IdType.SHARED_ID, served.users().id(u), "alipay", k, AT, null, Set.of());
+      vectors[q] = served.users().vector(u);
     }
   }
 
@@ -78,7 +79,7 @@ public class RankingBenchmark {
   @Benchmark
   public Object annSearch() {
     int q = next++ & (QUERIES - 1);
-    return served.itemIndex().nearest(vectors[q], Ranker.candidates(k), hostApp);
+    return served.catalog().itemIndex().nearest(vectors[q], Ranker.candidates(k), hostApp);
   }
 
   /** The whole pipeline for the same users: candidates, filters, scoring, re-ranking, reasons. */

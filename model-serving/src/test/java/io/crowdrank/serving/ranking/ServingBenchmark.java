@@ -95,8 +95,8 @@ public final class ServingBenchmark {
         Locale.ROOT,
         "%s: loaded %d items, %d users in %.1f s%n",
         table,
-        b.itemCount(),
-        b.userCount(),
+        b.catalog().count(),
+        b.users().count(),
         load);
 
     int alipay = HostApps.ALL.indexOf("alipay");
@@ -107,18 +107,18 @@ public final class ServingBenchmark {
       for (int q = 0; q < recallUsers; q++) {
         int u;
         do {
-          u = rnd.nextInt(b.userCount());
-        } while (!b.userHasVector(u));
-        float[] v = b.userVector(u);
-        Set<Integer> exact = items(b.itemIndex().exact(v, 20, alipay));
-        hits += overlap(exact, b.itemIndex().nearest(v, 20, alipay, beam));
+          u = rnd.nextInt(b.users().count());
+        } while (!b.users().hasVector(u));
+        float[] v = b.users().vector(u);
+        Set<Integer> exact = items(b.catalog().itemIndex().exact(v, 20, alipay));
+        hits += overlap(exact, b.catalog().itemIndex().nearest(v, 20, alipay, beam));
       }
       recall.put(beam, hits / (20.0 * recallUsers));
     }
-    int items = b.itemCount();
-    int users = b.userCount();
-    int dim = b.dim();
-    boolean approximate = b.itemIndex().approximate();
+    int items = b.catalog().count();
+    int users = b.users().count();
+    int dim = b.catalog().dim();
+    boolean approximate = b.catalog().itemIndex().approximate();
     RankingBenchmark.LOADED.put(table, b);
 
     // In this JVM (no fork): the bundle is loaded once; JIT warm-up iterations still come first.

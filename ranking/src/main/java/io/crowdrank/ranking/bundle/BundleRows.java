@@ -183,7 +183,7 @@ public final class BundleRows {
       }
       case PART_SEGMENT ->
           bundle.segment(
-              new ModelBundle.Segment(
+              new Targeting.Segment(
                   required(r, ID, part),
                   r.string(NAME),
                   r.string(MERCHANT_ID),

@@ -128,8 +128,7 @@ public final class TestBundles {
 
   /** A segment (platform-wide when merchant is null) and its members, by shared user id. */
   public TestBundles segment(String id, String merchant, String... members) {
-    b.segment(
-        new ModelBundle.Segment(id, "Name of " + id, merchant, "About " + id, members.length));
+    b.segment(new Targeting.Segment(id, "Name of " + id, merchant, "About " + id, members.length));
     for (String u : members) {
       b.memberships(u, List.of(id));
     }

@@ -1,0 +1,169 @@
+package io.crowdrank.ranking.bundle;
+
+import com.google.common.collect.ImmutableMap;
+import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.ContextScoring;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * What a request's context says about what will be used: when — each category's lift per hour of
+ * week, everybody's activity share per hour, and each user's own hour-of-week habit — and where —
+ * the popular mini-programs per (host app, city) scope.
+ */
+public final class ContextSignals {
+  private static final int HOURS = BundleFormat.HOURS_PER_WEEK;
+
+  /** Popular mini-programs of one scope, best first. */
+  public record Scope(int[] items, float[] scores) {}
+
+  /** Lifts per category index, 168 hours each. */
+  private final float[][] lifts;
+
+  private final float[] hourShares;
+
+  /** Per user: sparse cells (category · 168 + hour, ascending) of their habit, and the uses. */
+  private final int[][] habitCells;
+
+  private final float[][] habitCounts;
+  private final Map<String, Scope> popularity;
+
+  private ContextSignals(
+      float[][] lifts,
+      float[] hourShares,
+      int[][] habitCells,
+      float[][] habitCounts,
+      Map<String, Scope> popularity) {
+    this.lifts = lifts;
+    this.hourShares = hourShares;
+    this.habitCells = habitCells;
+    this.habitCounts = habitCounts;
+    this.popularity = popularity;
+  }
+
+  /**
+   * @param lifts 168 lifts per category name, and under {@link BundleFormat#ALL} the hour-of-week
+   *     shares; a category without lifts has 1 everywhere, missing shares are uniform
+   * @param users the users in the order of the bundle's {@link UserStore}, for their habits
+   * @param popularity rows of mini-programs that left the catalog are left out
+   */
+  static ContextSignals of(
+      Catalog catalog,
+      Map<String, float[]> lifts,
+      List<ModelBundle.UserRow> users,
+      List<ModelBundle.PopularityRow> popularity) {
+    Names categories = catalog.categories();
+    float[] shares = lifts.get(BundleFormat.ALL);
+    if (shares == null) {
+      shares = new float[HOURS];
+      Arrays.fill(shares, 1f / HOURS);
+    }
+    float[][] byCategory = new float[categories.size()][];
+    for (int c = 0; c < byCategory.length; c++) {
+      float[] l = lifts.get(categories.name(c));
+      if (l == null) {
+        l = new float[HOURS];
+        Arrays.fill(l, 1f);
+      }
+      byCategory[c] = l;
+    }
+    int[][] cells = new int[users.size()][];
+    float[][] counts = new float[users.size()][];
+    for (int u = 0; u < cells.length; u++) {
+      habit(users.get(u), categories, u, cells, counts);
+    }
+    return new ContextSignals(byCategory, shares, cells, counts, scopes(catalog, popularity));
+  }
+
+  /** The user's habit as sparse cells, sorted; cells of unknown categories or hours dropped. */
+  private static void habit(
+      ModelBundle.UserRow row, Names categories, int u, int[][] cells, float[][] counts) {
+    int n = row.habitCategories().size();
+    if (row.habitHours().length != n || row.habitCounts().length != n) {
+      throw new BundleException("user " + row.id() + " has habit arrays of unequal length");
+    }
+    long[] packed = new long[n];
+    int kept = 0;
+    for (int x = 0; x < n; x++) {
+      int c = categories.indexOf(row.habitCategories().get(x));
+      int hour = row.habitHours()[x];
+      if (c < 0 || hour < 0 || hour >= HOURS) {
+        continue; // a category no longer in the catalog
+      }
+      packed[kept++] = ((long) (c * HOURS + hour) << 32) | x;
+    }
+    packed = Arrays.copyOf(packed, kept);
+    Arrays.sort(packed);
+    cells[u] = new int[kept];
+    counts[u] = new float[kept];
+    for (int x = 0; x < kept; x++) {
+      cells[u][x] = (int) (packed[x] >>> 32);
+      counts[u][x] = row.habitCounts()[(int) packed[x]];
+    }
+  }
+
+  private static Map<String, Scope> scopes(
+      Catalog catalog, List<ModelBundle.PopularityRow> popularity) {
+    Map<String, List<ModelBundle.PopularityRow>> byScope = new HashMap<>();
+    for (ModelBundle.PopularityRow r : popularity) {
+      if (catalog.find(r.itemId()).isPresent()) { // else popular before it left the catalog
+        byScope.computeIfAbsent(scopeKey(r.hostApp(), r.city()), k -> new ArrayList<>()).add(r);
+      }
+    }
+    Map<String, Scope> out = new HashMap<>();
+    byScope.forEach(
+        (key, rows) -> {
+          // Stable: equal scores keep the order the rows came in.
+          rows.sort((x, y) -> Float.compare((float) y.score(), (float) x.score()));
+          int[] items = new int[rows.size()];
+          float[] scores = new float[rows.size()];
+          for (int k = 0; k < rows.size(); k++) {
+            OptionalInt item = catalog.find(rows.get(k).itemId());
+            items[k] = item.getAsInt();
+            scores[k] = (float) rows.get(k).score();
+          }
+          out.put(key, new Scope(items, scores));
+        });
+    return ImmutableMap.copyOf(out);
+  }
+
+  private static String scopeKey(String hostApp, String city) {
+    return hostApp + '|' + city;
+  }
+
+  /** Popular items of a scope ({@link BundleFormat#ALL} city for the whole host app), or null. */
+  public Scope popular(String hostApp, String city) {
+    return popularity.get(scopeKey(hostApp, city));
+  }
+
+  /**
+   * The lift of every category (by index) at this hour of week for this user (-1: everybody's), the
+   * user's own habit shrunk towards everybody's ({@link ContextScoring#userLift}).
+   */
+  public double[] categoryLifts(int user, int hourOfWeek, double shrinkage) {
+    int c = lifts.length;
+    double[] cell = new double[c];
+    double[] total = new double[c];
+    if (user >= 0) {
+      int[] cells = habitCells[user];
+      for (int x = 0; x < cells.length; x++) {
+        int cat = cells[x] / HOURS;
+        total[cat] += habitCounts[user][x];
+        if (cells[x] % HOURS == hourOfWeek) {
+          cell[cat] += habitCounts[user][x];
+        }
+      }
+    }
+    double[] out = new double[c];
+    for (int cat = 0; cat < c; cat++) {
+      out[cat] =
+          ContextScoring.userLift(
+              lifts[cat][hourOfWeek], hourShares[hourOfWeek], cell[cat], total[cat], shrinkage);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,108 @@
+package io.crowdrank.ranking.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.crowdrank.format.BundleFormat;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ContextSignalsTest {
+  static final int EIGHT = 8;
+  static final int TWENTY = 20;
+
+  final Catalog catalog =
+      Catalog.of(
+          1,
+          List.of(
+              CatalogTest.item("latte", "coffee", List.of(), 0, 1f),
+              CatalogTest.item("burger", "food", List.of(), 0, 1f),
+              CatalogTest.item("fries", "food", List.of(), 0, 1f)),
+          Names.sorted(List.of()),
+          Names.sorted(List.of()),
+          false);
+
+  /** Coffee's lift is 2 at hour 8; a quarter of all activity is at hour 20, half at hour 8. */
+  static Map<String, float[]> lifts() {
+    float[] coffee = new float[BundleFormat.HOURS_PER_WEEK];
+    Arrays.fill(coffee, 1f);
+    coffee[EIGHT] = 2f;
+    float[] shares = new float[BundleFormat.HOURS_PER_WEEK];
+    shares[EIGHT] = 0.5f;
+    shares[TWENTY] = 0.25f;
+    return Map.of("coffee", coffee, BundleFormat.ALL, shares);
+  }
+
+  static ModelBundle.UserRow habit(String id, List<String> categories, int[] hours, float[] uses) {
+    return new ModelBundle.UserRow(
+        id, null, null, null, null, List.of(), new float[0], categories, hours, uses);
+  }
+
+  @Test
+  void categoryLifts_everybody_globalLiftAndOneWithout() {
+    ContextSignals s = ContextSignals.of(catalog, lifts(), List.of(), List.of());
+
+    assertThat(s.categoryLifts(-1, EIGHT, 4)).containsExactly(2.0, 1.0);
+    assertThat(s.categoryLifts(-1, TWENTY, 4)).containsExactly(1.0, 1.0);
+  }
+
+  @Test
+  void categoryLifts_userWithHabit_ownUseShrunkTowardsEverybodys() {
+    // 6 coffees at 8, 2 at 20, and a category the catalog lost; shrinkage 4.
+    ContextSignals s =
+        ContextSignals.of(
+            catalog,
+            lifts(),
+            List.of(
+                habit(
+                    "u",
+                    List.of("coffee", "gone", "coffee"),
+                    new int[] {TWENTY, EIGHT, EIGHT},
+                    new float[] {2, 50, 6})),
+            List.of());
+
+    // at 8: (6 + 4 · 2 · 0.5) / ((8 + 4) · 0.5) = 10 / 6; food: no habit, global 1
+    assertThat(s.categoryLifts(0, EIGHT, 4)[0]).isCloseTo(10.0 / 6, within(1e-9));
+    assertThat(s.categoryLifts(0, EIGHT, 4)[1]).isEqualTo(1.0);
+    // at 20: (2 + 4 · 1 · 0.25) / ((8 + 4) · 0.25) = 3 / 3
+    assertThat(s.categoryLifts(0, TWENTY, 4)[0]).isCloseTo(1.0, within(1e-9));
+  }
+
+  @Test
+  void of_habitArraysOfUnequalLength_fails() {
+    assertThatThrownBy(
+            () ->
+                ContextSignals.of(
+                    catalog,
+                    Map.of(),
+                    List.of(habit("u7", List.of("coffee"), new int[] {1, 2}, new float[] {1})),
+                    List.of()))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("user u7 has habit arrays of unequal length");
+  }
+
+  @Test
+  void popular_perScope_bestFirst_tiesInArrivalOrder_itemsThatLeftDropped() {
+    ContextSignals s =
+        ContextSignals.of(
+            catalog,
+            Map.of(),
+            List.of(),
+            List.of(
+                new ModelBundle.PopularityRow("fries", "alipay", "*", 0.5),
+                new ModelBundle.PopularityRow("gone", "alipay", "*", 0.9),
+                new ModelBundle.PopularityRow("latte", "alipay", "*", 0.8),
+                new ModelBundle.PopularityRow("burger", "alipay", "*", 0.5),
+                new ModelBundle.PopularityRow("burger", "alipay", "hangzhou", 1.0)));
+
+    ContextSignals.Scope all = s.popular("alipay", "*");
+    assertThat(Arrays.stream(all.items()).mapToObj(catalog::id))
+        .containsExactly("latte", "fries", "burger");
+    assertThat(all.scores()).containsExactly(0.8f, 0.5f, 0.5f);
+    assertThat(s.popular("alipay", "hangzhou").items()).hasSize(1);
+    assertThat(s.popular("weibo", "*")).isNull();
+  }
+}

@@ -1,0 +1,92 @@
+package io.crowdrank.ranking.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.crowdrank.ranking.bundle.UserStore.IdType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UserStoreTest {
+  static final Names CITIES = Names.sorted(List.of("hangzhou", "shanghai"));
+  static final Names VERTICALS = Names.sorted(List.of("food", "travel"));
+
+  static ModelBundle.UserRow user(
+      String id,
+      String payment,
+      String social,
+      String city,
+      List<String> interests,
+      float[] shares,
+      float... vector) {
+    return new ModelBundle.UserRow(
+        id,
+        payment,
+        social,
+        city,
+        vector.length == 0 ? null : vector,
+        interests,
+        shares,
+        List.of(),
+        new int[0],
+        new float[0]);
+  }
+
+  final UserStore users =
+      UserStore.of(
+          2,
+          List.of(
+              user(
+                  "u1",
+                  "2088001",
+                  "5001",
+                  "shanghai",
+                  List.of("travel"),
+                  new float[] {0.8f},
+                  1f,
+                  2f),
+              user("u2", null, "5002", null, List.of(), new float[0])),
+          CITIES,
+          VERTICALS);
+
+  @Test
+  void find_byEveryAccountKind_sameUser_unknownIsMinusOne() {
+    assertThat(users.find(IdType.PAYMENT_ACCOUNT, "2088001")).isZero();
+    assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5001")).isZero();
+    assertThat(users.find(IdType.SHARED_ID, "u1")).isZero();
+    assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5002")).isEqualTo(1);
+    assertThat(users.find(IdType.PAYMENT_ACCOUNT, "5001")).isEqualTo(-1);
+    assertThat(users.count()).isEqualTo(2);
+    assertThat(users.id(1)).isEqualTo("u2");
+  }
+
+  @Test
+  void profile_homeCityVectorAndInterests() {
+    assertThat(users.homeCity(0)).isEqualTo(CITIES.indexOf("shanghai"));
+    assertThat(users.homeCity(1)).isEqualTo(-1);
+    assertThat(users.vector(0)).containsExactly(1f, 2f);
+    assertThat(users.hasVector(1)).isFalse();
+    assertThat(users.interests(0).share(VERTICALS.indexOf("travel"))).isCloseTo(0.8, within(1e-6));
+    assertThat(users.interests(1).isEmpty()).isTrue();
+    assertThat(users.interests(-1)).isSameAs(UserInterests.NONE);
+  }
+
+  @Test
+  void vector_ofAUserWithout_failsWithTheUser() {
+    assertThatThrownBy(() -> users.vector(1)).hasMessage("user u2 has no vector");
+  }
+
+  @Test
+  void of_interestsAndSharesOfUnequalLength_fails() {
+    assertThatThrownBy(
+            () ->
+                UserStore.of(
+                    2,
+                    List.of(user("u9", null, null, null, List.of("food"), new float[0])),
+                    CITIES,
+                    VERTICALS))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("user u9 has interests and shares of unequal length");
+  }
+}
