@@ -64,7 +64,7 @@ class StepJobTest extends SparkTestBase {
       for (int i = 0; i < commits; i++) {
         commit.commit(
             Map.of("total", sum * factor),
-            () -> Delta.overwrite(spark.range(sum * factor, sum * factor + 1), path(OUT)));
+            () -> Delta.overwrite(spark.range(sum * factor, sum * factor + 1).toDF(), path(OUT)));
       }
     }
 
@@ -76,7 +76,7 @@ class StepJobTest extends SparkTestBase {
   }
 
   private void numbers(long n) {
-    Delta.overwrite(spark.range(n), Tables.at(warehouse(), IN));
+    Delta.overwrite(spark.range(n).toDF(), Tables.at(warehouse(), IN));
   }
 
   @Test
