@@ -14,6 +14,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 JAR = "/opt/crowdrank/crowdrank-batch-jobs-spark-submit.jar"
 RAW = "s3a://exports/crowdrank"
 WAREHOUSE = "s3a://lake/crowdrank"
+TARGETING = "/opt/crowdrank/targeting.json"
 CONF = {
     "spark.hadoop.fs.s3a.aws.credentials.provider": "com.amazonaws.auth.DefaultAWSCredentialsProviderChain",
     "spark.sql.shuffle.partitions": "400",
@@ -43,12 +44,17 @@ with DAG(
     max_active_runs=1,
     default_args={"owner": "data-platform"},
 ) as daily:
+    # The order of Pipeline.DAG (`jobs all`); publish is gated on evaluate's comparison with the
+    # served bundle, and segments stores the targeting file before evaluating it.
     ingest = step("ingest", "--raw", RAW, "--date", "{{ ds }}")
     identity = step("identity")
     profiles = step("profiles")
+    segments = step("segments", "--targeting", TARGETING)
     train = step("train")
+    reports = step("reports")
+    evaluate = step("evaluate")
     publish = step("publish")
-    ingest >> identity >> profiles >> train >> publish
+    ingest >> identity >> profiles >> segments >> train >> reports >> evaluate >> publish
 
 with DAG(
     dag_id="crowdrank_maintenance",

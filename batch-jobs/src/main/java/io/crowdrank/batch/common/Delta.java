@@ -78,6 +78,14 @@ public final class Delta {
         .save(path);
   }
 
+  /**
+   * Appends rows to a table (or creates it) in one commit; columns added since the table was
+   * created are added to it, so a record table keeps its history across versions.
+   */
+  public static void append(Dataset<Row> rows, String path) {
+    rows.write().format("delta").mode("append").option("mergeSchema", "true").save(path);
+  }
+
   /** Reads a table of the warehouse. */
   public static Dataset<Row> read(SparkSession spark, String warehouse, String table) {
     return spark.read().format("delta").load(Tables.at(warehouse, table));

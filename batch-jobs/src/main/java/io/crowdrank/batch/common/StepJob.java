@@ -1,6 +1,7 @@
 package io.crowdrank.batch.common;
 
 import io.crowdrank.batch.pipeline.StepReport;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,8 +12,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The skeleton every lineage-tracked batch step shares: pin the inputs, skip the step if its
  * outputs were already built from the same inputs and parameters, otherwise compute and commit the
- * outputs with their lineage, then report. Subclasses say what they read, what decides their output
- * and how to compute it; the order and the bookkeeping live here once.
+ * outputs with their lineage, then report. Subclasses say what they read, what they write, what
+ * decides their output and how to compute it; the order and the bookkeeping live here once.
  *
  * <p>While it runs, every Spark job the step starts carries the step's name as its description, so
  * the Spark UI and event log show which step a stage belongs to (the caller's job group, such as
@@ -20,19 +21,22 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>A job object runs once: {@link #execute()} may keep per-run state in fields set by the hooks.
  *
+ * @param <O> the step's typed options
  * @param <R> the step's typed result
  */
-public abstract class StepJob<R extends StepReport> {
+public abstract class StepJob<O extends StepOptions, R extends StepReport> {
   /** The local property {@code SparkContext.setJobDescription} sets (its constant is private). */
   private static final String JOB_DESCRIPTION = "spark.job.description";
 
   protected final SparkSession spark;
+  protected final O options;
   protected final String warehouse;
   private final String step;
 
-  protected StepJob(SparkSession spark, String warehouse, String step) {
+  protected StepJob(SparkSession spark, O options, String step) {
     this.spark = Objects.requireNonNull(spark, "spark");
-    this.warehouse = Objects.requireNonNull(warehouse, "warehouse");
+    this.options = Objects.requireNonNull(options, "options");
+    this.warehouse = Objects.requireNonNull(options.warehouse(), "warehouse");
     this.step = Objects.requireNonNull(step, "step");
   }
 
@@ -41,11 +45,43 @@ public abstract class StepJob<R extends StepReport> {
     return step;
   }
 
+  /**
+   * What one run saw and did, for the step's result.
+   *
+   * @param lineage the lineage of the step's newest commit, as stored: written by this run, or by
+   *     the run that built the outputs when {@code skipped}
+   * @param inputVersions the input versions the lineage records
+   * @param outputVersions the current version of every output table
+   */
+  public record Run(
+      Inputs in,
+      Map<String, Object> lineage,
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions,
+      boolean skipped) {
+    public Run {
+      lineage = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lineage));
+      inputVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputVersions));
+      outputVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputVersions));
+    }
+
+    /** A number the run recorded with its commit (-1 if absent). */
+    public long fact(String name) {
+      return lineage.get(name) instanceof Number n ? n.longValue() : -1;
+    }
+  }
+
   /** Runs before the inputs are pinned, e.g. to create or update a table the step also reads. */
   protected void prepare() {}
 
   /** The tables the step reads, pinned at their current versions. */
   protected abstract List<String> inputs();
+
+  /**
+   * The tables the step writes, in the order it commits them. The last is written last on every
+   * run, so its newest lineage says whether the step has anything left to do.
+   */
+  protected abstract List<String> outputs();
 
   /**
    * The input versions the lineage records: the pinned ones, plus anything the step reads outside
@@ -60,22 +96,14 @@ public abstract class StepJob<R extends StepReport> {
     return Map.of();
   }
 
-  /** The output table the step commits last: its newest lineage says whether the step is done. */
-  protected abstract String marker();
-
   /**
    * Computes the outputs and writes them through {@code commit}, exactly once; whatever the step
    * holds (cached datasets) it releases here, after the commit.
    */
   protected abstract void compute(Inputs in, Commit commit);
 
-  /**
-   * The step's result.
-   *
-   * @param lineage the lineage of the marker's newest commit: written by this run, or by the run
-   *     that built the outputs when {@code skipped}
-   */
-  protected abstract R result(Inputs in, Map<String, Object> lineage, boolean skipped);
+  /** The step's result. */
+  protected abstract R result(Run run);
 
   /** Writes the step's outputs as one logical commit, recording the lineage and these facts. */
   @FunctionalInterface
@@ -96,9 +124,10 @@ public abstract class StepJob<R extends StepReport> {
       Inputs in = Inputs.pin(spark, warehouse, inputs());
       Map<String, Long> versions = lineageInputs(in);
       Map<String, ?> params = params();
-      String marker = path(marker());
+      List<String> outputs = outputs();
+      String marker = path(outputs.get(outputs.size() - 1));
       if (Lineage.upToDate(spark, marker, step, versions, params)) {
-        return result(in, Lineage.of(spark, marker), true);
+        return result(new Run(in, Lineage.of(spark, marker), versions, versions(outputs), true));
       }
       AtomicReference<Map<String, Object>> written = new AtomicReference<>();
       compute(
@@ -114,10 +143,19 @@ public abstract class StepJob<R extends StepReport> {
         throw new IllegalStateException(step + " computed but committed nothing");
       }
       // As stored, so a result reads the same whether this run or an earlier one wrote it.
-      return result(in, Json.readObject(Json.write(written.get())), false);
+      Map<String, Object> stored = Json.readObject(Json.write(written.get()));
+      return result(new Run(in, stored, versions, versions(outputs), false));
     } finally {
       sc.setJobDescription(before);
     }
+  }
+
+  private Map<String, Long> versions(List<String> tables) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String t : tables) {
+      out.put(t, Delta.version(spark, path(t)));
+    }
+    return out;
   }
 
   /** The table's location in this step's warehouse. */

@@ -10,6 +10,7 @@ import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -39,7 +40,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * model/evaluations}, keeps the gate's numbers in that commit's metadata for publish, and writes a
  * report (Markdown and HTML with charts) under {@code _reports/evaluation/<run>/}.
  */
-public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
+public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.Result> {
 
   /** Labels of the models in the evaluation table and report. */
   public static final String MODEL = "als";
@@ -65,7 +66,8 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
       String runId,
       Evaluation.Options evaluation,
       String reportRoot,
-      ServedProtocol.Options served) {
+      ServedProtocol.Options served)
+      implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -100,15 +102,10 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
       Evaluation.Result evaluation,
       Gate gate,
       String report,
-      long version,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.EVALUATIONS, version);
-    }
-
     @Override
     public Map<String, Long> counts() {
       return Map.of(
@@ -148,14 +145,12 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
               DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType, false),
               false);
 
-  private final Options options;
   // Per run, set by lineageInputs: the served bundle this model competes with, if any.
   private Optional<ServedBundle> served = Optional.empty();
   private Map<String, Long> inputs = Map.of();
 
   public EvaluateJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -196,19 +191,19 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
   }
 
   @Override
-  protected String marker() {
-    return Tables.EVALUATIONS;
+  protected List<String> outputs() {
+    return List.of(Tables.EVALUATIONS);
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+  protected Result result(Run run) {
     return new Result(
-        Json.convert(lineage.get(LINEAGE_RESULT), Evaluation.Result.class),
-        Json.convert(lineage.get(LINEAGE_GATE), Gate.class),
-        (String) lineage.get(LINEAGE_REPORT),
-        Delta.version(spark, path(Tables.EVALUATIONS)),
-        skipped,
-        inputs);
+        Json.convert(run.lineage().get(LINEAGE_RESULT), Evaluation.Result.class),
+        Json.convert(run.lineage().get(LINEAGE_GATE), Gate.class),
+        (String) run.lineage().get(LINEAGE_REPORT),
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   @Override
@@ -288,15 +283,7 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Result> {
     extra.put(LINEAGE_GATE, gate);
     extra.put(LINEAGE_REPORT, report);
     commit.commit(
-        extra,
-        () ->
-            spark
-                .createDataFrame(rows, SCHEMA)
-                .write()
-                .format("delta")
-                .mode("append")
-                .option("mergeSchema", "true")
-                .save(path(Tables.EVALUATIONS)));
+        extra, () -> Delta.append(spark.createDataFrame(rows, SCHEMA), path(Tables.EVALUATIONS)));
   }
 
   /**

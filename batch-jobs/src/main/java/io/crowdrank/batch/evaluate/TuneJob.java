@@ -6,6 +6,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -29,25 +30,20 @@ import org.apache.spark.storage.StorageLevel;
  * model/tuning_trials}; the chosen parameters go to train. Up to date (nothing re-run) when the
  * inputs, the base parameters and the search are unchanged.
  */
-public final class TuneJob extends StepJob<TuneJob.Result> {
+public final class TuneJob extends StepJob<TuneJob.Options, TuneJob.Result> {
 
-  public record Options(
-      String warehouse, String runId, TrainJob.Params base, Tuning.Options tuning) {}
+  public record Options(String warehouse, String runId, TrainJob.Params base, Tuning.Options tuning)
+      implements StepOptions {}
 
   public record Result(
       TrainJob.Params best,
       List<Tuning.Trial> trials,
-      long version,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
     public Result {
       trials = List.copyOf(trials);
-    }
-
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.TUNING_TRIALS, version);
     }
 
     @Override
@@ -72,11 +68,8 @@ public final class TuneJob extends StepJob<TuneJob.Result> {
           .add("recall", DataTypes.DoubleType, false)
           .add("chosen", DataTypes.BooleanType, false);
 
-  private final Options options;
-
   public TuneJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -92,24 +85,24 @@ public final class TuneJob extends StepJob<TuneJob.Result> {
   }
 
   @Override
-  protected String marker() {
-    return Tables.TUNING_TRIALS;
+  protected List<String> outputs() {
+    return List.of(Tables.TUNING_TRIALS);
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+  protected Result result(Run run) {
     @SuppressWarnings("unchecked")
-    Map<String, ?> best = (Map<String, ?>) lineage.get(LINEAGE_BEST);
+    Map<String, ?> best = (Map<String, ?>) run.lineage().get(LINEAGE_BEST);
     List<Tuning.Trial> trials = new ArrayList<>();
-    for (Object t : (List<?>) lineage.get(LINEAGE_TRIALS)) {
+    for (Object t : (List<?>) run.lineage().get(LINEAGE_TRIALS)) {
       trials.add(Json.convert(t, Tuning.Trial.class));
     }
     return new Result(
         TrainJob.Params.fromMap(best),
         trials,
-        Delta.version(spark, path(Tables.TUNING_TRIALS)),
-        skipped,
-        in.versions());
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   @Override
@@ -148,13 +141,6 @@ public final class TuneJob extends StepJob<TuneJob.Result> {
     extra.put(LINEAGE_BEST, r.best().asMap());
     extra.put(LINEAGE_TRIALS, r.trials());
     commit.commit(
-        extra,
-        () ->
-            spark
-                .createDataFrame(rows, SCHEMA)
-                .write()
-                .format("delta")
-                .mode("append")
-                .save(path(Tables.TUNING_TRIALS)));
+        extra, () -> Delta.append(spark.createDataFrame(rows, SCHEMA), path(Tables.TUNING_TRIALS)));
   }
 }

@@ -13,6 +13,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Hashing;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import java.util.List;
@@ -30,13 +31,13 @@ import org.apache.spark.sql.expressions.Window;
  * withdrawal turns them back into two single-platform users on the next run. The identity map is
  * the only table that holds raw account ids next to user ids.
  */
-public final class IdentityJob extends StepJob<IdentityJob.Result> {
+public final class IdentityJob extends StepJob<IdentityJob.Options, IdentityJob.Result> {
 
   /**
    * @param warehouse root of the Delta tables
    * @param idSalt secret mixed into every pseudonymous id; must stay the same across runs
    */
-  public record Options(String warehouse, String idSalt) {
+  public record Options(String warehouse, String idSalt) implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -55,15 +56,10 @@ public final class IdentityJob extends StepJob<IdentityJob.Result> {
       long socialAccounts,
       long sharedUsers,
       long users,
-      long version,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.IDENTITY_MAP, version);
-    }
-
     @Override
     public Map<String, Long> counts() {
       return Map.of(
@@ -76,11 +72,8 @@ public final class IdentityJob extends StepJob<IdentityJob.Result> {
 
   static final String STEP = "identity";
 
-  private final Options options;
-
   public IdentityJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -95,8 +88,8 @@ public final class IdentityJob extends StepJob<IdentityJob.Result> {
   }
 
   @Override
-  protected String marker() {
-    return Tables.IDENTITY_MAP;
+  protected List<String> outputs() {
+    return List.of(Tables.IDENTITY_MAP);
   }
 
   @Override
@@ -150,9 +143,8 @@ public final class IdentityJob extends StepJob<IdentityJob.Result> {
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
-    String out = path(Tables.IDENTITY_MAP);
-    Dataset<Row> map = spark.read().format("delta").load(out);
+  protected Result result(Run run) {
+    Dataset<Row> map = Delta.read(spark, warehouse, Tables.IDENTITY_MAP);
     long payments = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT)).count();
     long socials = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL)).count();
     long shared = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL).and(col(IS_SHARED))).count();
@@ -161,9 +153,9 @@ public final class IdentityJob extends StepJob<IdentityJob.Result> {
         socials,
         shared,
         payments + socials - shared,
-        Delta.version(spark, out),
-        skipped,
-        in.versions());
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.crowdrank.batch.pipeline;
 
+import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.Tables;
 import java.io.IOException;
@@ -124,12 +125,7 @@ final class RunRecorder {
             CollectionConverters.asScala(out),
             CollectionConverters.asScala(counts),
             error);
-    spark
-        .createDataFrame(List.of(row), SCHEMA)
-        .write()
-        .format("delta")
-        .mode("append")
-        .save(Tables.at(warehouse, Tables.RUNS));
+    Delta.append(spark.createDataFrame(List.of(row), SCHEMA), Tables.at(warehouse, Tables.RUNS));
   }
 
   private static org.apache.spark.sql.types.DataType longMap() {

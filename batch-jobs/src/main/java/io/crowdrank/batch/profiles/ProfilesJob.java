@@ -7,6 +7,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.identity.Events;
@@ -34,7 +35,7 @@ import org.apache.spark.sql.expressions.Window;
  * are pinned Delta versions, recorded in the result, and the profile date defaults to the newest
  * event date, so the outcome depends on the data only, not on the order runs happened in.
  */
-public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
+public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.Result> {
 
   /** Weight of each social action in the interest vector, before time decay. */
   public static final Map<String, Double> ACTION_WEIGHTS =
@@ -59,7 +60,8 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
    * @param timeZone zone of hour-of-week habits
    */
   public record Options(
-      String warehouse, LocalDate asOf, double interestHalfLifeDays, String timeZone) {
+      String warehouse, LocalDate asOf, double interestHalfLifeDays, String timeZone)
+      implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -81,16 +83,10 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
       long sharedUsers,
       long aiplRows,
       LocalDate asOf,
-      long version,
-      long aiplVersion,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.USER_PROFILES, version, Tables.USER_AIPL, aiplVersion);
-    }
-
     @Override
     public Map<String, Long> counts() {
       return Map.of("users", users, "shared_users", sharedUsers, "aipl_rows", aiplRows);
@@ -99,11 +95,8 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
 
   static final String STEP = "profiles";
 
-  private final Options options;
-
   public ProfilesJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -119,10 +112,9 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
         "time_zone", options.timeZone());
   }
 
-  /** AIPL is overwritten last on every real run. */
   @Override
-  protected String marker() {
-    return Tables.USER_AIPL;
+  protected List<String> outputs() {
+    return List.of(Tables.USER_PROFILES, Tables.USER_AIPL);
   }
 
   @Override
@@ -263,7 +255,7 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+  protected Result result(Run run) {
     Dataset<Row> written = read(Tables.USER_PROFILES);
     Row asOf = written.agg(max(AS_OF)).first();
     return new Result(
@@ -271,10 +263,9 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Result> {
         written.filter(col(IS_SHARED)).count(),
         read(Tables.USER_AIPL).count(),
         asOf.isNullAt(0) ? null : asOf.getDate(0).toLocalDate(),
-        Delta.version(spark, path(Tables.USER_PROFILES)),
-        Delta.version(spark, path(Tables.USER_AIPL)),
-        skipped,
-        in.versions());
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   /** A hash of every column but the key: a row whose hash is unchanged is not rewritten. */

@@ -4,10 +4,10 @@ import static io.crowdrank.batch.common.Columns.*;
 import static io.crowdrank.format.BundleFormat.FORMAT_VERSION;
 import static org.apache.spark.sql.functions.*;
 
-import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.ServedBundle;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * manifest, as one overwrite of one Delta table, so a publish is a single atomic commit and its
  * Delta version is the bundle version (see {@link BundleFormat}).
  */
-public final class PublishJob extends StepJob<PublishJob.Result> {
+public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(PublishJob.class);
 
   /**
@@ -42,7 +42,8 @@ public final class PublishJob extends StepJob<PublishJob.Result> {
    * @param timeZone zone the serving side uses for hour-of-week context
    */
   public record Options(
-      String warehouse, String timeZone, double gateTolerance, boolean overrideGate) {
+      String warehouse, String timeZone, double gateTolerance, boolean overrideGate)
+      implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -69,20 +70,17 @@ public final class PublishJob extends StepJob<PublishJob.Result> {
     }
   }
 
-  /**
-   * @param version the bundle's Delta version, which the service reports as model version
-   */
   public record Result(
-      long version,
       long items,
       long users,
       Instant createdTime,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.BUNDLE, version);
+    /** The bundle's Delta version, which the service reports as model version. */
+    public long version() {
+      return outputVersions.get(Tables.BUNDLE);
     }
 
     @Override
@@ -93,11 +91,8 @@ public final class PublishJob extends StepJob<PublishJob.Result> {
 
   static final String STEP = "publish";
 
-  private final Options options;
-
   public PublishJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -123,8 +118,8 @@ public final class PublishJob extends StepJob<PublishJob.Result> {
   }
 
   @Override
-  protected String marker() {
-    return Tables.BUNDLE;
+  protected List<String> outputs() {
+    return List.of(Tables.BUNDLE);
   }
 
   @Override
@@ -243,13 +238,13 @@ public final class PublishJob extends StepJob<PublishJob.Result> {
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+  protected Result result(Run run) {
     return new Result(
-        Delta.version(spark, path(Tables.BUNDLE)),
-        ((Number) lineage.get("items")).longValue(),
-        ((Number) lineage.get("users")).longValue(),
-        Instant.parse((String) lineage.get("created_time")),
-        skipped,
-        in.versions());
+        run.fact("items"),
+        run.fact("users"),
+        Instant.parse((String) run.lineage().get("created_time")),
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 }

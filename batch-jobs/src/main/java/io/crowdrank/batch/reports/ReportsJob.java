@@ -7,6 +7,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.ReportsFormat;
@@ -31,7 +32,7 @@ import org.apache.spark.sql.types.StructType;
  * AIPL movement compares with the previous version of {@code user_aipl} (the previous profiles
  * run).
  */
-public final class ReportsJob extends StepJob<ReportsJob.Result> {
+public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Result> {
   /** Segment id of a merchant's whole crowd. */
   public static final String CROWD = "_crowd";
 
@@ -46,7 +47,7 @@ public final class ReportsJob extends StepJob<ReportsJob.Result> {
    * @param k smallest number of people a published number may describe (&ge; 2)
    * @param personas number of KMeans personas (&ge; 2)
    */
-  public record Options(String warehouse, int k, int personas, long seed) {
+  public record Options(String warehouse, int k, int personas, long seed) implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -68,15 +69,10 @@ public final class ReportsJob extends StepJob<ReportsJob.Result> {
       long reports,
       long merchants,
       long lookalikes,
-      long version,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.MERCHANT_REPORTS, version);
-    }
-
     @Override
     public Map<String, Long> counts() {
       return Map.of("reports", reports, "merchants", merchants, "lookalikes", lookalikes);
@@ -85,11 +81,8 @@ public final class ReportsJob extends StepJob<ReportsJob.Result> {
 
   static final String STEP = "reports";
 
-  private final Options options;
-
   public ReportsJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -109,8 +102,9 @@ public final class ReportsJob extends StepJob<ReportsJob.Result> {
   }
 
   @Override
-  protected String marker() {
-    return Tables.MERCHANT_REPORTS;
+  protected List<String> outputs() {
+    return List.of(
+        Tables.USER_PERSONAS, Tables.PERSONAS, Tables.LOOKALIKES, Tables.MERCHANT_REPORTS);
   }
 
   @Override
@@ -351,15 +345,15 @@ public final class ReportsJob extends StepJob<ReportsJob.Result> {
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+  protected Result result(Run run) {
     Dataset<Row> reports = Delta.read(spark, warehouse, Tables.MERCHANT_REPORTS);
     return new Result(
         reports.count(),
         reports.select(MERCHANT_ID).distinct().count(),
         Delta.read(spark, warehouse, Tables.LOOKALIKES).count(),
-        Delta.version(spark, path(Tables.MERCHANT_REPORTS)),
-        skipped,
-        in.versions());
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   private void overwrite(Dataset<Row> rows, String table) {

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.*;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.pipeline.StepReport;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>A campaign must promote a mini-program of the catalog and may target only platform segments or
  * segments of the merchant that owns the mini-program.
  */
-public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
+public final class SegmentsJob extends StepJob<SegmentsJob.Options, SegmentsJob.Result> {
 
   public static final StructType DEFINITIONS_SCHEMA =
       new StructType()
@@ -60,7 +61,7 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
    * @param targeting a targeting file to store before evaluating, or null to evaluate the stored
    *     definitions (none stored: no segments)
    */
-  public record Options(String warehouse, Path targeting) {
+  public record Options(String warehouse, Path targeting) implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -72,15 +73,10 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
       long segments,
       long members,
       long campaigns,
-      long membersVersion,
       boolean skipped,
-      Map<String, Long> inputVersions)
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of(Tables.SEGMENT_MEMBERS, membersVersion);
-    }
-
     @Override
     public Map<String, Long> counts() {
       return Map.of("segments", segments, "members", members, "campaigns", campaigns);
@@ -89,11 +85,8 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
 
   static final String STEP = "segments";
 
-  private final Options options;
-
   public SegmentsJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -113,10 +106,9 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
         Tables.USER_PROFILES, Tables.USER_AIPL, Tables.SEGMENT_DEFINITIONS, Tables.CAMPAIGNS);
   }
 
-  /** Stats are written last, so their lineage says whether anything is left to do. */
   @Override
-  protected String marker() {
-    return Tables.SEGMENT_STATS;
+  protected List<String> outputs() {
+    return List.of(Tables.SEGMENT_MEMBERS, Tables.SEGMENT_STATS);
   }
 
   @Override
@@ -270,16 +262,16 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Result> {
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+  protected Result result(Run run) {
     Dataset<Row> stats = Delta.read(spark, warehouse, Tables.SEGMENT_STATS);
     Row totals = stats.agg(count(lit(1)), coalesce(sum(SIZE), lit(0L))).first();
     return new Result(
         totals.getLong(0),
         totals.getLong(1),
-        in.read(Tables.CAMPAIGNS).count(),
-        Delta.version(spark, path(Tables.SEGMENT_MEMBERS)),
-        skipped,
-        in.versions());
+        run.in().read(Tables.CAMPAIGNS).count(),
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   private void overwrite(Dataset<Row> rows, String table) {

@@ -8,6 +8,7 @@ import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.Indexing;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -31,7 +32,7 @@ import org.apache.spark.storage.StorageLevel;
  * of week). Writes the model tables with the training parameters and the source table versions in
  * each commit's metadata, so publish can describe the model it ships.
  */
-public final class TrainJob extends StepJob<TrainJob.Result> {
+public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
 
   /** Confidence per social action with a mini-program card (payments count {@code 1.0}). */
   public static final Map<String, Double> SOCIAL_CONFIDENCE =
@@ -185,7 +186,8 @@ public final class TrainJob extends StepJob<TrainJob.Result> {
    * @param asOf reference date for time decay; null = newest event date
    * @param timeZone zone of the hour-of-week statistics
    */
-  public record Options(String warehouse, Params params, LocalDate asOf, String timeZone) {
+  public record Options(String warehouse, Params params, LocalDate asOf, String timeZone)
+      implements StepOptions {
     public Options {
       check(warehouse != null, "warehouse is required");
       check(params != null, "params are required");
@@ -225,11 +227,8 @@ public final class TrainJob extends StepJob<TrainJob.Result> {
 
   static final String STEP = "train";
 
-  private final Options options;
-
   public TrainJob(SparkSession spark, Options options) {
-    super(spark, options.warehouse(), STEP);
-    this.options = options;
+    super(spark, options, STEP);
   }
 
   @Override
@@ -245,10 +244,14 @@ public final class TrainJob extends StepJob<TrainJob.Result> {
     return params;
   }
 
-  /** Item factors are written last: their commit marks the whole step as done. */
   @Override
-  protected String marker() {
-    return Tables.ITEM_FACTORS;
+  protected List<String> outputs() {
+    return List.of(
+        Tables.USER_FACTORS,
+        Tables.POPULARITY,
+        Tables.CONTEXT_AFFINITY,
+        Tables.USER_HABITS,
+        Tables.ITEM_FACTORS);
   }
 
   @Override
@@ -370,30 +373,15 @@ public final class TrainJob extends StepJob<TrainJob.Result> {
   }
 
   @Override
-  protected Result result(Inputs in, Map<String, Object> lineage, boolean skipped) {
-    Map<String, Long> outputs = new LinkedHashMap<>();
-    for (String t :
-        List.of(
-            Tables.USER_FACTORS,
-            Tables.ITEM_FACTORS,
-            Tables.POPULARITY,
-            Tables.CONTEXT_AFFINITY,
-            Tables.USER_HABITS)) {
-      outputs.put(t, Delta.version(spark, path(t)));
-    }
+  protected Result result(Run run) {
     return new Result(
-        number(lineage, "users"),
-        number(lineage, "items"),
-        number(lineage, "interactions"),
-        number(lineage, "train_millis"),
-        skipped,
-        in.versions(),
-        outputs);
-  }
-
-  private static long number(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    return v instanceof Number n ? n.longValue() : -1;
+        run.fact("users"),
+        run.fact("items"),
+        run.fact("interactions"),
+        run.fact("train_millis"),
+        run.skipped(),
+        run.inputVersions(),
+        run.outputVersions());
   }
 
   /** The implicit confidence matrix: one row per (user, mini-program) with its weight. */

@@ -15,13 +15,13 @@ class StepJobTest extends SparkTestBase {
   static final String IN = "test/numbers";
   static final String OUT = "test/sum";
 
-  record Sum(long total, boolean skipped, Map<String, Long> inputVersions, Object fact)
+  record Sum(
+      long total,
+      boolean skipped,
+      Map<String, Long> inputVersions,
+      Map<String, Long> outputVersions,
+      Object fact)
       implements StepReport {
-    @Override
-    public Map<String, Long> outputVersions() {
-      return Map.of();
-    }
-
     @Override
     public Map<String, Long> counts() {
       return Map.of("total", total);
@@ -29,16 +29,14 @@ class StepJobTest extends SparkTestBase {
   }
 
   /** Sums a table of numbers times a factor; counts how often it computed and what it saw. */
-  static final class SumJob extends StepJob<Sum> {
-    final long factor;
-    final int commits;
+  record Options(String warehouse, long factor, int commits) implements StepOptions {}
+
+  static final class SumJob extends StepJob<Options, Sum> {
     int computed;
     final List<String> descriptions = new ArrayList<>();
 
     SumJob(SparkSession spark, String warehouse, long factor, int commits) {
-      super(spark, warehouse, "sum");
-      this.factor = factor;
-      this.commits = commits;
+      super(spark, new Options(warehouse, factor, commits), "sum");
     }
 
     @Override
@@ -48,12 +46,12 @@ class StepJobTest extends SparkTestBase {
 
     @Override
     protected Map<String, ?> params() {
-      return Map.of("factor", factor);
+      return Map.of("factor", options.factor());
     }
 
     @Override
-    protected String marker() {
-      return OUT;
+    protected List<String> outputs() {
+      return List.of(OUT);
     }
 
     @Override
@@ -61,17 +59,23 @@ class StepJobTest extends SparkTestBase {
       computed++;
       descriptions.add(spark.sparkContext().getLocalProperty("spark.job.description"));
       long sum = in.read(IN).agg(org.apache.spark.sql.functions.sum("id")).first().getLong(0);
-      for (int i = 0; i < commits; i++) {
+      long total = sum * options.factor();
+      for (int i = 0; i < options.commits(); i++) {
         commit.commit(
-            Map.of("total", sum * factor),
-            () -> Delta.overwrite(spark.range(sum * factor, sum * factor + 1).toDF(), path(OUT)));
+            Map.of("total", total),
+            () -> Delta.overwrite(spark.range(total, total + 1).toDF(), path(OUT)));
       }
     }
 
     @Override
-    protected Sum result(Inputs in, Map<String, Object> lineage, boolean skipped) {
+    protected Sum result(Run run) {
       long total = Delta.read(spark, warehouse, OUT).first().getLong(0);
-      return new Sum(total, skipped, in.versions(), lineage.get("total"));
+      return new Sum(
+          total,
+          run.skipped(),
+          run.inputVersions(),
+          run.outputVersions(),
+          run.lineage().get("total"));
     }
   }
 
@@ -87,6 +91,7 @@ class StepJobTest extends SparkTestBase {
     assertThat(r1.total()).isEqualTo(30);
     assertThat(r1.skipped()).isFalse();
     assertThat(r1.inputVersions()).containsExactly(Map.entry(IN, 0L));
+    assertThat(r1.outputVersions()).containsExactly(Map.entry(OUT, 0L));
     // The result reads the lineage as stored, whether this run wrote it or an earlier one.
     assertThat(r1.fact()).isEqualTo(30);
     Map<String, Object> lineage = Lineage.of(spark, Tables.at(warehouse(), OUT));
@@ -98,7 +103,7 @@ class StepJobTest extends SparkTestBase {
     SumJob again = new SumJob(spark, warehouse(), 3, 1);
     Sum r2 = again.execute();
     assertThat(again.computed).isZero();
-    assertThat(r2).isEqualTo(new Sum(30, true, Map.of(IN, 0L), 30));
+    assertThat(r2).isEqualTo(new Sum(30, true, Map.of(IN, 0L), Map.of(OUT, 0L), 30));
 
     SumJob otherFactor = new SumJob(spark, warehouse(), 2, 1);
     assertThat(otherFactor.execute().total()).isEqualTo(20);
@@ -109,6 +114,7 @@ class StepJobTest extends SparkTestBase {
     Sum r4 = newInput.execute();
     assertThat(r4.total()).isEqualTo(12);
     assertThat(r4.inputVersions()).containsExactly(Map.entry(IN, 1L));
+    assertThat(r4.outputVersions()).containsExactly(Map.entry(OUT, 2L));
   }
 
   @Test

@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The steps are listed by hand in the launcher's help, the README and OPERATIONS.md; they must list
- * exactly {@link Pipeline#commands()} (the CLI's own help and errors are derived from it).
+ * The steps are listed by hand in the launcher's help, the README, OPERATIONS.md and the Airflow
+ * DAG; they must list exactly {@link Pipeline#commands()} or follow {@link Pipeline#DAG} (the CLI's
+ * own help and errors are derived from them).
  */
 class StepListsTest {
   /** The repository root: tests run in the module's directory. */
@@ -58,5 +59,15 @@ class StepListsTest {
             .map(s -> s.startsWith("(tune") ? Pipeline.Step.TUNE.id() : s)
             .toList();
     assertThat(listed).isEqualTo(Pipeline.dag(true).stream().map(Pipeline.Step::id).toList());
+  }
+
+  @Test
+  void airflowDag_runsTheStepsOfTheDagInItsOrder() throws IOException {
+    Matcher m =
+        Pattern.compile("\\n\\s*(ingest(?: >> [a-z]+)+)\\n")
+            .matcher(read("ops/airflow/crowdrank_daily.py"));
+    assertThat(m.find()).as("the task chain 'ingest >> ...'").isTrue();
+    assertThat(Arrays.asList(m.group(1).split(" >> ")))
+        .isEqualTo(Pipeline.DAG.stream().map(Pipeline.Step::id).toList());
   }
 }
