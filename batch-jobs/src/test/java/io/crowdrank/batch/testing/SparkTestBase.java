@@ -46,6 +46,11 @@ public abstract class SparkTestBase {
           .config("spark.sql.shuffle.partitions", "2")
           .config("spark.default.parallelism", "2")
           .config("spark.databricks.delta.snapshotPartitions", "2")
+          // Tests run thousands of jobs over a few hundred rows each: compiling every plan costs
+          // more than running it interpreted (a fifth of the pipeline tests' time, measured on
+          // 2026-12-03). The product keeps Spark's code generation.
+          .config("spark.sql.codegen.wholeStage", "false")
+          .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
           .config(
               "spark.checkpoint.dir",
               Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-test-checkpoints")
