@@ -32,12 +32,26 @@ public abstract class StepJob<O extends StepOptions, R extends StepReport> {
   protected final O options;
   protected final String warehouse;
   private final String step;
+  private final List<String> inputs;
+  private final List<String> outputs;
 
-  protected StepJob(SparkSession spark, O options, String step) {
+  /**
+   * @param step the step's name in the lineage of its commits
+   * @param inputs the tables the step reads, pinned at their current versions
+   * @param outputs the tables the step writes, in the order it commits them. The last is written
+   *     last on every run, so its newest lineage says whether the step has anything left to do.
+   */
+  protected StepJob(
+      SparkSession spark, O options, String step, List<String> inputs, List<String> outputs) {
     this.spark = Objects.requireNonNull(spark, "spark");
     this.options = Objects.requireNonNull(options, "options");
     this.warehouse = Objects.requireNonNull(options.warehouse(), "warehouse");
     this.step = Objects.requireNonNull(step, "step");
+    this.inputs = List.copyOf(inputs);
+    this.outputs = List.copyOf(outputs);
+    if (this.outputs.isEmpty()) {
+      throw new IllegalArgumentException(step + " must write at least one table");
+    }
   }
 
   /** The step's name, as recorded in the lineage of its commits. */
@@ -74,14 +88,10 @@ public abstract class StepJob<O extends StepOptions, R extends StepReport> {
   /** Runs before the inputs are pinned, e.g. to create or update a table the step also reads. */
   protected void prepare() {}
 
-  /** The tables the step reads, pinned at their current versions. */
-  protected abstract List<String> inputs();
-
-  /**
-   * The tables the step writes, in the order it commits them. The last is written last on every
-   * run, so its newest lineage says whether the step has anything left to do.
-   */
-  protected abstract List<String> outputs();
+  /** The tables to pin: those given, unless the step decides per run (e.g. what exists). */
+  protected List<String> inputs() {
+    return inputs;
+  }
 
   /**
    * The input versions the lineage records: the pinned ones, plus anything the step reads outside
@@ -124,7 +134,6 @@ public abstract class StepJob<O extends StepOptions, R extends StepReport> {
       Inputs in = Inputs.pin(spark, warehouse, inputs());
       Map<String, Long> versions = lineageInputs(in);
       Map<String, ?> params = params();
-      List<String> outputs = outputs();
       String marker = path(outputs.get(outputs.size() - 1));
       if (Lineage.upToDate(spark, marker, step, versions, params)) {
         return result(new Run(in, Lineage.of(spark, marker), versions, versions(outputs), true));

@@ -147,10 +147,10 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
 
   // Per run, set by lineageInputs: the served bundle this model competes with, if any.
   private Optional<ServedBundle> served = Optional.empty();
-  private Map<String, Long> inputs = Map.of();
+  private Map<String, Long> lineageVersions = Map.of();
 
   public EvaluateJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
+    super(spark, options, STEP, Events.SOURCES, List.of(Tables.EVALUATIONS));
   }
 
   @Override
@@ -158,7 +158,7 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
     if (!Delta.exists(spark, path(Tables.ITEM_FACTORS))) {
       throw new IllegalStateException("no trained model to evaluate: run train first");
     }
-    List<String> tables = new ArrayList<>(Events.SOURCES);
+    List<String> tables = new ArrayList<>(super.inputs());
     tables.add(Tables.ITEM_FACTORS);
     SERVED_WORLD.stream().filter(t -> Delta.exists(spark, path(t))).forEach(tables::add);
     return tables;
@@ -172,7 +172,7 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
     served = ServedBundle.current(spark, warehouse).filter(s -> s.modelVersion() != modelVersion);
     Map<String, Long> versions = new LinkedHashMap<>(in.versions());
     versions.put(Tables.BUNDLE, served.map(ServedBundle::version).orElse(ServedBundle.NONE));
-    inputs = versions;
+    lineageVersions = versions;
     return versions;
   }
 
@@ -188,11 +188,6 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
     params.put("served_sessions", options.served().sessions());
     params.put("served_ranking", options.served().ranking());
     return params;
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(Tables.EVALUATIONS);
   }
 
   @Override
@@ -248,13 +243,13 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
             mine.ndcg(),
             theirs == null ? null : theirs.ndcg(),
             modelVersion,
-            inputs.get(Tables.BUNDLE));
+            lineageVersions.get(Tables.BUNDLE));
     String report =
         EvaluationReport.write(
             spark, options.reports(), options.runId(), eo, r, gate, model, served);
 
     Timestamp at = Timestamp.from(Instant.now());
-    var versions = CollectionConverters.asScala(new LinkedHashMap<>(inputs));
+    var versions = CollectionConverters.asScala(new LinkedHashMap<>(lineageVersions));
     String modelJson = Json.write(model.asMap());
     String servedJson = served.map(s -> Json.write(s.params().asMap())).orElse("{}");
     List<Row> rows = new ArrayList<>();

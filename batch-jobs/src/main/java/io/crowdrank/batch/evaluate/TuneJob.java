@@ -69,12 +69,7 @@ public final class TuneJob extends StepJob<TuneJob.Options, TuneJob.Result> {
           .add("chosen", DataTypes.BooleanType, false);
 
   public TuneJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return Events.SOURCES;
+    super(spark, options, STEP, Events.SOURCES, List.of(Tables.TUNING_TRIALS));
   }
 
   @Override
@@ -82,11 +77,6 @@ public final class TuneJob extends StepJob<TuneJob.Options, TuneJob.Result> {
     Map<String, Object> params = new LinkedHashMap<>(options.base().asMap());
     params.put("search", options.tuning().asMap());
     return params;
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(Tables.TUNING_TRIALS);
   }
 
   @Override

@@ -73,23 +73,18 @@ public final class IdentityJob extends StepJob<IdentityJob.Options, IdentityJob.
   static final String STEP = "identity";
 
   public IdentityJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL);
+    super(
+        spark,
+        options,
+        STEP,
+        List.of(Tables.ACCOUNT_LINKS, Tables.PAYMENTS, Tables.SOCIAL),
+        List.of(Tables.IDENTITY_MAP));
   }
 
   @Override
   protected Map<String, ?> params() {
     // The salt is secret: its hash tells a changed salt apart without recording it.
     return Map.of("id_salt_sha256", Hashing.sha256Hex(options.idSalt()).substring(0, 16));
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(Tables.IDENTITY_MAP);
   }
 
   @Override

@@ -96,12 +96,7 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
   static final String STEP = "profiles";
 
   public ProfilesJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return Events.SOURCES;
+    super(spark, options, STEP, Events.SOURCES, List.of(Tables.USER_PROFILES, Tables.USER_AIPL));
   }
 
   @Override
@@ -110,11 +105,6 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
         "as_of", options.asOf() == null ? "newest" : options.asOf().toString(),
         "interest_half_life_days", options.interestHalfLifeDays(),
         "time_zone", options.timeZone());
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(Tables.USER_PROFILES, Tables.USER_AIPL);
   }
 
   @Override

@@ -89,37 +89,34 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
     }
   }
 
+  /** The tables read. */
+  static final List<String> INPUTS =
+      List.of(
+          Tables.CATALOG,
+          Tables.IDENTITY_MAP,
+          Tables.USER_PROFILES,
+          Tables.USER_FACTORS,
+          Tables.ITEM_FACTORS,
+          Tables.POPULARITY,
+          Tables.CONTEXT_AFFINITY,
+          Tables.USER_HABITS,
+          Tables.SEGMENT_MEMBERS,
+          Tables.SEGMENT_STATS,
+          Tables.SEGMENT_DEFINITIONS,
+          Tables.CAMPAIGNS);
+
+  /** The tables written, in commit order. */
+  static final List<String> OUTPUTS = List.of(Tables.BUNDLE);
+
   static final String STEP = "publish";
 
   public PublishJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return List.of(
-        Tables.CATALOG,
-        Tables.IDENTITY_MAP,
-        Tables.USER_PROFILES,
-        Tables.USER_FACTORS,
-        Tables.ITEM_FACTORS,
-        Tables.POPULARITY,
-        Tables.CONTEXT_AFFINITY,
-        Tables.USER_HABITS,
-        Tables.SEGMENT_MEMBERS,
-        Tables.SEGMENT_STATS,
-        Tables.SEGMENT_DEFINITIONS,
-        Tables.CAMPAIGNS);
+    super(spark, options, STEP, INPUTS, OUTPUTS);
   }
 
   @Override
   protected Map<String, ?> params() {
     return Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(Tables.BUNDLE);
   }
 
   @Override

@@ -79,32 +79,29 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
     }
   }
 
+  /** The tables read. */
+  static final List<String> INPUTS =
+      List.of(
+          Tables.CATALOG,
+          Tables.USER_PROFILES,
+          Tables.USER_AIPL,
+          Tables.SEGMENT_DEFINITIONS,
+          Tables.SEGMENT_MEMBERS,
+          Tables.USER_FACTORS);
+
+  /** The tables written, in commit order. */
+  static final List<String> OUTPUTS =
+      List.of(Tables.USER_PERSONAS, Tables.PERSONAS, Tables.LOOKALIKES, Tables.MERCHANT_REPORTS);
+
   static final String STEP = "reports";
 
   public ReportsJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return List.of(
-        Tables.CATALOG,
-        Tables.USER_PROFILES,
-        Tables.USER_AIPL,
-        Tables.SEGMENT_DEFINITIONS,
-        Tables.SEGMENT_MEMBERS,
-        Tables.USER_FACTORS);
+    super(spark, options, STEP, INPUTS, OUTPUTS);
   }
 
   @Override
   protected Map<String, ?> params() {
     return Map.of("k", options.k(), "personas", options.personas(), "seed", options.seed());
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(
-        Tables.USER_PERSONAS, Tables.PERSONAS, Tables.LOOKALIKES, Tables.MERCHANT_REPORTS);
   }
 
   @Override

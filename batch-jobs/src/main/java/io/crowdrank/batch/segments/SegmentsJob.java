@@ -86,7 +86,13 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Options, SegmentsJob.
   static final String STEP = "segments";
 
   public SegmentsJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
+    super(
+        spark,
+        options,
+        STEP,
+        List.of(
+            Tables.USER_PROFILES, Tables.USER_AIPL, Tables.SEGMENT_DEFINITIONS, Tables.CAMPAIGNS),
+        List.of(Tables.SEGMENT_MEMBERS, Tables.SEGMENT_STATS));
   }
 
   @Override
@@ -98,17 +104,6 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Options, SegmentsJob.
           spark, path(Tables.SEGMENT_DEFINITIONS), DEFINITIONS_SCHEMA, List.of());
       Delta.createIfNotExists(spark, path(Tables.CAMPAIGNS), CAMPAIGNS_SCHEMA, List.of());
     }
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return List.of(
-        Tables.USER_PROFILES, Tables.USER_AIPL, Tables.SEGMENT_DEFINITIONS, Tables.CAMPAIGNS);
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(Tables.SEGMENT_MEMBERS, Tables.SEGMENT_STATS);
   }
 
   @Override

@@ -228,12 +228,17 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
   static final String STEP = "train";
 
   public TrainJob(SparkSession spark, Options options) {
-    super(spark, options, STEP);
-  }
-
-  @Override
-  protected List<String> inputs() {
-    return Events.SOURCES;
+    super(
+        spark,
+        options,
+        STEP,
+        Events.SOURCES,
+        List.of(
+            Tables.USER_FACTORS,
+            Tables.POPULARITY,
+            Tables.CONTEXT_AFFINITY,
+            Tables.USER_HABITS,
+            Tables.ITEM_FACTORS));
   }
 
   @Override
@@ -242,16 +247,6 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
     params.put("as_of", options.asOf() == null ? "newest" : options.asOf().toString());
     params.put("time_zone", options.timeZone());
     return params;
-  }
-
-  @Override
-  protected List<String> outputs() {
-    return List.of(
-        Tables.USER_FACTORS,
-        Tables.POPULARITY,
-        Tables.CONTEXT_AFFINITY,
-        Tables.USER_HABITS,
-        Tables.ITEM_FACTORS);
   }
 
   @Override

@@ -36,22 +36,12 @@ class StepJobTest extends SparkTestBase {
     final List<String> descriptions = new ArrayList<>();
 
     SumJob(SparkSession spark, String warehouse, long factor, int commits) {
-      super(spark, new Options(warehouse, factor, commits), "sum");
-    }
-
-    @Override
-    protected List<String> inputs() {
-      return List.of(IN);
+      super(spark, new Options(warehouse, factor, commits), "sum", List.of(IN), List.of(OUT));
     }
 
     @Override
     protected Map<String, ?> params() {
       return Map.of("factor", options.factor());
-    }
-
-    @Override
-    protected List<String> outputs() {
-      return List.of(OUT);
     }
 
     @Override
