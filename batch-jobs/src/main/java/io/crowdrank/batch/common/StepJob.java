@@ -24,7 +24,7 @@ import org.apache.spark.sql.SparkSession;
  * @param <O> the step's typed options
  * @param <R> the step's typed result
  */
-public abstract class StepJob<O extends StepOptions, R extends StepReport> {
+public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
   /** The local property {@code SparkContext.setJobDescription} sets (its constant is private). */
   private static final String JOB_DESCRIPTION = "spark.job.description";
 
@@ -79,9 +79,37 @@ public abstract class StepJob<O extends StepOptions, R extends StepReport> {
       outputVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputVersions));
     }
 
+    public Outcome outcome() {
+      return new Outcome(skipped, inputVersions, outputVersions);
+    }
+
     /** A number the run recorded with its commit (-1 if absent). */
     public long fact(String name) {
       return lineage.get(name) instanceof Number n ? n.longValue() : -1;
+    }
+  }
+
+  /** What every step's result says of its run (see {@link StepReport}). */
+  public record Outcome(
+      boolean skipped, Map<String, Long> inputVersions, Map<String, Long> outputVersions) {}
+
+  /** A step result that keeps its run's {@link Outcome}. */
+  public interface Report extends StepReport {
+    Outcome outcome();
+
+    @Override
+    default boolean skipped() {
+      return outcome().skipped();
+    }
+
+    @Override
+    default Map<String, Long> inputVersions() {
+      return outcome().inputVersions();
+    }
+
+    @Override
+    default Map<String, Long> outputVersions() {
+      return outcome().outputVersions();
     }
   }
 

@@ -13,7 +13,6 @@ import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
-import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.batch.train.TrainJob;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -99,13 +98,8 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
       String metric, double model, Double served, long modelVersion, long servedVersion) {}
 
   public record Result(
-      Evaluation.Result evaluation,
-      Gate gate,
-      String report,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+      Evaluation.Result evaluation, Gate gate, String report, StepJob.Outcome outcome)
+      implements StepJob.Report {
     @Override
     public Map<String, Long> counts() {
       return Map.of(
@@ -196,9 +190,7 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
         Json.convert(run.lineage().get(LINEAGE_RESULT), Evaluation.Result.class),
         Json.convert(run.lineage().get(LINEAGE_GATE), Gate.class),
         (String) run.lineage().get(LINEAGE_REPORT),
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+        run.outcome());
   }
 
   @Override

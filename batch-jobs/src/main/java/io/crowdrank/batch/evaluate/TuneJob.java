@@ -9,7 +9,6 @@ import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
-import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.batch.train.TrainJob;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -35,13 +34,8 @@ public final class TuneJob extends StepJob<TuneJob.Options, TuneJob.Result> {
   public record Options(String warehouse, String runId, TrainJob.Params base, Tuning.Options tuning)
       implements StepOptions {}
 
-  public record Result(
-      TrainJob.Params best,
-      List<Tuning.Trial> trials,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+  public record Result(TrainJob.Params best, List<Tuning.Trial> trials, StepJob.Outcome outcome)
+      implements StepJob.Report {
     public Result {
       trials = List.copyOf(trials);
     }
@@ -87,12 +81,7 @@ public final class TuneJob extends StepJob<TuneJob.Options, TuneJob.Result> {
     for (Object t : (List<?>) run.lineage().get(LINEAGE_TRIALS)) {
       trials.add(Json.convert(t, Tuning.Trial.class));
     }
-    return new Result(
-        TrainJob.Params.fromMap(best),
-        trials,
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+    return new Result(TrainJob.Params.fromMap(best), trials, run.outcome());
   }
 
   @Override

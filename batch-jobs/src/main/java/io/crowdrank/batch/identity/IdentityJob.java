@@ -15,7 +15,6 @@ import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
-import io.crowdrank.batch.pipeline.StepReport;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
@@ -56,10 +55,8 @@ public final class IdentityJob extends StepJob<IdentityJob.Options, IdentityJob.
       long socialAccounts,
       long sharedUsers,
       long users,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+      StepJob.Outcome outcome)
+      implements StepJob.Report {
     @Override
     public Map<String, Long> counts() {
       return Map.of(
@@ -143,14 +140,7 @@ public final class IdentityJob extends StepJob<IdentityJob.Options, IdentityJob.
     long payments = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_PAYMENT)).count();
     long socials = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL)).count();
     long shared = map.filter(col(ACCOUNT_TYPE).equalTo(ACCOUNT_SOCIAL).and(col(IS_SHARED))).count();
-    return new Result(
-        payments,
-        socials,
-        shared,
-        payments + socials - shared,
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+    return new Result(payments, socials, shared, payments + socials - shared, run.outcome());
   }
 
   /**

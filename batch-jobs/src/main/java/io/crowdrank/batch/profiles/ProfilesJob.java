@@ -11,7 +11,6 @@ import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.identity.Events;
-import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.HourOfWeek;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
@@ -79,14 +78,8 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
   }
 
   public record Result(
-      long users,
-      long sharedUsers,
-      long aiplRows,
-      LocalDate asOf,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+      long users, long sharedUsers, long aiplRows, LocalDate asOf, StepJob.Outcome outcome)
+      implements StepJob.Report {
     @Override
     public Map<String, Long> counts() {
       return Map.of("users", users, "shared_users", sharedUsers, "aipl_rows", aiplRows);
@@ -253,9 +246,7 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
         written.filter(col(IS_SHARED)).count(),
         read(Tables.USER_AIPL).count(),
         asOf.isNullAt(0) ? null : asOf.getDate(0).toLocalDate(),
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+        run.outcome());
   }
 
   /** A hash of every column but the key: a row whose hash is unchanged is not rewritten. */

@@ -11,7 +11,6 @@ import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.ServedBundle;
-import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
@@ -70,17 +69,11 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
     }
   }
 
-  public record Result(
-      long items,
-      long users,
-      Instant createdTime,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+  public record Result(long items, long users, Instant createdTime, StepJob.Outcome outcome)
+      implements StepJob.Report {
     /** The bundle's Delta version, which the service reports as model version. */
     public long version() {
-      return outputVersions.get(Tables.BUNDLE);
+      return outputVersions().get(Tables.BUNDLE);
     }
 
     @Override
@@ -240,8 +233,6 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
         run.fact("items"),
         run.fact("users"),
         Instant.parse((String) run.lineage().get("created_time")),
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+        run.outcome());
   }
 }

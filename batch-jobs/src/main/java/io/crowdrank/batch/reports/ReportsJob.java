@@ -9,7 +9,6 @@ import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
-import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.ReportsFormat;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,14 +64,8 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
     }
   }
 
-  public record Result(
-      long reports,
-      long merchants,
-      long lookalikes,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+  public record Result(long reports, long merchants, long lookalikes, StepJob.Outcome outcome)
+      implements StepJob.Report {
     @Override
     public Map<String, Long> counts() {
       return Map.of("reports", reports, "merchants", merchants, "lookalikes", lookalikes);
@@ -348,9 +341,7 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
         reports.count(),
         reports.select(MERCHANT_ID).distinct().count(),
         Delta.read(spark, warehouse, Tables.LOOKALIKES).count(),
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+        run.outcome());
   }
 
   private void overwrite(Dataset<Row> rows, String table) {

@@ -8,7 +8,6 @@ import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
-import io.crowdrank.batch.pipeline.StepReport;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -69,14 +68,8 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Options, SegmentsJob.
     }
   }
 
-  public record Result(
-      long segments,
-      long members,
-      long campaigns,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+  public record Result(long segments, long members, long campaigns, StepJob.Outcome outcome)
+      implements StepJob.Report {
     @Override
     public Map<String, Long> counts() {
       return Map.of("segments", segments, "members", members, "campaigns", campaigns);
@@ -264,9 +257,7 @@ public final class SegmentsJob extends StepJob<SegmentsJob.Options, SegmentsJob.
         totals.getLong(0),
         totals.getLong(1),
         run.in().read(Tables.CAMPAIGNS).count(),
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+        run.outcome());
   }
 
   private void overwrite(Dataset<Row> rows, String table) {

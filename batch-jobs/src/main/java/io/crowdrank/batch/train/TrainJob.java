@@ -11,7 +11,6 @@ import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
-import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.format.HourOfWeek;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -203,14 +202,8 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
    * @param skipped true if the model was already trained on these inputs (nothing written)
    */
   public record Result(
-      long users,
-      long items,
-      long interactions,
-      long trainMillis,
-      boolean skipped,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions)
-      implements StepReport {
+      long users, long items, long interactions, long trainMillis, StepJob.Outcome outcome)
+      implements StepJob.Report {
     @Override
     public Map<String, Long> counts() {
       return Map.of(
@@ -374,9 +367,7 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
         run.fact("items"),
         run.fact("interactions"),
         run.fact("train_millis"),
-        run.skipped(),
-        run.inputVersions(),
-        run.outputVersions());
+        run.outcome());
   }
 
   /** The implicit confidence matrix: one row per (user, mini-program) with its weight. */
