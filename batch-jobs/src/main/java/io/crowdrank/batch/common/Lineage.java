@@ -70,7 +70,14 @@ public final class Lineage {
       String step,
       Map<String, Long> inputs,
       Map<String, ?> params) {
-    Map<String, Object> last = of(spark, path);
+    return madeBy(of(spark, path), step, inputs, params);
+  }
+
+  /**
+   * Whether this lineage (as {@link #of} reads it) is of this step with these inputs and params.
+   */
+  public static boolean madeBy(
+      Map<String, Object> last, String step, Map<String, Long> inputs, Map<String, ?> params) {
     // Round-trip ours through JSON so numbers compare as the stored ones do.
     Map<String, Object> now = Json.readObject(Json.write(record(step, inputs, params, Map.of())));
     return step.equals(last.get(STEP))

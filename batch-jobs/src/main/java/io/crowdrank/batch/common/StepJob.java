@@ -1,6 +1,7 @@
 package io.crowdrank.batch.common;
 
 import io.crowdrank.batch.pipeline.StepReport;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,24 +64,11 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
    * What one run saw and did, for the step's result.
    *
    * @param lineage the lineage of the step's newest commit, as stored: written by this run, or by
-   *     the run that built the outputs when {@code skipped}
-   * @param inputVersions the input versions the lineage records
-   * @param outputVersions the current version of every output table
+   *     the run that built the outputs when the outcome says skipped
    */
-  public record Run(
-      Inputs in,
-      Map<String, Object> lineage,
-      Map<String, Long> inputVersions,
-      Map<String, Long> outputVersions,
-      boolean skipped) {
+  public record Run(Inputs in, Map<String, Object> lineage, Outcome outcome) {
     public Run {
-      lineage = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lineage));
-      inputVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputVersions));
-      outputVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputVersions));
-    }
-
-    public Outcome outcome() {
-      return new Outcome(skipped, inputVersions, outputVersions);
+      lineage = Collections.unmodifiableMap(new LinkedHashMap<>(lineage));
     }
 
     /** A number the run recorded with its commit (-1 if absent). */
@@ -89,9 +77,19 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
     }
   }
 
-  /** What every step's result says of its run (see {@link StepReport}). */
+  /**
+   * What every step's result says of its run (see {@link StepReport}).
+   *
+   * @param inputVersions the input versions the lineage records
+   * @param outputVersions the current version of every output table
+   */
   public record Outcome(
-      boolean skipped, Map<String, Long> inputVersions, Map<String, Long> outputVersions) {}
+      boolean skipped, Map<String, Long> inputVersions, Map<String, Long> outputVersions) {
+    public Outcome {
+      inputVersions = Collections.unmodifiableMap(new LinkedHashMap<>(inputVersions));
+      outputVersions = Collections.unmodifiableMap(new LinkedHashMap<>(outputVersions));
+    }
+  }
 
   /** A step result that keeps its run's {@link Outcome}. */
   public interface Report extends StepReport {
@@ -162,9 +160,9 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
       Inputs in = Inputs.pin(spark, warehouse, inputs());
       Map<String, Long> versions = lineageInputs(in);
       Map<String, ?> params = params();
-      String marker = path(outputs.get(outputs.size() - 1));
-      if (Lineage.upToDate(spark, marker, step, versions, params)) {
-        return result(new Run(in, Lineage.of(spark, marker), versions, versions(outputs), true));
+      Map<String, Object> last = Lineage.of(spark, path(outputs.get(outputs.size() - 1)));
+      if (Lineage.madeBy(last, step, versions, params)) {
+        return result(new Run(in, last, new Outcome(true, versions, versions(outputs))));
       }
       AtomicReference<Map<String, Object>> written = new AtomicReference<>();
       compute(
@@ -181,7 +179,7 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
       }
       // As stored, so a result reads the same whether this run or an earlier one wrote it.
       Map<String, Object> stored = Json.readObject(Json.write(written.get()));
-      return result(new Run(in, stored, versions, versions(outputs), false));
+      return result(new Run(in, stored, new Outcome(false, versions, versions(outputs))));
     } finally {
       sc.setJobDescription(before);
     }
