@@ -4,6 +4,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
+import io.crowdrank.batch.generate.DemoDataGenerator.Result;
 import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
@@ -34,7 +36,19 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class PipelineBenchmark {
 
-  public record Options(Path work, List<Integer> scales, int days, Path report) {}
+  /**
+   * @param steps the steps to time, in order (the DAG by default; a prefix such as ingest alone
+   *     when working on one step)
+   * @param reuseRaw keep the raw files a previous run generated in the same folder (the generator
+   *     is seeded, so they are the same data) and start from an empty warehouse
+   */
+  public record Options(
+      Path work,
+      List<Integer> scales,
+      int days,
+      Path report,
+      List<Pipeline.Step> steps,
+      boolean reuseRaw) {}
 
   record StepTiming(String step, long rows, long millis) {}
 
@@ -68,15 +82,23 @@ public final class PipelineBenchmark {
 
   private ScaleResult runScale(int users) throws IOException {
     Path dir = options.work().resolve("scale-" + users);
-    deleteRecursively(dir);
     int miniPrograms = Math.max(1_000, users / 100);
+    DemoDataGenerator.Options generate =
+        DemoDataGenerator.Options.defaults(dir.resolve("raw"))
+            .withUsers(users)
+            .withMiniPrograms(miniPrograms)
+            .withDays(options.days());
     long t0 = System.nanoTime();
-    DemoDataGenerator.Result g =
-        DemoDataGenerator.generate(
-            DemoDataGenerator.Options.defaults(dir.resolve("raw"))
-                .withUsers(users)
-                .withMiniPrograms(miniPrograms)
-                .withDays(options.days()));
+    var earlier =
+        options.reuseRaw() ? DemoDataGenerator.existing(generate) : Optional.<Result>empty();
+    Result g;
+    if (earlier.isPresent()) {
+      deleteRecursively(dir.resolve("warehouse"));
+      g = earlier.get();
+    } else {
+      deleteRecursively(dir);
+      g = DemoDataGenerator.generate(generate);
+    }
     long generateMillis = millisSince(t0);
     long rawLines =
         g.payments().lines() + g.social().lines() + g.links().lines() + g.catalog().lines();
@@ -104,7 +126,7 @@ public final class PipelineBenchmark {
             false,
             g.targeting(),
             50);
-    for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
+    for (Pipeline.StepResult r : new Pipeline(spark, o).run(options.steps()).steps()) {
       steps.add(
           new StepTiming(
               r.step().id(), rowsOf(r.step(), r.result(), rawLines, warehouse), r.millis()));
@@ -188,7 +210,12 @@ public final class PipelineBenchmark {
     b.append("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (ScaleResult r : results) {
       long total = r.steps().stream().mapToLong(StepTiming::millis).sum();
-      long ingest = r.steps().get(0).millis();
+      double ingest =
+          r.steps().stream()
+              .filter(s -> s.step().equals(Pipeline.Step.INGEST.id()))
+              .mapToDouble(StepTiming::millis)
+              .findFirst()
+              .orElse(Double.NaN);
       b.append(
           String.format(
               Locale.ROOT,
@@ -196,7 +223,7 @@ public final class PipelineBenchmark {
               r.users(),
               total / 1000.0,
               r.floorMillis() / 1000.0,
-              ingest / (double) Math.max(1, r.floorMillis()),
+              ingest / Math.max(1, r.floorMillis()),
               r.peakRssMb(),
               r.peakHeapMb(),
               r.generateMillis() / 1000.0));

@@ -250,15 +250,48 @@ public final class Main implements Callable<Integer> {
         description = "Days of events (default ${DEFAULT-VALUE}).")
     int days;
 
+    @Option(
+        names = "--steps",
+        split = ",",
+        description =
+            "Steps to time, in order (default: the daily DAG). Steps need the ones before them:"
+                + " give a prefix of the DAG, e.g. ingest or ingest,identity,profiles.")
+    List<String> steps = Pipeline.DAG.stream().map(Pipeline.Step::id).toList();
+
+    @Option(
+        names = "--reuse-raw",
+        description =
+            "Keep raw files an earlier run generated with the same options in --work (only the"
+                + " warehouse starts afresh).")
+    boolean reuseRaw;
+
     BenchPipeline() {
       super(List.of(100_000, 500_000), 10);
+    }
+
+    @Override
+    String invalid() {
+      List<String> known = Pipeline.DAG.stream().map(Pipeline.Step::id).toList();
+      return steps.stream()
+          .filter(s -> !known.contains(s))
+          .findFirst()
+          .map(s -> "unknown step '" + s + "' in --steps (one of " + known + ")")
+          .orElse(null);
     }
 
     @Override
     Path run(SparkSession spark) throws java.io.IOException {
       return new io.crowdrank.batch.bench.PipelineBenchmark(
               spark,
-              new io.crowdrank.batch.bench.PipelineBenchmark.Options(work, users, days, report))
+              new io.crowdrank.batch.bench.PipelineBenchmark.Options(
+                  work,
+                  users,
+                  days,
+                  report,
+                  steps.stream()
+                      .map(s -> Pipeline.Step.valueOf(s.toUpperCase(java.util.Locale.ROOT)))
+                      .toList(),
+                  reuseRaw))
           .execute();
     }
   }

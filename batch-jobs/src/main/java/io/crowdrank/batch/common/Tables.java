@@ -44,6 +44,9 @@ public final class Tables {
   // operations: one row per step of every run
   public static final String RUNS = "_runs";
 
+  /** Scratch space of a running step (Parquet, removed when the step ends). */
+  public static final String STAGING = "_staging";
+
   // serving: the published bundle
   public static final String BUNDLE = BundleFormat.TABLE_PATH;
 

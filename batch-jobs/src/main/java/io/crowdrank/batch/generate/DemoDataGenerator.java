@@ -147,6 +147,50 @@ public final class DemoDataGenerator {
     return new DemoDataGenerator(options).run();
   }
 
+  /**
+   * What an earlier {@link #generate} with the same options wrote to {@code options.out()}, read
+   * back from its summary; empty when there is none or it was written with other options.
+   */
+  public static java.util.Optional<Result> existing(Options options) {
+    Path summary = options.out().resolve("_truth").resolve("summary.properties");
+    if (!Files.isRegularFile(summary)) {
+      return java.util.Optional.empty();
+    }
+    java.util.Properties p = new java.util.Properties();
+    try (var in = Files.newBufferedReader(summary, StandardCharsets.UTF_8)) {
+      p.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read " + summary, e);
+    }
+    boolean same =
+        String.valueOf(options.users()).equals(p.getProperty("users"))
+            && String.valueOf(options.miniPrograms()).equals(p.getProperty("mini_programs"))
+            && String.valueOf(options.seed()).equals(p.getProperty("seed"))
+            && String.valueOf(options.start()).equals(p.getProperty("start"))
+            && String.valueOf(options.days()).equals(p.getProperty("days"))
+            && String.valueOf(options.malformedShare()).equals(p.getProperty("malformed_share"));
+    if (!same) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        new Result(
+            options.out(),
+            counts(p, "payments"),
+            counts(p, "social"),
+            counts(p, "account_links"),
+            counts(p, "catalog"),
+            options.users(),
+            options.miniPrograms(),
+            options.out().resolve(TARGETING_FILE)));
+  }
+
+  private static SourceCounts counts(java.util.Properties p, String source) {
+    return new SourceCounts(
+        Long.parseLong(p.getProperty(source + ".lines")),
+        Long.parseLong(p.getProperty(source + ".malformed")),
+        Long.parseLong(p.getProperty(source + ".duplicates")));
+  }
+
   private record Item(
       String id,
       String merchant,
@@ -824,6 +868,7 @@ public final class DemoDataGenerator {
     b.append("seed=").append(o.seed()).append('\n');
     b.append("start=").append(o.start()).append('\n');
     b.append("days=").append(o.days()).append('\n');
+    b.append("malformed_share=").append(o.malformedShare()).append('\n');
     Files.writeString(
         o.out().resolve("_truth").resolve("summary.properties"), b, StandardCharsets.UTF_8);
   }

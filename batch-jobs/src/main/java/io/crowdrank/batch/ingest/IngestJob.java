@@ -20,7 +20,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -48,7 +47,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * Raw files to bronze Delta tables. Every line is parsed against its source's declared schema;
+ * Raw files to bronze Delta tables. Every line is parsed against its source's declared fields;
  * accepted rows are deduplicated on the source's event key (within the run and against what the
  * table already holds) and land in the partition of their event date, however late they arrive;
  * rejected lines go to the quarantine table with file, byte offset, raw text and reason. Re-running
@@ -56,7 +55,6 @@ import scala.Tuple2;
  */
 public final class IngestJob {
   private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
-  private static final String ERROR = "_error";
 
   /**
    * @param raw root of the raw sources ({@code <source>/dt=YYYY-MM-DD/})
@@ -164,17 +162,27 @@ public final class IngestJob {
       return new SourceResult(
           source.sourceName(), 0, 0, 0, 0, 0, 0, Delta.version(spark, tablePath));
     }
-    Dataset<Row> parsed = parse(source, dirs).persist(StorageLevel.MEMORY_AND_DISK());
+    // The one pass over the input: every line parsed and checked, accepted and rejected alike,
+    // written once as Parquet; counting, quarantine and MERGE read that, not the raw files.
+    Path staging =
+        new Path(
+            Tables.at(options.warehouse(), Tables.STAGING),
+            "ingest-" + options.runId() + "/" + source.sourceName());
+    new LineParser(source).parse(lines(dirs)).write().mode("overwrite").parquet(staging.toString());
     try {
-      long read = parsed.count();
-      Dataset<Row> rejected = parsed.filter(col(ERROR).isNotNull());
-      long quarantined = rejected.count();
-      quarantine(source, rejected, quarantine);
+      Dataset<Row> parsed = spark.read().parquet(staging.toString());
+      long read = 0;
+      long quarantined = 0;
+      for (Row r : parsed.groupBy(col(LineParser.ERROR).isNull()).count().collectAsList()) {
+        read += r.getLong(1);
+        quarantined += r.getBoolean(0) ? 0 : r.getLong(1);
+      }
+      quarantine(source, parsed.filter(col(LineParser.ERROR).isNotNull()), quarantine);
 
       Dataset<Row> accepted =
           parsed
-              .filter(col(ERROR).isNull())
-              .drop(ERROR, RAW)
+              .filter(col(LineParser.ERROR).isNull())
+              .drop(LineParser.ERROR, RAW)
               .withColumn(EVENT_DATE, to_date(col(source.timeColumn())))
               .withColumn(INGESTED_AT, current_timestamp());
       long acceptedCount = read - quarantined;
@@ -206,7 +214,15 @@ public final class IngestJob {
           acceptedCount - inserted,
           version);
     } finally {
-      parsed.unpersist();
+      delete(staging.getParent());
+    }
+  }
+
+  private void delete(Path dir) {
+    try {
+      dir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(dir, true);
+    } catch (IOException e) {
+      LOG.warn("could not remove the staging folder {}: {}", dir, e.toString());
     }
   }
 
@@ -289,7 +305,7 @@ public final class IngestJob {
             col(SOURCE_FILE),
             col(SOURCE_OFFSET),
             col(RAW),
-            col(ERROR).as(REASON),
+            col(LineParser.ERROR).as(REASON),
             lit(options.runId()).as(RUN_ID),
             current_timestamp().as(INGESTED_AT));
     // Keyed on where the line is, so re-reading the same file quarantines nothing twice.
@@ -304,72 +320,42 @@ public final class IngestJob {
         .execute();
   }
 
-  /** Parses every line of the input folders, keeping file and byte offset of each. */
-  private Dataset<Row> parse(RawSource source, List<String> dirs) {
+  /**
+   * Every line of the input folders with its file and byte offset (the quarantine's key). Hadoop's
+   * line reader gives the offsets, which Spark's text source drops; parsing is left to Spark SQL.
+   */
+  private Dataset<Row> lines(List<String> dirs) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration conf = new Configuration(jsc.hadoopConfiguration());
     JavaPairRDD<LongWritable, Text> lines =
         jsc.newAPIHadoopFile(
             String.join(",", dirs), TextInputFormat.class, LongWritable.class, Text.class, conf);
-    int width = source.schema().size();
     JavaRDD<Row> rows =
         ((JavaNewHadoopRDD<LongWritable, Text>) lines)
             .mapPartitionsWithInputSplit(
-                (split, it) ->
-                    new ParsingIterator(source, width, ((FileSplit) split).getPath(), it),
-                false);
-    return spark.createDataFrame(rows, parsedSchema(source));
+                (split, it) -> withFile(((FileSplit) split).getPath().toString(), it), false);
+    return spark.createDataFrame(
+        rows,
+        new StructType()
+            .add(LineParser.LINE, DataTypes.StringType, false)
+            .add(SOURCE_FILE, DataTypes.StringType, false)
+            .add(SOURCE_OFFSET, DataTypes.LongType, false));
   }
 
-  /** Lazily turns (offset, line) pairs into parsed rows, skipping header lines. */
-  private static final class ParsingIterator implements Iterator<Row> {
-    private final RawSource source;
-    private final int width;
-    private final String file;
-    private final Iterator<Tuple2<LongWritable, Text>> lines;
-    private Row next;
+  /** (line, file, offset) rows; static, so the task does not capture the job. */
+  private static Iterator<Row> withFile(String file, Iterator<Tuple2<LongWritable, Text>> lines) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return lines.hasNext();
+      }
 
-    ParsingIterator(
-        RawSource source, int width, Path file, Iterator<Tuple2<LongWritable, Text>> lines) {
-      this.source = source;
-      this.width = width;
-      this.file = file.toString();
-      this.lines = lines;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (next == null && lines.hasNext()) {
+      @Override
+      public Row next() {
         Tuple2<LongWritable, Text> t = lines.next();
-        long offset = t._1().get();
-        String line = t._2().toString();
-        ParsedLine p = source.parse(line);
-        if (p.header()) {
-          continue;
-        }
-        Object[] values = new Object[width + 4];
-        if (p.error() == null) {
-          System.arraycopy(p.values(), 0, values, 0, width);
-        } else {
-          values[width + 2] = line;
-          values[width + 3] = p.error();
-        }
-        values[width] = file;
-        values[width + 1] = offset;
-        next = RowFactory.create(values);
+        return RowFactory.create(t._2().toString(), file, t._1().get());
       }
-      return next != null;
-    }
-
-    @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      Row r = next;
-      next = null;
-      return r;
-    }
+    };
   }
 
   private List<String> inputDirectories(RawSource source) {
@@ -402,19 +388,6 @@ public final class IngestJob {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + root, e);
     }
-  }
-
-  static StructType parsedSchema(RawSource source) {
-    // Every declared field is null on a rejected line, so all are nullable here.
-    StructType nullable = new StructType();
-    for (var field : source.schema().fields()) {
-      nullable = nullable.add(field.name(), field.dataType(), true);
-    }
-    return nullable
-        .add(SOURCE_FILE, DataTypes.StringType, false)
-        .add(SOURCE_OFFSET, DataTypes.LongType, false)
-        .add(RAW, DataTypes.StringType, true)
-        .add(ERROR, DataTypes.StringType, true);
   }
 
   static StructType bronzeSchema(RawSource source) {
