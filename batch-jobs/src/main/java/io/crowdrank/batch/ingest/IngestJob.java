@@ -1,12 +1,14 @@
 package io.crowdrank.batch.ingest;
 
 import static io.crowdrank.batch.common.Columns.*;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.transform;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
@@ -39,6 +41,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -180,9 +183,16 @@ public final class IngestJob {
       quarantine(source, parsed.filter(col(LineParser.ERROR).isNotNull()), quarantine);
 
       Dataset<Row> accepted =
-          parsed
-              .filter(col(LineParser.ERROR).isNull())
-              .drop(LineParser.ERROR, RAW)
+          parsed.filter(col(LineParser.ERROR).isNull()).drop(LineParser.ERROR, RAW);
+      for (Field f : source.fields()) {
+        if (f.structField().dataType() instanceof ArrayType) {
+          // Checked to hold no null; Parquet forgot that, and the bronze arrays declare it.
+          accepted =
+              accepted.withColumn(f.name(), transform(col(f.name()), x -> coalesce(x, lit(""))));
+        }
+      }
+      accepted =
+          accepted
               .withColumn(EVENT_DATE, to_date(col(source.timeColumn())))
               .withColumn(INGESTED_AT, current_timestamp());
       long acceptedCount = read - quarantined;
