@@ -48,6 +48,8 @@ final class LineParser {
 
   private static final String CORRUPT = "_corrupt";
   private static final String PARSED = "_parsed";
+  private static final String STRUCTURAL = "_structural";
+  private static final String TEXT = "_text_";
 
   /** Whitespace {@link String#isBlank} would see in our ASCII sources. */
   private static final String BLANKS = " \t\n\r\f\u000B";
@@ -70,8 +72,8 @@ final class LineParser {
 
   /**
    * @param lines {@link #LINE}, {@code _source_file}, {@code _source_offset}, one row per line
-   * @return the declared fields typed (null on a rejected line), {@code _source_file}, {@code
-   *     _source_offset}, {@code raw} (the line, only when rejected) and {@link #ERROR}
+   * @return the declared fields typed (meaningless on a rejected line), {@code _source_file},
+   *     {@code _source_offset}, {@code raw} (the line, only when rejected) and {@link #ERROR}
    */
   Dataset<Row> parse(Dataset<Row> lines) {
     Column line = col(LINE);
@@ -120,25 +122,36 @@ final class LineParser {
               .when(not(object), lit("not a JSON object"));
     }
 
-    List<Column> errors = new ArrayList<>();
-    errors.add(structural);
-    List<Column> values = new ArrayList<>();
+    // Three projections, each computed once per line: the parser's text and the typed values,
+    // then the checks over them, then the raw text of a rejected line. Spark keeps a projection
+    // apart when a costly column of it is used more than once, so nothing is parsed twice.
+    List<Column> typed = new ArrayList<>(List.of(line, col(SOURCE_FILE), col(SOURCE_OFFSET)));
+    typed.add(structural.as(STRUCTURAL));
     for (Field f : source.fields()) {
       Column text = col(PARSED + "." + f.name());
-      errors.add(error(f, text, line));
-      values.add(value(f, text));
+      typed.add(text.as(TEXT + f.name()));
+      typed.add(value(f, text).as(f.name()));
     }
-    Column error = coalesce(errors.toArray(Column[]::new));
-
+    List<Column> errors = new ArrayList<>(List.of(col(STRUCTURAL)));
+    List<Column> checked = new ArrayList<>(List.of(line, col(SOURCE_FILE), col(SOURCE_OFFSET)));
+    for (Field f : source.fields()) {
+      errors.add(error(f, col(TEXT + f.name()), col(f.name()), line));
+      checked.add(col(f.name()));
+    }
+    checked.add(coalesce(errors.toArray(Column[]::new)).as(ERROR));
+    // Values are not nulled on a rejected line (readers filter on the error).
     List<Column> out = new ArrayList<>();
-    for (int i = 0; i < values.size(); i++) {
-      out.add(when(col(ERROR).isNull(), values.get(i)).as(source.fields().get(i).name()));
+    for (Field f : source.fields()) {
+      out.add(col(f.name()));
     }
     out.add(col(SOURCE_FILE));
     out.add(col(SOURCE_OFFSET));
     out.add(when(col(ERROR).isNotNull(), line).as(RAW));
     out.add(col(ERROR));
-    return parsed.withColumn(ERROR, error).select(out.toArray(Column[]::new));
+    return parsed
+        .select(typed.toArray(Column[]::new))
+        .select(checked.toArray(Column[]::new))
+        .select(out.toArray(Column[]::new));
   }
 
   /** Every field as text, as the parsers give it, plus the corrupt-record column. */
@@ -178,7 +191,7 @@ final class LineParser {
     return try_to_timestamp(text, lit(INSTANT));
   }
 
-  private Column error(Field f, Column text, Column line) {
+  private Column error(Field f, Column text, Column typed, Column line) {
     String n = f.name();
     Column missing = lit("missing " + n);
     Column check =
@@ -194,15 +207,13 @@ final class LineParser {
           case NON_NEGATIVE_LONG ->
               when(blank(text), missing)
                   .when(
-                      asLong(text).isNull(),
+                      typed.isNull(),
                       concat(lit("bad " + n + " "), quoted(text), lit(" (want an integer)")))
-                  .when(
-                      asLong(text).lt(0),
-                      concat(lit("negative " + n + " "), asLong(text).cast("string")));
+                  .when(typed.lt(0), concat(lit("negative " + n + " "), typed.cast("string")));
           case TIMESTAMP ->
               when(blank(text), missing)
                   .when(
-                      asTimestamp(text).isNull(),
+                      typed.isNull(),
                       concat(lit("bad " + n + " "), quoted(text), lit(" (want ISO-8601 UTC)")));
           case BOOLEAN ->
               when(text.isNull(), missing)
@@ -214,7 +225,7 @@ final class LineParser {
                   .when(
                       not(text.isin((Object[]) f.allowedSorted())),
                       concat(lit("unknown " + n + " "), quoted(text)));
-          case STRING_ARRAY, ONE_OF_EACH -> arrayError(f, text);
+          case STRING_ARRAY, ONE_OF_EACH -> arrayError(f, text, typed);
         };
     if (source.format() == RawSource.Format.JSON_LINES && f.kind().jsonString()) {
       // Spark's JSON parser reads a number or an object as its text: look at the token itself.
@@ -231,9 +242,8 @@ final class LineParser {
         .or(line.rlike("\"" + Pattern.quote(name) + "\"\\s*:\\s*\""));
   }
 
-  private static Column arrayError(Field f, Column text) {
+  private static Column arrayError(Field f, Column text, Column elements) {
     String n = f.name();
-    Column elements = asArray(text);
     Column check =
         when(text.isNull(), lit("missing " + n))
             .when(not(text.startsWith("[")), lit(n + " is not an array"))
