@@ -8,6 +8,7 @@ import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.Lookalike;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.io.IOException;
@@ -103,7 +104,8 @@ public final class PipelineBenchmark {
             PublishJob.DEFAULT_GATE_TOLERANCE,
             false,
             g.targeting(),
-            50);
+            50,
+            Lookalike.DEFAULT_TOP_N);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(Pipeline.DAG).steps()) {
       steps.add(
           new StepTiming(
