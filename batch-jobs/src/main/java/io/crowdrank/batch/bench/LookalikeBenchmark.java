@@ -87,12 +87,12 @@ public final class LookalikeBenchmark {
     Dataset<Row> e =
         Lookalike.exact(factors, profiles, aipl, o).persist(StorageLevel.MEMORY_AND_DISK());
     long exactRows = e.count();
-    long exactMillis = millisSince(t0);
+    long exactMillis = PipelineBenchmark.millisSince(t0);
     t0 = System.nanoTime();
     Dataset<Row> a =
         Lookalike.expand(factors, profiles, aipl, o).persist(StorageLevel.MEMORY_AND_DISK());
     a.count();
-    long approxMillis = millisSince(t0);
+    long approxMillis = PipelineBenchmark.millisSince(t0);
     long found = a.join(e, new String[] {MERCHANT_ID, USER_ID}).count();
     long merchants = e.select(MERCHANT_ID).distinct().count();
     e.unpersist();
@@ -135,9 +135,5 @@ public final class LookalikeBenchmark {
               s.recall()));
     }
     return b.toString();
-  }
-
-  private static long millisSince(long t0) {
-    return (System.nanoTime() - t0) / 1_000_000;
   }
 }

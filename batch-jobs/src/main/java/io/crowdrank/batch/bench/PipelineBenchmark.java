@@ -236,7 +236,7 @@ public final class PipelineBenchmark {
     return -1;
   }
 
-  private static long millisSince(long t0) {
+  static long millisSince(long t0) {
     return (System.nanoTime() - t0) / 1_000_000;
   }
 

@@ -38,7 +38,7 @@ import org.apache.spark.sql.types.StructType;
  * centroids are nearest its centre, nearest first, until they hold {@link #PROBE_FACTOR} × topN
  * users (an inverted-file index, as in FAISS's IVF). The cost is one cell assignment per user plus
  * merchants × PROBE_FACTOR × topN products. {@link #exact} scores every pair: the reference the
- * recall is measured against (docs/BENCHMARKS.md, "Lookalikes").
+ * recall is measured against (docs/BENCHMARKS.md, "Lookalikes (issue 21)").
  */
 public final class Lookalike {
   private Lookalike() {}
@@ -53,7 +53,7 @@ public final class Lookalike {
    * Users each merchant scores, as a multiple of top N: the cells probed must hold this many. ALS
    * vectors are not tightly clustered, so a merchant's top N spreads over many cells: on the
    * generator's 100,000 users (60,602 reachable, 613 merchants, top 1000) 4 found 75 % of the exact
-   * top N and 8 found 91 % (docs/BENCHMARKS.md, "Lookalikes").
+   * top N and 8 found 91-92 % (docs/BENCHMARKS.md, "Lookalikes (issue 21)").
    */
   static final int PROBE_FACTOR = 8;
 

@@ -24,12 +24,12 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Merchant segment reports: fits the personas, expands every merchant's customers into lookalikes,
- * and writes one report per (merchant, segment) — the merchant's own segments and its whole crowd
- * (every user with an AIPL stage at one of its mini-programs) — to {@code gold/merchant_reports},
- * with every number about fewer than k people already suppressed, so the web pages never hold them.
- * AIPL movement compares with the previous version of {@code user_aipl} (the previous profiles
- * run).
+ * Merchant segment reports: fits the personas, expands every merchant's customers into lookalikes
+ * (its top N, {@link Lookalike}), and writes one report per (merchant, segment) — the merchant's
+ * own segments and its whole crowd (every user with an AIPL stage at one of its mini-programs) — to
+ * {@code gold/merchant_reports}, with every number about fewer than k people already suppressed, so
+ * the web pages never hold them. AIPL movement compares with the previous version of {@code
+ * user_aipl} (the previous profiles run).
  */
 public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Result> {
   /** Segment id of a merchant's whole crowd. */
