@@ -9,6 +9,7 @@ import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.Lookalike;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.io.IOException;
@@ -125,7 +126,8 @@ public final class PipelineBenchmark {
             PublishJob.DEFAULT_GATE_TOLERANCE,
             false,
             g.targeting(),
-            50);
+            50,
+            Lookalike.DEFAULT_TOP_N);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(options.steps()).steps()) {
       steps.add(
           new StepTiming(
@@ -261,7 +263,7 @@ public final class PipelineBenchmark {
     return -1;
   }
 
-  private static long millisSince(long t0) {
+  static long millisSince(long t0) {
     return (System.nanoTime() - t0) / 1_000_000;
   }
 

@@ -5,6 +5,7 @@ import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.Tuning;
 import io.crowdrank.batch.maintain.MaintenanceJob;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.Lookalike;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.nio.file.Path;
@@ -134,13 +135,17 @@ final class JobOptions {
     String zone = HourOfWeek.DEFAULT_ZONE;
   }
 
-  /** One seed for everything drawn at random: ALS, the random split, the personas. */
+  /**
+   * One seed for everything drawn at random: ALS, the random split, the personas, the lookalikes'
+   * cells.
+   */
   static final class SeedOptions {
     @Option(
         names = "--seed",
         paramLabel = "N",
         description =
-            "Seed of ALS, the random split and the personas' clustering (default ${DEFAULT-VALUE}).")
+            "Seed of ALS, the random split and the personas' and lookalikes' clustering (default"
+                + " ${DEFAULT-VALUE}).")
     long seed = TrainJob.Params.defaults().seed();
   }
 
@@ -304,6 +309,21 @@ final class JobOptions {
     int k() {
       check(k >= 2, "--privacy-k must be >= 2");
       return k;
+    }
+  }
+
+  static final class LookalikeOptions {
+    @Option(
+        names = "--lookalike-top-n",
+        paramLabel = "N",
+        description =
+            "Most lookalikes kept per merchant, the most similar to its customers (default"
+                + " ${DEFAULT-VALUE}).")
+    int topN = Lookalike.DEFAULT_TOP_N;
+
+    int topN() {
+      check(topN >= 1, "--lookalike-top-n must be >= 1");
+      return topN;
     }
   }
 

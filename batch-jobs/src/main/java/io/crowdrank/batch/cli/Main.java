@@ -4,6 +4,7 @@ import io.crowdrank.batch.common.Spark;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.Lookalike;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Parameters;
       Main.Jobs.class,
       Main.BenchPipeline.class,
       Main.BenchAls.class,
+      Main.BenchLookalike.class,
       Main.BenchBundle.class
     })
 public final class Main implements Callable<Integer> {
@@ -338,6 +340,54 @@ public final class Main implements Callable<Integer> {
               spark,
               new io.crowdrank.batch.bench.AlsBenchmark.Options(
                   users, perUser, rank, iterations, report))
+          .execute();
+    }
+  }
+
+  @Command(
+      name = "bench-lookalike",
+      mixinStandardHelpOptions = true,
+      description =
+          "Benchmark: lookalikes on a warehouse's ALS vectors, approximate (what reports runs)"
+              + " against exact, time and recall@N at each number of reachable users; writes a"
+              + " Markdown report.")
+  static final class BenchLookalike extends Benchmark {
+    @Option(
+        names = "--warehouse",
+        required = true,
+        description = "Warehouse with user_factors, user_profiles and user_aipl (after train).")
+    String warehouse;
+
+    @Option(
+        names = "--top-n",
+        defaultValue = "" + Lookalike.DEFAULT_TOP_N,
+        description = "Lookalikes per merchant (default ${DEFAULT-VALUE}).")
+    int topN;
+
+    @Option(
+        names = "--privacy-k",
+        defaultValue = "50",
+        description = "Fewest customers a merchant's seed needs (default ${DEFAULT-VALUE}).")
+    long minSeed;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample and cells.")
+    long seed;
+
+    BenchLookalike() {
+      super(List.of(10_000, 60_000), 100);
+    }
+
+    @Override
+    String invalid() {
+      return topN < 1 || minSeed < 1 ? "--top-n and --privacy-k must be >= 1" : null;
+    }
+
+    @Override
+    Path run(SparkSession spark) throws java.io.IOException {
+      return new io.crowdrank.batch.bench.LookalikeBenchmark(
+              spark,
+              new io.crowdrank.batch.bench.LookalikeBenchmark.Options(
+                  warehouse, users, topN, minSeed, seed, report))
           .execute();
     }
   }

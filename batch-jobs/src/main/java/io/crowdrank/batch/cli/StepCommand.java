@@ -6,6 +6,7 @@ import io.crowdrank.batch.cli.JobOptions.EvaluationOptions;
 import io.crowdrank.batch.cli.JobOptions.FileOptions;
 import io.crowdrank.batch.cli.JobOptions.GateOptions;
 import io.crowdrank.batch.cli.JobOptions.IdentityOptions;
+import io.crowdrank.batch.cli.JobOptions.LookalikeOptions;
 import io.crowdrank.batch.cli.JobOptions.PrivacyOptions;
 import io.crowdrank.batch.cli.JobOptions.ProfileOptions;
 import io.crowdrank.batch.cli.JobOptions.RawOptions;
@@ -66,6 +67,7 @@ final class StepCommand implements Callable<Integer> {
   final ProfileOptions profiles = new ProfileOptions();
   final TargetingOptions targeting = new TargetingOptions();
   final PrivacyOptions privacy = new PrivacyOptions();
+  final LookalikeOptions lookalike = new LookalikeOptions();
   final TimeZoneOptions timeZone = new TimeZoneOptions();
   final TrainingOptions training = new TrainingOptions();
   final SeedOptions seed = new SeedOptions();
@@ -135,7 +137,7 @@ final class StepCommand implements Callable<Integer> {
       case SEGMENTS -> List.of(targeting);
       case TUNE -> List.of(training, seed, trials, evaluation, timeZone);
       case TRAIN -> List.of(asOf, training, seed, timeZone);
-      case REPORTS -> List.of(privacy, seed);
+      case REPORTS -> List.of(privacy, lookalike, seed);
       case EVALUATE -> List.of(evaluation, seed, timeZone);
       case PUBLISH -> List.of(gate, timeZone);
       case MAINTAIN -> List.of(retention);
@@ -179,6 +181,7 @@ final class StepCommand implements Callable<Integer> {
             profiles,
             targeting,
             privacy,
+            lookalike,
             timeZone,
             training,
             seed,
@@ -255,7 +258,8 @@ final class StepCommand implements Callable<Integer> {
           gate.tolerance(),
           gate.override,
           targeting.file,
-          privacy.k());
+          privacy.k(),
+          lookalike.topN());
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }

@@ -87,6 +87,10 @@ public final class Columns {
   public static final String PERSONA_ID = "persona_id";
   public static final String SIMILARITY = "similarity";
 
+  // lookalikes
+  public static final String CENTRE = "centre";
+  public static final String CELL = "cell";
+
   // model
   public static final String VECTOR = "vector";
   public static final String WEIGHT = "weight";

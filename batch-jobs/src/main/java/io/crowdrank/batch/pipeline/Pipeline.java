@@ -113,6 +113,7 @@ public final class Pipeline {
    * @param overrideGate publish even if the quality gate refuses (logged)
    * @param targeting segment and campaign definitions to store, or null to keep the stored ones
    * @param privacyK fewest people a number in a merchant report may describe
+   * @param lookalikeTopN most lookalikes the reports keep per merchant
    */
   public record Options(
       String raw,
@@ -131,7 +132,8 @@ public final class Pipeline {
       double gateTolerance,
       boolean overrideGate,
       java.nio.file.Path targeting,
-      int privacyK) {}
+      int privacyK,
+      int lookalikeTopN) {}
 
   /** A finished step: its typed result and how long it took. */
   public record StepResult(Step step, StepReport result, long millis) {}
@@ -248,7 +250,8 @@ public final class Pipeline {
       case REPORTS ->
           new ReportsJob(
                   spark,
-                  new ReportsJob.Options(o.warehouse(), o.privacyK(), 6, o.trainParams().seed()))
+                  new ReportsJob.Options(
+                      o.warehouse(), o.privacyK(), 6, o.lookalikeTopN(), o.trainParams().seed()))
               .execute();
       case EVALUATE ->
           new EvaluateJob(

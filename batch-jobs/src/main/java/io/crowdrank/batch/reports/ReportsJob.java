@@ -24,12 +24,12 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Merchant segment reports: fits the personas, expands every merchant's customers into lookalikes,
- * and writes one report per (merchant, segment) — the merchant's own segments and its whole crowd
- * (every user with an AIPL stage at one of its mini-programs) — to {@code gold/merchant_reports},
- * with every number about fewer than k people already suppressed, so the web pages never hold them.
- * AIPL movement compares with the previous version of {@code user_aipl} (the previous profiles
- * run).
+ * Merchant segment reports: fits the personas, expands every merchant's customers into lookalikes
+ * (its top N, {@link Lookalike}), and writes one report per (merchant, segment) — the merchant's
+ * own segments and its whole crowd (every user with an AIPL stage at one of its mini-programs) — to
+ * {@code gold/merchant_reports}, with every number about fewer than k people already suppressed, so
+ * the web pages never hold them. AIPL movement compares with the previous version of {@code
+ * user_aipl} (the previous profiles run).
  */
 public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Result> {
   /** Segment id of a merchant's whole crowd. */
@@ -45,8 +45,10 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
   /**
    * @param k smallest number of people a published number may describe (&ge; 2)
    * @param personas number of KMeans personas (&ge; 2)
+   * @param lookalikeTopN most lookalikes kept per merchant (&ge; 1)
    */
-  public record Options(String warehouse, int k, int personas, long seed) implements StepOptions {
+  public record Options(String warehouse, int k, int personas, int lookalikeTopN, long seed)
+      implements StepOptions {
     public Options {
       if (warehouse == null) {
         throw new IllegalArgumentException("warehouse is required");
@@ -57,10 +59,13 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
       if (personas < 2) {
         throw new IllegalArgumentException("personas must be >= 2, got " + personas);
       }
+      if (lookalikeTopN < 1) {
+        throw new IllegalArgumentException("lookalikeTopN must be >= 1, got " + lookalikeTopN);
+      }
     }
 
     public static Options defaults(String warehouse) {
-      return new Options(warehouse, 50, 6, 42);
+      return new Options(warehouse, 50, 6, Lookalike.DEFAULT_TOP_N, 42);
     }
   }
 
@@ -94,7 +99,15 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
 
   @Override
   protected Map<String, ?> params() {
-    return Map.of("k", options.k(), "personas", options.personas(), "seed", options.seed());
+    return Map.of(
+        "k",
+        options.k(),
+        "personas",
+        options.personas(),
+        "lookalike_top_n",
+        options.lookalikeTopN(),
+        "seed",
+        options.seed());
   }
 
   @Override
@@ -114,7 +127,11 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
     Personas.Result personas = Personas.fit(profiles, options.personas(), options.seed());
     Dataset<Row> lookalikes =
         Lookalike.expand(
-            in.read(Tables.USER_FACTORS), profiles, aipl, options.k(), Lookalike.THRESHOLDS.get(6));
+            in.read(Tables.USER_FACTORS),
+            profiles,
+            aipl,
+            new Lookalike.Options(
+                options.k(), Lookalike.THRESHOLDS.get(6), options.lookalikeTopN(), options.seed()));
 
     Dataset<Row> merchantAipl =
         aipl.filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
@@ -328,6 +345,7 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
               population,
               lookalike.getOrDefault(key[0], List.of()),
               personaNames,
+              options.lookalikeTopN(),
               options.k());
       rows.add(RowFactory.create(key[0], key[1], named[0], Json.write(report)));
     }

@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * {@code k} people suppressed (null, shown as "fewer than k"): size and platform overlap, the extra
  * reach through the social network, AIPL funnel and movement since the previous period, RFM
  * composition, cities, hour-of-week heatmap, interests with TGI against the whole population,
- * personas and the merchant's lookalike curve. Only counts go in: no report ever lists a person.
+ * personas and the merchant's lookalike curve (how many of its top N lookalikes are at each
+ * similarity). Only counts go in: no report ever lists a person.
  */
 public final class SegmentReport {
   private SegmentReport() {}
@@ -28,7 +29,9 @@ public final class SegmentReport {
   /**
    * @param facts this segment's facts
    * @param population facts over everybody (metric "size" and "interest")
-   * @param lookalike the merchant's lookalike sizes by threshold (metric "lookalike")
+   * @param lookalike the merchant's lookalike sizes by threshold (metric "lookalike"), counted
+   *     within its top N
+   * @param lookalikeTopN most lookalikes kept per merchant (the N)
    * @param personaNames persona id to name
    */
   public static Map<String, Object> build(
@@ -40,6 +43,7 @@ public final class SegmentReport {
       List<Fact> population,
       List<Fact> lookalike,
       Map<String, String> personaNames,
+      int lookalikeTopN,
       int k) {
     Map<String, Map<String, Double>> m = byMetric(facts);
     double size = m.getOrDefault("size", Map.of()).getOrDefault("", 0.0);
@@ -105,6 +109,7 @@ public final class SegmentReport {
               curve.add(p);
             });
     r.put("lookalike", curve);
+    r.put("lookalike_top_n", lookalikeTopN);
     return r;
   }
 

@@ -59,6 +59,7 @@ class DefaultsTest {
         .isEqualTo(ProfilesJob.Options.defaults("w").interestHalfLifeDays());
     ReportsJob.Options reports = ReportsJob.Options.defaults("w");
     assertThat(o.privacyK()).isEqualTo(reports.k());
+    assertThat(o.lookalikeTopN()).isEqualTo(reports.lookalikeTopN());
     assertThat(o.trainParams().seed()).isEqualTo(reports.seed());
     assertThat(List.of(o.from() == null, o.to() == null, o.asOf() == null, o.targeting() == null))
         .containsOnly(true);

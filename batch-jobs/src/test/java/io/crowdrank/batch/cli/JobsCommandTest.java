@@ -265,6 +265,9 @@ class JobsCommandTest {
         Arguments.of(
             List.of("reports", "--warehouse", "w", "--privacy-k", "1"), "--privacy-k must be >= 2"),
         Arguments.of(
+            List.of("all", "--raw", "r", "--warehouse", "w", "--lookalike-top-n", "0"),
+            "--lookalike-top-n must be >= 1"),
+        Arguments.of(
             List.of("maintain", "--warehouse", "w", "--retention-hours", "24"),
             "--retention-hours must be at least 168"),
         Arguments.of(

@@ -9,6 +9,7 @@ import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.Lookalike;
 import io.crowdrank.batch.testing.TableAssertions;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
@@ -161,7 +162,8 @@ class StandaloneClusterIT {
                 PublishJob.DEFAULT_GATE_TOLERANCE,
                 false,
                 null,
-                50))
+                50,
+                Lookalike.DEFAULT_TOP_N))
         .run(steps);
   }
 

@@ -3,6 +3,7 @@ package io.crowdrank.batch.pipeline;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.publish.PublishJob;
+import io.crowdrank.batch.reports.Lookalike;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.HourOfWeek;
 import java.io.IOException;
@@ -55,7 +56,8 @@ final class PipelineFixtures {
         PublishJob.DEFAULT_GATE_TOLERANCE,
         false,
         targeting(raw),
-        FIXTURE_K);
+        FIXTURE_K,
+        Lookalike.DEFAULT_TOP_N);
   }
 
   /**

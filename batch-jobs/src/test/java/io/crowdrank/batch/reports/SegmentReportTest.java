@@ -45,6 +45,7 @@ class SegmentReportTest {
         POPULATION,
         List.of(new Fact("lookalike", "0.9", 12), new Fact("lookalike", "0.5", 900)),
         Map.of(),
+        1000,
         K);
   }
 
@@ -73,6 +74,7 @@ class SegmentReportTest {
     assertThat((List<Map<String, Object>>) r.get("lookalike"))
         .extracting(p -> p.get("users"))
         .containsExactly(null, 900L);
+    assertThat(r.get("lookalike_top_n")).isEqualTo(1000);
     assertThat(((List<Double>) r.get("heatmap")).get(12)).isEqualTo(0.5);
   }
 
