@@ -46,8 +46,8 @@ final class DemoWalkthrough implements Callable<Integer> {
 
   @Option(
       names = "--k",
-      defaultValue = "5",
-      description = "Items per ranking (default ${DEFAULT-VALUE}).")
+      defaultValue = "3",
+      description = "Items per ranking (default ${DEFAULT-VALUE}, so the demo fits on a screen).")
   int k;
 
   static final List<String> HOST_APPS = List.of("alipay", "weibo");
@@ -84,11 +84,11 @@ final class DemoWalkthrough implements Callable<Integer> {
                     .rank(Cli.request(p.user(), app, k, null, at.toInstant()));
             System.out.printf(
                 Locale.ROOT,
-                "  in %s, %s:%n%s",
+                "  in %s, %s (Asia/Shanghai) %s:%n%s",
                 app,
-                at.format(DateTimeFormatter.ofPattern("EEEE HH:mm", Locale.ENGLISH))
-                    + " (Asia/Shanghai)",
-                Printing.ranking(r));
+                at.format(DateTimeFormatter.ofPattern("EEEE HH:mm", Locale.ENGLISH)),
+                Printing.strategy(r),
+                Printing.items(r));
           }
         }
       }

@@ -9,9 +9,17 @@ final class Printing {
   private Printing() {}
 
   static String ranking(RankResponse r) {
+    return "    " + strategy(r) + System.lineSeparator() + items(r);
+  }
+
+  /** How the service ranked: {@code [personalized, model v3]}. */
+  static String strategy(RankResponse r) {
+    return String.format(Locale.ROOT, "[%s, model v%d]", r.getStrategy(), r.getModelVersion());
+  }
+
+  /** One line per ranked item, with its reasons. */
+  static String items(RankResponse r) {
     StringBuilder b = new StringBuilder();
-    b.append(
-        String.format(Locale.ROOT, "    [%s, model v%d]%n", r.getStrategy(), r.getModelVersion()));
     int rank = 1;
     for (RankedItem item : r.getItemsList()) {
       b.append(

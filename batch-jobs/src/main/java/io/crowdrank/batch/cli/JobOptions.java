@@ -40,6 +40,16 @@ final class JobOptions {
     String root;
   }
 
+  /** How much of a run the console shows. */
+  static final class OutputOptions {
+    @Option(
+        names = {"-v", "--verbose"},
+        description =
+            "Also print the run's detailed log (Spark's stages, INFO lines, stack traces) here;"
+                + " it always goes to <warehouse>/_logs/<run id>.log.")
+    boolean verbose;
+  }
+
   static final class RawOptions {
     @Option(
         names = "--raw",

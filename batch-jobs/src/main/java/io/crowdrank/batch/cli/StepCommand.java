@@ -7,6 +7,7 @@ import io.crowdrank.batch.cli.JobOptions.FileOptions;
 import io.crowdrank.batch.cli.JobOptions.GateOptions;
 import io.crowdrank.batch.cli.JobOptions.IdentityOptions;
 import io.crowdrank.batch.cli.JobOptions.LookalikeOptions;
+import io.crowdrank.batch.cli.JobOptions.OutputOptions;
 import io.crowdrank.batch.cli.JobOptions.PrivacyOptions;
 import io.crowdrank.batch.cli.JobOptions.ProfileOptions;
 import io.crowdrank.batch.cli.JobOptions.RawOptions;
@@ -27,8 +28,12 @@ import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.evaluate.Tuning;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.Pipeline.Step;
+import io.crowdrank.batch.pipeline.ProgressRenderer;
+import io.crowdrank.batch.pipeline.RunLog;
 import io.crowdrank.batch.train.FileTrainJob;
 import io.crowdrank.batch.train.TrainJob;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -41,10 +46,13 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * One {@code jobs} command — a step, {@code all} (the DAG) or {@code maintain} — with the option
@@ -76,6 +84,7 @@ final class StepCommand implements Callable<Integer> {
   final EvaluationOptions evaluation = new EvaluationOptions();
   final GateOptions gate = new GateOptions();
   final RetentionOptions retention = new RetentionOptions();
+  final OutputOptions output = new OutputOptions();
 
   @CommandLine.Spec CommandSpec spec;
 
@@ -163,7 +172,7 @@ final class StepCommand implements Callable<Integer> {
 
   /** The groups this command takes, in the order its help lists them. */
   private List<Object> taken() {
-    Set<Object> used = new HashSet<>(List.of(warehouse));
+    Set<Object> used = new HashSet<>(List.of(warehouse, output));
     reads().forEach(s -> used.addAll(groups(s)));
     if (isAll() || takesFile()) {
       used.add(tune);
@@ -189,7 +198,8 @@ final class StepCommand implements Callable<Integer> {
             trials,
             evaluation,
             gate,
-            retention)
+            retention,
+            output)
         .filter(used::contains)
         .toList();
   }
@@ -205,13 +215,58 @@ final class StepCommand implements Callable<Integer> {
     if (steps.contains(Step.IDENTITY) && identity.salt.equals(IdentityOptions.DEMO_SALT)) {
       System.err.println("crowdrank: using the demo id salt; set CROWDRANK_ID_SALT in production");
     }
-    SparkSession spark = Spark.forCli("crowdrank " + name);
-    try {
-      print(new Pipeline(spark, options).run(steps), options);
-    } finally {
-      spark.stop();
+    Path logFile = RunLog.fileFor(options.warehouse(), options.runId());
+    ProgressRenderer console =
+        new ProgressRenderer(
+            System.out,
+            System.err,
+            Clock.systemDefaultZone(),
+            ProgressRenderer.Mode.detect(output.verbose),
+            logFile.toString(),
+            this::rerun);
+    // Before Spark starts, so that its start-up is in the log file and not on the console.
+    try (RunLog runLog = RunLog.start(logFile, output.verbose, console)) {
+      SparkSession spark = Spark.forCli("crowdrank " + name);
+      try {
+        Pipeline.RunResult run = new Pipeline(spark, options, console).run(steps);
+        print(run, options);
+        console.runEnded(run);
+      } catch (Throwable e) {
+        if (console.reported(e)) {
+          // Its block on the console said what failed and what to do; the log has the rest.
+          return 1;
+        }
+        throw e;
+      } finally {
+        spark.stop();
+      }
     }
     return 0;
+  }
+
+  /** The command that runs {@code step} alone, with the options given here that it takes. */
+  String rerun(String step) {
+    CommandSpec target = spec.parent().subcommands().get(step).getCommandSpec();
+    List<String> words = new ArrayList<>(List.of("./crowdrank", "jobs", step));
+    for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
+      if (target.findOption(option.longestName()) == null) {
+        continue;
+      }
+      words.add(option.longestName());
+      if (option.arity().max() == 0) {
+        continue;
+      }
+      // A secret is not printed: the placeholder says what goes there.
+      words.addAll(
+          option.longestName().equals("--id-salt")
+              ? List.of(option.paramLabel())
+              : option.originalStringValues().stream().map(StepCommand::quote).toList());
+    }
+    return String.join(" ", words);
+  }
+
+  private static String quote(String word) {
+    return word.matches("[A-Za-z0-9_./:=,@%+-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
   }
 
   /** What this command runs on the warehouse. */
@@ -265,16 +320,8 @@ final class StepCommand implements Callable<Integer> {
     }
   }
 
+  /** What the steps' summary lines leave out: the search's trials and the evaluation. */
   private static void print(Pipeline.RunResult run, Pipeline.Options options) {
-    for (Pipeline.StepResult r : run.steps()) {
-      System.out.printf(
-          "%-9s %6d ms  %s%s%n",
-          r.step().id(),
-          r.millis(),
-          r.result().skipped() ? "(up to date) " : "",
-          Json.write(new TreeMap<>(r.result().counts())));
-    }
-    System.out.println("run record: " + run.report());
     for (Pipeline.StepResult r : run.steps()) {
       if (r.result() instanceof TuneJob.Result t) {
         System.out.print(
@@ -282,9 +329,13 @@ final class StepCommand implements Callable<Integer> {
         System.out.println("tuned parameters: " + Json.write(t.best().asMap()));
       }
       if (r.result() instanceof EvaluateJob.Result e) {
-        System.out.print(e.evaluation().table());
+        // A whole run shows the K decisions are made at; evaluate alone, and the report, every K.
+        int k = options.evaluation().primaryK();
+        boolean alone = run.steps().size() == 1;
+        System.out.print(alone ? e.evaluation().table() : e.evaluation().table(k));
         System.out.println("quality gate input: " + Json.write(e.gate()));
-        System.out.println("evaluation report: " + e.report());
+        System.out.println(
+            "evaluation report" + (alone ? "" : " (every K, charts)") + ": " + e.report());
       }
     }
   }
@@ -294,6 +345,10 @@ final class StepCommand implements Callable<Integer> {
    * on the parameters a search on the training side chose.
    */
   private int onFile(InteractionsFile interactions) {
+    if (output.verbose) {
+      // No run and no run log here: verbose is Spark's INFO lines on the console.
+      Configurator.setRootLevel(Level.INFO);
+    }
     boolean train = name.equals(Step.TRAIN.id());
     FileEvaluateJob.Options options;
     try {

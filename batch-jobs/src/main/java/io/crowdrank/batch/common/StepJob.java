@@ -61,6 +61,13 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
   }
 
   /**
+   * The tables the step reads, as given (a step may add to them per run, see {@link #inputs()}).
+   */
+  public final List<String> inputTables() {
+    return inputs;
+  }
+
+  /**
    * What one run saw and did, for the step's result.
    *
    * @param lineage the lineage of the step's newest commit, as stored: written by this run, or by

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Column;
@@ -200,6 +201,15 @@ public final class Evaluation {
 
     /** The metrics as fixed-width tables for people, one per protocol. */
     public String table() {
+      return table(k -> true);
+    }
+
+    /** {@link #table()} at one K: the short form a whole run prints. */
+    public String table(int k) {
+      return table(at -> at == k);
+    }
+
+    private String table(IntPredicate ks) {
       StringBuilder b = new StringBuilder();
       b.append(
           String.format(
@@ -210,7 +220,8 @@ public final class Evaluation {
               coldTestUsers,
               items));
       for (String protocol : List.of(PROTOCOL_USER, PROTOCOL_SESSION, PROTOCOL_SERVED)) {
-        List<Metrics> rows = metrics.stream().filter(m -> m.protocol().equals(protocol)).toList();
+        List<Metrics> rows =
+            metrics.stream().filter(m -> m.protocol().equals(protocol) && ks.test(m.k())).toList();
         if (rows.isEmpty()) {
           continue;
         }

@@ -133,6 +133,12 @@ public final class IngestJob {
           });
       return out;
     }
+
+    /** Over every source: what came in, what was set aside, what was new. */
+    @Override
+    public Map<String, Long> headline() {
+      return StepReport.totals(counts(), "read", "quarantined", "inserted");
+    }
   }
 
   private final SparkSession spark;

@@ -72,6 +72,12 @@ public final class MaintenanceJob {
     public Map<String, Long> inputVersions() {
       return Map.of();
     }
+
+    /** Over every table: the files compaction wrote and replaced. */
+    @Override
+    public Map<String, Long> headline() {
+      return StepReport.totals(counts, "files_added", "files_removed");
+    }
   }
 
   private final SparkSession spark;

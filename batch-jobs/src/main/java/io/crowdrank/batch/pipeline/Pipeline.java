@@ -1,5 +1,6 @@
 package io.crowdrank.batch.pipeline;
 
+import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.TuneJob;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,59 +145,96 @@ public final class Pipeline {
 
   private final SparkSession spark;
   private final Options o;
+  private final ProgressRenderer console;
 
   /** What train uses: the given parameters, or what the tune step of this run chose. */
   private TrainJob.Params trainParams;
 
+  /** A run nobody watches: its progress only in the log. */
   public Pipeline(SparkSession spark, Options options) {
+    this(spark, options, ProgressRenderer.quiet());
+  }
+
+  /**
+   * @param console where a person follows the run; its log file goes into the run record
+   */
+  public Pipeline(SparkSession spark, Options options, ProgressRenderer console) {
     this.spark = spark;
     this.o = options;
+    this.console = console;
     this.trainParams = options.trainParams();
   }
 
+  /**
+   * Runs the steps in order. A step that fails is recorded and shown on the console (which then
+   * {@linkplain ProgressRenderer#reported reports} the error), and its error is rethrown.
+   */
   public RunResult run(List<Step> steps) {
-    RunRecorder recorder = new RunRecorder(spark, o.warehouse(), o.runId(), describe(steps));
-    ProgressLogger progress = new ProgressLogger();
-    spark.sparkContext().addSparkListener(progress);
+    RunRecorder recorder =
+        new RunRecorder(spark, o.warehouse(), o.runId(), describe(steps), console.logFile());
+    StageTracker stages = new StageTracker(console);
+    spark.sparkContext().addSparkListener(stages);
     List<StepResult> results = new ArrayList<>();
     try {
-      for (Step step : steps) {
+      for (int i = 0; i < steps.size(); i++) {
+        Step step = steps.get(i);
+        String group = o.runId() + ":" + step.id();
         Instant at = Instant.now();
         long started = System.nanoTime();
-        progress.startStep(step.id());
+        stages.startStep(step.id(), group);
+        console.stepStarted(step.id(), i + 1, steps.size());
         LOG.info("run {}: step {} started", o.runId(), step.id());
-        StepReport result;
         // The Spark UI and event log group every job of the step under its name.
         spark
             .sparkContext()
-            .setJobGroup(
-                o.runId() + ":" + step.id(),
-                "crowdrank " + step.id() + " (" + o.runId() + ")",
-                false);
+            .setJobGroup(group, "crowdrank " + step.id() + " (" + o.runId() + ")", false);
+        Job job = null;
         try {
-          result = runOne(step);
-        } catch (RuntimeException | Error e) {
+          job = job(step);
+          StepReport result = job.run().get();
           long millis = (System.nanoTime() - started) / 1_000_000;
-          LOG.error(
-              "run {}: step {} failed after {} ms: {}", o.runId(), step.id(), millis, e.toString());
-          recorder.failed(step.id(), at, millis, e);
-          recorder.finish("failed");
+          LOG.info(
+              "run {}: step {} {} in {} ms",
+              o.runId(),
+              step.id(),
+              result.skipped() ? "skipped (up to date)" : "finished",
+              millis);
+          recorder.succeeded(step.id(), at, millis, result);
+          console.stepEnded(result.skipped(), result.headline());
+          results.add(new StepResult(step, result, millis));
+        } catch (Throwable e) {
+          // Throwable: Spark's AnalysisException is checked, though Scala throws it undeclared.
+          failed(step, job, at, (System.nanoTime() - started) / 1_000_000, e, recorder);
           throw e;
         }
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        LOG.info(
-            "run {}: step {} {} in {} ms",
-            o.runId(),
-            step.id(),
-            result.skipped() ? "skipped (up to date)" : "finished",
-            millis);
-        recorder.succeeded(step.id(), at, millis, result);
-        results.add(new StepResult(step, result, millis));
       }
       return new RunResult(o.runId(), results, recorder.finish("succeeded"));
     } finally {
       spark.sparkContext().clearJobGroup();
-      spark.sparkContext().removeSparkListener(progress);
+      spark.sparkContext().removeSparkListener(stages);
+      stages.close();
+    }
+  }
+
+  /** Shows the failure, then records the failed step and the run. */
+  private void failed(
+      Step step, Job job, Instant at, long millis, Throwable e, RunRecorder recorder) {
+    // With its stack trace, for the log file; the console shows the failure block instead.
+    LOG.error(
+        ProgressRenderer.SHOWN,
+        "run {}: step {} failed after {} ms",
+        o.runId(),
+        step.id(),
+        millis,
+        e);
+    console.stepFailed(job == null ? null : job.reads(), e);
+    try {
+      recorder.failed(step.id(), at, millis, e);
+      recorder.finish("failed");
+    } catch (RuntimeException recording) {
+      // The step's error is the one to act on; this one stays with it, in the log too.
+      e.addSuppressed(recording);
+      LOG.error("run {}: could not record the failure", o.runId(), recording);
     }
   }
 
@@ -210,63 +249,85 @@ public final class Pipeline {
     return m;
   }
 
-  private StepReport runOne(Step step) {
+  /**
+   * A step ready to run.
+   *
+   * @param reads what the step reads, for a person when it fails
+   */
+  private record Job(String reads, Supplier<StepReport> run) {}
+
+  private Job job(Step step) {
     return switch (step) {
       case INGEST -> {
         if (o.raw() == null) {
           throw new IllegalArgumentException("ingest needs --raw");
         }
-        yield new IngestJob(
-                spark, new IngestJob.Options(o.raw(), o.warehouse(), o.from(), o.to(), o.runId()))
-            .execute();
+        IngestJob ingest =
+            new IngestJob(
+                spark, new IngestJob.Options(o.raw(), o.warehouse(), o.from(), o.to(), o.runId()));
+        yield new Job("the raw exports in " + o.raw(), ingest::execute);
       }
       case IDENTITY ->
-          new IdentityJob(spark, new IdentityJob.Options(o.warehouse(), o.idSalt())).execute();
+          tables(new IdentityJob(spark, new IdentityJob.Options(o.warehouse(), o.idSalt())));
       case PROFILES ->
-          new ProfilesJob(
+          tables(
+              new ProfilesJob(
                   spark,
                   new ProfilesJob.Options(
-                      o.warehouse(), o.asOf(), o.interestHalfLifeDays(), o.timeZone()))
-              .execute();
+                      o.warehouse(), o.asOf(), o.interestHalfLifeDays(), o.timeZone())));
       case SEGMENTS ->
-          new SegmentsJob(spark, new SegmentsJob.Options(o.warehouse(), o.targeting())).execute();
+          tables(new SegmentsJob(spark, new SegmentsJob.Options(o.warehouse(), o.targeting())));
       case TUNE -> {
-        TuneJob.Result tuned =
+        TuneJob tune =
             new TuneJob(
-                    spark,
-                    new TuneJob.Options(
-                        o.warehouse(),
-                        o.runId(),
-                        o.trainParams(),
-                        new Tuning.Options(o.evaluation(), o.tuningTrials())))
-                .execute();
-        trainParams = tuned.best();
-        yield tuned;
+                spark,
+                new TuneJob.Options(
+                    o.warehouse(),
+                    o.runId(),
+                    o.trainParams(),
+                    new Tuning.Options(o.evaluation(), o.tuningTrials())));
+        yield new Job(
+            reads(tune),
+            () -> {
+              TuneJob.Result tuned = tune.execute();
+              trainParams = tuned.best();
+              return tuned;
+            });
       }
       case TRAIN ->
-          new TrainJob(
-                  spark, new TrainJob.Options(o.warehouse(), trainParams, o.asOf(), o.timeZone()))
-              .execute();
+          tables(
+              new TrainJob(
+                  spark, new TrainJob.Options(o.warehouse(), trainParams, o.asOf(), o.timeZone())));
       case REPORTS ->
-          new ReportsJob(
+          tables(
+              new ReportsJob(
                   spark,
                   new ReportsJob.Options(
-                      o.warehouse(), o.privacyK(), 6, o.lookalikeTopN(), o.trainParams().seed()))
-              .execute();
+                      o.warehouse(), o.privacyK(), 6, o.lookalikeTopN(), o.trainParams().seed())));
       case EVALUATE ->
-          new EvaluateJob(
-                  spark, new EvaluateJob.Options(o.warehouse(), o.runId(), o.evaluation(), null))
-              .execute();
+          tables(
+              new EvaluateJob(
+                  spark, new EvaluateJob.Options(o.warehouse(), o.runId(), o.evaluation(), null)));
       case PUBLISH ->
-          new PublishJob(
+          tables(
+              new PublishJob(
                   spark,
                   new PublishJob.Options(
-                      o.warehouse(), o.timeZone(), o.gateTolerance(), o.overrideGate()))
-              .execute();
-      case MAINTAIN ->
-          new MaintenanceJob(
-                  spark, new MaintenanceJob.Options(o.warehouse(), o.retentionHours(), List.of()))
-              .execute();
+                      o.warehouse(), o.timeZone(), o.gateTolerance(), o.overrideGate())));
+      case MAINTAIN -> {
+        MaintenanceJob maintain =
+            new MaintenanceJob(
+                spark, new MaintenanceJob.Options(o.warehouse(), o.retentionHours(), List.of()));
+        yield new Job("every table in " + o.warehouse(), maintain::execute);
+      }
     };
+  }
+
+  private Job tables(StepJob<?, ?> job) {
+    return new Job(reads(job), job::execute);
+  }
+
+  private String reads(StepJob<?, ?> job) {
+    return String.join(", ", job.inputTables()) + " in " + o.warehouse();
   }
 }

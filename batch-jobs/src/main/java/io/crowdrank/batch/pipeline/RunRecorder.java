@@ -25,7 +25,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * The run record: one row per finished (or failed) step appended to the {@code _runs} Delta table
  * as soon as the step ends, so even a killed run leaves what it finished on record; and, at the
- * end, the whole run as JSON in {@code _run_reports/<run id>.json}.
+ * end, the whole run as JSON in {@code _run_reports/<run id>.json}. Both say where the run's
+ * detailed log is ({@link RunLog}).
  */
 final class RunRecorder {
   static final String REPORTS = "_run_reports";
@@ -40,20 +41,31 @@ final class RunRecorder {
           .add("input_versions", longMap(), true)
           .add("output_versions", longMap(), true)
           .add("counts", longMap(), true)
-          .add("error", DataTypes.StringType, true);
+          .add("error", DataTypes.StringType, true)
+          .add("log_file", DataTypes.StringType, true);
 
   private final SparkSession spark;
   private final String warehouse;
   private final String runId;
   private final Map<String, Object> options;
+  private final String logFile;
   private final Instant started = Instant.now();
   private final List<Map<String, Object>> steps = new ArrayList<>();
 
-  RunRecorder(SparkSession spark, String warehouse, String runId, Map<String, Object> options) {
+  /**
+   * @param logFile the run's detailed log, or null when it has none
+   */
+  RunRecorder(
+      SparkSession spark,
+      String warehouse,
+      String runId,
+      Map<String, Object> options,
+      String logFile) {
     this.spark = spark;
     this.warehouse = warehouse;
     this.runId = runId;
     this.options = options;
+    this.logFile = logFile;
   }
 
   void succeeded(String step, Instant at, long millis, StepReport result) {
@@ -80,6 +92,7 @@ final class RunRecorder {
     run.put("started_at", started.toString());
     run.put("finished_at", Instant.now().toString());
     run.put("options", options);
+    run.put("log_file", logFile);
     run.put("steps", steps);
     Path file = new Path(Tables.at(warehouse, REPORTS), runId + ".json");
     try {
@@ -124,7 +137,8 @@ final class RunRecorder {
             CollectionConverters.asScala(in),
             CollectionConverters.asScala(out),
             CollectionConverters.asScala(counts),
-            error);
+            error,
+            logFile);
     Delta.append(spark.createDataFrame(List.of(row), SCHEMA), Tables.at(warehouse, Tables.RUNS));
   }
 

@@ -101,12 +101,13 @@ class JobsCommandTest {
   @Test
   void ingest_takesOnlyTheRawExportsAndDeliveryDates() {
     assertThat(options("ingest"))
-        .containsExactlyInAnyOrder("--warehouse", "--raw", "--date", "--from", "--to");
+        .containsExactlyInAnyOrder("--warehouse", "--raw", "--date", "--from", "--to", "--verbose");
   }
 
   @Test
   void maintain_takesOnlyTheRetention() {
-    assertThat(options("maintain")).containsExactlyInAnyOrder("--warehouse", "--retention-hours");
+    assertThat(options("maintain"))
+        .containsExactlyInAnyOrder("--warehouse", "--retention-hours", "--verbose");
   }
 
   @Test
@@ -161,6 +162,23 @@ class JobsCommandTest {
     assertThat(all.options(all.steps()).tuningTrials()).isEqualTo(3);
     assertThat(all.options(all.steps()).trainParams().rank()).isEqualTo(16);
     assertThat(train.steps()).containsExactly(Step.TUNE, Step.TRAIN);
+  }
+
+  @Test
+  void rerun_isTheFailedStepAlone_withTheGivenOptionsItTakes_butNoSecret() {
+    StepCommand all =
+        parse(
+            "all --raw r --warehouse w --date 2026-01-02 --rank 16 --id-salt s3cret --tune -v"
+                .split(" "));
+
+    assertThat(all.rerun("ingest"))
+        .isEqualTo("./crowdrank jobs ingest --raw r --warehouse w --date 2026-01-02 --verbose");
+    assertThat(all.rerun("train"))
+        .isEqualTo("./crowdrank jobs train --warehouse w --rank 16 --tune --verbose");
+    assertThat(all.rerun("identity"))
+        .isEqualTo("./crowdrank jobs identity --warehouse w --id-salt SECRET --verbose");
+    assertThat(parse("evaluate", "--warehouse", "/data/it's here").rerun("evaluate"))
+        .isEqualTo("./crowdrank jobs evaluate --warehouse '/data/it'\\''s here'");
   }
 
   @Test
