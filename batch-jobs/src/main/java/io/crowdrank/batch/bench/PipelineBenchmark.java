@@ -1,10 +1,14 @@
 package io.crowdrank.batch.bench;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.generate.DemoDataGenerator.Result;
+import io.crowdrank.batch.ingest.LineParser;
 import io.crowdrank.batch.ingest.RawSource;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -53,6 +57,13 @@ public final class PipelineBenchmark {
 
   record StepTiming(String step, long rows, long millis) {}
 
+  /**
+   * @param floorMillis Spark reading the raw files as text and writing them as Parquet
+   * @param parseMillis the same with Spark's parser for each source ({@link LineParser#parser}) and
+   *     no checks: the cheapest correct parse
+   * @param evaluation what the evaluate step worked on and where its time went; null if it did not
+   *     run
+   */
   record ScaleResult(
       int users,
       int miniPrograms,
@@ -60,7 +71,9 @@ public final class PipelineBenchmark {
       long rawBytes,
       long generateMillis,
       long floorMillis,
+      long parseMillis,
       List<StepTiming> steps,
+      Evaluation.Result evaluation,
       long peakRssMb,
       long peakHeapMb) {}
 
@@ -108,6 +121,7 @@ public final class PipelineBenchmark {
 
     resetPeaks();
     List<StepTiming> steps = new ArrayList<>();
+    Evaluation.Result evaluation = null;
     Pipeline.Options o =
         new Pipeline.Options(
             dir.resolve("raw").toString(),
@@ -132,8 +146,12 @@ public final class PipelineBenchmark {
       steps.add(
           new StepTiming(
               r.step().id(), rowsOf(r.step(), r.result(), rawLines, warehouse), r.millis()));
+      if (r.result() instanceof EvaluateJob.Result e) {
+        evaluation = e.evaluation();
+      }
     }
     long floor = ioFloor(dir);
+    long parse = parseFloor(dir);
     return new ScaleResult(
         users,
         miniPrograms,
@@ -141,7 +159,9 @@ public final class PipelineBenchmark {
         rawBytes,
         generateMillis,
         floor,
+        parse,
         steps,
+        evaluation,
         peakRssMb(),
         peakHeapMb());
   }
@@ -172,6 +192,26 @@ public final class PipelineBenchmark {
             .toArray(String[]::new);
     long t0 = System.nanoTime();
     spark.read().text(inputs).write().mode("overwrite").parquet(dir.resolve("io-floor").toString());
+    return millisSince(t0);
+  }
+
+  /**
+   * Each source's files through Spark's own parser for it, every field as text, written as Parquet:
+   * what ingest cannot do without, with none of its checks, dedup or MERGE.
+   */
+  private long parseFloor(Path dir) {
+    long t0 = System.nanoTime();
+    for (RawSource s : RawSource.values()) {
+      String input = dir.resolve("raw").resolve(s.directory()).resolve("dt=*").toString();
+      spark
+          .read()
+          .text(input)
+          .select(LineParser.parser(s, col("value")).as("p"))
+          .select("p.*")
+          .write()
+          .mode("overwrite")
+          .parquet(dir.resolve("parse-floor").resolve(s.sourceName()).toString());
+    }
     return millisSince(t0);
   }
 
@@ -208,8 +248,9 @@ public final class PipelineBenchmark {
       }
     }
     b.append(
-        "\n| users | DAG seconds | I/O floor seconds | ingest / floor | peak RSS MB | peak heap MB | generate seconds |\n");
-    b.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+        "\n| users | DAG seconds | I/O floor seconds | parse floor seconds | ingest / I/O floor"
+            + " | ingest / parse floor | peak RSS MB | peak heap MB | generate seconds |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (ScaleResult r : results) {
       long total = r.steps().stream().mapToLong(StepTiming::millis).sum();
       double ingest =
@@ -221,14 +262,52 @@ public final class PipelineBenchmark {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %,d | %.1f | %.1f | %.1f× | %,d | %,d | %.1f |%n",
+              "| %,d | %.1f | %.1f | %.1f | %.1f× | %.1f× | %,d | %,d | %.1f |%n",
               r.users(),
               total / 1000.0,
               r.floorMillis() / 1000.0,
+              r.parseMillis() / 1000.0,
               ingest / Math.max(1, r.floorMillis()),
+              ingest / Math.max(1, r.parseMillis()),
               r.peakRssMb(),
               r.peakHeapMb(),
               r.generateMillis() / 1000.0));
+    }
+    if (results.stream().anyMatch(r -> r.evaluation() != null)) {
+      b.append(
+          "\nThe evaluate step: what it scored and where its time went (seconds; fit is every ALS"
+              + " fit on the training side, each protocol its scoring).\n\n");
+      b.append(
+          "| users | train pairs | items | test users | sessions | served sessions | split | fit"
+              + " | user | session | served |\n");
+      b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      for (ScaleResult r : results) {
+        Evaluation.Result e = r.evaluation();
+        if (e == null) {
+          continue;
+        }
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %,d | %,d | %,d | %,d | %,d |",
+                r.users(),
+                e.trainPairs(),
+                e.items(),
+                e.testUsers(),
+                e.sessions(),
+                e.servedSessions()));
+        for (String phase :
+            List.of(
+                Evaluation.PHASE_SPLIT,
+                Evaluation.PHASE_FIT,
+                Evaluation.PHASE_USER,
+                Evaluation.PHASE_SESSION,
+                Evaluation.PHASE_SERVED)) {
+          Long ms = e.millis().get(phase);
+          b.append(ms == null ? " — |" : String.format(Locale.ROOT, " %.1f |", ms / 1000.0));
+        }
+        b.append('\n');
+      }
     }
     return b.toString();
   }

@@ -212,9 +212,10 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
         r = evaluation.evaluate(split, candidates);
         Optional<ServedProtocol.World> world = world(in);
         if (world.isPresent()) {
+          long started = System.nanoTime();
           ServedProtocol.Outcome o =
               new ServedProtocol(spark, eo, world.get(), options.served()).run(split, candidates);
-          r = r.withServed(o.sessions(), o.metrics());
+          r = r.withServed(o.sessions(), o.metrics(), Evaluation.millisSince(started));
         }
       }
     } finally {

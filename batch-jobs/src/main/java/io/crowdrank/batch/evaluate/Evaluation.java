@@ -20,6 +20,7 @@ import io.crowdrank.format.ContextScoring;
 import io.crowdrank.format.HourOfWeek;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -168,9 +169,20 @@ public final class Evaluation {
     }
   }
 
+  /** Where an evaluation's time goes ({@link Result#millis}), in the order they run. */
+  public static final String PHASE_SPLIT = "split";
+
+  public static final String PHASE_FIT = "fit";
+  public static final String PHASE_USER = PROTOCOL_USER;
+  public static final String PHASE_SESSION = PROTOCOL_SESSION;
+  public static final String PHASE_SERVED = PROTOCOL_SERVED;
+
   /**
    * @param sessions test sessions scored in the session protocol (0 if it did not run)
    * @param servedSessions test sessions ranked by the service's ranker (0 if that did not run)
+   * @param millis wall time per phase, ms: {@link #PHASE_SPLIT} (split, index, cache), {@link
+   *     #PHASE_FIT} (every ALS fit on the training side), then each protocol's scoring; empty in
+   *     results recorded before it was measured
    */
   public record Result(
       long trainPairs,
@@ -179,16 +191,24 @@ public final class Evaluation {
       long sessions,
       long servedSessions,
       long items,
-      List<Metrics> metrics) {
+      List<Metrics> metrics,
+      Map<String, Long> millis) {
     public Result {
       metrics = List.copyOf(metrics);
+      millis =
+          millis == null
+              ? Map.of()
+              : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(millis));
     }
 
-    /** This result with the served protocol's rows added. */
-    public Result withServed(long servedSessions, List<Metrics> served) {
+    /** This result with the served protocol's rows and time added. */
+    public Result withServed(long servedSessions, List<Metrics> served, long servedMillis) {
       List<Metrics> all = new ArrayList<>(metrics);
       all.addAll(served);
-      return new Result(trainPairs, testUsers, coldTestUsers, sessions, servedSessions, items, all);
+      Map<String, Long> times = new LinkedHashMap<>(millis);
+      times.put(PHASE_SERVED, servedMillis);
+      return new Result(
+          trainPairs, testUsers, coldTestUsers, sessions, servedSessions, items, all, times);
     }
 
     /** The metric row, or null if that model was not evaluated at that K under that protocol. */
@@ -325,6 +345,8 @@ public final class Evaluation {
     }
     List<Metrics> out = new ArrayList<>();
     Map<TrainJob.Params, List<Metrics>> byFactors = new HashMap<>();
+    long fitBefore = p.fitMillis;
+    long started = System.nanoTime();
     for (Candidate c : models) {
       // Same ALS parameters, same seed, same split: the same model; score it once.
       List<Metrics> m =
@@ -340,6 +362,8 @@ public final class Evaluation {
       m.forEach(x -> out.add(x.withModel(c.label())));
     }
     out.addAll(p.popularityMetrics());
+    long userMillis = millisSince(started);
+    started = System.nanoTime();
     if (p.hasSessions()) {
       Candidate first = models.get(0);
       TrainJob.Params fp = first.params();
@@ -358,8 +382,22 @@ public final class Evaluation {
               options.ks()));
       out.addAll(p.popularitySessionMetrics());
     }
+    long sessionMillis = millisSince(started);
+    // A fit runs where its model is first needed: count it apart from the protocol that asked.
+    long fits = p.fitMillis - fitBefore;
+    Map<String, Long> millis = new LinkedHashMap<>();
+    millis.put(PHASE_SPLIT, p.splitMillis);
+    millis.put(PHASE_FIT, fits);
+    millis.put(PHASE_USER, userMillis - fits);
+    if (p.hasSessions()) {
+      millis.put(PHASE_SESSION, sessionMillis);
+    }
     return new Result(
-        p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, 0, p.itemCount, out);
+        p.trainPairs(), p.testUsers, p.coldUsers, p.sessionCount, 0, p.itemCount, out, millis);
+  }
+
+  static long millisSince(long nanoTime) {
+    return (System.nanoTime() - nanoTime) / 1_000_000;
   }
 
   /**
@@ -412,8 +450,11 @@ public final class Evaluation {
     private final Dataset<Row> trainedItems;
     private final Map<TrainJob.Params, ALSModel> models = new HashMap<>();
     private final Map<TrainJob.Params, Dataset<Row>> alsCandidates = new HashMap<>();
+    private final long splitMillis;
+    private long fitMillis;
 
     private Prepared(Dataset<Row> events, Dataset<Row> categories) {
+      long started = System.nanoTime();
       try {
         // Dense ids numbered in order of first appearance, so that ties (in popularity, in ALS
         // scores) break the same way whatever the id strings are.
@@ -519,6 +560,7 @@ public final class Evaluation {
           itemCategory = null;
           context = null;
         }
+        splitMillis = millisSince(started);
       } catch (RuntimeException | Error e) {
         close();
         throw e;
@@ -660,7 +702,13 @@ public final class Evaluation {
     /** ALS with these parameters fitted on the training side, once per parameters. */
     ALSModel model(TrainJob.Params params) {
       return models.computeIfAbsent(
-          params, p -> TrainJob.fit(p, train.withColumnRenamed(WEIGHT, "r")));
+          params,
+          p -> {
+            long started = System.nanoTime();
+            ALSModel m = TrainJob.fit(p, train.withColumnRenamed(WEIGHT, "r"));
+            fitMillis += millisSince(started);
+            return m;
+          });
     }
 
     /** Training-side events: u, i, user, item, weight, ts (and host_app, city where given). */

@@ -178,6 +178,7 @@ public final class IngestJob {
             Tables.at(options.warehouse(), Tables.STAGING),
             "ingest-" + options.runId() + "/" + source.sourceName());
     new LineParser(source).parse(lines(dirs)).write().mode("overwrite").parquet(staging.toString());
+    long staged = System.nanoTime();
     try {
       Dataset<Row> parsed = spark.read().parquet(staging.toString());
       long read = 0;
@@ -187,6 +188,7 @@ public final class IngestJob {
         quarantined += r.getBoolean(0) ? 0 : r.getLong(1);
       }
       quarantine(source, parsed.filter(col(LineParser.ERROR).isNotNull()), quarantine);
+      long quarantinedAt = System.nanoTime();
 
       Dataset<Row> accepted =
           parsed.filter(col(LineParser.ERROR).isNull()).drop(LineParser.ERROR, RAW);
@@ -211,15 +213,20 @@ public final class IngestJob {
         unique.unpersist();
       }
       long version = Delta.version(spark, tablePath);
+      long done = System.nanoTime();
       LOG.info(
-          "{}: read {} lines from {} folders, accepted {}, quarantined {}, inserted {} in {} ms",
+          "{}: read {} lines from {} folders, accepted {}, quarantined {}, inserted {} in {} ms"
+              + " (parse and stage {} ms, count and quarantine {} ms, dedup and MERGE {} ms)",
           source.sourceName(),
           read,
           dirs.size(),
           acceptedCount,
           quarantined,
           inserted,
-          (System.nanoTime() - started) / 1_000_000);
+          (done - started) / 1_000_000,
+          (staged - started) / 1_000_000,
+          (quarantinedAt - staged) / 1_000_000,
+          (done - quarantinedAt) / 1_000_000);
       return new SourceResult(
           source.sourceName(),
           dirs.size(),
