@@ -11,6 +11,9 @@ public final class HourOfWeek {
   /** The platform's local time zone unless a bundle says otherwise. */
   public static final String DEFAULT_ZONE = "Asia/Shanghai";
 
+  /** Buckets in a week: 7 days of 24 hours. */
+  public static final int HOURS = 7 * 24;
+
   public static int of(Instant instant, ZoneId zone) {
     ZonedDateTime local = instant.atZone(zone);
     return (local.getDayOfWeek().getValue() - 1) * 24 + local.getHour();

@@ -9,8 +9,10 @@ import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.format.ReportsFormat;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -282,18 +284,29 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
    * @return merchant_id, segment_id, h, v
    */
   static Dataset<Row> heat(Dataset<Row> members) {
-    // The total is a column beside the cells, once per member: inside a lambda over the cells it
-    // was summed again for each of the 168, interpreted, the step's slowest stage at 100 k users.
-    Column total = aggregate(col(HOUR_OF_WEEK_ACTIVITY), lit(0L), (acc, x) -> acc.plus(x));
+    // Generated code only, one pass over the members: the total as a sum of the 168 cells (a
+    // higher-order aggregate is interpreted, and inside a lambda over the cells it ran once per
+    // cell), then 168 sums per segment; only the few per-segment rows are turned into hours.
+    Column cells = col(HOUR_OF_WEEK_ACTIVITY);
+    Column total = lit(0L);
+    for (int h = 0; h < HourOfWeek.HOURS; h++) {
+      total = total.plus(cells.getItem(h));
+    }
+    Column[] sums = new Column[HourOfWeek.HOURS];
+    Column[] perHour = new Column[HourOfWeek.HOURS];
+    for (int h = 0; h < HourOfWeek.HOURS; h++) {
+      sums[h] = sum(col("_cells").getItem(h).divide(col("_total"))).as("_v" + h);
+      perHour[h] = col("_v" + h);
+    }
     return members
+        .select(col(MERCHANT_ID), col(SEGMENT_ID), cells.as("_cells"), total.as("_total"))
+        .filter(col("_total").gt(0))
+        .groupBy(col(MERCHANT_ID), col(SEGMENT_ID))
+        .agg(sums[0], Arrays.copyOfRange(sums, 1, sums.length))
         .select(
             col(MERCHANT_ID),
             col(SEGMENT_ID),
-            total.as("_total"),
-            posexplode(col(HOUR_OF_WEEK_ACTIVITY)).as(new String[] {"h", "n"}))
-        .filter(col("_total").gt(0))
-        .groupBy(col(MERCHANT_ID), col(SEGMENT_ID), col("h"))
-        .agg(sum(col("n").divide(col("_total"))).as("v"));
+            posexplode(array(perHour)).as(new String[] {"h", "v"}));
   }
 
   private static Dataset<Row> counted(Dataset<Row> rows, String metric, Column key) {
