@@ -440,6 +440,10 @@ public final class Evaluation {
     private final long testUsers;
     private final long coldUsers;
     private final long itemCount;
+
+    /** The deepest K scored. */
+    private final int maxK;
+
     private final int depth;
     private final Dataset<Row> sessions;
     private final long sessionCount;
@@ -518,7 +522,7 @@ public final class Evaluation {
         // Test users with no training history cannot be scored; they are reported, not hidden.
         coldUsers = testEvents.select("u").distinct().except(train.select("u").distinct()).count();
         itemCount = items.count();
-        int maxK = options.ks().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        maxK = options.ks().stream().mapToInt(Integer::intValue).max().orElseThrow();
         Row maxSeenRow =
             seen.join(testUserLabels.select("u"), "u")
                 .groupBy("u")
@@ -655,7 +659,6 @@ public final class Evaluation {
      * users) for the same top K.
      */
     Dataset<Row> popularFor(Dataset<Row> labels) {
-      int maxK = options.ks().stream().mapToInt(Integer::intValue).max().orElseThrow();
       Dataset<Row> popular =
           train
               .groupBy("i")
@@ -784,13 +787,13 @@ public final class Evaluation {
         Dataset<Row> candidates,
         Dataset<Row> labels,
         List<Integer> ks) {
-      int maxK = ks.stream().mapToInt(Integer::intValue).max().orElseThrow();
+      int deepest = ks.stream().mapToInt(Integer::intValue).max().orElseThrow();
       Dataset<Row> ranked =
           candidates
               .withColumn(
                   "_r",
                   row_number().over(Window.partitionBy("g").orderBy(col("score").desc(), col("i"))))
-              .filter(col("_r").leq(maxK))
+              .filter(col("_r").leq(deepest))
               .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         JavaRDD<Tuple2<double[], double[]>> lists =

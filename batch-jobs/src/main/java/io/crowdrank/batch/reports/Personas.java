@@ -3,6 +3,7 @@ package io.crowdrank.batch.reports;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Expressions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -69,7 +70,7 @@ public final class Personas {
     features.put("spend", log1p(col(MONETARY_FEN).divide(100.0)));
     features.put("payment", col(HAS_PAYMENT).cast("double"));
     features.put("social", col(HAS_SOCIAL).cast("double"));
-    Column total = aggregate(col(HOUR_OF_WEEK_ACTIVITY), lit(0L), (acc, x) -> acc.plus(x));
+    Column total = Expressions.hourOfWeekTotal(col(HOUR_OF_WEEK_ACTIVITY));
     for (var part : DAY_PARTS.entrySet()) {
       Column in = lit(0L);
       for (int day = 0; day < 7; day++) {

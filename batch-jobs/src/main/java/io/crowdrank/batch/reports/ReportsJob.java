@@ -4,6 +4,7 @@ import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.common.StepJob;
@@ -284,14 +285,11 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
    * @return merchant_id, segment_id, h, v
    */
   static Dataset<Row> heat(Dataset<Row> members) {
-    // Generated code only, one pass over the members: the total as a sum of the 168 cells (a
-    // higher-order aggregate is interpreted, and inside a lambda over the cells it ran once per
-    // cell), then 168 sums per segment; only the few per-segment rows are turned into hours.
+    // Generated code only, one pass over the members: each member's total once (inside a lambda
+    // over the cells it ran once per cell), then 168 sums per segment; only the few per-segment
+    // rows are turned into hours.
     Column cells = col(HOUR_OF_WEEK_ACTIVITY);
-    Column total = lit(0L);
-    for (int h = 0; h < HourOfWeek.HOURS; h++) {
-      total = total.plus(cells.getItem(h));
-    }
+    Column total = Expressions.hourOfWeekTotal(cells);
     Column[] sums = new Column[HourOfWeek.HOURS];
     Column[] perHour = new Column[HourOfWeek.HOURS];
     for (int h = 0; h < HourOfWeek.HOURS; h++) {

@@ -3,6 +3,7 @@ package io.crowdrank.batch.segments;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.segments.SegmentExpression.Activity;
 import io.crowdrank.batch.segments.SegmentExpression.Aipl;
 import io.crowdrank.batch.segments.SegmentExpression.And;
@@ -118,8 +119,7 @@ public final class SegmentCompiler {
   private Dataset<Row> withHelpers(Dataset<Row> profiles, Dataset<Row> aipl) {
     Dataset<Row> users =
         profiles.withColumn(
-            ACTIVITY_TOTAL,
-            aggregate(col(HOUR_OF_WEEK_ACTIVITY), lit(0L), (acc, x) -> acc.plus(x)));
+            ACTIVITY_TOTAL, Expressions.hourOfWeekTotal(col(HOUR_OF_WEEK_ACTIVITY)));
     if (aiplColumns.isEmpty()) {
       return users;
     }
