@@ -1,5 +1,8 @@
 package io.crowdrank.batch.common;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
@@ -22,6 +25,19 @@ public final class Expressions {
       total = total.plus(cells.getItem(h));
     }
     return total;
+  }
+
+  /**
+   * The 168-cell hour-of-week array (0 where a cell is missing) of a map from hour of week to a
+   * count, as one generated-code expression; {@code transform(sequence(0, 167), ...)} is
+   * interpreted row by row (the profiles step's slowest stage at 1 M users).
+   */
+  public static Column hourOfWeekCells(Column counts) {
+    Column[] cells = new Column[HourOfWeek.HOURS];
+    for (int h = 0; h < HourOfWeek.HOURS; h++) {
+      cells[h] = coalesce(element_at(counts, lit(h)), lit(0L));
+    }
+    return array(cells);
   }
 
   /** {@code CASE key WHEN k1 THEN v1 ... ELSE otherwise END}, from a small weight table. */

@@ -170,10 +170,7 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
             .agg(count(lit(1)).as("n"))
             .groupBy(USER_ID)
             .agg(map_from_entries(collect_list(struct(col(HOUR_OF_WEEK), col("n")))).as("m"))
-            .select(
-                col(USER_ID),
-                expr("transform(sequence(0, 167), i -> coalesce(element_at(m, i), 0L))")
-                    .as(HOUR_OF_WEEK_ACTIVITY));
+            .select(col(USER_ID), Expressions.hourOfWeekCells(col("m")).as(HOUR_OF_WEEK_ACTIVITY));
     Dataset<Row> lastActive = activity.groupBy(USER_ID).agg(max(EVENT_TIME).as(LAST_ACTIVE));
 
     Dataset<Row> homeCity =

@@ -116,71 +116,89 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
   @Override
   protected void compute(Inputs in, Commit commit) {
     Dataset<Row> profiles = in.read(Tables.USER_PROFILES).cache();
-    Dataset<Row> aipl = in.read(Tables.USER_AIPL);
-    long aiplVersion = in.versions().get(Tables.USER_AIPL);
-    Dataset<Row> previousAipl =
-        aiplVersion > 0
-            ? spark
-                .read()
-                .format("delta")
-                .option("versionAsOf", aiplVersion - 1)
-                .load(path(Tables.USER_AIPL))
-            : null; // a first run has no previous period: no movement
+    try {
+      Dataset<Row> aipl = in.read(Tables.USER_AIPL);
+      long aiplVersion = in.versions().get(Tables.USER_AIPL);
+      Dataset<Row> previousAipl =
+          aiplVersion > 0
+              ? spark
+                  .read()
+                  .format("delta")
+                  .option("versionAsOf", aiplVersion - 1)
+                  .load(path(Tables.USER_AIPL))
+              : null; // a first run has no previous period: no movement
 
-    Personas.Result personas = Personas.fit(profiles, options.personas(), options.seed());
-    Dataset<Row> lookalikes =
-        Lookalike.expand(
-            in.read(Tables.USER_FACTORS),
-            profiles,
-            aipl,
-            new Lookalike.Options(
-                options.k(), Lookalike.THRESHOLDS.get(6), options.lookalikeTopN(), options.seed()));
+      Personas.Result personas = Personas.fit(profiles, options.personas(), options.seed());
+      Dataset<Row> lookalikes =
+          Lookalike.expand(
+              in.read(Tables.USER_FACTORS),
+              profiles,
+              aipl,
+              new Lookalike.Options(
+                  options.k(),
+                  Lookalike.THRESHOLDS.get(6),
+                  options.lookalikeTopN(),
+                  options.seed()));
 
-    Dataset<Row> merchantAipl =
-        aipl.filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
-            .select(col(SCOPE_ID).as(MERCHANT_ID), col(USER_ID), col(STAGE_LEVEL));
-    Dataset<Row> defined = in.read(Tables.SEGMENT_DEFINITIONS).filter(col(MERCHANT_ID).isNotNull());
-    Dataset<Row> members =
-        in.read(Tables.SEGMENT_MEMBERS)
-            .join(defined.select(SEGMENT_ID, MERCHANT_ID), SEGMENT_ID)
-            .select(MERCHANT_ID, SEGMENT_ID, USER_ID)
-            .unionByName(
-                merchantAipl.select(col(MERCHANT_ID), lit(CROWD).as(SEGMENT_ID), col(USER_ID)));
+      Dataset<Row> merchantAipl =
+          aipl.filter(col(SCOPE).equalTo(SCOPE_MERCHANT))
+              .select(col(SCOPE_ID).as(MERCHANT_ID), col(USER_ID), col(STAGE_LEVEL));
+      Dataset<Row> defined =
+          in.read(Tables.SEGMENT_DEFINITIONS).filter(col(MERCHANT_ID).isNotNull());
+      Dataset<Row> members =
+          in.read(Tables.SEGMENT_MEMBERS)
+              .join(defined.select(SEGMENT_ID, MERCHANT_ID), SEGMENT_ID)
+              .select(MERCHANT_ID, SEGMENT_ID, USER_ID)
+              .unionByName(
+                  merchantAipl.select(col(MERCHANT_ID), lit(CROWD).as(SEGMENT_ID), col(USER_ID)));
 
-    commit.commit(
-        () -> {
-          overwrite(personas.assignments(), Tables.USER_PERSONAS);
-          List<Row> personaRows = new ArrayList<>();
-          for (Personas.Persona p : personas.personas()) {
-            personaRows.add(RowFactory.create(p.id(), p.name(), p.size(), Json.write(p.zScores())));
-          }
-          overwrite(
-              spark.createDataFrame(
-                  personaRows,
-                  StructType.fromDDL(
-                      "persona_id INT, name STRING, size BIGINT, z_scores_json STRING")),
-              Tables.PERSONAS);
-          overwrite(lookalikes.repartition(col(MERCHANT_ID)), Tables.LOOKALIKES);
-          Dataset<Row> facts =
-              facts(
-                  members,
-                  profiles,
-                  merchantAipl,
-                  previousAipl,
-                  Delta.read(spark, warehouse, Tables.USER_PERSONAS));
-          overwrite(reports(facts, defined, personas), Tables.MERCHANT_REPORTS);
-        });
-    profiles.unpersist();
+      // Cached for the facts, which read it some twelve times. Both caches are released here even
+      // when the step fails: a run's later steps (evaluate, publish) share the session.
+      Dataset<Row> wide = members.join(profiles, USER_ID).cache();
+      try {
+        commit.commit(
+            () -> {
+              overwrite(personas.assignments(), Tables.USER_PERSONAS);
+              List<Row> personaRows = new ArrayList<>();
+              for (Personas.Persona p : personas.personas()) {
+                personaRows.add(
+                    RowFactory.create(p.id(), p.name(), p.size(), Json.write(p.zScores())));
+              }
+              overwrite(
+                  spark.createDataFrame(
+                      personaRows,
+                      StructType.fromDDL(
+                          "persona_id INT, name STRING, size BIGINT, z_scores_json STRING")),
+                  Tables.PERSONAS);
+              overwrite(lookalikes.repartition(col(MERCHANT_ID)), Tables.LOOKALIKES);
+              Dataset<Row> facts =
+                  facts(
+                      wide,
+                      profiles,
+                      merchantAipl,
+                      previousAipl,
+                      Delta.read(spark, warehouse, Tables.USER_PERSONAS));
+              overwrite(reports(facts, defined, personas), Tables.MERCHANT_REPORTS);
+            });
+      } finally {
+        wide.unpersist();
+      }
+    } finally {
+      profiles.unpersist();
+    }
   }
 
-  /** Every number of every report as (merchant_id, segment_id, metric, key, value). */
+  /**
+   * Every number of every report as (merchant_id, segment_id, metric, key, value).
+   *
+   * @param wide every segment member (merchant_id, segment_id, user_id) with its profile
+   */
   private Dataset<Row> facts(
-      Dataset<Row> members,
+      Dataset<Row> wide,
       Dataset<Row> profiles,
       Dataset<Row> merchantAipl,
       Dataset<Row> previousAipl,
       Dataset<Row> userPersonas) {
-    Dataset<Row> wide = members.join(profiles, USER_ID).cache();
     String[] seg = {MERCHANT_ID, SEGMENT_ID};
     List<Dataset<Row>> parts = new ArrayList<>();
     parts.add(

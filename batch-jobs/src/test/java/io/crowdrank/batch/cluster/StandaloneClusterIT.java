@@ -83,7 +83,10 @@ class StandaloneClusterIT {
             .config("spark.ui.enabled", "false")
             .config("spark.executor.memory", "1g")
             .config("spark.cores.max", "2")
-            .config("spark.sql.shuffle.partitions", "4")
+            // Tiny data: a task per shuffle partition and 50 per Delta snapshot (Delta's default)
+            // cost more in scheduling to remote executors than they compute.
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.databricks.delta.snapshotPartitions", "2")
             .getOrCreate();
     try {
       assertThat(cluster.sparkContext().master()).startsWith("spark://");
@@ -102,7 +105,12 @@ class StandaloneClusterIT {
             .master("local[2]")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.databricks.delta.snapshotPartitions", "2")
+            // Interpreted here, generated code on the cluster: equal tables also show that the two
+            // evaluation paths of every expression agree.
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
             .getOrCreate();
     try {
       // Locally, only the steps that write the tables compared below.

@@ -145,6 +145,53 @@ class IngestJobTest extends SparkTestBase {
     assertThat(r.sources().get("social").read()).isZero();
   }
 
+  @Test
+  void execute_keyRepeatedInOneBatch_keepsTheNewestCopyOnly() {
+    RawFiles.write(
+        raw,
+        "catalog",
+        "2026-10-06",
+        "part-0.jsonl",
+        List.of(
+            // the newer state first in the file: the newest by updated_time wins, not the last line
+            catalogLine("mp1", "Newer", "2026-10-06T09:00:00Z"),
+            catalogLine("mp1", "Older", "2026-10-06T08:00:00Z"),
+            catalogLine("mp2", "Only", "2026-10-06T08:00:00Z")));
+
+    IngestJob.Result r = ingest(null, null);
+
+    assertThat(r.sources().get("catalog").inserted()).isEqualTo(2);
+    assertThat(
+            spark
+                .read()
+                .format("delta")
+                .load(Tables.at(warehouse(), Tables.CATALOG))
+                .orderBy("mini_program_id")
+                .collectAsList())
+        .extracting(row -> row.getAs("mini_program_id") + " " + row.getAs("name"))
+        .containsExactly("mp1 Newer", "mp2 Only");
+    // t1 came twice with the same event time: the later delivery's copy is the one kept
+    Row t1 =
+        spark
+            .read()
+            .format("delta")
+            .load(Tables.at(warehouse(), Tables.PAYMENTS))
+            .filter("txn_id = 't1'")
+            .first();
+    assertThat(t1.<String>getAs("_source_file")).contains("dt=2026-10-07");
+  }
+
+  private static String catalogLine(String id, String name, String updated) {
+    return "{\"mini_program_id\":\""
+        + id
+        + "\",\"merchant_id\":\"m1\",\"name\":\""
+        + name
+        + "\",\"category\":\"c\",\"verticals\":[\"food\"],\"host_apps\":[\"alipay\"],"
+        + "\"cities\":[],\"status\":\"active\",\"updated_time\":\""
+        + updated
+        + "\"}";
+  }
+
   private List<Row> snapshot() {
     return spark
         .read()
