@@ -188,7 +188,10 @@ public final class IngestJob {
         read += r.getLong(1);
         quarantined += r.getBoolean(0) ? 0 : r.getLong(1);
       }
-      quarantine(source, parsed.filter(col(LineParser.ERROR).isNotNull()), quarantine);
+      if (quarantined > 0) {
+        // A MERGE of nothing still runs its jobs and commits an empty version.
+        quarantine(source, parsed.filter(col(LineParser.ERROR).isNotNull()), quarantine);
+      }
       long quarantinedAt = System.nanoTime();
 
       Dataset<Row> accepted =

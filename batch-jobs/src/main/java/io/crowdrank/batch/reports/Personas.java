@@ -70,7 +70,10 @@ public final class Personas {
     features.put("spend", log1p(col(MONETARY_FEN).divide(100.0)));
     features.put("payment", col(HAS_PAYMENT).cast("double"));
     features.put("social", col(HAS_SOCIAL).cast("double"));
-    Column total = Expressions.hourOfWeekTotal(col(HOUR_OF_WEEK_ACTIVITY));
+    // The week's total and each part's sum are projected once before the features use them: the
+    // total inlined into every share made one generated method over 64 KB (Spark then logs the
+    // compile error and falls back to slower code).
+    Map<String, Column> sums = new LinkedHashMap<>();
     for (var part : DAY_PARTS.entrySet()) {
       Column in = lit(0L);
       for (int day = 0; day < 7; day++) {
@@ -79,13 +82,22 @@ public final class Personas {
           in = in.plus(col(HOUR_OF_WEEK_ACTIVITY).getItem(cell));
         }
       }
-      features.put(part.getKey(), when(total.gt(0), in.divide(total)).otherwise(0.0));
+      sums.put(part.getKey(), in);
     }
     Column weekend = lit(0L);
     for (int cell = 5 * 24; cell < 168; cell++) {
       weekend = weekend.plus(col(HOUR_OF_WEEK_ACTIVITY).getItem(cell));
     }
-    features.put("weekend", when(total.gt(0), weekend.divide(total)).otherwise(0.0));
+    sums.put("weekend", weekend);
+    Dataset<Row> withSums =
+        profiles.withColumn("_total", Expressions.hourOfWeekTotal(col(HOUR_OF_WEEK_ACTIVITY)));
+    for (var sum : sums.entrySet()) {
+      withSums = withSums.withColumn("_sum_" + sum.getKey(), sum.getValue());
+    }
+    Column total = col("_total");
+    for (String part : sums.keySet()) {
+      features.put(part, when(total.gt(0), col("_sum_" + part).divide(total)).otherwise(0.0));
+    }
     for (String v : verticals) {
       features.put(
           "interest:" + v, coalesce(element_at(col(INTERESTS), lit(v)), lit(0.0)).cast("double"));
@@ -96,7 +108,7 @@ public final class Personas {
     for (int i = 0; i < names.size(); i++) {
       select.add(features.get(names.get(i)).as("f" + i));
     }
-    Dataset<Row> table = profiles.select(select.toArray(Column[]::new)).cache();
+    Dataset<Row> table = withSums.select(select.toArray(Column[]::new)).cache();
     String[] inputs = new String[names.size()];
     for (int i = 0; i < inputs.length; i++) {
       inputs[i] = "f" + i;

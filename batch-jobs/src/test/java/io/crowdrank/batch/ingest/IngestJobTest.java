@@ -2,6 +2,7 @@ package io.crowdrank.batch.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.testing.RawFiles;
 import io.crowdrank.batch.testing.SparkTestBase;
@@ -69,10 +70,7 @@ class IngestJobTest extends SparkTestBase {
     assertThat(r.sources().get("social").quarantined()).isEqualTo(1);
 
     List<String> ids =
-        spark
-            .read()
-            .format("delta")
-            .load(Tables.at(warehouse(), Tables.PAYMENTS))
+        Delta.read(spark, warehouse(), Tables.PAYMENTS)
             .orderBy("txn_id")
             .select("txn_id")
             .as(org.apache.spark.sql.Encoders.STRING())
@@ -85,10 +83,7 @@ class IngestJobTest extends SparkTestBase {
     ingest(null, null);
 
     List<Row> q =
-        spark
-            .read()
-            .format("delta")
-            .load(Tables.at(warehouse(), Tables.QUARANTINE))
+        Delta.read(spark, warehouse(), Tables.QUARANTINE)
             .orderBy("source", "_source_file", "_source_offset")
             .select("source", "reason", "raw", "_source_file", "_source_offset")
             .collectAsList();
@@ -112,10 +107,7 @@ class IngestJobTest extends SparkTestBase {
     ingest(null, null);
 
     Row late =
-        spark
-            .read()
-            .format("delta")
-            .load(Tables.at(warehouse(), Tables.PAYMENTS))
+        Delta.read(spark, warehouse(), Tables.PAYMENTS)
             .filter("txn_id = 't5'")
             .select("event_date")
             .first();
@@ -132,8 +124,7 @@ class IngestJobTest extends SparkTestBase {
     assertThat(again.sources().get("payments").inserted()).isZero();
     assertThat(again.sources().get("payments").duplicates()).isEqualTo(4);
     assertThat(snapshot()).isEqualTo(before);
-    assertThat(spark.read().format("delta").load(Tables.at(warehouse(), Tables.QUARANTINE)).count())
-        .isEqualTo(4);
+    assertThat(Delta.read(spark, warehouse(), Tables.QUARANTINE).count()).isEqualTo(4);
   }
 
   @Test
@@ -162,22 +153,13 @@ class IngestJobTest extends SparkTestBase {
 
     assertThat(r.sources().get("catalog").inserted()).isEqualTo(2);
     assertThat(
-            spark
-                .read()
-                .format("delta")
-                .load(Tables.at(warehouse(), Tables.CATALOG))
+            Delta.read(spark, warehouse(), Tables.CATALOG)
                 .orderBy("mini_program_id")
                 .collectAsList())
         .extracting(row -> row.getAs("mini_program_id") + " " + row.getAs("name"))
         .containsExactly("mp1 Newer", "mp2 Only");
     // t1 came twice with the same event time: the later delivery's copy is the one kept
-    Row t1 =
-        spark
-            .read()
-            .format("delta")
-            .load(Tables.at(warehouse(), Tables.PAYMENTS))
-            .filter("txn_id = 't1'")
-            .first();
+    Row t1 = Delta.read(spark, warehouse(), Tables.PAYMENTS).filter("txn_id = 't1'").first();
     assertThat(t1.<String>getAs("_source_file")).contains("dt=2026-10-07");
   }
 
@@ -193,10 +175,7 @@ class IngestJobTest extends SparkTestBase {
   }
 
   private List<Row> snapshot() {
-    return spark
-        .read()
-        .format("delta")
-        .load(Tables.at(warehouse(), Tables.PAYMENTS))
+    return Delta.read(spark, warehouse(), Tables.PAYMENTS)
         .drop("_ingested_at")
         .orderBy("txn_id")
         .collectAsList();
