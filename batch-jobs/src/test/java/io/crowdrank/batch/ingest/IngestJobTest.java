@@ -164,14 +164,11 @@ class IngestJobTest extends SparkTestBase {
   }
 
   private static String catalogLine(String id, String name, String updated) {
-    return "{\"mini_program_id\":\""
-        + id
-        + "\",\"merchant_id\":\"m1\",\"name\":\""
-        + name
-        + "\",\"category\":\"c\",\"verticals\":[\"food\"],\"host_apps\":[\"alipay\"],"
-        + "\"cities\":[],\"status\":\"active\",\"updated_time\":\""
-        + updated
-        + "\"}";
+    return String.format(
+        "{\"mini_program_id\":\"%s\",\"merchant_id\":\"m1\",\"name\":\"%s\",\"category\":\"c\","
+            + "\"verticals\":[\"food\"],\"host_apps\":[\"alipay\"],\"cities\":[],"
+            + "\"status\":\"active\",\"updated_time\":\"%s\"}",
+        id, name, updated);
   }
 
   private List<Row> snapshot() {
