@@ -33,14 +33,20 @@ public final class Personas {
   /** Verticals with the most interested users that become features. */
   static final int TOP_VERTICALS = 8;
 
-  /** Local hours of the day parts (start inclusive, end exclusive), every day of the week. */
-  static final Map<String, int[]> DAY_PARTS =
-      Map.of(
-          "morning", new int[] {6, 11},
-          "lunch", new int[] {11, 14},
-          "afternoon", new int[] {14, 18},
-          "evening", new int[] {18, 22},
-          "night", new int[] {22, 30}); // 22:00 to 06:00 the next day
+  /** A part of the day in local hours, start inclusive, end exclusive (may pass midnight). */
+  record DayPart(String name, int from, int to) {}
+
+  /**
+   * The day parts, every day of the week, in day order: a list, so the features (and the personas'
+   * z-scores and names, which break ties by feature order) come out the same in every JVM.
+   */
+  static final List<DayPart> DAY_PARTS =
+      List.of(
+          new DayPart("morning", 6, 11),
+          new DayPart("lunch", 11, 14),
+          new DayPart("afternoon", 14, 18),
+          new DayPart("evening", 18, 22),
+          new DayPart("night", 22, 30)); // 22:00 to 06:00 the next day
 
   /** One persona: id, a readable name, its size and the z-score of every feature. */
   public record Persona(int id, String name, long size, Map<String, Double> zScores) {}
@@ -74,15 +80,15 @@ public final class Personas {
     // total inlined into every share made one generated method over 64 KB (Spark then logs the
     // compile error and falls back to slower code).
     Map<String, Column> sums = new LinkedHashMap<>();
-    for (var part : DAY_PARTS.entrySet()) {
+    for (DayPart part : DAY_PARTS) {
       Column in = lit(0L);
       for (int day = 0; day < 7; day++) {
-        for (int h = part.getValue()[0]; h < part.getValue()[1]; h++) {
+        for (int h = part.from(); h < part.to(); h++) {
           int cell = (day * 24 + h) % 168;
           in = in.plus(col(HOUR_OF_WEEK_ACTIVITY).getItem(cell));
         }
       }
-      sums.put(part.getKey(), in);
+      sums.put(part.name(), in);
     }
     Column weekend = lit(0L);
     for (int cell = 5 * 24; cell < 168; cell++) {
