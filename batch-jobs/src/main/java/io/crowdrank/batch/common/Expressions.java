@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.when;
 import io.crowdrank.format.HourOfWeek;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.apache.spark.sql.Column;
 
 /** Column expressions shared by the steps. */
@@ -20,11 +21,15 @@ public final class Expressions {
    * {@code aggregate} over the cells would be interpreted, row by row.
    */
   public static Column hourOfWeekTotal(Column cells) {
-    Column total = lit(0L);
-    for (int h = 0; h < HourOfWeek.HOURS; h++) {
-      total = total.plus(cells.getItem(h));
-    }
-    return total;
+    return sumOfCells(cells, IntStream.range(0, HourOfWeek.HOURS));
+  }
+
+  /**
+   * The sum of the given cells of an array, as plain additions in generated code (0 for none): an
+   * hour-of-week range, a day part every day, the weekend.
+   */
+  public static Column sumOfCells(Column cells, IntStream indices) {
+    return indices.mapToObj(cells::getItem).reduce(lit(0L), Column::plus);
   }
 
   /**

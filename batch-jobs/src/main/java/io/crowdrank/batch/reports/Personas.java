@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -80,21 +81,18 @@ public final class Personas {
     // total inlined into every share made one generated method over 64 KB (Spark then logs the
     // compile error and falls back to slower code).
     Map<String, Column> sums = new LinkedHashMap<>();
+    Column cells = col(HOUR_OF_WEEK_ACTIVITY);
     for (DayPart part : DAY_PARTS) {
-      Column in = lit(0L);
-      for (int day = 0; day < 7; day++) {
-        for (int h = part.from(); h < part.to(); h++) {
-          int cell = (day * 24 + h) % 168;
-          in = in.plus(col(HOUR_OF_WEEK_ACTIVITY).getItem(cell));
-        }
-      }
-      sums.put(part.name(), in);
+      sums.put(
+          part.name(),
+          Expressions.sumOfCells(
+              cells,
+              IntStream.range(0, 7)
+                  .flatMap(
+                      day ->
+                          IntStream.range(part.from(), part.to()).map(h -> (day * 24 + h) % 168))));
     }
-    Column weekend = lit(0L);
-    for (int cell = 5 * 24; cell < 168; cell++) {
-      weekend = weekend.plus(col(HOUR_OF_WEEK_ACTIVITY).getItem(cell));
-    }
-    sums.put("weekend", weekend);
+    sums.put("weekend", Expressions.sumOfCells(cells, IntStream.range(5 * 24, 168)));
     Dataset<Row> withSums =
         profiles.withColumn("_total", Expressions.hourOfWeekTotal(col(HOUR_OF_WEEK_ACTIVITY)));
     for (var sum : sums.entrySet()) {

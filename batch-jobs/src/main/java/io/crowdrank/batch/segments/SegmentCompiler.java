@@ -178,10 +178,9 @@ public final class SegmentCompiler {
     } else if (o instanceof SpendShare s) {
       return element_at(col(CATEGORY_SPEND_SHARE), lit(s.category()));
     } else if (o instanceof Activity a) {
-      Column in = lit(0L);
-      for (int cell : a.hours()) {
-        in = in.plus(col(HOUR_OF_WEEK_ACTIVITY).getItem(cell));
-      }
+      Column in =
+          Expressions.sumOfCells(
+              col(HOUR_OF_WEEK_ACTIVITY), a.hours().stream().mapToInt(Integer::intValue));
       return when(col(ACTIVITY_TOTAL).gt(0), in.divide(col(ACTIVITY_TOTAL)));
     }
     throw new IllegalStateException("unhandled operand " + o);

@@ -3,6 +3,7 @@ package io.crowdrank.batch.train;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Expressions;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.ContextScoring;
@@ -10,6 +11,7 @@ import java.time.LocalDate;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -123,7 +125,8 @@ public final class ContextStats {
           .agg(map_from_entries(collect_list(struct(col(HOUR_OF_WEEK), col("v")))).as("m"))
           .select(
               col(CATEGORY),
-              expr("transform(sequence(0, 167), h -> cast(coalesce(element_at(m, h), 0) as float))")
+              Expressions.hourOfWeekCells(col("m"))
+                  .cast(DataTypes.createArrayType(DataTypes.FloatType, false))
                   .as(LIFTS))
           .localCheckpoint();
     } finally {
