@@ -292,7 +292,8 @@ public final class PipelineBenchmark {
           "\nThe evaluate step: what it scored and where its time went (seconds; fit is every ALS"
               + " fit on the training side, each protocol its scoring).\n\n");
       b.append(
-          "| users | train pairs | items | test users | sessions | served sessions | split | fit"
+          "| users | train pairs | items | test users scored (of) | sessions | served sessions |"
+              + " split | fit"
               + " | user | session | served |\n");
       b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (ScaleResult r : results) {
@@ -303,11 +304,12 @@ public final class PipelineBenchmark {
         b.append(
             String.format(
                 Locale.ROOT,
-                "| %,d | %,d | %,d | %,d | %,d | %,d |",
+                "| %,d | %,d | %,d | %,d (%,d) | %,d | %,d |",
                 r.users(),
                 e.trainPairs(),
                 e.items(),
                 e.testUsers(),
+                Math.max(e.testUsers(), e.eligibleTestUsers()),
                 e.sessions(),
                 e.servedSessions()));
         for (String phase :

@@ -248,9 +248,17 @@ final class JobOptions {
         description = "Cut-offs, comma-separated (default ${DEFAULT-VALUE}).")
     List<Integer> ks = DEFAULTS.ks();
 
+    @Option(
+        names = "--max-test-users",
+        paramLabel = "N",
+        description =
+            "Test users scored at most, 0 for all; beyond it a seeded sample by a hash of the user"
+                + " id (default ${DEFAULT-VALUE}).")
+    int maxTestUsers = DEFAULTS.maxTestUsers();
+
     Evaluation.Options options(long seed, String timeZone) {
       return new Evaluation.Options(
-          Evaluation.Split.parse(split), testFraction, seed, ks, timeZone);
+          Evaluation.Split.parse(split), testFraction, seed, ks, timeZone, maxTestUsers);
     }
   }
 

@@ -105,6 +105,7 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
       return Map.of(
           "train_pairs", evaluation.trainPairs(),
           "test_users", evaluation.testUsers(),
+          "eligible_test_users", evaluation.eligibleTestUsers(),
           "cold_test_users", evaluation.coldTestUsers(),
           "test_sessions", evaluation.sessions());
     }
@@ -179,6 +180,7 @@ public final class EvaluateJob extends StepJob<EvaluateJob.Options, EvaluateJob.
     params.put("seed", eo.seed());
     params.put("ks", eo.ks());
     params.put("time_zone", eo.timeZone());
+    params.put("max_test_users", eo.maxTestUsers());
     params.put("served_sessions", options.served().sessions());
     params.put("served_ranking", options.served().ranking());
     return params;

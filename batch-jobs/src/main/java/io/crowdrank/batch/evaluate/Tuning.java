@@ -190,11 +190,7 @@ public final class Tuning {
   public Result run(Dataset<Row> events, Dataset<Row> categories, TrainJob.Params base) {
     // The training side, split again the same way: validation is carved from training only.
     Evaluation.Options eo = options.evaluation();
-    Evaluation validation =
-        new Evaluation(
-            spark,
-            new Evaluation.Options(
-                eo.split(), eo.testFraction(), eo.seed() + 1, eo.ks(), eo.timeZone()));
+    Evaluation validation = new Evaluation(spark, eo.withSeed(eo.seed() + 1));
     int k = eo.primaryK();
     List<Trial> trials = new ArrayList<>();
     try (Evaluation.Prepared p =

@@ -50,6 +50,7 @@ class PipelineBenchmarkTest {
         new Evaluation.Result(
             900_000,
             40_000,
+            75_000,
             1_000,
             60_000,
             2_000,
@@ -67,6 +68,6 @@ class PipelineBenchmarkTest {
     assertThat(report)
         .contains("The evaluate step")
         .contains(
-            "| 100,000 | 900,000 | 1,000 | 40,000 | 60,000 | 2,000 | 12.3 | 40.0 | 8.0 | — | 3.0 |");
+            "| 100,000 | 900,000 | 1,000 | 40,000 (75,000) | 60,000 | 2,000 | 12.3 | 40.0 | 8.0 | — | 3.0 |");
   }
 }

@@ -188,6 +188,61 @@ class EvaluationTest extends SparkTestBase {
   }
 
   @Test
+  void popularity_withAMaxOfTestUsers_scoresTheSeededSampleAPlainJavaDrawChooses()
+      throws Exception {
+    List<ReferenceMetrics.Event> events = zipfEvents(u -> "u" + u, i -> "i" + i);
+    Dataset<Row> read = file(write(events, "zipf.csv")).read(spark).events();
+    int max = 40;
+    long seed = 42;
+    Evaluation evaluation =
+        new Evaluation(
+            spark, new Evaluation.Options(Evaluation.Split.RANDOM, 0.25, seed, ALL_KS, "UTC", max));
+    java.util.Set<Long> heldOut = positions(evaluation.testSide(read));
+    ReferenceMetrics.Result all = ReferenceMetrics.popularity(events, heldOut, ALL_KS);
+    // The draw written out independently: the lowest SHA-256 hex digests of "<seed>:<user>".
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    java.util.Set<String> chosen =
+        events.stream()
+            .map(ReferenceMetrics.Event::user)
+            .distinct()
+            .filter(
+                u ->
+                    ReferenceMetrics.popularity(events, heldOut, ALL_KS, u::equals).testUsers()
+                        == 1)
+            .sorted(
+                java.util.Comparator.comparing(
+                    (String u) ->
+                        java.util.HexFormat.of()
+                            .formatHex(
+                                sha.digest(
+                                    (seed + ":" + u)
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)))))
+            .limit(max)
+            .collect(java.util.stream.Collectors.toSet());
+    ReferenceMetrics.Result expected =
+        ReferenceMetrics.popularity(events, heldOut, ALL_KS, chosen::contains);
+
+    Evaluation.Result r =
+        evaluation.evaluate(read, null, List.of(new Evaluation.Candidate("als", ALS)));
+
+    assertThat(all.testUsers()).isGreaterThan(100);
+    assertThat(r.testUsers()).isEqualTo(max);
+    assertThat(r.eligibleTestUsers()).isEqualTo(all.testUsers());
+    assertThat(r.table()).contains("test users 40, a seeded sample of " + all.testUsers());
+    for (int k : ALL_KS) {
+      Evaluation.Metrics m = r.find(Evaluation.POPULARITY, Evaluation.PROTOCOL_USER, k);
+      ReferenceMetrics.AtK e = expected.byK().get(k);
+      assertThat(m.ndcg()).as("NDCG@%d", k).isCloseTo(e.ndcg(), within(1e-9));
+      assertThat(m.recall()).as("recall@%d", k).isCloseTo(e.recall(), within(1e-9));
+      assertThat(m.precision()).as("precision@%d", k).isCloseTo(e.precision(), within(1e-9));
+      assertThat(m.map()).as("MAP@%d", k).isCloseTo(e.map(), within(1e-9));
+      assertThat(m.coverage()).as("coverage@%d", k).isCloseTo(e.coverage(), within(1e-9));
+    }
+    // The sample's figures are not the whole population's: the restriction is really applied.
+    assertThat(expected.byK().get(10).ndcg()).isNotCloseTo(all.byK().get(10).ndcg(), within(1e-6));
+  }
+
+  @Test
   void randomSplit_holdsOutRoundedShareOfEachUsersItems_spreadOverItems() throws IOException {
     List<ReferenceMetrics.Event> events = zipfEvents(u -> "u" + u, i -> "i" + i);
     Dataset<Row> read = file(write(events, "zipf.csv")).read(spark).events();

@@ -36,6 +36,15 @@ final class ReferenceMetrics {
   record Result(Map<Integer, AtK> byK, int testUsers) {}
 
   static Result popularity(List<Event> events, Set<Long> heldOut, List<Integer> ks) {
+    return popularity(events, heldOut, ks, user -> true);
+  }
+
+  /** As above, scoring only the test users {@code scored} accepts (training keeps everybody). */
+  static Result popularity(
+      List<Event> events,
+      Set<Long> heldOut,
+      List<Integer> ks,
+      java.util.function.Predicate<String> scored) {
     Map<String, Set<String>> train = new HashMap<>();
     Map<String, Long> firstSeen = new HashMap<>();
     for (Event e : events) {
@@ -47,7 +56,10 @@ final class ReferenceMetrics {
     Map<String, Set<String>> labels = new LinkedHashMap<>();
     for (Event e : events) {
       Set<String> seen = train.get(e.user());
-      if (heldOut.contains(e.pos()) && seen != null && !seen.contains(e.item())) {
+      if (heldOut.contains(e.pos())
+          && seen != null
+          && !seen.contains(e.item())
+          && scored.test(e.user())) {
         labels.computeIfAbsent(e.user(), u -> new HashSet<>()).add(e.item());
       }
     }
