@@ -151,6 +151,21 @@ public final class BundleFormat {
   public static final String MANIFEST_METRICS = "metrics";
   public static final String MANIFEST_COUNTS = "counts";
 
+  /**
+   * The prebuilt item index, if publish built one: {@link #INDEX_PATH} (a directory relative to the
+   * bundle table), {@link #INDEX_ITEMS}, {@link #INDEX_DIM} and {@link #INDEX_FILES} (each Lucene
+   * file's name and its CRC-32 as Lucene records it in the file's footer, hex).
+   */
+  public static final String MANIFEST_INDEX = "index";
+
+  public static final String INDEX_PATH = "path";
+  public static final String INDEX_ITEMS = "items";
+  public static final String INDEX_DIM = "dim";
+  public static final String INDEX_FILES = "files";
+
+  /** Where prebuilt item indexes sit in the bundle table (Delta ignores directories named _*). */
+  public static final String INDEX_ROOT = "_index";
+
   /** Ranking settings chosen with the model: {@code context_weight}, {@code habit_shrinkage}. */
   public static final String MANIFEST_RANKING = "ranking";
 

@@ -24,6 +24,7 @@ import java.util.Map;
  * @param ranking the ranking settings chosen with the model, or null (the service's config applies)
  * @param gate the quality gate's decision (empty if there was none)
  * @param counts items and users in the bundle
+ * @param index the prebuilt item index published with the bundle, or null (the service builds one)
  */
 public record Manifest(
     int formatVersion,
@@ -35,7 +36,67 @@ public record Manifest(
     Map<String, Object> metrics,
     Ranking ranking,
     Map<String, Object> gate,
-    Map<String, Long> counts) {
+    Map<String, Long> counts,
+    Index index) {
+
+  /**
+   * An item index built by publish (an HNSW graph in Lucene's own files), so that a replica maps it
+   * instead of building it.
+   *
+   * @param path directory of the Lucene files, relative to the bundle table, under {@link
+   *     BundleFormat#INDEX_ROOT}
+   * @param items items in the index (those with a learnt vector), &ge; 1
+   * @param dim their vectors' length, &ge; 1
+   * @param files every file of the index and its CRC-32 (Lucene's footer checksum), lower-case hex
+   */
+  public record Index(String path, long items, int dim, Map<String, String> files) {
+    public Index {
+      if (path == null
+          || !path.startsWith(INDEX_ROOT + "/")
+          || path.contains("..")
+          || path.contains("\\")) {
+        throw new IllegalArgumentException(
+            "manifest "
+                + MANIFEST_INDEX
+                + "."
+                + INDEX_PATH
+                + " must be a directory under "
+                + INDEX_ROOT
+                + "/, got "
+                + path);
+      }
+      if (items < 1 || dim < 1) {
+        throw new IllegalArgumentException(
+            "manifest "
+                + MANIFEST_INDEX
+                + " needs items >= 1 and dim >= 1, got "
+                + items
+                + ", "
+                + dim);
+      }
+      if (files == null || files.isEmpty()) {
+        throw new IllegalArgumentException("manifest " + MANIFEST_INDEX + " lists no files");
+      }
+      files.forEach(
+          (name, crc) -> {
+            if (name.isEmpty()
+                || name.contains("/")
+                || crc == null
+                || !crc.matches("[0-9a-f]{1,8}")) {
+              throw new IllegalArgumentException(
+                  "manifest "
+                      + MANIFEST_INDEX
+                      + "."
+                      + INDEX_FILES
+                      + " has a bad entry "
+                      + name
+                      + ": "
+                      + crc);
+            }
+          });
+      files = Collections.unmodifiableMap(new java.util.TreeMap<>(files));
+    }
+  }
 
   /**
    * @param contextWeight weight of the hour-of-week term, &ge; 0, or null
@@ -69,6 +130,31 @@ public record Manifest(
     metrics = frozen(metrics);
     gate = frozen(gate);
     counts = frozen(counts);
+    if (index != null && index.dim() != vectorDim) {
+      throw new IllegalArgumentException(
+          "manifest "
+              + MANIFEST_INDEX
+              + " has vectors of length "
+              + index.dim()
+              + ", the bundle "
+              + vectorDim);
+    }
+  }
+
+  /** This manifest with a prebuilt item index. */
+  public Manifest withIndex(Index built) {
+    return new Manifest(
+        formatVersion,
+        createdTime,
+        timeZone,
+        vectorDim,
+        sources,
+        training,
+        metrics,
+        ranking,
+        gate,
+        counts,
+        built);
   }
 
   /** A manifest of this format version. */
@@ -92,7 +178,8 @@ public record Manifest(
         metrics,
         ranking,
         gate,
-        counts);
+        counts,
+        null);
   }
 
   public ZoneId zone() {
@@ -127,6 +214,14 @@ public record Manifest(
     }
     m.put(MANIFEST_GATE, gate);
     m.put(MANIFEST_COUNTS, counts);
+    if (index != null) {
+      Map<String, Object> i = new LinkedHashMap<>();
+      i.put(INDEX_PATH, index.path());
+      i.put(INDEX_ITEMS, index.items());
+      i.put(INDEX_DIM, index.dim());
+      i.put(INDEX_FILES, index.files());
+      m.put(MANIFEST_INDEX, i);
+    }
     return m;
   }
 
@@ -155,6 +250,19 @@ public record Manifest(
               optionalNumber(r, RANKING_CONTEXT_WEIGHT),
               optionalNumber(r, RANKING_HABIT_SHRINKAGE));
     }
+    Index index = null;
+    if (m.get(MANIFEST_INDEX) instanceof Map<?, ?> i) {
+      @SuppressWarnings("unchecked")
+      Map<String, ?> typed = (Map<String, ?>) i;
+      Map<String, String> files = new LinkedHashMap<>();
+      map(typed, INDEX_FILES).forEach((k, v) -> files.put(k, v == null ? null : v.toString()));
+      index =
+          new Index(
+              string(typed, INDEX_PATH),
+              number(typed, INDEX_ITEMS).longValue(),
+              number(typed, INDEX_DIM).intValue(),
+              files);
+    }
     Map<String, Long> counts = new LinkedHashMap<>();
     map(m, MANIFEST_COUNTS)
         .forEach(
@@ -173,7 +281,8 @@ public record Manifest(
         map(m, MANIFEST_METRICS),
         ranking,
         map(m, MANIFEST_GATE),
-        counts);
+        counts,
+        index);
   }
 
   private static ZoneId zone(String timeZone) {

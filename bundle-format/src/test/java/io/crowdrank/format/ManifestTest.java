@@ -41,6 +41,43 @@ class ManifestTest {
   }
 
   @Test
+  void prebuiltIndex_roundTrips_andIsOptional() {
+    Manifest m =
+        published()
+            .withIndex(
+                new Manifest.Index(
+                    "_index/1796292930123",
+                    900,
+                    32,
+                    Map.of("_0.vex", "ffee0011", "segments_1", "7")));
+
+    Manifest back = Manifest.fromMap(m.toMap());
+
+    assertThat(back).isEqualTo(m);
+    assertThat(back.index().files()).containsEntry("_0.vex", "ffee0011");
+    assertThat(published().index()).isNull();
+    assertThat(published().toMap()).doesNotContainKey("index");
+  }
+
+  @Test
+  void prebuiltIndex_badFields_areRefusedSayingWhich() {
+    Map<String, String> files = Map.of("_0.vex", "ffee0011");
+
+    assertThatThrownBy(() -> new Manifest.Index("../elsewhere", 1, 32, files))
+        .hasMessageContaining("index.path must be a directory under _index/");
+    assertThatThrownBy(() -> new Manifest.Index("_index/../../x", 1, 32, files))
+        .hasMessageContaining("index.path");
+    assertThatThrownBy(() -> new Manifest.Index("_index/a", 1, 32, Map.of()))
+        .hasMessageContaining("lists no files");
+    assertThatThrownBy(() -> new Manifest.Index("_index/a", 1, 32, Map.of("../x", "1")))
+        .hasMessageContaining("bad entry ../x");
+    assertThatThrownBy(() -> new Manifest.Index("_index/a", 1, 32, Map.of("x", "not-hex")))
+        .hasMessageContaining("bad entry x");
+    assertThatThrownBy(() -> published().withIndex(new Manifest.Index("_index/a", 1, 16, files)))
+        .hasMessageContaining("vectors of length 16, the bundle 32");
+  }
+
+  @Test
   void withoutRankingSettings_theServiceConfigApplies() {
     Map<String, Object> map = new HashMap<>(published().toMap());
     map.remove("ranking");

@@ -4,10 +4,12 @@ import static io.crowdrank.format.BundleFormat.*;
 import static org.apache.spark.sql.functions.*;
 
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.publish.BundleIndex;
 import io.crowdrank.batch.publish.BundleParts;
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.ranking.bundle.Catalog;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -52,9 +54,11 @@ public final class SyntheticBundle {
    * @param users users with a vector, &ge; 1
    * @param dim vector dimension, &ge; 2
    * @param clusters vector clusters, &ge; 1
+   * @param indexFrom items from which the item index is built as publish builds it ({@link
+   *     Catalog#ANN_MIN_ITEMS}); {@link Long#MAX_VALUE} never (replicas build their own)
    */
   public record Options(
-      String warehouse, long items, long users, int dim, int clusters, long seed) {
+      String warehouse, long items, long users, int dim, int clusters, long seed, long indexFrom) {
     public Options {
       if (warehouse == null || items < 1 || users < 1 || dim < 2 || clusters < 1) {
         throw new IllegalArgumentException(
@@ -138,9 +142,11 @@ public final class SyntheticBundle {
                                         .multiply(0.5)))
                     .cast("array<float>")
                     .as(WEIGHTS));
+    Instant created = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    String out = Tables.at(o.warehouse(), Tables.BUNDLE);
     Manifest manifest =
         Manifest.of(
-            Instant.now().truncatedTo(ChronoUnit.MILLIS),
+            created,
             HourOfWeek.DEFAULT_ZONE,
             o.dim(),
             Map.of(
@@ -155,7 +161,10 @@ public final class SyntheticBundle {
             null,
             Map.of(),
             Map.of("items", o.items(), "users", o.users()));
-    String out = Tables.at(o.warehouse(), Tables.BUNDLE);
+    manifest =
+        BundleIndex.write(spark, items, out, created, o.dim(), o.indexFrom())
+            .map(manifest::withIndex)
+            .orElse(manifest);
     BundleParts.write(
         BundleParts.conform(items)
             .unionByName(BundleParts.conform(users))

@@ -429,6 +429,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Random seed.")
     long seed;
 
+    @Option(
+        names = "--no-prebuilt-index",
+        description =
+            "Do not build the item index as publish does, so that the service builds its own"
+                + " (older bundles; to compare start-up times).")
+    boolean noPrebuiltIndex;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -437,7 +444,15 @@ public final class Main implements Callable<Integer> {
       try {
         options =
             new io.crowdrank.batch.bench.SyntheticBundle.Options(
-                warehouse, items, users, dim, clusters, seed);
+                warehouse,
+                items,
+                users,
+                dim,
+                clusters,
+                seed,
+                noPrebuiltIndex
+                    ? Long.MAX_VALUE
+                    : io.crowdrank.ranking.bundle.Catalog.ANN_MIN_ITEMS);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

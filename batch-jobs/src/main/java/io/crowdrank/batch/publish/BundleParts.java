@@ -245,7 +245,21 @@ public record BundleParts(
    * published bundle. For bundles that fit in the driver: the evaluation's, a test's.
    */
   public static ModelBundle load(Dataset<Row> rows, long version) {
+    return load(rows, version, null);
+  }
+
+  /**
+   * As {@link #load(Dataset, long)}, mapping the manifest's prebuilt item index from where {@code
+   * indexes} says it is (null: build one).
+   */
+  public static ModelBundle load(
+      Dataset<Row> rows,
+      long version,
+      java.util.function.Function<Manifest.Index, java.nio.file.Path> indexes) {
     ModelBundle.Builder bundle = new ModelBundle.Builder(version);
+    if (indexes != null) {
+      bundle.prebuiltIndexes(indexes);
+    }
     SparkFields fields = new SparkFields();
     for (Row r : rows.collectAsList()) {
       BundleRows.accept(fields.at(r), bundle);

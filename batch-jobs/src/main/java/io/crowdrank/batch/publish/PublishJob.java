@@ -15,6 +15,7 @@ import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.ranking.bundle.Catalog;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -158,6 +159,11 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
             BundleParts.rankingSettings(model),
             gate,
             Map.of("items", itemCount, "users", userCount));
+    // Built before the commit, so the version that names it in its manifest always has it.
+    manifest =
+        BundleIndex.write(spark, items, path(Tables.BUNDLE), created, dim, Catalog.ANN_MIN_ITEMS)
+            .map(manifest::withIndex)
+            .orElse(manifest);
     Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, manifest));
     commit.commit(
         Map.of("created_time", created.toString(), "items", itemCount, "users", userCount),

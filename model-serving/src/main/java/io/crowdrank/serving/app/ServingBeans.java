@@ -56,7 +56,7 @@ public class ServingBeans {
   BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health) {
     String table = Path.of(config.warehouse()).resolve(BundleFormat.TABLE_PATH).toString();
     return new BundleHolder(
-        new BundleReader(new Configuration(), config.int8Scan()),
+        new BundleReader(new Configuration(), config.int8Scan(), config.prebuiltIndex()),
         table,
         bundle -> {
           health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.SERVING);

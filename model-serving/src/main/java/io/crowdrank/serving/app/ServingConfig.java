@@ -24,6 +24,14 @@ public interface ServingConfig {
   @WithDefault("true")
   boolean int8Scan();
 
+  /**
+   * Whether to map the HNSW item index that publish built with the bundle (where its manifest names
+   * one; checked file by file against the manifest's checksums) instead of building the graph at
+   * every start and swap; false builds it here, as for bundles published without one.
+   */
+  @WithDefault("true")
+  boolean prebuiltIndex();
+
   Ranking ranking();
 
   Calls calls();

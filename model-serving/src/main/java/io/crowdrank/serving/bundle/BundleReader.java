@@ -1,5 +1,6 @@
 package io.crowdrank.serving.bundle;
 
+import io.crowdrank.format.Manifest;
 import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.ranking.bundle.BundleRows;
 import io.crowdrank.ranking.bundle.ModelBundle;
@@ -20,27 +21,39 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Reads a published bundle with Delta Kernel: no Spark on the serving side. A Delta snapshot is a
  * consistent version, so the service never sees half a publish.
  */
 public final class BundleReader implements BundleSource {
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(BundleReader.class);
+
   private final Engine engine;
+  private final Configuration hadoopConf;
   private final boolean int8Scan;
+  private final boolean prebuiltIndex;
 
   /** A reader whose bundles scan small catalogs as int8 where the JVM can. */
   public BundleReader() {
-    this(new Configuration(), true);
+    this(new Configuration(), true, true);
   }
 
   /**
    * @param int8Scan whether the exact scan of a small catalog may use int8 columns (where the JVM
    *     has the Vector API); false keeps floats ({@code crowdrank.int8-scan})
+   * @param prebuiltIndex whether to map the item index publish built, where the manifest names one
+   *     (else the graph is built here, as for older bundles)
    */
-  public BundleReader(Configuration hadoopConf, boolean int8Scan) {
+  public BundleReader(Configuration hadoopConf, boolean int8Scan, boolean prebuiltIndex) {
     this.engine = DefaultEngine.create(hadoopConf);
+    this.hadoopConf = hadoopConf;
     this.int8Scan = int8Scan;
+    this.prebuiltIndex = prebuiltIndex;
   }
 
   /** The table's latest version, or empty if there is no bundle table there yet. */
@@ -63,6 +76,9 @@ public final class BundleReader implements BundleSource {
     }
     ModelBundle.Builder bundle = new ModelBundle.Builder(snapshot.getVersion());
     bundle.int8Scan(int8Scan);
+    if (prebuiltIndex) {
+      bundle.prebuiltIndexes(index -> localIndex(tablePath, index));
+    }
     // Column ordinals are resolved once per batch schema, not per row.
     java.util.Map<StructType, KernelFields> fields = new java.util.IdentityHashMap<>();
     KernelTables.scan(
@@ -71,6 +87,38 @@ public final class BundleReader implements BundleSource {
         (row, schema) ->
             BundleRows.accept(fields.computeIfAbsent(schema, KernelFields::new).at(row), bundle));
     return bundle.build();
+  }
+
+  /**
+   * The prebuilt index's directory on this machine, for Lucene to map: where the table is on a
+   * local file system, the directory itself; elsewhere (object storage) a copy under the temporary
+   * directory, made once per index (its name carries the bundle's creation time), and checked like
+   * the original before use; null if it cannot be fetched.
+   */
+  java.nio.file.Path localIndex(String tablePath, Manifest.Index index) {
+    Path dir = new Path(tablePath, index.path());
+    try {
+      FileSystem fs = dir.getFileSystem(hadoopConf);
+      if (fs instanceof LocalFileSystem local) {
+        return local.pathToFile(dir).toPath();
+      }
+      java.nio.file.Path copy =
+          java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-index")
+              .resolve(Integer.toHexString(tablePath.hashCode()))
+              .resolve(index.path());
+      if (!java.nio.file.Files.isDirectory(copy)) {
+        java.nio.file.Path partial = copy.resolveSibling(copy.getFileName() + ".partial");
+        fs.copyToLocalFile(false, dir, new Path(partial.toUri()), true);
+        java.nio.file.Files.move(partial, copy, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      return copy;
+    } catch (java.io.IOException e) {
+      LOG.warnf(
+          "cannot fetch the prebuilt item index %s, building one instead (slow for a large"
+              + " catalog): %s",
+          dir, e);
+      return null;
+    }
   }
 
   /** {@link BundleRows.Fields} over Kernel rows of one schema, ordinals looked up once. */

@@ -4,12 +4,17 @@ import com.google.common.base.Preconditions;
 import io.crowdrank.format.HostApps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntPredicate;
+import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat;
@@ -18,6 +23,8 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.StoredFields;
@@ -29,6 +36,10 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.FixedBitSet;
 
 /**
@@ -44,7 +55,9 @@ import org.apache.lucene.util.FixedBitSet;
  */
 public final class ItemIndex implements AutoCloseable {
   static final String VECTOR = "v";
-  static final String ITEM = "item";
+
+  /** Stored field: the item's id, which ties a document to the catalog however it is ordered. */
+  static final String ITEM_ID = "id";
 
   /**
    * Candidates an HNSW search explores at least (HNSW's "ef"); more raises recall and cost. On a
@@ -69,8 +82,8 @@ public final class ItemIndex implements AutoCloseable {
    */
   static final int QUANTIZE_BITS = 7;
 
-  /** The item factors as the index sees them. */
-  public interface Items {
+  /** What a graph is built from: the items' ids and learnt vectors. */
+  public interface Source {
     int count();
 
     int dim();
@@ -80,6 +93,53 @@ public final class ItemIndex implements AutoCloseable {
 
     /** Copies the item's vector into {@code into}. */
     void vector(int item, float[] into);
+
+    /** The item's id (unique). */
+    String id(int item);
+
+    /**
+     * Items over arrays: ids, and their vectors one after another ({@code dim} floats each),
+     * indexed where {@code hasVector} says.
+     */
+    static Source of(String[] ids, float[] vectors, int dim, IntPredicate hasVector) {
+      Preconditions.checkArgument(
+          vectors.length == (long) ids.length * dim,
+          "%s ids but %s floats",
+          ids.length,
+          vectors.length);
+      return new Source() {
+        @Override
+        public int count() {
+          return ids.length;
+        }
+
+        @Override
+        public int dim() {
+          return dim;
+        }
+
+        @Override
+        public boolean hasVector(int item) {
+          return hasVector.test(item);
+        }
+
+        @Override
+        public void vector(int item, float[] into) {
+          System.arraycopy(vectors, item * dim, into, 0, dim);
+        }
+
+        @Override
+        public String id(int item) {
+          return ids[item];
+        }
+      };
+    }
+  }
+
+  /** The item factors as the index sees them. */
+  public interface Items extends Source {
+    /** The index of the item with this id, or -1 if there is none. */
+    int item(String id);
 
     /** Host-app indexes ({@link HostApps#ALL} order) the item runs in. */
     List<Integer> hostApps(int item);
@@ -100,6 +160,9 @@ public final class ItemIndex implements AutoCloseable {
   /** Exact mode only: the factors laid out for the scan. */
   private final VectorColumns columns;
 
+  /** Whether the graph is a prebuilt one mapped from files (else built in this process). */
+  private final boolean mapped;
+
   /**
    * Per host app: the documents that run in it, or null where that is every document (no filter
    * needed).
@@ -112,7 +175,8 @@ public final class ItemIndex implements AutoCloseable {
       DirectoryReader reader,
       int[] itemOfDoc,
       DocSetQuery[] hostAppFilters,
-      VectorColumns columns) {
+      VectorColumns columns,
+      boolean mapped) {
     this.items = items;
     this.directory = directory;
     this.reader = reader;
@@ -120,14 +184,13 @@ public final class ItemIndex implements AutoCloseable {
     this.itemOfDoc = itemOfDoc;
     this.hostAppFilters = hostAppFilters;
     this.columns = columns;
+    this.mapped = mapped;
   }
 
   /**
-   * Builds the index: exact when there are fewer than {@code exactBelow} items with vectors,
-   * otherwise an HNSW graph ({@link #MAX_CONN} links per node, Lucene's default build beam of 100,
-   * on {@link #QUANTIZE_BITS}-bit vectors). The graph is built on every core: each thread indexes a
-   * slice into its own segment (a graph of its own), and the final merge into one segment joins
-   * them with as many merge workers.
+   * Builds the index in memory: exact when there are fewer than {@code exactBelow} items with
+   * vectors, otherwise an HNSW graph ({@link #MAX_CONN} links per node, Lucene's default build beam
+   * of 100, on {@link #QUANTIZE_BITS}-bit vectors), built on every core.
    */
   public static ItemIndex build(Items items, int exactBelow) {
     return build(items, exactBelow, true);
@@ -154,9 +217,106 @@ public final class ItemIndex implements AutoCloseable {
           null,
           int8 && Simd.SUPPORTED
               ? Int8Columns.of(floats, items.count())
-              : new FloatColumns(floats, items.count()));
+              : new FloatColumns(floats, items.count()),
+          false);
     }
     Directory dir = new ByteBuffersDirectory();
+    try {
+      writeGraph(items, dir);
+      return open(items, dir, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot build the item index", e);
+    }
+  }
+
+  /**
+   * Writes the HNSW graph of these items' vectors (those that have one) as Lucene index files in an
+   * empty directory, force-merged to one segment, and returns each file's name with its CRC-32 (the
+   * checksum Lucene keeps in the file's footer, lower-case hex): what {@link #open(Items, Path,
+   * Map)} checks before mapping them. Publish calls this, so that replicas do not build the graph.
+   */
+  public static Map<String, String> write(Source items, Path dir) {
+    try (Directory d = FSDirectory.open(dir)) {
+      if (d.listAll().length > 0) {
+        throw new IllegalArgumentException("item index directory is not empty: " + dir);
+      }
+      writeGraph(items, d);
+      Map<String, String> files = new TreeMap<>();
+      for (String f : d.listAll()) {
+        if (f.equals(IndexWriter.WRITE_LOCK_NAME)) {
+          d.deleteFile(f);
+          continue;
+        }
+        try (IndexInput in = d.openInput(f, IOContext.READONCE)) {
+          files.put(f, Long.toHexString(CodecUtil.retrieveChecksum(in)));
+        }
+      }
+      return files;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the item index to " + dir, e);
+    }
+  }
+
+  /**
+   * Opens an index that {@link #write} made, memory-mapped and without rebuilding anything, after
+   * checking that the directory holds exactly the files listed, each with its CRC-32 (read through
+   * to the end of every file), and that its documents are exactly these items' vectors.
+   *
+   * @throws IllegalStateException if a file is missing, extra, or corrupt, or the index does not
+   *     match the items (the caller may build one instead)
+   */
+  public static ItemIndex open(Items items, Path dir, Map<String, String> files) {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      throw new IllegalStateException("no item index at " + dir);
+    }
+    Directory d = null;
+    try {
+      d = new MMapDirectory(dir);
+      java.util.Set<String> present = new java.util.TreeSet<>(List.of(d.listAll()));
+      present.remove(IndexWriter.WRITE_LOCK_NAME);
+      if (!present.equals(new java.util.TreeSet<>(files.keySet()))) {
+        throw new IllegalStateException(
+            "item index " + dir + " holds " + present + ", the manifest lists " + files.keySet());
+      }
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        try (IndexInput in = d.openInput(f.getKey(), IOContext.READONCE)) {
+          String crc = Long.toHexString(CodecUtil.checksumEntireFile(in));
+          if (!crc.equals(f.getValue())) {
+            throw new IllegalStateException(
+                "item index file "
+                    + dir.resolve(f.getKey())
+                    + " has checksum "
+                    + crc
+                    + ", the manifest says "
+                    + f.getValue());
+          }
+        }
+      }
+      return open(items, d, true);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(d);
+      if (e instanceof IllegalStateException ise) {
+        throw ise;
+      }
+      throw new IllegalStateException("cannot open the item index " + dir + ": " + e, e);
+    }
+  }
+
+  private static void closeQuietly(Directory d) {
+    if (d != null) {
+      try {
+        d.close();
+      } catch (IOException suppressed) {
+        // Already failing; the first error is the one to report.
+      }
+    }
+  }
+
+  /**
+   * The graph on every core: each thread indexes a slice into its own segment (a graph of its own),
+   * and the final merge into one segment joins them with as many merge workers.
+   */
+  private static void writeGraph(Source items, Directory dir) throws IOException {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ExecutorService workers = Executors.newFixedThreadPool(threads);
     try {
@@ -197,7 +357,7 @@ public final class ItemIndex implements AutoCloseable {
                       doc.add(
                           new KnnFloatVectorField(
                               VECTOR, v.clone(), VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT));
-                      doc.add(new StoredField(ITEM, i));
+                      doc.add(new StoredField(ITEM_ID, items.id(i)));
                       writer.addDocument(doc);
                     }
                     return null;
@@ -208,7 +368,38 @@ public final class ItemIndex implements AutoCloseable {
         }
         writer.forceMerge(1);
       }
-      DirectoryReader reader = DirectoryReader.open(dir);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the item index", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot build the item index: " + e.getCause(), e.getCause());
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  /**
+   * A searcher over a written graph: each document mapped to its item by id, and per host app the
+   * documents that run there.
+   *
+   * @throws IllegalStateException if the documents are not exactly the items with vectors
+   */
+  private static ItemIndex open(Items items, Directory dir, boolean mapped) throws IOException {
+    DirectoryReader reader = DirectoryReader.open(dir);
+    try {
+      int expected = 0;
+      for (int i = 0; i < items.count(); i++) {
+        expected += items.hasVector(i) ? 1 : 0;
+      }
+      if (reader.maxDoc() != expected || reader.numDocs() != expected) {
+        throw new IllegalStateException(
+            "the item index has " + reader.numDocs() + " items, the catalog " + expected);
+      }
+      FieldInfo field = FieldInfos.getMergedFieldInfos(reader).fieldInfo(VECTOR);
+      if (field == null || field.getVectorDimension() != items.dim()) {
+        throw new IllegalStateException(
+            "the item index's vectors are not of length " + items.dim());
+      }
       int[] itemOfDoc = new int[reader.maxDoc()];
       StoredFields stored = reader.storedFields();
       FixedBitSet[] byApp = new FixedBitSet[HostApps.ALL.size()];
@@ -216,8 +407,14 @@ public final class ItemIndex implements AutoCloseable {
         byApp[a] = new FixedBitSet(itemOfDoc.length);
       }
       for (int d = 0; d < itemOfDoc.length; d++) {
-        itemOfDoc[d] = stored.document(d).getField(ITEM).numericValue().intValue();
-        for (int app : items.hostApps(itemOfDoc[d])) {
+        String id = stored.document(d).get(ITEM_ID);
+        int item = id == null ? -1 : items.item(id);
+        if (item < 0 || !items.hasVector(item)) {
+          throw new IllegalStateException(
+              "the item index has item " + id + ", which the catalog has no vector for");
+        }
+        itemOfDoc[d] = item;
+        for (int app : items.hostApps(item)) {
           byApp[app].set(d);
         }
       }
@@ -228,16 +425,10 @@ public final class ItemIndex implements AutoCloseable {
                 ? null
                 : new DocSetQuery(HostApps.ALL.get(a), byApp[a]);
       }
-      return new ItemIndex(items, dir, reader, itemOfDoc, filters, null);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot build the item index", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while building the item index", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot build the item index: " + e.getCause(), e.getCause());
-    } finally {
-      workers.shutdownNow();
+      return new ItemIndex(items, dir, reader, itemOfDoc, filters, null, mapped);
+    } catch (IOException | RuntimeException e) {
+      reader.close();
+      throw e;
     }
   }
 
@@ -265,9 +456,15 @@ public final class ItemIndex implements AutoCloseable {
     return Simd.SUPPORTED;
   }
 
-  /** How the index searches: {@code hnsw}, {@code exact-int8} or {@code exact-float}. */
+  /**
+   * How the index searches: {@code hnsw} (a graph built here), {@code hnsw-prebuilt} (publish's
+   * graph, mapped), {@code exact-int8} or {@code exact-float}.
+   */
   public String method() {
-    return reader != null ? "hnsw" : columns instanceof Int8Columns ? "exact-int8" : "exact-float";
+    if (reader != null) {
+      return mapped ? "hnsw-prebuilt" : "hnsw";
+    }
+    return columns instanceof Int8Columns ? "exact-int8" : "exact-float";
   }
 
   /**

@@ -52,19 +52,25 @@ public final class Catalog {
   private final int[][] popularByVertical;
   private final ItemIndex itemIndex;
 
+  /** Lucene files of an item index that publish built, and the checksums the manifest lists. */
+  public record PrebuiltIndex(java.nio.file.Path dir, Map<String, String> files) {}
+
+  private static final System.Logger LOG = System.getLogger(Catalog.class.getName());
+
   /**
    * @param dim the manifest's vector dimension
    * @param cities every city of items and users, so a user's home city has an index here
    * @param verticals every vertical of items and users' interests
    * @param int8Scan whether the exact scan may use int8 columns (see {@link ItemIndex#build})
+   * @param prebuilt the index publish built for these items, or null to build one here
    */
-  static Catalog of(
-      int dim, List<ModelBundle.ItemRow> rows, Names cities, Names verticals, boolean int8Scan) {
-    return new Catalog(dim, rows, cities, verticals, int8Scan);
-  }
-
-  private Catalog(
-      int dim, List<ModelBundle.ItemRow> rows, Names cities, Names verticals, boolean int8Scan) {
+  Catalog(
+      int dim,
+      List<ModelBundle.ItemRow> rows,
+      Names cities,
+      Names verticals,
+      boolean int8Scan,
+      PrebuiltIndex prebuilt) {
     this.dim = dim;
     this.categories = Names.sorted(rows.stream().map(ModelBundle.ItemRow::category).toList());
     this.cities = cities;
@@ -113,7 +119,26 @@ public final class Catalog {
             .toArray();
     this.popularOverall = Arrays.copyOf(byPopularity, Math.min(POPULAR_LIST, byPopularity.length));
     this.popularByVertical = popularByVertical(byPopularity);
-    this.itemIndex = ItemIndex.build(new IndexedItems(), ANN_MIN_ITEMS, int8Scan);
+    this.itemIndex = index(prebuilt, int8Scan);
+  }
+
+  /**
+   * The prebuilt index mapped if it checks out, else one built here (older bundles have none; a
+   * corrupt or mismatched one is reported and replaced, so a replica still serves).
+   */
+  private ItemIndex index(PrebuiltIndex prebuilt, boolean int8Scan) {
+    IndexedItems items = new IndexedItems();
+    if (prebuilt != null) {
+      try {
+        return ItemIndex.open(items, prebuilt.dir(), prebuilt.files());
+      } catch (IllegalStateException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "not using the prebuilt item index, building one instead (slow for a large catalog): "
+                + e.getMessage());
+      }
+    }
+    return ItemIndex.build(items, ANN_MIN_ITEMS, int8Scan);
   }
 
   /** Bit mask of the host apps ({@link HostApps#ALL} order) among the ids; unknown ones ignored. */
@@ -294,24 +319,38 @@ public final class Catalog {
 
   /** The items with learnt vectors, as the nearest-neighbour index reads them. */
   private final class IndexedItems implements ItemIndex.Items {
+    private final ItemIndex.Source learnt =
+        ItemIndex.Source.of(ids, vectors, dim, i -> hasVector[i] && !isNew[i]);
+
     @Override
     public int count() {
-      return ids.length;
+      return learnt.count();
     }
 
     @Override
     public int dim() {
-      return dim;
+      return learnt.dim();
     }
 
     @Override
     public boolean hasVector(int item) {
-      return hasVector[item] && !isNew[item];
+      return learnt.hasVector(item);
     }
 
     @Override
     public void vector(int item, float[] into) {
-      System.arraycopy(vectors, item * dim, into, 0, dim);
+      learnt.vector(item, into);
+    }
+
+    @Override
+    public String id(int item) {
+      return learnt.id(item);
+    }
+
+    @Override
+    public int item(String id) {
+      Integer i = byId.get(id);
+      return i == null ? -1 : i;
     }
 
     @Override

@@ -82,6 +82,7 @@ public record ModelBundle(
   public static final class Builder {
     private final long version;
     private boolean int8Scan = true;
+    private java.util.function.Function<Manifest.Index, java.nio.file.Path> indexes;
     private Manifest manifest;
     private final List<ItemRow> items = new ArrayList<>();
     private final List<UserRow> users = new ArrayList<>();
@@ -98,6 +99,16 @@ public record ModelBundle(
     /** Whether the exact scan may use int8 columns (see {@link ItemIndex#build}); default yes. */
     public void int8Scan(boolean on) {
       this.int8Scan = on;
+    }
+
+    /**
+     * Where the manifest's prebuilt item index is (its path resolved against the bundle table), so
+     * that the catalog maps it instead of building one; without this, or without an index in the
+     * manifest, or where {@code at} gives null, the catalog builds its own.
+     */
+    public void prebuiltIndexes(
+        java.util.function.Function<Manifest.Index, java.nio.file.Path> at) {
+      this.indexes = at;
     }
 
     public void manifest(Manifest m) {
@@ -147,6 +158,11 @@ public record ModelBundle(
       lifts.put(category, values);
     }
 
+    private Catalog.PrebuiltIndex prebuilt(Manifest.Index index) {
+      java.nio.file.Path dir = index == null || indexes == null ? null : indexes.apply(index);
+      return dir == null ? null : new Catalog.PrebuiltIndex(dir, index.files());
+    }
+
     public ModelBundle build() {
       if (manifest == null) {
         throw new BundleException("bundle has no manifest");
@@ -166,7 +182,8 @@ public record ModelBundle(
       }
       Names cities = Names.sorted(cityNames);
       Names verticals = Names.sorted(verticalNames);
-      Catalog catalog = Catalog.of(dim, items, cities, verticals, int8Scan);
+      Manifest.Index index = manifest.index();
+      Catalog catalog = new Catalog(dim, items, cities, verticals, int8Scan, prebuilt(index));
       UserStore userStore = UserStore.of(dim, users, cities, verticals);
       return new ModelBundle(
           version,

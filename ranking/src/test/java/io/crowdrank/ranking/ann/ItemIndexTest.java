@@ -60,6 +60,17 @@ class ItemIndexTest {
     }
 
     @Override
+    public String id(int item) {
+      return "mp" + item;
+    }
+
+    @Override
+    public int item(String id) {
+      int i = id.startsWith("mp") ? Integer.parseInt(id.substring(2)) : -1;
+      return i >= 0 && i < count() ? i : -1;
+    }
+
+    @Override
     public List<Integer> hostApps(int item) {
       return item % 3 == 0 ? List.of(1) : List.of(0, 1);
     }
@@ -139,6 +150,114 @@ class ItemIndexTest {
     float[] q = query(new SplittableRandom(8));
 
     assertThat(index.nearest(q, 20, 1)).isEqualTo(index.nearest(q, 20, -1));
+  }
+
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp;
+
+  /** Recall@20 against the exact top 20 over queries drawn with this seed. */
+  private double recallAt20(ItemIndex idx, int hostApp, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    int hits = 0;
+    for (int q = 0; q < 30; q++) {
+      float[] query = query(rnd);
+      Set<Integer> exact = new HashSet<>();
+      idx.exact(query, 20, hostApp).forEach(n -> exact.add(n.item()));
+      for (ItemIndex.Neighbour n : idx.nearest(query, 20, hostApp)) {
+        hits += exact.contains(n.item()) ? 1 : 0;
+      }
+    }
+    return hits / (30 * 20.0);
+  }
+
+  @Test
+  void open_writtenIndex_isMappedNotRebuilt_andSearchesLikeABuiltOne() throws Exception {
+    RandomItems items = RandomItems.of(8_000, 12);
+    java.nio.file.Path dir = tmp.resolve("index");
+
+    java.util.Map<String, String> files = ItemIndex.write(items, dir);
+    index = ItemIndex.open(items, dir, files);
+
+    assertThat(files).isNotEmpty().doesNotContainKey("write.lock");
+    try (var listed = java.nio.file.Files.list(dir)) {
+      assertThat(listed.map(f -> f.getFileName().toString())).hasSameElementsAs(files.keySet());
+    }
+    assertThat(index.method()).isEqualTo("hnsw-prebuilt");
+    assertThat(recallAt20(index, -1, 13)).isGreaterThanOrEqualTo(0.95);
+    assertThat(recallAt20(index, 0, 14)).isGreaterThanOrEqualTo(0.95);
+    // The filter comes from the catalog at open: only items of host app 0, none without a vector.
+    List<ItemIndex.Neighbour> top = index.nearest(query(new SplittableRandom(15)), 40, 0);
+    assertThat(top).hasSize(40).allSatisfy(n -> assertThat(n.item() % 3).isNotZero());
+    assertThat(top).allSatisfy(n -> assertThat(n.item() % 50).isNotEqualTo(49));
+    assertThat(top)
+        .allSatisfy(
+            n ->
+                assertThat(n.score())
+                    .isEqualTo(
+                        ItemIndex.dot(query(new SplittableRandom(15)), items.vectors()[n.item()])));
+  }
+
+  @Test
+  void open_fileChangedAfterPublish_isRefusedNamingTheFile() throws Exception {
+    RandomItems items = RandomItems.of(2_000, 16);
+    java.nio.file.Path dir = tmp.resolve("index");
+    java.util.Map<String, String> files = ItemIndex.write(items, dir);
+    String largest =
+        files.keySet().stream()
+            .max(Comparator.comparingLong(f -> dir.resolve(f).toFile().length()))
+            .orElseThrow();
+    byte[] bytes = java.nio.file.Files.readAllBytes(dir.resolve(largest));
+    bytes[bytes.length / 2] ^= 0x5a;
+    java.nio.file.Files.write(dir.resolve(largest), bytes);
+
+    assertThatThrownBy(() -> ItemIndex.open(items, dir, files))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(largest)
+        .hasMessageContaining("checksum");
+  }
+
+  @Test
+  void open_filesOtherThanTheManifestLists_orNoDirectory_isRefused() throws Exception {
+    RandomItems items = RandomItems.of(2_000, 17);
+    java.nio.file.Path dir = tmp.resolve("index");
+    java.util.Map<String, String> files = ItemIndex.write(items, dir);
+    java.util.Map<String, String> fewer = new java.util.TreeMap<>(files);
+    fewer.remove(fewer.keySet().iterator().next());
+
+    assertThatThrownBy(() -> ItemIndex.open(items, dir, fewer))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the manifest lists");
+    assertThatThrownBy(() -> ItemIndex.open(items, tmp.resolve("missing"), files))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no item index at");
+  }
+
+  @Test
+  void open_indexOfOtherItems_isRefused() throws Exception {
+    java.nio.file.Path dir = tmp.resolve("index");
+    java.util.Map<String, String> files = ItemIndex.write(RandomItems.of(2_000, 18), dir);
+
+    // Same ids, one item more: the catalog has a vector the index lacks.
+    assertThatThrownBy(() -> ItemIndex.open(RandomItems.of(2_001, 18), dir, files))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the item index has");
+    // Fewer items: the index names items the catalog does not have.
+    assertThatThrownBy(() -> ItemIndex.open(RandomItems.of(1_000, 18), dir, files))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the item index has");
+    // Vectors of another length.
+    assertThatThrownBy(() -> ItemIndex.open(RandomItems.of(2_000, 8, 18), dir, files))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not of length 8");
+  }
+
+  @Test
+  void write_intoADirectoryWithFiles_isRefused() throws Exception {
+    java.nio.file.Path dir = tmp.resolve("index");
+    ItemIndex.write(RandomItems.of(500, 19), dir);
+
+    assertThatThrownBy(() -> ItemIndex.write(RandomItems.of(500, 19), dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not empty");
   }
 
   @Test

@@ -26,7 +26,7 @@ class CatalogTest {
   }
 
   static Catalog catalog(ModelBundle.ItemRow... rows) {
-    return Catalog.of(2, List.of(rows), CITIES, VERTICALS, false);
+    return new Catalog(2, List.of(rows), CITIES, VERTICALS, false, null);
   }
 
   @Test
@@ -69,7 +69,7 @@ class CatalogTest {
   @Test
   void availability_byHostAppAndCity() {
     Catalog c =
-        Catalog.of(
+        new Catalog(
             2,
             List.of(
                 new ModelBundle.ItemRow(
@@ -94,7 +94,8 @@ class CatalogTest {
                     0)),
             CITIES,
             VERTICALS,
-            false);
+            false,
+            null);
     int local = c.find("local").getAsInt();
     int hangzhou = c.city("hangzhou");
 

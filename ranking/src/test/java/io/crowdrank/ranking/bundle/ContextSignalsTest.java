@@ -15,7 +15,7 @@ class ContextSignalsTest {
   static final int TWENTY = 20;
 
   final Catalog catalog =
-      Catalog.of(
+      new Catalog(
           1,
           List.of(
               CatalogTest.item("latte", "coffee", List.of(), 0, 1f),
@@ -23,7 +23,8 @@ class ContextSignalsTest {
               CatalogTest.item("fries", "food", List.of(), 0, 1f)),
           Names.sorted(List.of()),
           Names.sorted(List.of()),
-          false);
+          false,
+          null);
 
   /** Coffee's lift is 2 at hour 8; a quarter of all activity is at hour 20, half at hour 8. */
   static Map<String, float[]> lifts() {

@@ -13,15 +13,21 @@ class ManifestJsonTest {
   void writeThenParse_keepsEveryField() {
     Manifest m =
         Manifest.of(
-            Instant.parse("2026-12-03T10:15:30Z"),
-            "UTC",
-            8,
-            Map.of("model/item_factors", 3L),
-            Map.of("params", Map.of("rank", 8)),
-            Map.of(),
-            new Manifest.Ranking(0.2, null),
-            Map.of("passed", true),
-            Map.of("items", 10L, "users", 20L));
+                Instant.parse("2026-12-03T10:15:30Z"),
+                "UTC",
+                8,
+                Map.of("model/item_factors", 3L),
+                Map.of("params", Map.of("rank", 8)),
+                Map.of(),
+                new Manifest.Ranking(0.2, null),
+                Map.of("passed", true),
+                Map.of("items", 10L, "users", 20L))
+            .withIndex(
+                new Manifest.Index(
+                    "_index/1796292930000",
+                    10,
+                    8,
+                    Map.of("_0.vec", "1a2b3c4d", "segments_1", "0")));
 
     Manifest back = ManifestJson.parse(ManifestJson.write(m));
 
@@ -30,6 +36,7 @@ class ManifestJsonTest {
     assertThat(back.createdTime()).isEqualTo(m.createdTime());
     assertThat(back.ranking()).isEqualTo(m.ranking());
     assertThat(back.counts()).isEqualTo(m.counts());
+    assertThat(back.index()).isEqualTo(m.index());
   }
 
   @Test

@@ -13,12 +13,13 @@ class TargetingTest {
   static final Instant DEC_1 = Instant.parse("2026-12-01T00:00:00Z");
 
   final Catalog catalog =
-      Catalog.of(
+      new Catalog(
           2,
           List.of(CatalogTest.item("coffee", "coffee_tea", List.of(), 0, 1f, 0f)),
           Names.sorted(List.of()),
           Names.sorted(List.of()),
-          false);
+          false,
+          null);
   final UserStore users =
       UserStore.of(
           2,
