@@ -267,6 +267,41 @@ public record BundleParts(
     return bundle.build();
   }
 
+  /**
+   * Accounts of one kind in these user rows ({@link #users}) that share a key, which the service
+   * could not tell apart: one line per key, naming the kind and (up to three of) its accounts.
+   *
+   * @param keyOf the key function: {@link io.crowdrank.format.AccountKey#of}, except in tests
+   */
+  public static List<String> keyCollisions(
+      Dataset<Row> users, org.apache.spark.sql.api.java.UDF1<String, Long> keyOf) {
+    var key = udf(keyOf, DataTypes.LongType);
+    List<String> out = new java.util.ArrayList<>();
+    for (String kind : List.of(ID, BundleFormat.PAYMENT_ACCOUNT, BundleFormat.SOCIAL_ACCOUNT)) {
+      users
+          .select(col(kind).as("a"))
+          .filter(col("a").isNotNull())
+          .distinct()
+          .groupBy(key.apply(col("a")).as("k"))
+          .agg(count(lit(1)).as("n"), slice(sort_array(collect_list(col("a"))), 1, 3).as("some"))
+          .filter(col("n").gt(1))
+          .orderBy("k")
+          .limit(5)
+          .collectAsList()
+          .forEach(
+              r ->
+                  out.add(
+                      String.format(
+                          java.util.Locale.ROOT,
+                          "%s: %d accounts share the key %x, e.g. %s",
+                          kind,
+                          r.getLong(1),
+                          r.getLong(0),
+                          r.getList(2))));
+    }
+    return out;
+  }
+
   /** Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. */
   public static void write(Dataset<Row> bundle, String out) {
     io.crowdrank.batch.common.Delta.overwrite(bundle, out, PART);

@@ -12,6 +12,7 @@ import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.ServedBundle;
 import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.AccountKey;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.format.Manifest;
@@ -143,6 +144,14 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
     Dataset<Row> items = parts.items();
     Dataset<Row> users = parts.users();
 
+    // The service finds users by 64-bit keys of their accounts: two accounts with one key would be
+    // one user to it.
+    List<String> collisions = BundleParts.keyCollisions(users, AccountKey::of);
+    if (!collisions.isEmpty()) {
+      throw new IllegalStateException(
+          "accounts the service could not tell apart; nothing published: "
+              + String.join("; ", collisions));
+    }
     long itemCount = items.count();
     long userCount = users.count();
     int dim = BundleParts.vectorDim(itemFactors);

@@ -89,4 +89,43 @@ class UserStoreTest {
         .isInstanceOf(BundleException.class)
         .hasMessage("user u9 has interests and shares of unequal length");
   }
+
+  @Test
+  void find_manyAccounts_matchesAMapOfStrings_lastUserOfARepeatedAccountWins() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    java.util.List<ModelBundle.UserRow> rows = new java.util.ArrayList<>();
+    java.util.Map<String, Integer> payments = new java.util.HashMap<>();
+    for (int u = 0; u < 20_000; u++) {
+      // Some payment accounts repeat: the reference keeps the last user, as the store must.
+      String payment = rnd.nextInt(10) == 0 ? null : "2088" + rnd.nextInt(15_000);
+      rows.add(user("u" + u, payment, null, null, List.of(), new float[0]));
+      if (payment != null) {
+        payments.put(payment, u);
+      }
+    }
+    UserStore store = UserStore.of(2, rows, CITIES, VERTICALS);
+
+    for (int a = 0; a < 16_000; a++) {
+      String account = "2088" + a;
+      assertThat(store.find(IdType.PAYMENT_ACCOUNT, account))
+          .as(account)
+          .isEqualTo(payments.getOrDefault(account, -1));
+    }
+    assertThat(store.find(IdType.SHARED_ID, "u19999")).isEqualTo(19_999);
+    assertThat(store.find(IdType.SHARED_ID, "u20000")).isEqualTo(-1);
+  }
+
+  @Test
+  void accounts_twoAccountsWithOneKey_areRefusedNamingBoth() {
+    // Keys by length: "abc" and "xyz" collide.
+    UserStore.Accounts.Builder b =
+        new UserStore.Accounts.Builder(IdType.SOCIAL_ACCOUNT, 4, String::length);
+    b.add("abc", 0);
+    b.add("de", 1);
+    b.add("xyz", 2);
+
+    assertThatThrownBy(b::build)
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("SOCIAL_ACCOUNT accounts abc and xyz share the key 3");
+  }
 }
