@@ -13,6 +13,7 @@ import java.util.Map;
  * vectors, home cities and social interests, and the lookup of every account kind a host app may
  * identify a user by: per kind, the accounts' 64-bit keys ({@link AccountKey}) sorted beside their
  * users (12 bytes per account, where a map of strings took about 120), searched by bisection.
+ * Vectors are kept as int8 codes with a scale per user ({@link #quantize}).
  */
 public final class UserStore {
   /** A user account kind a host app may identify a user by. */
@@ -25,7 +26,11 @@ public final class UserStore {
   private final int dim;
   private final String[] ids;
   private final int[] homeCity;
-  private final float[] vectors;
+
+  /** Vectors as int8 codes, {@code dim} per user, each user's scaled by {@link #scales}. */
+  private final byte[] codes;
+
+  private final float[] scales;
   private final boolean[] hasVector;
   private final UserInterests[] interests;
   private final Map<IdType, Accounts> byAccount;
@@ -44,7 +49,8 @@ public final class UserStore {
     int m = rows.size();
     ids = new String[m];
     homeCity = new int[m];
-    vectors = new float[m * dim];
+    codes = new byte[Math.multiplyExact(m, dim)];
+    scales = new float[m];
     hasVector = new boolean[m];
     interests = new UserInterests[m];
     Map<IdType, Accounts.Builder> accounts = new EnumMap<>(IdType.class);
@@ -57,7 +63,7 @@ public final class UserStore {
       homeCity[u] = row.city() == null ? -1 : cities.require(row.city());
       if (row.vector() != null) {
         ModelBundle.checkDim(row.vector(), dim, "user " + row.id());
-        System.arraycopy(row.vector(), 0, vectors, u * dim, dim);
+        scales[u] = quantize(row.vector(), codes, u * dim);
         hasVector[u] = true;
       }
       if (row.interestShares().length != row.interests().size()) {
@@ -65,9 +71,11 @@ public final class UserStore {
             "user " + row.id() + " has interests and shares of unequal length");
       }
       interests[u] =
-          new UserInterests(
-              row.interests().stream().mapToInt(verticals::require).toArray(),
-              row.interestShares());
+          row.interests().isEmpty()
+              ? UserInterests.NONE
+              : new UserInterests(
+                  row.interests().stream().mapToInt(verticals::require).toArray(),
+                  row.interestShares());
       accounts.get(IdType.SHARED_ID).add(row.id(), u);
       if (row.paymentAccount() != null) {
         accounts.get(IdType.PAYMENT_ACCOUNT).add(row.paymentAccount(), u);
@@ -224,10 +232,34 @@ public final class UserStore {
     return hasVector[user];
   }
 
-  /** The user's factor vector (a copy). */
+  /**
+   * The user's factor vector, from its int8 codes: each component within half a step (the largest
+   * component's magnitude / 254) of the published float.
+   */
   public float[] vector(int user) {
     Preconditions.checkArgument(hasVector[user], "user %s has no vector", ids[user]);
-    return Arrays.copyOfRange(vectors, user * dim, (user + 1) * dim);
+    float[] v = new float[dim];
+    float scale = scales[user];
+    for (int d = 0; d < dim; d++) {
+      v[d] = codes[user * dim + d] * scale;
+    }
+    return v;
+  }
+
+  /**
+   * Writes {@code v} as int8 codes at {@code offset}, symmetric around 0 with the largest magnitude
+   * at ±127 (4 + dim bytes a user instead of 4 × dim), and returns the scale of a step.
+   */
+  static float quantize(float[] v, byte[] into, int offset) {
+    float max = 0;
+    for (float x : v) {
+      max = Math.max(max, Math.abs(x));
+    }
+    float scale = max / 127f;
+    for (int d = 0; d < v.length; d++) {
+      into[offset + d] = scale == 0 ? 0 : (byte) Math.round(v[d] / scale);
+    }
+    return scale;
   }
 
   /** The user's social interests; {@link UserInterests#NONE} for -1. */

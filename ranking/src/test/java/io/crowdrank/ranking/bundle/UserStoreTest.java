@@ -65,7 +65,8 @@ class UserStoreTest {
   void profile_homeCityVectorAndInterests() {
     assertThat(users.homeCity(0)).isEqualTo(CITIES.indexOf("shanghai"));
     assertThat(users.homeCity(1)).isEqualTo(-1);
-    assertThat(users.vector(0)).containsExactly(1f, 2f);
+    // int8 with the largest component at 127: 1 is code 64 (63.5 rounded), 2 is 127.
+    assertThat(users.vector(0)).containsExactly(64 * (2f / 127f), 127 * (2f / 127f));
     assertThat(users.hasVector(1)).isFalse();
     assertThat(users.interests(0).share(VERTICALS.indexOf("travel"))).isCloseTo(0.8, within(1e-6));
     assertThat(users.interests(1).isEmpty()).isTrue();
@@ -127,5 +128,92 @@ class UserStoreTest {
     assertThatThrownBy(b::build)
         .isInstanceOf(BundleException.class)
         .hasMessageContaining("SOCIAL_ACCOUNT accounts abc and xyz share the key 3");
+  }
+
+  @Test
+  void quantize_everyComponentWithinHalfAStep_zeroVectorStaysZero() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    float[] v = new float[64];
+    for (int d = 0; d < v.length; d++) {
+      v[d] = (float) (rnd.nextGaussian() * 0.4);
+    }
+    byte[] codes = new byte[64];
+
+    float scale = UserStore.quantize(v, codes, 0);
+
+    float max = 0;
+    for (float x : v) {
+      max = Math.max(max, Math.abs(x));
+    }
+    assertThat(scale).isEqualTo(max / 127f);
+    for (int d = 0; d < v.length; d++) {
+      assertThat(codes[d] * scale).isCloseTo(v[d], within(scale / 2 + 1e-7f));
+    }
+    assertThat(UserStore.quantize(new float[3], new byte[3], 0)).isZero();
+  }
+
+  /**
+   * The ranking change int8 user vectors make, measured: exact top 20 of 20,000 clustered items (as
+   * bench-bundle makes them: 200 centres, item noise 0.35, user noise 0.5, 64 dims) for 300 users,
+   * by the float vector and by the int8 one.
+   */
+  @Test
+  void int8UserVectors_keepAtLeast97PercentOfTheFloatTop20() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(17);
+    int dim = 64;
+    float[][] centres = new float[200][dim];
+    for (float[] c : centres) {
+      for (int d = 0; d < dim; d++) {
+        c[d] = (float) (rnd.nextDouble() * 2 - 1);
+      }
+    }
+    float[][] items = new float[20_000][dim];
+    for (int i = 0; i < items.length; i++) {
+      for (int d = 0; d < dim; d++) {
+        items[i][d] = centres[i % 200][d] + (float) (rnd.nextGaussian() * 0.35);
+      }
+    }
+    int same = 0;
+    int users = 300;
+    byte[] codes = new byte[dim];
+    for (int u = 0; u < users; u++) {
+      float[] v = new float[dim];
+      for (int d = 0; d < dim; d++) {
+        v[d] = centres[u % 200][d] + (float) (rnd.nextGaussian() * 0.5);
+      }
+      float scale = UserStore.quantize(v, codes, 0);
+      float[] q = new float[dim];
+      for (int d = 0; d < dim; d++) {
+        q[d] = codes[d] * scale;
+      }
+      java.util.Set<Integer> byFloat = top20(items, v);
+      for (int i : top20(items, q)) {
+        same += byFloat.contains(i) ? 1 : 0;
+      }
+    }
+    double kept = same / (users * 20.0);
+    System.out.printf(
+        java.util.Locale.ROOT, "int8 user vectors keep %.4f of the float top 20%n", kept);
+    assertThat(kept).isGreaterThanOrEqualTo(0.97);
+  }
+
+  /** The 20 items with the largest products (ties at the 20th score all kept). */
+  private static java.util.Set<Integer> top20(float[][] items, float[] q) {
+    double[] scores = new double[items.length];
+    for (int i = 0; i < items.length; i++) {
+      for (int d = 0; d < q.length; d++) {
+        scores[i] += q[d] * items[i][d];
+      }
+    }
+    double[] sorted = scores.clone();
+    java.util.Arrays.sort(sorted);
+    double cut = sorted[sorted.length - 20];
+    java.util.Set<Integer> top = new java.util.HashSet<>();
+    for (int i = 0; i < items.length; i++) {
+      if (scores[i] >= cut) {
+        top.add(i);
+      }
+    }
+    return top;
   }
 }
