@@ -274,12 +274,15 @@ public final class RankingHandler {
   }
 
   /**
-   * One key per person in the recent history: the shared user id when the bundle knows the account
-   * (so events by payment account filter rankings asked by social account), else the account.
+   * One key per person in the recent history: the shared user id's key when the bundle knows the
+   * account (so events by payment account filter rankings asked by social account), else the
+   * account.
    */
   static String historyKey(Optional<ModelBundle> bundle, UserStore.IdType type, String id) {
     int user = bundle.map(b -> b.users().find(type, id)).orElse(-1);
-    return user >= 0 ? "user:" + bundle.get().users().id(user) : type.name() + ":" + id;
+    return user >= 0
+        ? "user:" + Long.toHexString(bundle.get().users().sharedKey(user))
+        : type.name() + ":" + id;
   }
 
   private ModelBundle served() throws StatusException {

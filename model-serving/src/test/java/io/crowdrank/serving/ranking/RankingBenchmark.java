@@ -64,13 +64,18 @@ public class RankingBenchmark {
     queries = new RankQuery[QUERIES];
     vectors = new float[QUERIES][];
     for (int q = 0; q < QUERIES; q++) {
+      // bench-bundle's users are u0, u1, ...
+      String id;
       int u;
       do {
-        u = rnd.nextInt(served.users().count());
+        id = "u" + rnd.nextInt(served.users().count());
+        u = served.users().find(UserStore.IdType.SHARED_ID, id);
+        if (u < 0) {
+          throw new IllegalArgumentException(
+              bundle + " is not a bench-bundle bundle (no user " + id + ")");
+        }
       } while (!served.users().hasVector(u));
-      queries[q] =
-          new RankQuery(
-              UserStore.IdType.SHARED_ID, served.users().id(u), "alipay", k, AT, null, Set.of());
+      queries[q] = new RankQuery(UserStore.IdType.SHARED_ID, id, "alipay", k, AT, null, Set.of());
       vectors[q] = served.users().vector(u);
     }
   }

@@ -81,9 +81,14 @@ public final class Targeting {
       segmentIds.put(sorted.get(s).id(), s);
     }
     int[][] userSegments = new int[users.count()][];
-    for (int u = 0; u < userSegments.length; u++) {
-      userSegments[u] = indexes(segmentIds, memberships.getOrDefault(users.id(u), List.of()));
-    }
+    java.util.Arrays.fill(userSegments, new int[0]);
+    memberships.forEach(
+        (id, ids) -> {
+          int u = users.find(UserStore.IdType.SHARED_ID, id);
+          if (u >= 0) {
+            userSegments[u] = indexes(segmentIds, ids);
+          }
+        });
     List<Campaign> resolved = new ArrayList<>();
     for (ModelBundle.CampaignRow c : campaigns) {
       OptionalInt item = catalog.find(c.itemId());

@@ -24,7 +24,10 @@ public final class UserStore {
   }
 
   private final int dim;
-  private final String[] ids;
+
+  /** Each user's shared-id key ({@link AccountKey}): the user's identity across account kinds. */
+  private final long[] sharedKeys;
+
   private final int[] homeCity;
 
   /** Vectors as int8 codes, {@code dim} per user, each user's scaled by {@link #scales}. */
@@ -47,7 +50,7 @@ public final class UserStore {
   private UserStore(int dim, List<ModelBundle.UserRow> rows, Names cities, Names verticals) {
     this.dim = dim;
     int m = rows.size();
-    ids = new String[m];
+    sharedKeys = new long[m];
     homeCity = new int[m];
     codes = new byte[Math.multiplyExact(m, dim)];
     scales = new float[m];
@@ -59,7 +62,7 @@ public final class UserStore {
     }
     for (int u = 0; u < m; u++) {
       ModelBundle.UserRow row = rows.get(u);
-      ids[u] = row.id();
+      sharedKeys[u] = AccountKey.of(row.id());
       homeCity[u] = row.city() == null ? -1 : cities.require(row.city());
       if (row.vector() != null) {
         ModelBundle.checkDim(row.vector(), dim, "user " + row.id());
@@ -90,16 +93,15 @@ public final class UserStore {
   }
 
   public int count() {
-    return ids.length;
+    return sharedKeys.length;
   }
 
   /**
-   * The user's index, or -1 if no user has this account. A shared id is compared in full; a payment
-   * or social account by its key (see {@link AccountKey} for the odds of a false match).
+   * The user's index, or -1 if no user has this account, found by the account's key (see {@link
+   * AccountKey} for the odds of a false match).
    */
   public int find(IdType type, String account) {
-    int u = byAccount.get(type).find(AccountKey.of(account));
-    return u >= 0 && type == IdType.SHARED_ID && !ids[u].equals(account) ? -1 : u;
+    return byAccount.get(type).find(AccountKey.of(account));
   }
 
   /** One account kind: keys ascending, each beside its user. */
@@ -218,9 +220,12 @@ public final class UserStore {
     }
   }
 
-  /** The user's shared id. */
-  public String id(int user) {
-    return ids[user];
+  /**
+   * The key of the user's shared id: the same for every account of the user and across bundle
+   * versions, so it can key what is kept about a person between requests.
+   */
+  public long sharedKey(int user) {
+    return sharedKeys[user];
   }
 
   /** The home city's index in the catalog's cities, or -1. */
@@ -237,7 +242,7 @@ public final class UserStore {
    * component's magnitude / 254) of the published float.
    */
   public float[] vector(int user) {
-    Preconditions.checkArgument(hasVector[user], "user %s has no vector", ids[user]);
+    Preconditions.checkArgument(hasVector[user], "user %s has no vector", user);
     float[] v = new float[dim];
     float scale = scales[user];
     for (int d = 0; d < dim; d++) {

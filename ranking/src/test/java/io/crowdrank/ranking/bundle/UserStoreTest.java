@@ -58,7 +58,7 @@ class UserStoreTest {
     assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5002")).isEqualTo(1);
     assertThat(users.find(IdType.PAYMENT_ACCOUNT, "5001")).isEqualTo(-1);
     assertThat(users.count()).isEqualTo(2);
-    assertThat(users.id(1)).isEqualTo("u2");
+    assertThat(users.sharedKey(1)).isEqualTo(io.crowdrank.format.AccountKey.of("u2"));
   }
 
   @Test
@@ -75,7 +75,7 @@ class UserStoreTest {
 
   @Test
   void vector_ofAUserWithout_failsWithTheUser() {
-    assertThatThrownBy(() -> users.vector(1)).hasMessage("user u2 has no vector");
+    assertThatThrownBy(() -> users.vector(1)).hasMessage("user 1 has no vector");
   }
 
   @Test
