@@ -54,15 +54,29 @@ public final class SyntheticBundle {
    * @param users users with a vector, &ge; 1
    * @param dim vector dimension, &ge; 2
    * @param clusters vector clusters, &ge; 1
+   * @param habitCells hour-of-week habit cells per user, &ge; 0 (a demo user has about 10)
    * @param indexFrom items from which the item index is built as publish builds it ({@link
    *     Catalog#ANN_MIN_ITEMS}); {@link Long#MAX_VALUE} never (replicas build their own)
    */
   public record Options(
-      String warehouse, long items, long users, int dim, int clusters, long seed, long indexFrom) {
+      String warehouse,
+      long items,
+      long users,
+      int dim,
+      int clusters,
+      long seed,
+      int habitCells,
+      long indexFrom) {
     public Options {
-      if (warehouse == null || items < 1 || users < 1 || dim < 2 || clusters < 1) {
+      if (warehouse == null
+          || items < 1
+          || users < 1
+          || dim < 2
+          || clusters < 1
+          || habitCells < 0) {
         throw new IllegalArgumentException(
-            "need a warehouse, items >= 1, users >= 1, dim >= 2 and clusters >= 1");
+            "need a warehouse, items >= 1, users >= 1, dim >= 2, clusters >= 1 and habit cells"
+                + " >= 0");
       }
     }
   }
@@ -80,10 +94,9 @@ public final class SyntheticBundle {
 
   public Result execute() {
     long t0 = System.nanoTime();
+    Column categories = array(CATEGORIES.stream().map(functions::lit).toArray(Column[]::new));
     Column category =
-        element_at(
-            array(CATEGORIES.stream().map(functions::lit).toArray(Column[]::new)),
-            col("cluster").mod(CATEGORIES.size()).plus(1).cast("int"));
+        element_at(categories, col("cluster").mod(CATEGORIES.size()).plus(1).cast("int"));
     Column allApps = array(HostApps.ALL.stream().map(functions::lit).toArray(Column[]::new));
     Dataset<Row> items =
         spark
@@ -110,7 +123,26 @@ public final class SyntheticBundle {
                 lit(PART_USER).as(PART),
                 format_string("u%d", col("id")).as(ID),
                 format_string("2088%012d", col("id")).as(PAYMENT_ACCOUNT),
-                vector(0.5, o.seed() + 3).as(VECTOR));
+                format_string("wb%d", col("id")).as(SOCIAL_ACCOUNT),
+                vector(0.5, o.seed() + 3).as(VECTOR),
+                // Habit cells: categories near the user's cluster, hours from a hash of the user.
+                transform(
+                        sequence(lit(0), lit(o.habitCells() - 1)),
+                        j ->
+                            element_at(
+                                categories,
+                                col("cluster").plus(j).mod(CATEGORIES.size()).plus(1).cast("int")))
+                    .as(HABIT_CATEGORIES),
+                transform(
+                        sequence(lit(0), lit(o.habitCells() - 1)),
+                        j -> pmod(xxhash64(col("id"), j), lit((long) HOURS_PER_WEEK)).cast("int"))
+                    .as(HABIT_HOURS),
+                transform(sequence(lit(0), lit(o.habitCells() - 1)), j -> lit(1f))
+                    .cast("array<float>")
+                    .as(HABIT_WEIGHTS))
+            .withColumn(HABIT_CATEGORIES, when(lit(o.habitCells() > 0), col(HABIT_CATEGORIES)))
+            .withColumn(HABIT_HOURS, when(lit(o.habitCells() > 0), col(HABIT_HOURS)))
+            .withColumn(HABIT_WEIGHTS, when(lit(o.habitCells() > 0), col(HABIT_WEIGHTS)));
     Dataset<Row> popularity =
         spark
             .range(Math.min(o.items(), 1_000))

@@ -430,6 +430,13 @@ public final class Main implements Callable<Integer> {
     long seed;
 
     @Option(
+        names = "--habit-cells",
+        defaultValue = "0",
+        description =
+            "Hour-of-week habit cells per user, as profiles give them (default ${DEFAULT-VALUE}).")
+    int habitCells;
+
+    @Option(
         names = "--no-prebuilt-index",
         description =
             "Do not build the item index as publish does, so that the service builds its own"
@@ -450,6 +457,7 @@ public final class Main implements Callable<Integer> {
                 dim,
                 clusters,
                 seed,
+                habitCells,
                 noPrebuiltIndex
                     ? Long.MAX_VALUE
                     : io.crowdrank.ranking.bundle.Catalog.ANN_MIN_ITEMS);

@@ -25,7 +25,7 @@ class BundleIndexTest extends SparkTestBase {
 
   private String bundle(long items) {
     new SyntheticBundle(
-            spark, new SyntheticBundle.Options(warehouse(), items, 200, DIM, 20, 3, INDEX_FROM))
+            spark, new SyntheticBundle.Options(warehouse(), items, 200, DIM, 20, 3, 4, INDEX_FROM))
         .execute();
     return Tables.at(warehouse(), Tables.BUNDLE);
   }

@@ -26,20 +26,27 @@ public final class ContextSignals {
 
   private final float[] hourShares;
 
-  /** Per user: sparse cells (category · 168 + hour, ascending) of their habit, and the uses. */
-  private final int[][] habitCells;
+  /**
+   * Every user's habit in three flat arrays: user u's sparse cells (category · 168 + hour,
+   * ascending) and their uses are at {@code habitStart[u]} until {@code habitStart[u + 1]} (4 bytes
+   * a user and 8 a cell, where two arrays per user took about 48 bytes more).
+   */
+  private final int[] habitStart;
 
-  private final float[][] habitCounts;
+  private final int[] habitCells;
+  private final float[] habitCounts;
   private final Map<String, Scope> popularity;
 
   private ContextSignals(
       float[][] lifts,
       float[] hourShares,
-      int[][] habitCells,
-      float[][] habitCounts,
+      int[] habitStart,
+      int[] habitCells,
+      float[] habitCounts,
       Map<String, Scope> popularity) {
     this.lifts = lifts;
     this.hourShares = hourShares;
+    this.habitStart = habitStart;
     this.habitCells = habitCells;
     this.habitCounts = habitCounts;
     this.popularity = popularity;
@@ -71,17 +78,48 @@ public final class ContextSignals {
       }
       byCategory[c] = l;
     }
-    int[][] cells = new int[users.size()][];
-    float[][] counts = new float[users.size()][];
-    for (int u = 0; u < cells.length; u++) {
-      habit(users.get(u), categories, u, cells, counts);
+    Habits habits = new Habits(users.size());
+    for (ModelBundle.UserRow row : users) {
+      habit(row, categories, habits);
     }
-    return new ContextSignals(byCategory, shares, cells, counts, scopes(catalog, popularity));
+    return new ContextSignals(
+        byCategory,
+        shares,
+        habits.start,
+        Arrays.copyOf(habits.cells, habits.size),
+        Arrays.copyOf(habits.counts, habits.size),
+        scopes(catalog, popularity));
+  }
+
+  /** The habits being collected, user after user. */
+  private static final class Habits {
+    final int[] start;
+    int[] cells = new int[1024];
+    float[] counts = new float[1024];
+    int size;
+    int users;
+
+    Habits(int userCount) {
+      start = new int[userCount + 1];
+    }
+
+    void add(int cell, float count) {
+      if (size == cells.length) {
+        cells = Arrays.copyOf(cells, size * 2);
+        counts = Arrays.copyOf(counts, size * 2);
+      }
+      cells[size] = cell;
+      counts[size] = count;
+      size++;
+    }
+
+    void endUser() {
+      start[++users] = size;
+    }
   }
 
   /** The user's habit as sparse cells, sorted; cells of unknown categories or hours dropped. */
-  private static void habit(
-      ModelBundle.UserRow row, Names categories, int u, int[][] cells, float[][] counts) {
+  private static void habit(ModelBundle.UserRow row, Names categories, Habits habits) {
     int n = row.habitCategories().size();
     if (row.habitHours().length != n || row.habitCounts().length != n) {
       throw new BundleException("user " + row.id() + " has habit arrays of unequal length");
@@ -98,12 +136,10 @@ public final class ContextSignals {
     }
     packed = Arrays.copyOf(packed, kept);
     Arrays.sort(packed);
-    cells[u] = new int[kept];
-    counts[u] = new float[kept];
-    for (int x = 0; x < kept; x++) {
-      cells[u][x] = (int) (packed[x] >>> 32);
-      counts[u][x] = row.habitCounts()[(int) packed[x]];
+    for (long p : packed) {
+      habits.add((int) (p >>> 32), row.habitCounts()[(int) p]);
     }
+    habits.endUser();
   }
 
   private static Map<String, Scope> scopes(
@@ -149,12 +185,11 @@ public final class ContextSignals {
     double[] cell = new double[c];
     double[] total = new double[c];
     if (user >= 0) {
-      int[] cells = habitCells[user];
-      for (int x = 0; x < cells.length; x++) {
-        int cat = cells[x] / HOURS;
-        total[cat] += habitCounts[user][x];
-        if (cells[x] % HOURS == hourOfWeek) {
-          cell[cat] += habitCounts[user][x];
+      for (int x = habitStart[user]; x < habitStart[user + 1]; x++) {
+        int cat = habitCells[x] / HOURS;
+        total[cat] += habitCounts[x];
+        if (habitCells[x] % HOURS == hourOfWeek) {
+          cell[cat] += habitCounts[x];
         }
       }
     }

@@ -73,6 +73,31 @@ class ContextSignalsTest {
   }
 
   @Test
+  void categoryLifts_severalUsers_eachSeesOnlyTheirOwnCells() {
+    // u0 as above; u1 without a habit; u2 only 8 coffees at 20. Shrinkage 4.
+    ContextSignals s =
+        ContextSignals.of(
+            catalog,
+            lifts(),
+            List.of(
+                habit(
+                    "u0",
+                    List.of("coffee", "gone", "coffee"),
+                    new int[] {TWENTY, EIGHT, EIGHT},
+                    new float[] {2, 50, 6}),
+                habit("u1", List.of(), new int[0], new float[0]),
+                habit("u2", List.of("coffee"), new int[] {TWENTY}, new float[] {8})),
+            List.of());
+
+    assertThat(s.categoryLifts(0, EIGHT, 4)[0]).isCloseTo(10.0 / 6, within(1e-9));
+    assertThat(s.categoryLifts(1, EIGHT, 4)).containsExactly(2.0, 1.0);
+    // u2 at 8: (0 + 4 · 2 · 0.5) / ((8 + 4) · 0.5) = 4 / 6; at 20: (8 + 4 · 1 · 0.25) / (12 · 0.25)
+    // = 3
+    assertThat(s.categoryLifts(2, EIGHT, 4)[0]).isCloseTo(4.0 / 6, within(1e-9));
+    assertThat(s.categoryLifts(2, TWENTY, 4)[0]).isCloseTo(3.0, within(1e-9));
+  }
+
+  @Test
   void of_habitArraysOfUnequalLength_fails() {
     assertThatThrownBy(
             () ->
