@@ -50,20 +50,19 @@ class ContextSignalsTest {
     assertThat(s.categoryLifts(-1, TWENTY, 4)).containsExactly(1.0, 1.0);
   }
 
+  /** 6 coffees at 8, 2 at 20, and 50 uses of a category the catalog lost. */
+  static ModelBundle.UserRow coffeeDrinker(String id) {
+    return habit(
+        id,
+        List.of("coffee", "gone", "coffee"),
+        new int[] {TWENTY, EIGHT, EIGHT},
+        new float[] {2, 50, 6});
+  }
+
   @Test
   void categoryLifts_userWithHabit_ownUseShrunkTowardsEverybodys() {
-    // 6 coffees at 8, 2 at 20, and a category the catalog lost; shrinkage 4.
-    ContextSignals s =
-        ContextSignals.of(
-            catalog,
-            lifts(),
-            List.of(
-                habit(
-                    "u",
-                    List.of("coffee", "gone", "coffee"),
-                    new int[] {TWENTY, EIGHT, EIGHT},
-                    new float[] {2, 50, 6})),
-            List.of());
+    // The coffee drinker; shrinkage 4.
+    ContextSignals s = ContextSignals.of(catalog, lifts(), List.of(coffeeDrinker("u")), List.of());
 
     // at 8: (6 + 4 · 2 · 0.5) / ((8 + 4) · 0.5) = 10 / 6; food: no habit, global 1
     assertThat(s.categoryLifts(0, EIGHT, 4)[0]).isCloseTo(10.0 / 6, within(1e-9));
@@ -74,17 +73,13 @@ class ContextSignalsTest {
 
   @Test
   void categoryLifts_severalUsers_eachSeesOnlyTheirOwnCells() {
-    // u0 as above; u1 without a habit; u2 only 8 coffees at 20. Shrinkage 4.
+    // u0 the coffee drinker; u1 without a habit; u2 only 8 coffees at 20. Shrinkage 4.
     ContextSignals s =
         ContextSignals.of(
             catalog,
             lifts(),
             List.of(
-                habit(
-                    "u0",
-                    List.of("coffee", "gone", "coffee"),
-                    new int[] {TWENTY, EIGHT, EIGHT},
-                    new float[] {2, 50, 6}),
+                coffeeDrinker("u0"),
                 habit("u1", List.of(), new int[0], new float[0]),
                 habit("u2", List.of("coffee"), new int[] {TWENTY}, new float[] {8})),
             List.of());
