@@ -6,9 +6,10 @@ import java.util.List;
  * The published model bundle: one Delta table whose every version is one complete bundle.
  *
  * <p>Delta has no multi-table transactions, so every part of a bundle (items, users, popularity,
- * context, manifest) lives in this one table, partitioned by {@link #PART}, and a publish
- * overwrites the whole table in a single commit. A reader therefore sees a whole bundle or the
- * previous one, the Delta version is the bundle version, and rollback is reading an older version.
+ * context, manifest) lives in this one table, partitioned by {@link #PART} and (user rows) by
+ * {@link #BUCKET_MOD} and {@link #BUCKET_REM}, and a publish overwrites the whole table in a single
+ * commit. A reader therefore sees a whole bundle or the previous one, the Delta version is the
+ * bundle version, and rollback is reading an older version.
  *
  * <p>Columns not used by a part are null in its rows.
  */
@@ -16,7 +17,14 @@ public final class BundleFormat {
   private BundleFormat() {}
 
   /** Bundle format version written into the manifest; the service refuses versions it lacks. */
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
+
+  /**
+   * The oldest format this code reads: format 3 has no {@link #BUCKET}s (a user row is there once,
+   * read as if written without a bucket); format 4 writes a user's row into each of its buckets, so
+   * a service that reads only 3 must refuse it rather than load users twice.
+   */
+  public static final int OLDEST_READABLE_FORMAT = 3;
 
   /** The bundle table's directory, relative to the warehouse root. */
   public static final String TABLE_PATH = "serving/bundle";
@@ -24,6 +32,23 @@ public final class BundleFormat {
   // ---- columns ----
   /** Which part of the bundle a row belongs to; the partition column. One of the PART_* values. */
   public static final String PART = "part";
+
+  /**
+   * User part: the {@link UserBuckets#bucket} this copy of the user's row is filed under, one copy
+   * per distinct bucket of its keys (shared id and accounts); null in the other parts.
+   */
+  public static final String BUCKET = "bucket";
+
+  /**
+   * User part, the second and third partition columns: the row's file holds the buckets {@code b}
+   * with {@code b % bucket_mod == bucket_rem}, {@code bucket_mod} a power of two up to {@link
+   * UserBuckets#BUCKETS} that publish chooses by the number of users (one file per bucket of a
+   * large bundle, a single file for a small one), so that a shard's replica opens only the files
+   * that can hold its buckets; null in the other parts.
+   */
+  public static final String BUCKET_MOD = "bucket_mod";
+
+  public static final String BUCKET_REM = "bucket_rem";
 
   /** Row key: mini-program id (item, popularity), user id (user), category (context). */
   public static final String ID = "id";

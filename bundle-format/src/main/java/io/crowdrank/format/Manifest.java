@@ -232,9 +232,15 @@ public record Manifest(
    */
   public static Manifest fromMap(Map<String, ?> m) {
     int format = number(m, MANIFEST_FORMAT_VERSION).intValue();
-    if (format != FORMAT_VERSION) {
+    if (format < OLDEST_READABLE_FORMAT || format > FORMAT_VERSION) {
       throw new IllegalArgumentException(
-          "bundle format " + format + " is not supported (this reads " + FORMAT_VERSION + ")");
+          "bundle format "
+              + format
+              + " is not supported (this reads "
+              + OLDEST_READABLE_FORMAT
+              + " to "
+              + FORMAT_VERSION
+              + ")");
     }
     Instant created;
     try {

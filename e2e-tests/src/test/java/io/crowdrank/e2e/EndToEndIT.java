@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -114,24 +115,42 @@ class EndToEndIT {
             .group(1);
     httpPort = freePort();
     int port = freePort();
-    ProcessBuilder serve =
-        new ProcessBuilder(
+    server = serve("serve.log", port, httpPort);
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    awaitServing(channel, server, "serve.log", Instant.now().plusSeconds(120));
+  }
+
+  /** Starts {@code ./crowdrank serve} on the warehouse, with the host apps' keys. */
+  static Process serve(String log, int grpcPort, int httpPort, String... more) throws IOException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
                 "bash",
                 ROOT.resolve("crowdrank").toString(),
                 "serve",
                 "--warehouse",
-                warehouse.toString(),
+                work.resolve("warehouse").toString(),
                 "--grpc-port",
-                String.valueOf(port),
+                String.valueOf(grpcPort),
                 "--http-port",
-                String.valueOf(httpPort))
+                String.valueOf(httpPort)));
+    cmd.addAll(List.of(more));
+    ProcessBuilder serve =
+        new ProcessBuilder(cmd)
             .redirectErrorStream(true)
-            .redirectOutput(work.resolve("serve.log").toFile());
+            .redirectOutput(work.resolve(log).toFile());
     serve.environment().put("CROWDRANK_API_KEYS", "alipay=" + ALIPAY_KEY + ",weibo=" + WEIBO_KEY);
     serve.environment().put("CROWDRANK_MERCHANT_TOKENS", merchant + "=" + MERCHANT_TOKEN);
-    server = serve.start();
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    awaitServing(Instant.now().plusSeconds(120));
+    return serve.start();
+  }
+
+  static void stop(Process p) throws InterruptedException {
+    if (p != null) {
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
   }
 
   @AfterAll
@@ -139,12 +158,7 @@ class EndToEndIT {
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    if (server != null) {
-      server.destroy();
-      if (!server.waitFor(20, TimeUnit.SECONDS)) {
-        server.destroyForcibly();
-      }
-    }
+    stop(server);
   }
 
   static void run(String... args) throws IOException, InterruptedException {
@@ -163,7 +177,8 @@ class EndToEndIT {
         .isZero();
   }
 
-  static void awaitServing(Instant deadline) throws Exception {
+  static void awaitServing(ManagedChannel channel, Process server, String log, Instant deadline)
+      throws Exception {
     while (Instant.now().isBefore(deadline)) {
       try {
         HealthCheckResponse r =
@@ -180,11 +195,11 @@ class EndToEndIT {
         // not up yet
       }
       if (!server.isAlive()) {
-        throw new AssertionError("server exited: " + Files.readString(work.resolve("serve.log")));
+        throw new AssertionError("server exited: " + Files.readString(work.resolve(log)));
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("not SERVING in time: " + Files.readString(work.resolve("serve.log")));
+    throw new AssertionError("not SERVING in time: " + Files.readString(work.resolve(log)));
   }
 
   static int freePort() throws IOException {
@@ -195,26 +210,33 @@ class EndToEndIT {
 
   /** Each host app calls with its own key, as x-api-key metadata. */
   static RankingServiceGrpc.RankingServiceBlockingStub stub(String hostApp) {
-    Metadata key = new Metadata();
-    key.put(
+    return stub(channel, hostApp, new Metadata());
+  }
+
+  static RankingServiceGrpc.RankingServiceBlockingStub stub(
+      ManagedChannel channel, String hostApp, Metadata headers) {
+    headers.put(
         Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER),
         hostApp.equals("weibo") ? WEIBO_KEY : ALIPAY_KEY);
     return RankingServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key));
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   static RankResponse rank(UserRef user, String hostApp, Instant at) {
-    return stub(hostApp)
-        .rank(
-            RankRequest.newBuilder()
-                .setUser(user)
-                .setHostApp(hostApp)
-                .setK(10)
-                .setContext(
-                    RankContext.newBuilder()
-                        .setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond())))
-                .build());
+    return stub(hostApp).rank(request(user, hostApp, at));
+  }
+
+  /** The top 10 for the user in the host app at that instant. */
+  static RankRequest request(UserRef user, String hostApp, Instant at) {
+    return RankRequest.newBuilder()
+        .setUser(user)
+        .setHostApp(hostApp)
+        .setK(10)
+        .setContext(
+            RankContext.newBuilder()
+                .setEventTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond())))
+        .build();
   }
 
   static List<String> ids(RankResponse r) {
@@ -421,6 +443,193 @@ class EndToEndIT {
       } finally {
         browser.quit();
       }
+    }
+  }
+
+  /**
+   * Two replicas each holding half of the users behind Debian's nginx, which routes on the
+   * x-user-key metadata ({@code hash $http_x_user_key}; docs/SCALING.md): each user's call is
+   * answered by the shard nginx's hash names, exactly as the replica holding every user answers it.
+   */
+  @Nested
+  class ShardsBehindNginx {
+    /** nginx's choice among two servers, written out apart: ((crc32(key) >> 16) & 0x7fff) % 2. */
+    int nginxShard(String key) {
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return (int) (((crc.getValue() >>> 16) & 0x7fff) % 2);
+    }
+
+    Path nginxConfig(Path dir, int port, int shard0, int shard1) throws IOException {
+      Files.createDirectories(dir.resolve("logs"));
+      String temp =
+          String.join(
+              "\n",
+              List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi").stream()
+                  .map(t -> "  " + t + "_temp_path " + dir.resolve(t) + ";")
+                  .toList());
+      Path conf = dir.resolve("nginx.conf");
+      Files.writeString(
+          conf,
+          String.join(
+              "\n",
+              "daemon off;",
+              "pid " + dir.resolve("nginx.pid") + ";",
+              "error_log " + dir.resolve("logs/error.log") + ";",
+              "events {}",
+              "http {",
+              "  access_log " + dir.resolve("logs/access.log") + ";",
+              temp,
+              // The shards in order: nginx's hash picks server ((crc32 >> 16) & 0x7fff) % 2.
+              "  upstream shards {",
+              "    hash $http_x_user_key;",
+              "    server 127.0.0.1:" + shard0 + " max_fails=0;",
+              "    server 127.0.0.1:" + shard1 + " max_fails=0;",
+              "  }",
+              "  server {",
+              "    listen 127.0.0.1:" + port + " http2;",
+              "    location / {",
+              "      grpc_pass grpc://shards;",
+              // A test must see a misrouted call, never a silent retry on the other shard.
+              "      grpc_next_upstream off;",
+              "    }",
+              "  }",
+              "}",
+              ""));
+      return conf;
+    }
+
+    RankResponse rankVia(
+        ManagedChannel via,
+        UserRef user,
+        String hostApp,
+        String key,
+        AtomicReference<String> shard) {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("x-user-key", Metadata.ASCII_STRING_MARSHALLER), key);
+      AtomicReference<Metadata> answered = new AtomicReference<>();
+      RankResponse r =
+          stub(via, hostApp, headers)
+              .withInterceptors(
+                  MetadataUtils.newCaptureMetadataInterceptor(answered, new AtomicReference<>()))
+              .rank(request(user, hostApp, BREAKFAST));
+      shard.set(
+          answered.get().get(Metadata.Key.of("crowdrank-shard", Metadata.ASCII_STRING_MARSHALLER)));
+      return r;
+    }
+
+    @Test
+    void eachUser_isAnsweredByItsShard_byAnyAccount_asTheWholeReplicaAnswers() throws Exception {
+      int[] grpc = {freePort(), freePort()};
+      Process[] shards = new Process[2];
+      ManagedChannel[] direct = new ManagedChannel[2];
+      Process nginx = null;
+      ManagedChannel proxy = null;
+      try {
+        for (int s = 0; s < 2; s++) {
+          shards[s] = serve("shard-" + s + ".log", grpc[s], freePort(), "--shard", s + "/2");
+          direct[s] = ManagedChannelBuilder.forAddress("127.0.0.1", grpc[s]).usePlaintext().build();
+        }
+        int port = freePort();
+        Path dir = work.resolve("nginx");
+        Path conf = nginxConfig(dir, port, grpc[0], grpc[1]);
+        nginx =
+            new ProcessBuilder(
+                    System.getProperty("crowdrank.nginx", "/usr/sbin/nginx"),
+                    "-e",
+                    dir.resolve("logs/error.log").toString(),
+                    "-c",
+                    conf.toString(),
+                    "-p",
+                    dir.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("nginx.log").toFile())
+                .start();
+        proxy = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        for (int s = 0; s < 2; s++) {
+          awaitServing(direct[s], shards[s], "shard-" + s + ".log", Instant.now().plusSeconds(120));
+        }
+        awaitServing(proxy, nginx, "nginx.log", Instant.now().plusSeconds(30));
+
+        // Linked users whose payment and social accounts nginx sends to different shards: each
+        // account must find the user where its own key goes.
+        List<String[]> split =
+            truth.stream()
+                .filter(t -> !t[1].isEmpty() && !t[2].isEmpty())
+                .filter(t -> nginxShard(t[1]) != nginxShard(t[2]))
+                .limit(12)
+                .toList();
+        assertThat(split.stream().map(t -> nginxShard(t[1])).distinct()).hasSize(2);
+        int personalized = 0;
+        AtomicReference<String> answeredBy = new AtomicReference<>();
+        for (String[] t : split) {
+          UserRef payment = UserRef.newBuilder().setPaymentAccount(t[1]).build();
+          UserRef social = UserRef.newBuilder().setSocialAccount(t[2]).build();
+
+          RankResponse byPayment = rankVia(proxy, payment, "alipay", t[1], answeredBy);
+          assertThat(answeredBy.get()).isEqualTo(nginxShard(t[1]) + "/2");
+          assertThat(byPayment).isEqualTo(rankVia(channel, payment, "alipay", t[1], answeredBy));
+
+          RankResponse bySocial = rankVia(proxy, social, "weibo", t[2], answeredBy);
+          assertThat(answeredBy.get()).isEqualTo(nginxShard(t[2]) + "/2");
+          assertThat(bySocial).isEqualTo(rankVia(channel, social, "weibo", t[2], answeredBy));
+          personalized += byPayment.getStrategy().equals("personalized") ? 1 : 0;
+        }
+        assertThat(personalized).as("users the shards recognised").isGreaterThanOrEqualTo(6);
+
+        // Unknown users land on their key's shard too, and get the same popularity.
+        for (int i = 1; i <= 4; i++) {
+          String key = "209900000000000" + i;
+          UserRef unknown = UserRef.newBuilder().setPaymentAccount(key).build();
+          RankResponse r = rankVia(proxy, unknown, "alipay", key, answeredBy);
+          assertThat(answeredBy.get()).isEqualTo(nginxShard(key) + "/2");
+          assertThat(r.getStrategy()).isEqualTo("popular");
+          assertThat(r).isEqualTo(rankVia(channel, unknown, "alipay", key, answeredBy));
+        }
+
+        // Sent to the wrong shard (no proxy), a user is refused, not ranked as a stranger.
+        String[] t = split.get(0);
+        ManagedChannel wrong = direct[1 - nginxShard(t[1])];
+        assertThatThrownBy(
+                () ->
+                    rankVia(
+                        wrong,
+                        UserRef.newBuilder().setPaymentAccount(t[1]).build(),
+                        "alipay",
+                        t[1],
+                        answeredBy))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode())
+                      .isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+                  assertThat(e.getStatus().getDescription()).contains("x-user-key");
+                });
+
+        // Each shard holds part of the users; together (a user with keys on both, twice) all.
+        long whole = info(channel).getUserCount();
+        long[] held = {info(direct[0]).getUserCount(), info(direct[1]).getUserCount()};
+        assertThat(info(direct[1]).getShard()).isEqualTo("1/2");
+        assertThat(held[0]).isPositive().isLessThan(whole);
+        assertThat(held[1]).isPositive().isLessThan(whole);
+        assertThat(held[0] + held[1]).isGreaterThanOrEqualTo(whole);
+      } finally {
+        if (proxy != null) {
+          proxy.shutdownNow();
+        }
+        stop(nginx);
+        for (int s = 0; s < 2; s++) {
+          if (direct[s] != null) {
+            direct[s].shutdownNow();
+          }
+          stop(shards[s]);
+        }
+      }
+    }
+
+    ModelInfo info(ManagedChannel via) {
+      return stub(via, "alipay", new Metadata())
+          .getModelInfo(GetModelInfoRequest.getDefaultInstance());
     }
   }
 }

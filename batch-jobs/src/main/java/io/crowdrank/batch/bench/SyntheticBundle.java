@@ -203,7 +203,8 @@ public final class SyntheticBundle {
             .unionByName(BundleParts.conform(popularity))
             .unionByName(BundleParts.conform(context))
             .unionByName(BundleParts.manifest(spark, manifest)),
-        out);
+        out,
+        o.users());
     return new Result(out, o.items(), o.users(), o.dim(), (System.nanoTime() - t0) / 1_000_000);
   }
 

@@ -65,16 +65,19 @@ public final class Delta {
   }
 
   /**
-   * As {@link #overwrite(Dataset, String)}, the table partitioned by this column, each partition
+   * As {@link #overwrite(Dataset, String)}, the table partitioned by these columns, each partition
    * written by one task (one file per partition value).
    */
-  public static void overwrite(Dataset<Row> rows, String path, String partitionColumn) {
-    rows.repartition(org.apache.spark.sql.functions.col(partitionColumn))
+  public static void overwrite(Dataset<Row> rows, String path, String... partitionColumns) {
+    rows.repartition(
+            java.util.Arrays.stream(partitionColumns)
+                .map(org.apache.spark.sql.functions::col)
+                .toArray(org.apache.spark.sql.Column[]::new))
         .write()
         .format("delta")
         .mode("overwrite")
         .option("overwriteSchema", "true")
-        .partitionBy(partitionColumn)
+        .partitionBy(partitionColumns)
         .save(path);
   }
 

@@ -17,6 +17,7 @@ import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.format.UserBuckets;
 import io.crowdrank.ranking.bundle.BundleRows;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import java.util.List;
@@ -63,6 +64,9 @@ public record BundleParts(
   public static final StructType SCHEMA =
       new StructType()
           .add(PART, DataTypes.StringType, false)
+          .add(BundleFormat.BUCKET_MOD, DataTypes.IntegerType, true)
+          .add(BundleFormat.BUCKET_REM, DataTypes.IntegerType, true)
+          .add(BundleFormat.BUCKET, DataTypes.IntegerType, true)
           .add(ID, DataTypes.StringType, false)
           .add(BundleFormat.PAYMENT_ACCOUNT, DataTypes.StringType, true)
           .add(BundleFormat.SOCIAL_ACCOUNT, DataTypes.StringType, true)
@@ -302,9 +306,62 @@ public record BundleParts(
     return out;
   }
 
-  /** Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. */
-  public static void write(Dataset<Row> bundle, String out) {
-    io.crowdrank.batch.common.Delta.overwrite(bundle, out, PART);
+  /**
+   * Writes a whole bundle (conformed parts) as one overwrite: one commit, one bundle version. Each
+   * user row is written once into the bucket of each of its keys (see {@link UserBuckets}), so that
+   * a shard's replica finds a user by any of its accounts among the files of its own buckets.
+   *
+   * @param users how many users the bundle has, which decides how finely user rows are split into
+   *     files ({@link #bucketModulus})
+   */
+  public static void write(Dataset<Row> bundle, String out, long users) {
+    write(bundle, out, bucketModulus(users));
+  }
+
+  /** As {@link #write(Dataset, String, long)}, user files holding the buckets equal modulo this. */
+  static void write(Dataset<Row> bundle, String out, int modulus) {
+    Column buckets =
+        array_compact(
+            array_distinct(
+                array(
+                    bucket(col(ID)),
+                    bucket(col(BundleFormat.PAYMENT_ACCOUNT)),
+                    bucket(col(BundleFormat.SOCIAL_ACCOUNT)))));
+    Column isUser = col(PART).equalTo(PART_USER);
+    io.crowdrank.batch.common.Delta.overwrite(
+        bundle
+            .withColumn(BundleFormat.BUCKET, explode_outer(when(isUser, buckets)))
+            .withColumn(BundleFormat.BUCKET_MOD, when(isUser, lit(modulus)))
+            .withColumn(BundleFormat.BUCKET_REM, pmod(col(BundleFormat.BUCKET), lit(modulus))),
+        out,
+        PART,
+        BundleFormat.BUCKET_MOD,
+        BundleFormat.BUCKET_REM);
+  }
+
+  /** User rows a publish puts in one file, about: small enough to prune, large enough to read. */
+  static final long USER_ROWS_PER_FILE = 250_000;
+
+  /**
+   * How finely user rows are split into files: the least power of two (up to {@link
+   * UserBuckets#BUCKETS}) that keeps files to about {@link #USER_ROWS_PER_FILE} rows, counting
+   * three copies a user. One file for a demo's users (a thousand files of a few rows each would
+   * cost a small publish half a minute), one per bucket from about 85 M users.
+   */
+  static int bucketModulus(long users) {
+    int m = 1;
+    while (m < UserBuckets.BUCKETS && m * USER_ROWS_PER_FILE < 3 * users) {
+      m <<= 1;
+    }
+    return m;
+  }
+
+  /** {@link UserBuckets#bucket} as a Spark expression (null for a null key). */
+  static Column bucket(Column key) {
+    return pmod(
+            shiftrightunsigned(crc32(key.cast(DataTypes.BinaryType)), 16).bitwiseAND(0x7fff),
+            lit(UserBuckets.BUCKETS))
+        .cast(DataTypes.IntegerType);
   }
 
   /** Gives a part every bundle column, in order, nulls where the part has none. */

@@ -176,7 +176,7 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
     Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, manifest));
     commit.commit(
         Map.of("created_time", created.toString(), "items", itemCount, "users", userCount),
-        () -> BundleParts.write(bundle, path(Tables.BUNDLE)));
+        () -> BundleParts.write(bundle, path(Tables.BUNDLE), userCount));
   }
 
   /**

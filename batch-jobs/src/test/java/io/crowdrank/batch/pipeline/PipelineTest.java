@@ -92,7 +92,8 @@ class PipelineTest extends SparkTestBase {
     Dataset<Row> bundle = table(Tables.BUNDLE);
     assertThat(bundle.filter("part = 'segment'").count()).isEqualTo(6);
     assertThat(bundle.filter("part = 'campaign'").select("slot").first().getInt(0)).isEqualTo(1);
-    assertThat(bundle.filter("part = 'user' and size(segments) > 0").count())
+    assertThat(
+            bundle.filter("part = 'user' and size(segments) > 0").select("id").distinct().count())
         .isEqualTo(members.select("user_id").distinct().count());
   }
 
@@ -178,7 +179,23 @@ class PipelineTest extends SparkTestBase {
     assertThat(parts.keySet()).containsExactlyInAnyOrderElementsOf(BundleFormat.PARTS);
     assertThat(parts.get(BundleFormat.PART_ITEM)).isEqualTo(table(Tables.CATALOG).count());
     assertThat(parts.get(BundleFormat.PART_MANIFEST)).isEqualTo(1);
-    assertThat(parts.get(BundleFormat.PART_USER)).isEqualTo(published.users());
+    // A user row per distinct bucket of the user's keys (shared id and accounts).
+    Dataset<Row> users = bundle.filter("part = 'user'");
+    List<Row> distinct =
+        users.select("id", "payment_account", "social_account").distinct().collectAsList();
+    assertThat((long) distinct.size()).isEqualTo(published.users());
+    long copies = 0;
+    for (Row u : distinct) {
+      java.util.Set<Integer> buckets = new java.util.HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        if (!u.isNullAt(i)) {
+          buckets.add(io.crowdrank.format.UserBuckets.bucket(u.getString(i)));
+        }
+      }
+      copies += buckets.size();
+    }
+    assertThat(parts.get(BundleFormat.PART_USER)).isEqualTo(copies);
+    assertThat(users.select("id", "bucket").distinct().count()).isEqualTo(copies);
     String manifestJson =
         bundle.filter("part = 'manifest'").select("manifest_json").first().getString(0);
     JsonNode manifest = new ObjectMapper().readTree(manifestJson);

@@ -31,6 +31,7 @@ import org.jboss.logging.Logger;
 @GrpcService
 @Blocking
 @RegisterInterceptor(ApiKeyInterceptor.class)
+@RegisterInterceptor(ShardHeaderInterceptor.class)
 public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBase {
   private static final Logger LOG = Logger.getLogger(RankingGrpcService.class);
 

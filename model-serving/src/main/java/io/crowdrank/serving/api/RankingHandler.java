@@ -1,6 +1,7 @@
 package io.crowdrank.serving.api;
 
 import com.google.protobuf.Timestamp;
+import io.crowdrank.format.UserBuckets;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
@@ -101,6 +102,7 @@ public final class RankingHandler {
         RankQuery query = requests.toQuery(call.request());
         RankRequests.Page page = RankRequests.page(call.request().getPageToken());
         ModelBundle bundle = served(served);
+        checkShard(bundle, query.userId());
         if (page.offset() > 0 && page.version() != bundle.version()) {
           throw Status.FAILED_PRECONDITION
               .withDescription(
@@ -192,6 +194,7 @@ public final class RankingHandler {
           "merchant_id is longer than " + RankRequests.MAX_ID_LENGTH + " characters");
     }
     ModelBundle bundle = served();
+    checkShard(bundle, user.id());
     int u = bundle.users().find(user.type(), user.id());
     if (u < 0) {
       throw Status.NOT_FOUND
@@ -235,6 +238,7 @@ public final class RankingHandler {
         .setItemCount(bundle.catalog().count())
         .setUserCount(bundle.users().count())
         .setManifestJson(ManifestJson.write(bundle.manifest()))
+        .setShard(bundle.shard().toString())
         .build();
   }
 
@@ -249,8 +253,12 @@ public final class RankingHandler {
     public void accept(UserEvent event) {
       try {
         EventRequests.Event e = events.toEvent(event);
+        Optional<ModelBundle> served = bundles.get();
+        if (served.isPresent()) {
+          checkShard(served.get(), e.user().id());
+        }
         history.record(
-            historyKey(bundles.get(), e.user().type(), e.user().id()), e.item(), e.kind(), e.at());
+            historyKey(served, e.user().type(), e.user().id()), e.item(), e.kind(), e.at());
         accepted++;
       } catch (StatusException e) {
         rejected++;
@@ -283,6 +291,32 @@ public final class RankingHandler {
     return user >= 0
         ? "user:" + Long.toHexString(bundle.get().users().sharedKey(user))
         : type.name() + ":" + id;
+  }
+
+  /**
+   * Refuses a user this replica's shard does not hold: it cannot tell an unknown user from one it
+   * was not given, so answering would silently rank a known user as a stranger.
+   */
+  private static void checkShard(ModelBundle bundle, String key) throws StatusException {
+    UserBuckets.Shard shard = bundle.shard();
+    if (!shard.ownsKey(key)) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription(
+              "user '"
+                  + RankRequests.abbreviate(key)
+                  + "' belongs to shard "
+                  + UserBuckets.Shard.of(key, shard.count())
+                  + "/"
+                  + shard.count()
+                  + " (bucket "
+                  + UserBuckets.bucket(key)
+                  + "); this replica serves shard "
+                  + shard
+                  + ": send the account id in the metadata header "
+                  + UserBuckets.ROUTING_HEADER
+                  + " so that the proxy routes the call to its shard")
+          .asException();
+    }
   }
 
   private ModelBundle served() throws StatusException {

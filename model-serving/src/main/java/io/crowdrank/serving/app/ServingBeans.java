@@ -11,6 +11,7 @@ import io.crowdrank.serving.api.CallExecutor;
 import io.crowdrank.serving.api.EventRequests;
 import io.crowdrank.serving.api.RankRequests;
 import io.crowdrank.serving.api.RankingHandler;
+import io.crowdrank.serving.api.ShardHeaderInterceptor;
 import io.crowdrank.serving.auth.AdminKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
@@ -56,7 +57,11 @@ public class ServingBeans {
   BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health) {
     String table = Path.of(config.warehouse()).resolve(BundleFormat.TABLE_PATH).toString();
     return new BundleHolder(
-        new BundleReader(new Configuration(), config.int8Scan(), config.prebuiltIndex()),
+        new BundleReader(
+            new Configuration(),
+            config.int8Scan(),
+            config.prebuiltIndex(),
+            io.crowdrank.format.UserBuckets.Shard.parse(config.shard())),
         table,
         bundle -> {
           health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.SERVING);
@@ -89,6 +94,12 @@ public class ServingBeans {
                 r.maxPerCategory(),
                 r.campaignWeight(),
                 r.maxPromotedSlots())));
+  }
+
+  @Produces
+  @Singleton
+  ShardHeaderInterceptor shardHeaderInterceptor(BundleHolder holder) {
+    return new ShardHeaderInterceptor(holder::current);
   }
 
   @Produces

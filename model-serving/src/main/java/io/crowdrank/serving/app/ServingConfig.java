@@ -32,6 +32,14 @@ public interface ServingConfig {
   @WithDefault("true")
   boolean prebuiltIndex();
 
+  /**
+   * The users this replica holds, as {@code s/S}: shard s of S (a power of two up to 1024), the
+   * users whose key's bucket modulo S is s; {@code 0/1} holds them all. A sharded replica refuses
+   * other shards' users with FAILED_PRECONDITION (docs/SCALING.md).
+   */
+  @WithDefault("0/1")
+  String shard();
+
   Ranking ranking();
 
   Calls calls();

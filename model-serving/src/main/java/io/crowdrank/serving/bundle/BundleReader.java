@@ -1,6 +1,8 @@
 package io.crowdrank.serving.bundle;
 
+import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.format.UserBuckets;
 import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.ranking.bundle.BundleRows;
 import io.crowdrank.ranking.bundle.ModelBundle;
@@ -38,9 +40,11 @@ public final class BundleReader implements BundleSource {
   private final boolean int8Scan;
   private final boolean prebuiltIndex;
 
-  /** A reader whose bundles scan small catalogs as int8 where the JVM can. */
+  private final UserBuckets.Shard shard;
+
+  /** A reader of whole bundles whose small catalogs are scanned as int8 where the JVM can. */
   public BundleReader() {
-    this(new Configuration(), true, true);
+    this(new Configuration(), true, true, UserBuckets.Shard.ALL);
   }
 
   /**
@@ -48,12 +52,16 @@ public final class BundleReader implements BundleSource {
    *     has the Vector API); false keeps floats ({@code crowdrank.int8-scan})
    * @param prebuiltIndex whether to map the item index publish built, where the manifest names one
    *     (else the graph is built here, as for older bundles)
+   * @param shard the users to read ({@code crowdrank.shard}): only the files of its buckets are
+   *     opened; every other part is read whole
    */
-  public BundleReader(Configuration hadoopConf, boolean int8Scan, boolean prebuiltIndex) {
+  public BundleReader(
+      Configuration hadoopConf, boolean int8Scan, boolean prebuiltIndex, UserBuckets.Shard shard) {
     this.engine = DefaultEngine.create(hadoopConf);
     this.hadoopConf = hadoopConf;
     this.int8Scan = int8Scan;
     this.prebuiltIndex = prebuiltIndex;
+    this.shard = shard;
   }
 
   /** The table's latest version, or empty if there is no bundle table there yet. */
@@ -76,6 +84,7 @@ public final class BundleReader implements BundleSource {
     }
     ModelBundle.Builder bundle = new ModelBundle.Builder(snapshot.getVersion());
     bundle.int8Scan(int8Scan);
+    bundle.shard(shard);
     if (prebuiltIndex) {
       bundle.prebuiltIndexes(index -> localIndex(tablePath, index));
     }
@@ -84,9 +93,17 @@ public final class BundleReader implements BundleSource {
     KernelTables.scan(
         engine,
         snapshot,
+        partitions -> ownsFile(partitions.get(BundleFormat.BUCKET)),
         (row, schema) ->
             BundleRows.accept(fields.computeIfAbsent(schema, KernelFields::new).at(row), bundle));
     return bundle.build();
+  }
+
+  /**
+   * Whether a file of this bucket (null: not a user file, or one written without buckets) is read.
+   */
+  private boolean ownsFile(String bucket) {
+    return bucket == null || shard.owns(Integer.parseInt(bucket));
   }
 
   /**
@@ -159,6 +176,28 @@ public final class BundleReader implements BundleSource {
     protected java.time.Instant timeAt(int ordinal) {
       return java.time.Instant.EPOCH.plus(
           row.getLong(ordinal), java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    @Override
+    protected float[] floatsAt(int ordinal) {
+      ArrayValue a = row.getArray(ordinal);
+      ColumnVector e = a.getElements();
+      float[] out = new float[a.getSize()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = e.isNullAt(i) ? 0f : e.getFloat(i);
+      }
+      return out;
+    }
+
+    @Override
+    protected int[] intsAt(int ordinal) {
+      ArrayValue a = row.getArray(ordinal);
+      ColumnVector e = a.getElements();
+      int[] out = new int[a.getSize()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = e.isNullAt(i) ? -1 : e.getInt(i);
+      }
+      return out;
     }
 
     @Override

@@ -55,6 +55,18 @@ public final class KernelTables {
 
   /** Every row of the snapshot, in file order. */
   public static void scan(Engine engine, Snapshot snapshot, RowConsumer rows) {
+    scan(engine, snapshot, partitions -> true, rows);
+  }
+
+  /**
+   * The rows of the snapshot's files whose partition values (column to value, null for a null
+   * partition) pass {@code partitions}, in file order; the other files are never opened.
+   */
+  public static void scan(
+      Engine engine,
+      Snapshot snapshot,
+      java.util.function.Predicate<java.util.Map<String, String>> partitions,
+      RowConsumer rows) {
     Scan scan = snapshot.getScanBuilder().build();
     Row scanState = scan.getScanState(engine);
     StructType physicalSchema = ScanStateRow.getPhysicalDataReadSchema(scanState);
@@ -63,6 +75,9 @@ public final class KernelTables {
         try (CloseableIterator<Row> fileRows = files.next().getRows()) {
           while (fileRows.hasNext()) {
             Row scanFile = fileRows.next();
+            if (!partitions.test(InternalScanFileUtils.getPartitionValues(scanFile))) {
+              continue;
+            }
             FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
             CloseableIterator<ColumnarBatch> physical =
                 engine

@@ -60,7 +60,10 @@ class RankingGrpcServiceTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(open(new RankingGrpcService(endpoint, calls)))
+            .addService(
+                io.grpc.ServerInterceptors.intercept(
+                    open(new RankingGrpcService(endpoint, calls)),
+                    new ShardHeaderInterceptor(() -> Optional.ofNullable(served.get()))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -334,6 +337,98 @@ class RankingGrpcServiceTest {
             "event 2: kind must be IMPRESSION, CLICK or USE",
             "event 3: host_app 'myspace' is unknown; use one of "
                 + io.crowdrank.format.HostApps.ALL);
+  }
+
+  /**
+   * Shard 1 of 2 holding u1 by its payment account 2088001 (bucket 215, odd); its social account
+   * 5001 is in bucket 66, shard 0's (buckets by crc32, computed apart with Python's zlib).
+   */
+  static ModelBundle shardOne() {
+    return TestBundles.version(7, 2)
+        .shard(new io.crowdrank.format.UserBuckets.Shard(1, 2))
+        .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
+        .item("travel", "travel", List.of("alipay"), List.of(), 0f, 1f)
+        .user("u1", "2088001", "5001", null, 1f, 0f)
+        .popular("travel", "alipay", "*", 1.0)
+        .build();
+  }
+
+  @Test
+  void rank_shardedReplica_ranksItsUsers_andSaysWhichShardAnswered() {
+    served.set(shardOne());
+    io.grpc.Metadata.Key<String> shardHeader =
+        io.grpc.Metadata.Key.of("crowdrank-shard", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    AtomicReference<io.grpc.Metadata> headers = new AtomicReference<>();
+    var stub =
+        stub()
+            .withInterceptors(
+                io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(
+                    headers, new AtomicReference<>()));
+
+    assertThat(stub.rank(request("2088001")).getStrategy()).isEqualTo("personalized");
+    assertThat(headers.get().get(shardHeader)).isEqualTo("1/2");
+    // 2088003 is in bucket 729, this shard's; the bundle does not know it.
+    assertThat(stub.rank(request("2088003")).getStrategy()).isEqualTo("popular");
+    assertThat(stub().getModelInfo(GetModelInfoRequest.getDefaultInstance()).getShard())
+        .isEqualTo("1/2");
+  }
+
+  @Test
+  void rank_unshardedReplica_addsNoShardHeader_andReportsAllUsers() {
+    served.set(bundle(7));
+    AtomicReference<io.grpc.Metadata> headers = new AtomicReference<>();
+    stub()
+        .withInterceptors(
+            io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(
+                headers, new AtomicReference<>()))
+        .rank(request("2088001"));
+
+    assertThat(headers.get().keys()).doesNotContain("crowdrank-shard");
+    assertThat(stub().getModelInfo(GetModelInfoRequest.getDefaultInstance()).getShard())
+        .isEqualTo("0/1");
+  }
+
+  @Test
+  void shardedReplica_otherShardsUser_isFailedPrecondition_namingTheShardAndTheHeader()
+      throws Exception {
+    served.set(shardOne());
+    UserRef social = UserRef.newBuilder().setSocialAccount("5001").build();
+    RankRequest bySocial = request("x").toBuilder().setUser(social).build();
+
+    for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call :
+        List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+            () -> stub().rank(bySocial),
+            () -> stub().rank(request("2088002")),
+            () ->
+                stub()
+                    .getUserSegments(
+                        GetUserSegmentsRequest.newBuilder()
+                            .setUser(social)
+                            .setHostApp("alipay")
+                            .build()))) {
+      assertThatThrownBy(call)
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(e.getStatus().getDescription())
+                    .contains("belongs to shard 0/2")
+                    .contains("this replica serves shard 1/2")
+                    .contains("x-user-key");
+              });
+    }
+    assertThatThrownBy(() -> stub().rank(bySocial)).hasMessageContaining("(bucket 66)");
+
+    RecordEventsSummary summary =
+        record(
+            event(social, "coffee", UserEvent.Kind.USE),
+            event(
+                UserRef.newBuilder().setPaymentAccount("2088001").build(),
+                "coffee",
+                UserEvent.Kind.USE));
+    assertThat(summary.getAccepted()).isEqualTo(1);
+    assertThat(summary.getRejected()).isEqualTo(1);
+    assertThat(summary.getErrors(0)).startsWith("event 1: user '5001' belongs to shard 0/2");
   }
 
   @Test

@@ -17,7 +17,9 @@ class BundleReaderTest {
 
   @Test
   void localIndex_onALocalTable_isTheDirectoryUnderTheTable_withOrWithoutAScheme() {
-    BundleReader reader = new BundleReader(new Configuration(), true, true);
+    BundleReader reader =
+        new BundleReader(
+            new Configuration(), true, true, io.crowdrank.format.UserBuckets.Shard.ALL);
     Path table = tmp.resolve("serving/bundle");
     Path expected = table.resolve("_index/1796292930000");
 

@@ -99,10 +99,15 @@ public final class BundleRows {
     @Override
     public float[] floats(String column) {
       int o = present(column);
-      if (o < 0) {
-        return null;
-      }
-      List<?> values = arrayAt(o);
+      return o < 0 ? null : floatsAt(o);
+    }
+
+    /**
+     * The float array in the cell, nulls as 0; a library with unboxed arrays overrides this (a
+     * user's vector is read for every user of a load).
+     */
+    protected float[] floatsAt(int ordinal) {
+      List<?> values = arrayAt(ordinal);
       float[] out = new float[values.size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = values.get(i) instanceof Number n ? n.floatValue() : 0f;
@@ -113,10 +118,12 @@ public final class BundleRows {
     @Override
     public int[] ints(String column) {
       int o = present(column);
-      if (o < 0) {
-        return new int[0];
-      }
-      List<?> values = arrayAt(o);
+      return o < 0 ? new int[0] : intsAt(o);
+    }
+
+    /** The int array in the cell, nulls as -1; overridden like {@link #floatsAt}. */
+    protected int[] intsAt(int ordinal) {
+      List<?> values = arrayAt(ordinal);
       int[] out = new int[values.size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = values.get(i) instanceof Number n ? n.intValue() : -1;
@@ -167,12 +174,17 @@ public final class BundleRows {
                   orZero(r.number(SCORE))));
       case PART_USER -> {
         String id = required(r, ID, part);
+        String payment = r.string(PAYMENT_ACCOUNT);
+        String social = r.string(SOCIAL_ACCOUNT);
+        if (!bundle.shard().takes(r.integer(BUCKET), id, payment, social)) {
+          return;
+        }
         bundle.memberships(id, r.strings(SEGMENTS));
         bundle.user(
             new ModelBundle.UserRow(
                 id,
-                r.string(PAYMENT_ACCOUNT),
-                r.string(SOCIAL_ACCOUNT),
+                payment,
+                social,
                 r.string(CITY),
                 r.floats(VECTOR),
                 r.strings(VERTICALS),

@@ -63,6 +63,17 @@ public final class ContextSignals {
       Map<String, float[]> lifts,
       List<ModelBundle.UserRow> users,
       List<ModelBundle.PopularityRow> popularity) {
+    Habits habits = new Habits();
+    users.forEach(habits::add);
+    return of(catalog, lifts, habits, popularity);
+  }
+
+  /** As above, with the users' habits as they were collected while the users were read. */
+  static ContextSignals of(
+      Catalog catalog,
+      Map<String, float[]> lifts,
+      Habits habits,
+      List<ModelBundle.PopularityRow> popularity) {
     Names categories = catalog.categories();
     float[] shares = lifts.get(BundleFormat.ALL);
     if (shares == null) {
@@ -78,68 +89,94 @@ public final class ContextSignals {
       }
       byCategory[c] = l;
     }
-    Habits habits = new Habits(users.size());
-    for (ModelBundle.UserRow row : users) {
-      habit(row, categories, habits);
-    }
-    return new ContextSignals(
-        byCategory,
-        shares,
-        habits.start,
-        Arrays.copyOf(habits.cells, habits.size),
-        Arrays.copyOf(habits.counts, habits.size),
-        scopes(catalog, popularity));
+    return habits.build(categories, byCategory, shares, scopes(catalog, popularity));
   }
 
-  /** The habits being collected, user after user. */
-  private static final class Habits {
-    final int[] start;
-    int[] cells = new int[1024];
-    float[] counts = new float[1024];
-    int size;
-    int users;
+  /**
+   * Users' habits, taken one user at a time in the order of the bundle's {@link UserStore}, in flat
+   * arrays from the start; categories are numbered as they arrive (items may come later) and mapped
+   * to the catalog's at {@link #build}.
+   */
+  static final class Habits {
+    private int[] start = new int[1025];
+    private int[] cells = new int[1024];
+    private float[] counts = new float[1024];
+    private int size;
+    private int users;
+    private final Names.Seen categories = new Names.Seen();
 
-    Habits(int userCount) {
-      start = new int[userCount + 1];
-    }
-
-    void add(int cell, float count) {
-      if (size == cells.length) {
-        cells = Arrays.copyOf(cells, size * 2);
-        counts = Arrays.copyOf(counts, size * 2);
+    /** The user's cells; those of impossible hours are dropped. */
+    void add(ModelBundle.UserRow row) {
+      int n = row.habitCategories().size();
+      if (row.habitHours().length != n || row.habitCounts().length != n) {
+        throw new BundleException("user " + row.id() + " has habit arrays of unequal length");
       }
-      cells[size] = cell;
-      counts[size] = count;
-      size++;
-    }
-
-    void endUser() {
+      for (int x = 0; x < n; x++) {
+        int hour = row.habitHours()[x];
+        if (hour >= 0 && hour < HOURS) {
+          if (size == cells.length) {
+            cells = Arrays.copyOf(cells, size * 2);
+            counts = Arrays.copyOf(counts, size * 2);
+          }
+          cells[size] = categories.id(row.habitCategories().get(x)) * HOURS + hour;
+          counts[size] = row.habitCounts()[x];
+          size++;
+        }
+      }
+      if (users + 1 >= start.length) {
+        start = Arrays.copyOf(start, start.length * 2);
+      }
       start[++users] = size;
     }
-  }
 
-  /** The user's habit as sparse cells, sorted; cells of unknown categories or hours dropped. */
-  private static void habit(ModelBundle.UserRow row, Names categories, Habits habits) {
-    int n = row.habitCategories().size();
-    if (row.habitHours().length != n || row.habitCounts().length != n) {
-      throw new BundleException("user " + row.id() + " has habit arrays of unequal length");
-    }
-    long[] packed = new long[n];
-    int kept = 0;
-    for (int x = 0; x < n; x++) {
-      int c = categories.indexOf(row.habitCategories().get(x));
-      int hour = row.habitHours()[x];
-      if (c < 0 || hour < 0 || hour >= HOURS) {
-        continue; // a category no longer in the catalog
+    /**
+     * The signals, each user's cells in the catalog's categories, ascending; cells of categories no
+     * longer in the catalog dropped.
+     */
+    private ContextSignals build(
+        Names catalogCategories, float[][] lifts, float[] shares, Map<String, Scope> popularity) {
+      int[] category = categories.in(catalogCategories);
+      int[] outStart = new int[users + 1];
+      int[] outCells = new int[size];
+      float[] outCounts = new float[size];
+      int out = 0;
+      for (int u = 0; u < users; u++) {
+        int first = out;
+        for (int x = start[u]; x < start[u + 1]; x++) {
+          int c = category[cells[x] / HOURS];
+          if (c >= 0) {
+            outCells[out] = c * HOURS + cells[x] % HOURS;
+            outCounts[out] = counts[x];
+            out++;
+          }
+        }
+        sortCells(outCells, outCounts, first, out);
+        outStart[u + 1] = out;
       }
-      packed[kept++] = ((long) (c * HOURS + hour) << 32) | x;
+      return new ContextSignals(
+          lifts,
+          shares,
+          outStart,
+          Arrays.copyOf(outCells, out),
+          Arrays.copyOf(outCounts, out),
+          popularity);
     }
-    packed = Arrays.copyOf(packed, kept);
-    Arrays.sort(packed);
-    for (long p : packed) {
-      habits.add((int) (p >>> 32), row.habitCounts()[(int) p]);
+
+    /** Sorts one user's few cells ascending, counts alongside (insertion sort). */
+    private static void sortCells(int[] cells, float[] counts, int from, int to) {
+      for (int i = from + 1; i < to; i++) {
+        int cell = cells[i];
+        float count = counts[i];
+        int j = i - 1;
+        while (j >= from && cells[j] > cell) {
+          cells[j + 1] = cells[j];
+          counts[j + 1] = counts[j];
+          j--;
+        }
+        cells[j + 1] = cell;
+        counts[j + 1] = count;
+      }
     }
-    habits.endUser();
   }
 
   private static Map<String, Scope> scopes(

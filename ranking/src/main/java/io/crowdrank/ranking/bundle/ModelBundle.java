@@ -2,6 +2,7 @@ package io.crowdrank.ranking.bundle;
 
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.format.UserBuckets;
 import io.crowdrank.ranking.ann.ItemIndex;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import java.util.Objects;
  * {@link Targeting} (segments and campaigns) and the {@link ContextSignals} (hour-of-week lifts,
  * habits, popularity per host app and city). Immutable; the service swaps whole bundles, so a
  * request never sees the parts of two versions.
+ *
+ * @param shard the users this bundle holds: {@link UserBuckets.Shard#ALL}, or one shard's
  */
 public record ModelBundle(
     long version,
@@ -23,8 +26,10 @@ public record ModelBundle(
     Catalog catalog,
     UserStore users,
     Targeting targeting,
-    ContextSignals context) {
+    ContextSignals context,
+    UserBuckets.Shard shard) {
   public ModelBundle {
+    Objects.requireNonNull(shard, "bundle has no shard");
     Objects.requireNonNull(manifest, "bundle has no manifest");
     Objects.requireNonNull(catalog, "bundle has no catalog");
     Objects.requireNonNull(users, "bundle has no users");
@@ -82,10 +87,12 @@ public record ModelBundle(
   public static final class Builder {
     private final long version;
     private boolean int8Scan = true;
+    private UserBuckets.Shard shard = UserBuckets.Shard.ALL;
     private java.util.function.Function<Manifest.Index, java.nio.file.Path> indexes;
     private Manifest manifest;
     private final List<ItemRow> items = new ArrayList<>();
-    private final List<UserRow> users = new ArrayList<>();
+    private final UserStore.Builder users = new UserStore.Builder();
+    private final ContextSignals.Habits habits = new ContextSignals.Habits();
     private final List<PopularityRow> popularity = new ArrayList<>();
     private final Map<String, float[]> lifts = new HashMap<>();
     private final List<Targeting.Segment> segments = new ArrayList<>();
@@ -94,6 +101,18 @@ public record ModelBundle(
 
     public Builder(long version) {
       this.version = version;
+    }
+
+    /**
+     * Loads only the users of this shard (each once, see {@link UserBuckets.Shard#takes}); default
+     * {@link UserBuckets.Shard#ALL}.
+     */
+    public void shard(UserBuckets.Shard s) {
+      this.shard = java.util.Objects.requireNonNull(s, "shard");
+    }
+
+    public UserBuckets.Shard shard() {
+      return shard;
     }
 
     /** Whether the exact scan may use int8 columns (see {@link ItemIndex#build}); default yes. */
@@ -122,8 +141,10 @@ public record ModelBundle(
       items.add(row);
     }
 
+    /** Adds a user straight into the store's arrays: the row is not kept. */
     public void user(UserRow row) {
       users.add(row);
+      habits.add(row);
     }
 
     public void segment(Targeting.Segment s) {
@@ -176,22 +197,21 @@ public record ModelBundle(
         cityNames.addAll(it.cities());
         verticalNames.addAll(it.verticals());
       }
-      for (UserRow u : users) {
-        cityNames.add(u.city());
-        verticalNames.addAll(u.interests());
-      }
+      cityNames.addAll(users.cities());
+      verticalNames.addAll(users.verticals());
       Names cities = Names.sorted(cityNames);
       Names verticals = Names.sorted(verticalNames);
       Manifest.Index index = manifest.index();
       Catalog catalog = new Catalog(dim, items, cities, verticals, int8Scan, prebuilt(index));
-      UserStore userStore = UserStore.of(dim, users, cities, verticals);
+      UserStore userStore = users.build(dim, cities, verticals);
       return new ModelBundle(
           version,
           manifest,
           catalog,
           userStore,
           Targeting.of(segments, memberships, campaigns, catalog, userStore),
-          ContextSignals.of(catalog, lifts, users, popularity));
+          ContextSignals.of(catalog, lifts, habits, popularity),
+          shard);
     }
   }
 }

@@ -55,4 +55,36 @@ record Names(List<String> all, Map<String, Integer> indexes) {
     }
     return i;
   }
+
+  /**
+   * Names numbered as they first arrive, for rows read before the vocabulary they belong to is
+   * known (a bundle's files come in any order); {@link #in} maps the numbers to the final indexes.
+   */
+  static final class Seen {
+    private final Map<String, Integer> ids = new java.util.HashMap<>();
+    private final List<String> names = new java.util.ArrayList<>();
+
+    int id(String name) {
+      Integer id = ids.get(name);
+      if (id == null) {
+        id = names.size();
+        ids.put(name, id);
+        names.add(name);
+      }
+      return id;
+    }
+
+    List<String> names() {
+      return names;
+    }
+
+    /** Each number's index in the vocabulary, -1 where it lacks the name. */
+    int[] in(Names vocabulary) {
+      int[] out = new int[names.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = vocabulary.indexOf(names.get(i));
+      }
+      return out;
+    }
+  }
 }

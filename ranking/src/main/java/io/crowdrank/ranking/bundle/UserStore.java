@@ -44,27 +44,77 @@ public final class UserStore {
    * @param verticals the catalog's verticals (every user's interests among them)
    */
   static UserStore of(int dim, List<ModelBundle.UserRow> rows, Names cities, Names verticals) {
-    return new UserStore(dim, rows, cities, verticals);
+    Builder b = new Builder();
+    rows.forEach(b::add);
+    return b.build(dim, cities, verticals);
   }
 
-  private UserStore(int dim, List<ModelBundle.UserRow> rows, Names cities, Names verticals) {
+  private UserStore(
+      int dim,
+      long[] sharedKeys,
+      int[] homeCity,
+      byte[] codes,
+      float[] scales,
+      boolean[] hasVector,
+      UserInterests[] interests,
+      Map<IdType, Accounts> byAccount) {
     this.dim = dim;
-    int m = rows.size();
-    sharedKeys = new long[m];
-    homeCity = new int[m];
-    codes = new byte[Math.multiplyExact(m, dim)];
-    scales = new float[m];
-    hasVector = new boolean[m];
-    interests = new UserInterests[m];
-    Map<IdType, Accounts.Builder> accounts = new EnumMap<>(IdType.class);
-    for (IdType t : IdType.values()) {
-      accounts.put(t, new Accounts.Builder(t, m));
+    this.sharedKeys = sharedKeys;
+    this.homeCity = homeCity;
+    this.codes = codes;
+    this.scales = scales;
+    this.hasVector = hasVector;
+    this.interests = interests;
+    this.byAccount = byAccount;
+  }
+
+  /**
+   * Takes users one row at a time into the store's arrays, so that a load holds a user's row only
+   * while it is added (at 10 M users the rows themselves would take more heap than the store). Home
+   * cities and interests are numbered as they arrive and mapped to the catalog's vocabulary at
+   * {@link #build}; the vectors' length is the first vector's (the manifest, which says it, may
+   * come later) and is checked against the manifest's at {@link #build}.
+   */
+  static final class Builder {
+    private int dim = -1;
+    private String firstWithVector;
+    private int n;
+    private long[] sharedKeys = new long[1024];
+    private int[] homeCity = new int[1024];
+    private byte[] codes = new byte[0];
+    private float[] scales = new float[1024];
+    private boolean[] hasVector = new boolean[1024];
+    private UserInterests[] interests = new UserInterests[1024];
+    private final Names.Seen cities = new Names.Seen();
+    private final Names.Seen verticals = new Names.Seen();
+    private final Map<IdType, Accounts.Builder> accounts = new EnumMap<>(IdType.class);
+
+    Builder() {
+      for (IdType t : IdType.values()) {
+        accounts.put(t, new Accounts.Builder(t, 1024));
+      }
     }
-    for (int u = 0; u < m; u++) {
-      ModelBundle.UserRow row = rows.get(u);
+
+    /** Adds the user as the next index, which it returns. */
+    int add(ModelBundle.UserRow row) {
+      if (n == sharedKeys.length) {
+        int size = Math.multiplyExact(n, 2);
+        sharedKeys = Arrays.copyOf(sharedKeys, size);
+        homeCity = Arrays.copyOf(homeCity, size);
+        codes = Arrays.copyOf(codes, Math.multiplyExact(size, Math.max(dim, 0)));
+        scales = Arrays.copyOf(scales, size);
+        hasVector = Arrays.copyOf(hasVector, size);
+        interests = Arrays.copyOf(interests, size);
+      }
+      int u = n;
       sharedKeys[u] = AccountKey.of(row.id());
-      homeCity[u] = row.city() == null ? -1 : cities.require(row.city());
+      homeCity[u] = row.city() == null ? -1 : cities.id(row.city());
       if (row.vector() != null) {
+        if (dim < 0) {
+          dim = row.vector().length;
+          firstWithVector = row.id();
+          codes = new byte[Math.multiplyExact(sharedKeys.length, dim)];
+        }
         ModelBundle.checkDim(row.vector(), dim, "user " + row.id());
         scales[u] = quantize(row.vector(), codes, u * dim);
         hasVector[u] = true;
@@ -77,8 +127,7 @@ public final class UserStore {
           row.interests().isEmpty()
               ? UserInterests.NONE
               : new UserInterests(
-                  row.interests().stream().mapToInt(verticals::require).toArray(),
-                  row.interestShares());
+                  row.interests().stream().mapToInt(verticals::id).toArray(), row.interestShares());
       accounts.get(IdType.SHARED_ID).add(row.id(), u);
       if (row.paymentAccount() != null) {
         accounts.get(IdType.PAYMENT_ACCOUNT).add(row.paymentAccount(), u);
@@ -86,10 +135,64 @@ public final class UserStore {
       if (row.socialAccount() != null) {
         accounts.get(IdType.SOCIAL_ACCOUNT).add(row.socialAccount(), u);
       }
+      n++;
+      return u;
     }
-    ImmutableMap.Builder<IdType, Accounts> byAccount = ImmutableMap.builder();
-    accounts.forEach((t, b) -> byAccount.put(t, b.build()));
-    this.byAccount = byAccount.build();
+
+    /** The home cities seen so far, for the bundle's vocabulary. */
+    List<String> cities() {
+      return cities.names();
+    }
+
+    /** The interest verticals seen so far, for the bundle's vocabulary. */
+    List<String> verticals() {
+      return verticals.names();
+    }
+
+    /**
+     * @param cityNames the catalog's cities, every user's home city among them
+     * @param verticalNames the catalog's verticals, every user's interests among them
+     */
+    UserStore build(int vectorDim, Names cityNames, Names verticalNames) {
+      if (dim >= 0 && dim != vectorDim) {
+        throw new BundleException(
+            "user "
+                + firstWithVector
+                + " has a vector of length "
+                + dim
+                + ", manifest says "
+                + vectorDim);
+      }
+      int[] city = cities.in(cityNames);
+      int[] vertical = verticals.in(verticalNames);
+      int[] home = Arrays.copyOf(homeCity, n);
+      for (int u = 0; u < n; u++) {
+        if (home[u] >= 0) {
+          home[u] = city[home[u]];
+        }
+      }
+      UserInterests[] mapped = Arrays.copyOf(interests, n);
+      for (int u = 0; u < n; u++) {
+        if (!mapped[u].isEmpty()) {
+          int[] v = mapped[u].verticals();
+          for (int x = 0; x < v.length; x++) {
+            v[x] = vertical[v[x]];
+          }
+          mapped[u] = new UserInterests(v, mapped[u].shares());
+        }
+      }
+      ImmutableMap.Builder<IdType, Accounts> byAccount = ImmutableMap.builder();
+      accounts.forEach((t, b) -> byAccount.put(t, b.build()));
+      return new UserStore(
+          vectorDim,
+          Arrays.copyOf(sharedKeys, n),
+          home,
+          Arrays.copyOf(codes, n * Math.max(dim, 0)),
+          Arrays.copyOf(scales, n),
+          Arrays.copyOf(hasVector, n),
+          mapped,
+          byAccount.build());
+    }
   }
 
   public int count() {
@@ -119,13 +222,17 @@ public final class UserStore {
       return at < 0 ? -1 : users[at];
     }
 
-    /** Collects (account, user) pairs; an account given twice keeps its last user. */
+    /**
+     * Collects (account, user) pairs; an account given twice keeps its last user. Keeps each
+     * account's {@link String#hashCode} beside its key, not the account, so that two accounts
+     * sharing a key are told from one account given twice without holding every account string.
+     */
     static final class Builder {
       private final IdType type;
       private final java.util.function.ToLongFunction<String> keyOf;
       private long[] keys;
       private int[] users;
-      private String[] accounts;
+      private int[] checks;
       private int n;
 
       Builder(IdType type, int expected) {
@@ -138,18 +245,18 @@ public final class UserStore {
         this.keyOf = keyOf;
         keys = new long[Math.max(expected, 1)];
         users = new int[keys.length];
-        accounts = new String[keys.length];
+        checks = new int[keys.length];
       }
 
       void add(String account, int user) {
         if (n == keys.length) {
           keys = Arrays.copyOf(keys, n * 2);
           users = Arrays.copyOf(users, n * 2);
-          accounts = Arrays.copyOf(accounts, n * 2);
+          checks = Arrays.copyOf(checks, n * 2);
         }
         keys[n] = keyOf.applyAsLong(account);
         users[n] = user;
-        accounts[n] = account;
+        checks[n] = account.hashCode();
         n++;
       }
 
@@ -196,15 +303,15 @@ public final class UserStore {
           int i = order[x];
           if (out > 0 && k[out - 1] == keys[i]) {
             int previous = order[x - 1];
-            if (!accounts[previous].equals(accounts[i])) {
+            if (checks[previous] != checks[i]) {
               throw new BundleException(
                   "bundle "
                       + type
-                      + " accounts "
-                      + accounts[previous]
+                      + " accounts of users "
+                      + users[previous]
                       + " and "
-                      + accounts[i]
-                      + " share the key "
+                      + users[i]
+                      + " differ but share the key "
                       + Long.toHexString(keys[i])
                       + ": publish refuses such a bundle");
             }

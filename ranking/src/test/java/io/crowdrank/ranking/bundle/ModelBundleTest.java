@@ -45,4 +45,114 @@ class ModelBundleTest {
         .isInstanceOf(BundleException.class)
         .hasMessage("bundle has no manifest");
   }
+
+  @Test
+  void build_usersBeforeTheManifestAndItems_loadLikeUsersAfterThem() {
+    // A bundle's files come in any order: users stream into the store before the vocabulary of
+    // cities and categories (from the items) and the vector length (from the manifest) are known.
+    ModelBundle.UserRow user =
+        new ModelBundle.UserRow(
+            "u1",
+            "2088",
+            null,
+            "lhasa",
+            new float[] {0.5f, -1f},
+            List.of("travel"),
+            new float[] {1f},
+            List.of("hotel", "gone", "fast_food"),
+            new int[] {20, 8, 8},
+            new float[] {3f, 50f, 6f});
+    ModelBundle.UserRow other =
+        new ModelBundle.UserRow(
+            "u2",
+            "2089",
+            null,
+            "hangzhou",
+            null,
+            List.of(),
+            new float[0],
+            List.of("hotel"),
+            new int[] {9},
+            new float[] {1f});
+    java.util.function.Consumer<ModelBundle.Builder> manifestAndItems =
+        b -> {
+          b.manifest(
+              ManifestJson.parse(
+                  "{\"format_version\":4,\"created_time\":\"2026-12-06T00:00:00Z\","
+                      + "\"time_zone\":\"UTC\",\"vector_dim\":2}"));
+          b.item(
+              new ModelBundle.ItemRow(
+                  "noodles",
+                  "N",
+                  "fast_food",
+                  List.of("food"),
+                  List.of("alipay"),
+                  List.of("hangzhou"),
+                  "active",
+                  new float[] {1f, 0f},
+                  1.0));
+          b.item(
+              new ModelBundle.ItemRow(
+                  "inn",
+                  "I",
+                  "hotel",
+                  List.of("travel"),
+                  List.of("alipay"),
+                  List.of("lhasa"),
+                  "active",
+                  new float[] {0f, 1f},
+                  1.0));
+        };
+    ModelBundle.Builder usersFirst = new ModelBundle.Builder(1);
+    usersFirst.user(user);
+    usersFirst.user(other);
+    manifestAndItems.accept(usersFirst);
+    ModelBundle.Builder usersLast = new ModelBundle.Builder(1);
+    manifestAndItems.accept(usersLast);
+    usersLast.user(user);
+    usersLast.user(other);
+
+    ModelBundle a = usersFirst.build();
+    ModelBundle b = usersLast.build();
+    for (int u = 0; u < 2; u++) {
+      assertThat(a.catalog().cityName(a.users().homeCity(u)))
+          .isEqualTo(b.catalog().cityName(b.users().homeCity(u)))
+          .isEqualTo(u == 0 ? "lhasa" : "hangzhou");
+      for (int hour : new int[] {8, 9, 20}) {
+        assertThat(a.context().categoryLifts(u, hour, 4))
+            .containsExactly(b.context().categoryLifts(u, hour, 4));
+      }
+    }
+    assertThat(a.users().vector(0)).containsExactly(b.users().vector(0));
+    assertThat(a.users().vector(0)[1]).isEqualTo(-1f);
+    assertThat(a.catalog().verticalName(a.users().interests(0).verticals()[0])).isEqualTo("travel");
+    // The habits are there: the hotel cell at 20 lifts hotels for u1 at 20, not at 9.
+    int hotel = a.catalog().categories().indexOf("hotel");
+    assertThat(a.context().categoryLifts(0, 20, 4)[hotel])
+        .isGreaterThan(a.context().categoryLifts(0, 9, 4)[hotel]);
+  }
+
+  @Test
+  void build_userVectorsOfAnotherLengthThanTheManifests_fails() {
+    ModelBundle.Builder b = new ModelBundle.Builder(1);
+    b.user(
+        new ModelBundle.UserRow(
+            "u1",
+            "2088",
+            null,
+            null,
+            new float[] {1f, 2f, 3f},
+            List.of(),
+            new float[0],
+            List.of(),
+            new int[0],
+            new float[0]));
+    b.manifest(
+        ManifestJson.parse(
+            "{\"format_version\":4,\"created_time\":\"2026-12-06T00:00:00Z\","
+                + "\"time_zone\":\"UTC\",\"vector_dim\":2}"));
+    assertThatThrownBy(b::build)
+        .isInstanceOf(BundleException.class)
+        .hasMessage("user u1 has a vector of length 3, manifest says 2");
+  }
 }

@@ -40,6 +40,12 @@ public final class TestBundles {
             + "}");
   }
 
+  /** The shard the bundle says it holds (its users are the ones given, whatever their keys). */
+  public TestBundles shard(io.crowdrank.format.UserBuckets.Shard shard) {
+    b.shard(shard);
+    return this;
+  }
+
   /** Whether the exact scan may use int8 columns (the default) or keeps floats. */
   public TestBundles int8Scan(boolean on) {
     b.int8Scan(on);

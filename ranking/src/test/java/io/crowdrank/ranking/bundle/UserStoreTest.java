@@ -127,7 +127,8 @@ class UserStoreTest {
 
     assertThatThrownBy(b::build)
         .isInstanceOf(BundleException.class)
-        .hasMessageContaining("SOCIAL_ACCOUNT accounts abc and xyz share the key 3");
+        .hasMessageContaining(
+            "SOCIAL_ACCOUNT accounts of users 0 and 2 differ but share the key 3");
   }
 
   @Test
