@@ -7,9 +7,9 @@ import java.util.List;
  *
  * <p>Delta has no multi-table transactions, so every part of a bundle (items, users, popularity,
  * context, manifest) lives in this one table, partitioned by {@link #PART} and (user rows) by
- * {@link #BUCKET_MOD} and {@link #BUCKET_REM}, and a publish overwrites the whole table in a single
- * commit. A reader therefore sees a whole bundle or the previous one, the Delta version is the
- * bundle version, and rollback is reading an older version.
+ * {@link #BUCKET_MOD}, {@link #BUCKET_REM} and {@link #BUCKET_FIRST}, and a publish overwrites the
+ * whole table in a single commit. A reader therefore sees a whole bundle or the previous one, the
+ * Delta version is the bundle version, and rollback is reading an older version.
  *
  * <p>Columns not used by a part are null in its rows.
  */
@@ -49,6 +49,13 @@ public final class BundleFormat {
   public static final String BUCKET_MOD = "bucket_mod";
 
   public static final String BUCKET_REM = "bucket_rem";
+
+  /**
+   * User part, the fourth partition column: whether this copy is the one in the lowest of the
+   * user's buckets, so that a replica holding every user reads each user's row once and skips the
+   * other copies' files; null in the other parts.
+   */
+  public static final String BUCKET_FIRST = "bucket_first";
 
   /** Row key: mini-program id (item, popularity), user id (user), category (context). */
   public static final String ID = "id";

@@ -66,6 +66,7 @@ public record BundleParts(
           .add(PART, DataTypes.StringType, false)
           .add(BundleFormat.BUCKET_MOD, DataTypes.IntegerType, true)
           .add(BundleFormat.BUCKET_REM, DataTypes.IntegerType, true)
+          .add(BundleFormat.BUCKET_FIRST, DataTypes.BooleanType, true)
           .add(BundleFormat.BUCKET, DataTypes.IntegerType, true)
           .add(ID, DataTypes.StringType, false)
           .add(BundleFormat.PAYMENT_ACCOUNT, DataTypes.StringType, true)
@@ -332,11 +333,15 @@ public record BundleParts(
         bundle
             .withColumn(BundleFormat.BUCKET, explode_outer(when(isUser, buckets)))
             .withColumn(BundleFormat.BUCKET_MOD, when(isUser, lit(modulus)))
-            .withColumn(BundleFormat.BUCKET_REM, pmod(col(BundleFormat.BUCKET), lit(modulus))),
+            .withColumn(BundleFormat.BUCKET_REM, pmod(col(BundleFormat.BUCKET), lit(modulus)))
+            .withColumn(
+                BundleFormat.BUCKET_FIRST,
+                when(isUser, col(BundleFormat.BUCKET).equalTo(array_min(buckets)))),
         out,
         PART,
         BundleFormat.BUCKET_MOD,
-        BundleFormat.BUCKET_REM);
+        BundleFormat.BUCKET_REM,
+        BundleFormat.BUCKET_FIRST);
   }
 
   /** User rows a publish puts in one file, about: small enough to prune, large enough to read. */

@@ -93,17 +93,28 @@ public final class BundleReader implements BundleSource {
     KernelTables.scan(
         engine,
         snapshot,
-        partitions -> ownsFile(partitions.get(BundleFormat.BUCKET)),
+        partitions -> readsFile(shard, partitions),
         (row, schema) ->
             BundleRows.accept(fields.computeIfAbsent(schema, KernelFields::new).at(row), bundle));
     return bundle.build();
   }
 
   /**
-   * Whether a file of this bucket (null: not a user file, or one written without buckets) is read.
+   * Whether a replica of the shard reads the file with these partition values: of the user files
+   * (the buckets {@code b % bucket_mod == bucket_rem}), those that may hold the shard's users, and
+   * for a replica of every user only those of first copies; every file of the other parts (and of
+   * users written without buckets).
    */
-  private boolean ownsFile(String bucket) {
-    return bucket == null || shard.owns(Integer.parseInt(bucket));
+  static boolean readsFile(UserBuckets.Shard shard, java.util.Map<String, String> partitions) {
+    String mod = partitions.get(BundleFormat.BUCKET_MOD);
+    String rem = partitions.get(BundleFormat.BUCKET_REM);
+    if (mod == null || rem == null) {
+      return true;
+    }
+    if (shard.count() == 1 && "false".equals(partitions.get(BundleFormat.BUCKET_FIRST))) {
+      return false;
+    }
+    return shard.ownsAny(Integer.parseInt(mod), Integer.parseInt(rem));
   }
 
   /**
