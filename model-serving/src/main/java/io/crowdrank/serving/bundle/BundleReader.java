@@ -42,6 +42,12 @@ public final class BundleReader implements BundleSource {
 
   private final UserBuckets.Shard shard;
 
+  /**
+   * Files decoded at a time: a bundle's user files are independent, and decoding them is the bulk
+   * of a load (the bundle builder takes each row under its lock).
+   */
+  private static final int LOAD_THREADS = Runtime.getRuntime().availableProcessors();
+
   /** A reader of whole bundles whose small catalogs are scanned as int8 where the JVM can. */
   public BundleReader() {
     this(new Configuration(), true, true, UserBuckets.Shard.ALL);
@@ -88,14 +94,22 @@ public final class BundleReader implements BundleSource {
     if (prebuiltIndex) {
       bundle.prebuiltIndexes(index -> localIndex(tablePath, index));
     }
-    // Column ordinals are resolved once per batch schema, not per row.
-    java.util.Map<StructType, KernelFields> fields = new java.util.IdentityHashMap<>();
+    // Column ordinals are resolved once per schema and thread, not per row. Kernel gives every
+    // batch its own schema object: one cached reader per thread, not one per batch (a map by
+    // batch schema kept every batch of a 10 M-user load alive through its last row).
+    ThreadLocal<KernelFields[]> fields = ThreadLocal.withInitial(() -> new KernelFields[1]);
     KernelTables.scan(
         engine,
         snapshot,
         partitions -> readsFile(shard, partitions),
-        (row, schema) ->
-            BundleRows.accept(fields.computeIfAbsent(schema, KernelFields::new).at(row), bundle));
+        LOAD_THREADS,
+        (row, schema) -> {
+          KernelFields[] f = fields.get();
+          if (f[0] == null || !f[0].reads(schema)) {
+            f[0] = new KernelFields(schema);
+          }
+          BundleRows.accept(f[0].at(row), bundle);
+        });
     return bundle.build();
   }
 
@@ -152,9 +166,19 @@ public final class BundleReader implements BundleSource {
   /** {@link BundleRows.Fields} over Kernel rows of one schema, ordinals looked up once. */
   private static final class KernelFields extends BundleRows.OrdinalFields {
     private Row row;
+    private StructType schema;
 
     KernelFields(StructType schema) {
       super(schema.fieldNames());
+      this.schema = schema;
+    }
+
+    /** Whether rows of this schema have the columns in the same places (the next batch's do). */
+    boolean reads(StructType other) {
+      if (other != schema && other.equals(schema)) {
+        schema = other;
+      }
+      return other == schema;
     }
 
     KernelFields at(Row r) {

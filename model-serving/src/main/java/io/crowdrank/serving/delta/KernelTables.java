@@ -16,6 +16,8 @@ import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -67,9 +69,26 @@ public final class KernelTables {
       Snapshot snapshot,
       java.util.function.Predicate<java.util.Map<String, String>> partitions,
       RowConsumer rows) {
+    scan(engine, snapshot, partitions, 1, rows);
+  }
+
+  /**
+   * As above, {@code threads} files at a time (each file's rows in order, on one thread), so that a
+   * table of many files (a bundle's users) is decoded on every core; {@code rows} must then be safe
+   * to call from several threads. The first failure is thrown once every file has stopped.
+   */
+  public static void scan(
+      Engine engine,
+      Snapshot snapshot,
+      java.util.function.Predicate<java.util.Map<String, String>> partitions,
+      int threads,
+      RowConsumer rows) {
     Scan scan = snapshot.getScanBuilder().build();
     Row scanState = scan.getScanState(engine);
     StructType physicalSchema = ScanStateRow.getPhysicalDataReadSchema(scanState);
+    java.util.concurrent.ExecutorService pool =
+        threads > 1 ? java.util.concurrent.Executors.newFixedThreadPool(threads) : null;
+    List<java.util.concurrent.Future<?>> reading = new ArrayList<>();
     try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine)) {
       while (files.hasNext()) {
         try (CloseableIterator<Row> fileRows = files.next().getRows()) {
@@ -78,32 +97,79 @@ public final class KernelTables {
             if (!partitions.test(InternalScanFileUtils.getPartitionValues(scanFile))) {
               continue;
             }
-            FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
-            CloseableIterator<ColumnarBatch> physical =
-                engine
-                    .getParquetHandler()
-                    .readParquetFiles(
-                        io.delta.kernel.internal.util.Utils.singletonCloseableIterator(file),
-                        physicalSchema,
-                        Optional.empty())
-                    .map(FileReadResult::getData);
-            try (CloseableIterator<FilteredColumnarBatch> data =
-                Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
-              while (data.hasNext()) {
-                FilteredColumnarBatch batch = data.next();
-                StructType schema = batch.getData().getSchema();
-                try (CloseableIterator<Row> it = batch.getRows()) {
-                  while (it.hasNext()) {
-                    rows.accept(it.next(), schema);
-                  }
-                }
-              }
+            if (pool == null) {
+              readFile(engine, scanState, physicalSchema, scanFile, rows);
+            } else {
+              reading.add(
+                  pool.submit(
+                      () -> {
+                        readFile(engine, scanState, physicalSchema, scanFile, rows);
+                        return null;
+                      }));
             }
           }
         }
       }
+      awaitAll(reading);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + snapshot.getPath(), e);
+    } finally {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static void readFile(
+      Engine engine, Row scanState, StructType physicalSchema, Row scanFile, RowConsumer rows)
+      throws IOException {
+    FileStatus file = InternalScanFileUtils.getAddFileStatus(scanFile);
+    CloseableIterator<ColumnarBatch> physical =
+        engine
+            .getParquetHandler()
+            .readParquetFiles(
+                io.delta.kernel.internal.util.Utils.singletonCloseableIterator(file),
+                physicalSchema,
+                Optional.empty())
+            .map(FileReadResult::getData);
+    try (CloseableIterator<FilteredColumnarBatch> data =
+        Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
+      while (data.hasNext()) {
+        FilteredColumnarBatch batch = data.next();
+        StructType schema = batch.getData().getSchema();
+        try (CloseableIterator<Row> it = batch.getRows()) {
+          while (it.hasNext()) {
+            rows.accept(it.next(), schema);
+          }
+        }
+      }
+    }
+  }
+
+  /** Waits for every task, then throws the first failure as it was thrown. */
+  private static void awaitAll(List<java.util.concurrent.Future<?>> tasks) throws IOException {
+    Throwable first = null;
+    for (java.util.concurrent.Future<?> f : tasks) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        first = first == null ? e.getCause() : first;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        first = first == null ? e : first;
+      }
+    }
+    if (first instanceof IOException io) {
+      throw io;
+    }
+    if (first instanceof RuntimeException r) {
+      throw r;
+    }
+    if (first instanceof Error err) {
+      throw err;
+    }
+    if (first != null) {
+      throw new IllegalStateException(first);
     }
   }
 }

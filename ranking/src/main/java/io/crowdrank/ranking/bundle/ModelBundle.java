@@ -83,7 +83,11 @@ public record ModelBundle(
   /** A mini-program's popularity in one scope (a host app and a city, or every city). */
   record PopularityRow(String itemId, String hostApp, String city, double score) {}
 
-  /** Collects rows in any order (popularity may arrive before items), then builds. */
+  /**
+   * Collects rows in any order (popularity may arrive before items), then builds. Rows may come
+   * from several threads (a reader decoding files in parallel): each is taken under the builder's
+   * lock.
+   */
   public static final class Builder {
     private final long version;
     private boolean int8Scan = true;
@@ -130,44 +134,44 @@ public record ModelBundle(
       this.indexes = at;
     }
 
-    public void manifest(Manifest m) {
+    public synchronized void manifest(Manifest m) {
       if (manifest != null) {
         throw new BundleException("bundle has more than one manifest");
       }
       manifest = m;
     }
 
-    public void item(ItemRow row) {
+    public synchronized void item(ItemRow row) {
       items.add(row);
     }
 
     /** Adds a user straight into the store's arrays: the row is not kept. */
-    public void user(UserRow row) {
+    public synchronized void user(UserRow row) {
       users.add(row);
       habits.add(row);
     }
 
-    public void segment(Targeting.Segment s) {
+    public synchronized void segment(Targeting.Segment s) {
       segments.add(s);
     }
 
     /** Segments a user (by shared id) belongs to; adds to any given before. */
-    public void memberships(String userId, List<String> segmentIds) {
+    public synchronized void memberships(String userId, List<String> segmentIds) {
       if (!segmentIds.isEmpty()) {
         memberships.computeIfAbsent(userId, u -> new ArrayList<>()).addAll(segmentIds);
       }
     }
 
-    public void campaign(CampaignRow c) {
+    public synchronized void campaign(CampaignRow c) {
       campaigns.add(c);
     }
 
-    public void popularity(String itemId, String hostApp, String city, double score) {
+    public synchronized void popularity(String itemId, String hostApp, String city, double score) {
       popularity.add(new PopularityRow(itemId, hostApp, city, score));
     }
 
     /** A category's 168 lifts, or for {@link BundleFormat#ALL} the hour-of-week shares. */
-    public void lifts(String category, float[] values) {
+    public synchronized void lifts(String category, float[] values) {
       if (values == null || values.length != BundleFormat.HOURS_PER_WEEK) {
         throw new BundleException(
             "context lifts of "
@@ -184,7 +188,7 @@ public record ModelBundle(
       return dir == null ? null : new Catalog.PrebuiltIndex(dir, index.files());
     }
 
-    public ModelBundle build() {
+    public synchronized ModelBundle build() {
       if (manifest == null) {
         throw new BundleException("bundle has no manifest");
       }

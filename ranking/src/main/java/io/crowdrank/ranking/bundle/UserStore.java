@@ -98,7 +98,7 @@ public final class UserStore {
     /** Adds the user as the next index, which it returns. */
     int add(ModelBundle.UserRow row) {
       if (n == sharedKeys.length) {
-        int size = Math.multiplyExact(n, 2);
+        int size = Math.addExact(n, n / 2); // by half: less to spare at the peak than doubling
         sharedKeys = Arrays.copyOf(sharedKeys, size);
         homeCity = Arrays.copyOf(homeCity, size);
         codes = Arrays.copyOf(codes, Math.multiplyExact(size, Math.max(dim, 0)));
@@ -181,17 +181,24 @@ public final class UserStore {
           mapped[u] = new UserInterests(v, mapped[u].shares());
         }
       }
+      interests = null;
+      // Once: each collected array is let go as soon as it is copied to its size, so that the
+      // load's peak holds one spare array at a time (at 10 M users the codes alone are 640 MB).
+      long[] keys = Arrays.copyOf(sharedKeys, n);
+      sharedKeys = null;
+      homeCity = null;
+      byte[] vectors = Arrays.copyOf(codes, n * Math.max(dim, 0));
+      codes = null;
+      float[] scale = Arrays.copyOf(scales, n);
+      scales = null;
+      boolean[] withVector = Arrays.copyOf(hasVector, n);
+      hasVector = null;
       ImmutableMap.Builder<IdType, Accounts> byAccount = ImmutableMap.builder();
-      accounts.forEach((t, b) -> byAccount.put(t, b.build()));
+      for (IdType t : IdType.values()) {
+        byAccount.put(t, accounts.remove(t).build());
+      }
       return new UserStore(
-          vectorDim,
-          Arrays.copyOf(sharedKeys, n),
-          home,
-          Arrays.copyOf(codes, n * Math.max(dim, 0)),
-          Arrays.copyOf(scales, n),
-          Arrays.copyOf(hasVector, n),
-          mapped,
-          byAccount.build());
+          vectorDim, keys, home, vectors, scale, withVector, mapped, byAccount.build());
     }
   }
 
@@ -250,9 +257,9 @@ public final class UserStore {
 
       void add(String account, int user) {
         if (n == keys.length) {
-          keys = Arrays.copyOf(keys, n * 2);
-          users = Arrays.copyOf(users, n * 2);
-          checks = Arrays.copyOf(checks, n * 2);
+          keys = Arrays.copyOf(keys, n + n / 2 + 1);
+          users = Arrays.copyOf(users, n + n / 2 + 1);
+          checks = Arrays.copyOf(checks, n + n / 2 + 1);
         }
         keys[n] = keyOf.applyAsLong(account);
         users[n] = user;
