@@ -329,14 +329,18 @@ public record BundleParts(
                     bucket(col(BundleFormat.PAYMENT_ACCOUNT)),
                     bucket(col(BundleFormat.SOCIAL_ACCOUNT)))));
     Column isUser = col(PART).equalTo(PART_USER);
+    // The user's buckets once, then a row per bucket that still knows the lowest of them.
+    String all = "_buckets";
     io.crowdrank.batch.common.Delta.overwrite(
         bundle
-            .withColumn(BundleFormat.BUCKET, explode_outer(when(isUser, buckets)))
+            .withColumn(all, when(isUser, buckets))
+            .withColumn(BundleFormat.BUCKET, explode_outer(col(all)))
             .withColumn(BundleFormat.BUCKET_MOD, when(isUser, lit(modulus)))
             .withColumn(BundleFormat.BUCKET_REM, pmod(col(BundleFormat.BUCKET), lit(modulus)))
             .withColumn(
                 BundleFormat.BUCKET_FIRST,
-                when(isUser, col(BundleFormat.BUCKET).equalTo(array_min(buckets)))),
+                when(isUser, col(BundleFormat.BUCKET).equalTo(array_min(col(all)))))
+            .drop(all),
         out,
         PART,
         BundleFormat.BUCKET_MOD,

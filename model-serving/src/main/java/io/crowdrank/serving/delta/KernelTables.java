@@ -57,25 +57,15 @@ public final class KernelTables {
 
   /** Every row of the snapshot, in file order. */
   public static void scan(Engine engine, Snapshot snapshot, RowConsumer rows) {
-    scan(engine, snapshot, partitions -> true, rows);
+    scan(engine, snapshot, partitions -> true, 1, rows);
   }
 
   /**
    * The rows of the snapshot's files whose partition values (column to value, null for a null
-   * partition) pass {@code partitions}, in file order; the other files are never opened.
-   */
-  public static void scan(
-      Engine engine,
-      Snapshot snapshot,
-      java.util.function.Predicate<java.util.Map<String, String>> partitions,
-      RowConsumer rows) {
-    scan(engine, snapshot, partitions, 1, rows);
-  }
-
-  /**
-   * As above, {@code threads} files at a time (each file's rows in order, on one thread), so that a
-   * table of many files (a bundle's users) is decoded on every core; {@code rows} must then be safe
-   * to call from several threads. The first failure is thrown once every file has stopped.
+   * partition) pass {@code partitions}; the other files are never opened. {@code threads} files are
+   * read at a time (each file's rows in order, on one thread), so that a table of many files (a
+   * bundle's users) is decoded on every core; with more than one, {@code rows} must be safe to call
+   * from several threads. The first failure is thrown once every file has stopped.
    */
   public static void scan(
       Engine engine,

@@ -107,7 +107,6 @@ public final class UserStore {
         interests = Arrays.copyOf(interests, size);
       }
       int u = n;
-      sharedKeys[u] = AccountKey.of(row.id());
       homeCity[u] = row.city() == null ? -1 : cities.id(row.city());
       if (row.vector() != null) {
         if (dim < 0) {
@@ -128,7 +127,7 @@ public final class UserStore {
               ? UserInterests.NONE
               : new UserInterests(
                   row.interests().stream().mapToInt(verticals::id).toArray(), row.interestShares());
-      accounts.get(IdType.SHARED_ID).add(row.id(), u);
+      sharedKeys[u] = accounts.get(IdType.SHARED_ID).add(row.id(), u);
       if (row.paymentAccount() != null) {
         accounts.get(IdType.PAYMENT_ACCOUNT).add(row.paymentAccount(), u);
       }
@@ -255,7 +254,8 @@ public final class UserStore {
         checks = new int[keys.length];
       }
 
-      void add(String account, int user) {
+      /** Adds the pair; returns the account's key. */
+      long add(String account, int user) {
         if (n == keys.length) {
           keys = Arrays.copyOf(keys, n + n / 2 + 1);
           users = Arrays.copyOf(users, n + n / 2 + 1);
@@ -264,7 +264,7 @@ public final class UserStore {
         keys[n] = keyOf.applyAsLong(account);
         users[n] = user;
         checks[n] = account.hashCode();
-        n++;
+        return keys[n++];
       }
 
       /** Positions 0..n-1 ordered by key, then position: a merge sort, stable and unboxed. */
