@@ -1,6 +1,7 @@
 package io.crowdrank.serving.ranking;
 
 import io.crowdrank.format.HostApps;
+import io.crowdrank.format.UserBuckets;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.BundleReader;
@@ -30,7 +31,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * bytes per item and per user. Writes a Markdown report.
  *
  * <pre>
- * ServingBenchmark --report FILE [--recall-users 500] [--quick] BUNDLE_TABLE...
+ * ServingBenchmark --report FILE [--recall-users 500] [--quick] [--shard s/S] [--load-only]
+ *     BUNDLE_TABLE...
  * </pre>
  */
 public final class ServingBenchmark {
@@ -38,6 +40,7 @@ public final class ServingBenchmark {
 
   record Measured(
       String table,
+      String shard,
       int items,
       int users,
       int dim,
@@ -57,48 +60,74 @@ public final class ServingBenchmark {
     Path report = null;
     int recallUsers = 500;
     boolean quick = false;
+    boolean loadOnly = false;
+    UserBuckets.Shard shard = UserBuckets.Shard.ALL;
     List<String> tables = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--report" -> report = Path.of(args[++i]);
         case "--recall-users" -> recallUsers = Integer.parseInt(args[++i]);
         case "--quick" -> quick = true;
+        case "--load-only" -> loadOnly = true;
+        case "--shard" -> shard = UserBuckets.Shard.parse(args[++i]);
         case "-h", "--help" -> {
-          System.out.println(
-              "usage: bench-serving --report FILE [--recall-users N] [--quick] BUNDLE_TABLE...");
+          System.out.println(USAGE);
           return;
         }
         default -> tables.add(args[i]);
       }
     }
     if (report == null || tables.isEmpty() || recallUsers < 1) {
-      System.err.println(
-          "usage: bench-serving --report FILE [--recall-users N] [--quick] BUNDLE_TABLE...");
+      System.err.println(USAGE);
       System.exit(2);
     }
     List<Measured> results = new ArrayList<>();
     for (String table : tables) {
-      results.add(measure(table, recallUsers, quick));
+      results.add(measure(table, recallUsers, quick, shard, loadOnly));
     }
     Files.createDirectories(report.toAbsolutePath().getParent());
     Files.writeString(report, markdown(results));
     System.out.print(Files.readString(report));
   }
 
-  static Measured measure(String table, int recallUsers, boolean quick)
+  static final String USAGE =
+      "usage: bench-serving --report FILE [--recall-users N] [--quick] [--shard s/S] [--load-only]"
+          + " BUNDLE_TABLE...\n  --shard: load only that shard's users, as serve --shard does;"
+          + " --load-only: load time and heap only (no recall, no JMH)";
+
+  static Measured measure(
+      String table, int recallUsers, boolean quick, UserBuckets.Shard shard, boolean loadOnly)
       throws RunnerException, IOException {
     long before = usedHeap();
     long t0 = System.nanoTime();
-    ModelBundle b = new BundleReader().read(table, OptionalLong.empty());
+    ModelBundle b =
+        new BundleReader(new org.apache.hadoop.conf.Configuration(), true, true, shard)
+            .read(table, OptionalLong.empty());
     double load = (System.nanoTime() - t0) / 1e9;
     long heap = usedHeap() - before;
     System.err.printf(
         Locale.ROOT,
-        "%s: loaded %d items, %d users in %.1f s%n",
+        "%s (shard %s): loaded %d items, %d users in %.1f s%n",
         table,
+        shard,
         b.catalog().count(),
         b.users().count(),
         load);
+    if (loadOnly) {
+      return new Measured(
+          table,
+          shard.toString(),
+          b.catalog().count(),
+          b.users().count(),
+          b.catalog().dim(),
+          b.catalog().itemIndex().approximate(),
+          b.catalog().itemIndex().method(),
+          load,
+          heap,
+          Map.of(),
+          Double.NaN,
+          Double.NaN);
+    }
 
     int alipay = HostApps.ALL.indexOf("alipay");
     Map<Integer, Double> recall = new TreeMap<>();
@@ -141,6 +170,7 @@ public final class ServingBenchmark {
     }
     return new Measured(
         table,
+        shard.toString(),
         items,
         users,
         dim,
@@ -160,6 +190,9 @@ public final class ServingBenchmark {
       Stream.of(100, 200, 400, ItemIndex.SEARCH_BEAM).distinct().sorted().toList();
 
   private static String recallText(Map<Integer, Double> byBeam) {
+    if (byBeam.isEmpty()) {
+      return "—";
+    }
     StringBuilder s = new StringBuilder();
     byBeam.forEach(
         (beam, r) ->
@@ -207,17 +240,18 @@ public final class ServingBenchmark {
         .append(ItemIndex.SEARCH_BEAM)
         .append("; an exact index has recall 1).\n\n");
     s.append(
-        "| bundle | items | users | dim | search | load s | heap MB | recall@20 by beam"
+        "| bundle | shard | items | users | dim | search | load s | heap MB | recall@20 by beam"
             + " | ANN µs | Rank µs | pipeline overhead |\n");
-    s.append("|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|\n");
+    s.append("|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|\n");
     for (Measured m : results) {
       s.append(
           String.format(
               Locale.ROOT,
-              "| %s | %,d | %,d | %d | %s | %.1f | %,d | %s | %.1f | %.1f | %+.0f%% |%n",
+              "| %s | %s | %,d | %,d | %d | %s | %.1f | %,d | %s | %s | %s | %s |%n",
               Path.of(m.table()).getParent() == null
                   ? m.table()
                   : Path.of(m.table()).getParent().getParent().getFileName(),
+              m.shard(),
               m.items(),
               m.users(),
               m.dim(),
@@ -225,9 +259,11 @@ public final class ServingBenchmark {
               m.loadSeconds(),
               m.heapBytes() >> 20,
               m.approximate() ? recallText(m.recallByBeam()) : "1 (exact)",
-              m.annMicros(),
-              m.rankMicros(),
-              100 * m.overhead()));
+              micros(m.annMicros()),
+              micros(m.rankMicros()),
+              Double.isNaN(m.overhead())
+                  ? "—"
+                  : String.format(Locale.ROOT, "%+.0f%%", 100 * m.overhead())));
     }
     if (results.size() >= 2) {
       Measured a = results.get(0);
@@ -243,8 +279,19 @@ public final class ServingBenchmark {
                     + " ≈ %,.0f bytes per user (vector, id strings, three id maps).%n",
                 perItem,
                 perUser));
+      } else if (a.items() == z.items() && a.users() != z.users()) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%nMemory, from the two bundles' heaps (same items, different users): ≈ %,.0f"
+                    + " bytes per user.%n",
+                (double) (z.heapBytes() - a.heapBytes()) / (z.users() - a.users())));
       }
     }
     return s.toString();
+  }
+
+  private static String micros(double value) {
+    return Double.isNaN(value) ? "—" : String.format(Locale.ROOT, "%.1f", value);
   }
 }
