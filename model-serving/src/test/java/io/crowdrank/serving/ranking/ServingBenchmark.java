@@ -240,7 +240,7 @@ public final class ServingBenchmark {
         .append(ItemIndex.SEARCH_BEAM)
         .append("; an exact index has recall 1).\n\n");
     s.append(
-        "| bundle | shard | items | users | dim | search | load s | heap MB | recall@20 by beam"
+        "| bundle | shard | items | users | dim | search | load s | heap MiB | recall@20 by beam"
             + " | ANN µs | Rank µs | pipeline overhead |\n");
     s.append("|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|\n");
     for (Measured m : results) {
