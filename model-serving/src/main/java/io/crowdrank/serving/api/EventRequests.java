@@ -12,9 +12,23 @@ public final class EventRequests {
   /** Events may be stamped a little ahead of the server's clock, not more. */
   static final Duration MAX_FUTURE = Duration.ofDays(1);
 
-  /** A validated event. */
+  /** Longest attribution token or event id accepted. */
+  static final int MAX_TOKEN_LENGTH = 128;
+
+  /**
+   * A validated event.
+   *
+   * @param token the attribution token it carries (empty: none)
+   * @param clientEventId the host app's id of it (empty: none)
+   */
   public record Event(
-      RankRequests.User user, String hostApp, String item, RecentHistory.Kind kind, Instant at) {}
+      RankRequests.User user,
+      String hostApp,
+      String item,
+      RecentHistory.Kind kind,
+      Instant at,
+      String token,
+      String clientEventId) {}
 
   private final Clock clock;
 
@@ -49,6 +63,13 @@ public final class EventRequests {
     if (at.isAfter(now.plus(MAX_FUTURE))) {
       throw RankRequests.invalid("event_time " + at + " is more than a day ahead of " + now);
     }
-    return new Event(user, hostApp, item, kind, at);
+    if (e.getAttributionToken().length() > MAX_TOKEN_LENGTH) {
+      throw RankRequests.invalid(
+          "attribution_token is longer than " + MAX_TOKEN_LENGTH + " characters");
+    }
+    if (e.getEventId().length() > MAX_TOKEN_LENGTH) {
+      throw RankRequests.invalid("event_id is longer than " + MAX_TOKEN_LENGTH + " characters");
+    }
+    return new Event(user, hostApp, item, kind, at, e.getAttributionToken(), e.getEventId());
   }
 }

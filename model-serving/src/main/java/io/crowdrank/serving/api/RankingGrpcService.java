@@ -156,8 +156,24 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
           responses.onError(e);
           return;
         }
-        responses.onNext(stream.summary());
-        responses.onCompleted();
+        // Answered by the log's writer once the events are on disk.
+        stream
+            .finish()
+            .whenComplete(
+                (summary, error) -> {
+                  if (error != null) {
+                    Throwable cause = error.getCause() != null ? error.getCause() : error;
+                    responses.onError(
+                        cause instanceof StatusException s
+                            ? s
+                            : Status.INTERNAL
+                                .withDescription("storing events failed")
+                                .asException());
+                  } else {
+                    responses.onNext(summary);
+                    responses.onCompleted();
+                  }
+                });
       }
     };
   }

@@ -19,7 +19,11 @@ import io.crowdrank.ranking.bundle.ManifestJson;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.Targeting;
 import io.crowdrank.ranking.bundle.UserStore;
+import io.crowdrank.serving.events.EventLog;
+import io.crowdrank.serving.events.EventRecord;
+import io.crowdrank.serving.events.LoggedUser;
 import io.crowdrank.serving.events.RecentHistory;
+import io.crowdrank.serving.events.ServedRecord;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.ArrayList;
@@ -27,13 +31,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * What the gRPC service does, without gRPC plumbing: validate, rank on the bundle being served,
- * build the response. Each call takes the current bundle once, so a hot swap mid-call cannot mix
- * versions.
+ * build the response, log it. Each call takes the current bundle once, so a hot swap mid-call
+ * cannot mix versions. Every answer is logged under its attribution token for later (a crash may
+ * lose the last flush interval of them); every accepted event is on disk before RecordEvents
+ * answers.
  */
 public final class RankingHandler {
   /** Errors listed in a RecordEvents summary; the rest are only counted. */
@@ -44,18 +55,29 @@ public final class RankingHandler {
   private final EventRequests events;
   private final RecentHistory history;
   private final Ranker ranker;
+  private final EventLog log;
+  private final java.time.Duration ackTimeout;
 
+  /**
+   * @param log where answers and events are logged
+   * @param ackTimeout how long RecordEvents waits for its events to reach the disk before failing
+   *     UNAVAILABLE
+   */
   public RankingHandler(
       Supplier<Optional<ModelBundle>> bundles,
       RankRequests requests,
       EventRequests events,
       RecentHistory history,
-      Ranker ranker) {
+      Ranker ranker,
+      EventLog log,
+      java.time.Duration ackTimeout) {
     this.bundles = bundles;
     this.requests = requests;
     this.events = events;
     this.history = history;
     this.ranker = ranker;
+    this.log = log;
+    this.ackTimeout = ackTimeout;
   }
 
   public RankResponse rank(RankRequest request) throws StatusException {
@@ -131,8 +153,22 @@ public final class RankingHandler {
         Call call = calls.get(v.call());
         try {
           Ranking ranking = ranker.rank(bundle, v.query(), call.cancelled(), scans[r]);
-          answers[v.call()] =
-              new Answer(response(call.request(), bundle, v.page(), v.query(), ranking), null);
+          String token = log.nextId();
+          RankResponse response =
+              response(call.request(), bundle, v.page(), v.query(), ranking, token);
+          // Queued, not written: the writer thread turns it into JSON.
+          log.appendLater(
+              new ServedRecord(
+                  token,
+                  new LoggedUser(v.query().idType(), v.query().userId()),
+                  v.query().hostApp(),
+                  v.query().eventTime(),
+                  v.query().city() == null ? "" : v.query().city(),
+                  v.page().offset() + 1,
+                  "",
+                  "",
+                  response));
+          answers[v.call()] = new Answer(response, null);
         } catch (Ranker.Cancelled e) {
           answers[v.call()] = new Answer(null, cancelled(e.getMessage()));
         }
@@ -161,13 +197,15 @@ public final class RankingHandler {
       ModelBundle bundle,
       RankRequests.Page page,
       RankQuery query,
-      Ranking ranking) {
+      Ranking ranking,
+      String token) {
     int depth = query.k();
     RankResponse.Builder out =
         RankResponse.newBuilder()
             .setModelVersion(ranking.modelVersion())
             .setStrategy(ranking.strategy().id())
-            .setRequestId(request.getRequestId());
+            .setRequestId(request.getRequestId())
+            .setAttributionToken(token);
     List<Ranking.Item> items = ranking.items();
     if (items.size() == depth && depth < RankRequests.MAX_DEPTH) {
       out.setNextPageToken(new RankRequests.Page(bundle.version(), depth).token());
@@ -243,12 +281,15 @@ public final class RankingHandler {
   }
 
   /**
-   * Collects one RecordEvents stream: each event is validated and stored, or counted as refused.
+   * Collects one RecordEvents stream: each event is validated, then logged and taken into the
+   * recent history, or counted as refused. The summary waits until every logged event is on disk.
    */
   public final class EventStream {
     private long accepted;
     private long rejected;
     private final List<String> errors = new ArrayList<>();
+    private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     public void accept(UserEvent event) {
       try {
@@ -257,6 +298,23 @@ public final class RankingHandler {
         if (served.isPresent()) {
           checkShard(served.get(), e.user().id());
         }
+        last =
+            log.appendDurable(
+                    new EventRecord(
+                        log.nextId(),
+                        new LoggedUser(e.user().type(), e.user().id()),
+                        e.hostApp(),
+                        e.item(),
+                        e.kind(),
+                        e.at(),
+                        e.token(),
+                        e.clientEventId()))
+                .whenComplete(
+                    (done, error) -> {
+                      if (error != null) {
+                        failure.compareAndSet(null, error);
+                      }
+                    });
         history.record(
             historyKey(served, e.user().type(), e.user().id()), e.item(), e.kind(), e.at());
         accepted++;
@@ -268,17 +326,58 @@ public final class RankingHandler {
       }
     }
 
-    public RecordEventsSummary summary() {
-      return RecordEventsSummary.newBuilder()
-          .setAccepted(accepted)
-          .setRejected(rejected)
-          .addAllErrors(errors)
-          .build();
+    /**
+     * The summary, once every accepted event is on disk (the log writes in order, so the last one's
+     * sync covers the others); or the status to fail the call with when the log could not store
+     * them in time.
+     */
+    public CompletableFuture<RecordEventsSummary> finish() {
+      return last.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .handle(
+              (done, error) -> {
+                Throwable cause = failure.get() != null ? failure.get() : error;
+                if (cause != null) {
+                  throw new CompletionException(storeFailed(cause));
+                }
+                return RecordEventsSummary.newBuilder()
+                    .setAccepted(accepted)
+                    .setRejected(rejected)
+                    .addAllErrors(errors)
+                    .build();
+              });
     }
   }
 
   public EventStream eventStream() {
     return new EventStream();
+  }
+
+  /** The status for events the log could not store, by the kind of failure. */
+  StatusException storeFailed(Throwable cause) {
+    Throwable c =
+        cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+    Status status;
+    String why;
+    if (c instanceof EventLog.LogFullException) {
+      status = Status.RESOURCE_EXHAUSTED;
+      why = c.getMessage();
+    } else if (c instanceof EventLog.LogBehindException) {
+      status = Status.UNAVAILABLE;
+      why = c.getMessage();
+    } else if (c instanceof TimeoutException) {
+      status = Status.UNAVAILABLE;
+      why = "the event log did not reach the disk within " + ackTimeout.toMillis() + " ms";
+    } else {
+      status = Status.UNAVAILABLE;
+      why = "the event log could not write to its disk (" + c + ")";
+    }
+    return status
+        .withDescription(
+            why
+                + ": events of this stream may not be stored; send them again (with event_id"
+                + " they are stored once)")
+        .withCause(c)
+        .asException();
   }
 
   /**

@@ -2,6 +2,7 @@ package io.crowdrank.serving.app;
 
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.ServingLogFormat;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
@@ -17,6 +18,7 @@ import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.BundleReader;
+import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.reports.MerchantAccounts;
 import io.crowdrank.serving.reports.ReportPages;
@@ -35,6 +37,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -71,7 +74,51 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  RankingHandler rankingEndpoint(ServingConfig config, BundleHolder holder) {
+  EventLog eventLog(ServingConfig config) throws IOException {
+    ServingConfig.EventLog c = config.eventLog();
+    String replica = c.replica().orElseGet(ServingBeans::defaultReplica);
+    Path dir =
+        c.dir()
+            .map(Path::of)
+            .orElseGet(
+                () ->
+                    Path.of(config.warehouse())
+                        .resolve(ServingLogFormat.DIRECTORY)
+                        .resolve(replica));
+    EventLog log =
+        EventLog.open(
+            new EventLog.Settings(
+                dir,
+                replica,
+                c.flushInterval(),
+                c.segmentBytes(),
+                c.segmentAge(),
+                c.queueCapacity(),
+                c.minFreeBytes()),
+            Clock.systemUTC());
+    LOG.infof("event log: replica %s writing to %s", replica, dir);
+    return log;
+  }
+
+  /** The host name and gRPC port, as a replica id. */
+  private static String defaultReplica() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "localhost";
+    }
+    int port =
+        org.eclipse.microprofile.config.ConfigProvider.getConfig()
+            .getOptionalValue("quarkus.grpc.server.port", Integer.class)
+            .orElse(9000);
+    String id = host.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + port;
+    return id.length() > 64 ? id.substring(id.length() - 64) : id;
+  }
+
+  @Produces
+  @Singleton
+  RankingHandler rankingEndpoint(ServingConfig config, BundleHolder holder, EventLog log) {
     ServingConfig.Ranking r = config.ranking();
     ServingConfig.Recent recent = config.recent();
     return new RankingHandler(
@@ -93,7 +140,9 @@ public class ServingBeans {
                 r.explorationShare(),
                 r.maxPerCategory(),
                 r.campaignWeight(),
-                r.maxPromotedSlots())));
+                r.maxPromotedSlots())),
+        log,
+        config.eventLog().ackTimeout());
   }
 
   @Produces
@@ -203,7 +252,8 @@ public class ServingBeans {
       CallExecutor calls,
       // Created here, at start, so that a service without keys fails now, not at its first call.
       ApiKeyInterceptor apiKeys,
-      AdminKeyInterceptor adminKeys) {
+      AdminKeyInterceptor adminKeys,
+      EventLog log) {
     health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(RANKING_SERVICE, ServingStatus.NOT_SERVING);
     Gauge.builder(
@@ -224,11 +274,31 @@ public class ServingBeans {
     FunctionCounter.builder("crowdrank_calls_run", calls, CallExecutor::batchedCalls)
         .description("Calls run by the call executor")
         .register(registry);
+    EventLog.Recovery recovered = log.recovery();
+    FunctionCounter.builder("crowdrank_event_log_written", log, EventLog::written)
+        .description("Records (served lists, events) written to the event log")
+        .register(registry);
+    FunctionCounter.builder("crowdrank_event_log_syncs", log, EventLog::syncs)
+        .description("Syncs of the event log to disk (each for a group of records)")
+        .register(registry);
+    FunctionCounter.builder("crowdrank_event_log_dropped", log, EventLog::dropped)
+        .description("Served lists not logged: the log's queue was full or its disk failed")
+        .register(registry);
+    FunctionCounter.builder("crowdrank_event_log_failed", log, EventLog::failed)
+        .description("Events refused because the log could not store them (callers were told)")
+        .register(registry);
+    Gauge.builder("crowdrank_event_log_queued", log, EventLog::queued)
+        .description("Records waiting for the event log's disk")
+        .register(registry);
+    Gauge.builder("crowdrank_event_log_recovered_torn_bytes", recovered, r -> r.tornBytes())
+        .description("Bytes cut at start from segments a crash left unfinished (unacknowledged)")
+        .register(registry);
     holder.watch(config.watchInterval());
   }
 
-  void stop(@Observes ShutdownEvent event, BundleHolder holder, CallExecutor calls) {
+  void stop(@Observes ShutdownEvent event, BundleHolder holder, CallExecutor calls, EventLog log) {
     calls.close();
+    log.close();
     holder.close();
   }
 }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** Service settings ({@code crowdrank.*} in application.properties, system properties or env). */
 @ConfigMapping(prefix = "crowdrank")
@@ -49,6 +50,48 @@ public interface ServingConfig {
   Auth auth();
 
   Reports reports();
+
+  EventLog eventLog();
+
+  /**
+   * The replica's log of the answers it served and the events host apps sent, which the batch job
+   * {@code events} lands in Delta (docs/EXPERIMENTS.md).
+   */
+  interface EventLog {
+    /**
+     * This replica's id, in every event id and as its folder's name: letters, digits, '-' and '_'.
+     * Default: the host name and the gRPC port. Keep it stable across restarts, so that a restart
+     * finishes what the previous run left.
+     */
+    Optional<String> replica();
+
+    /** The replica's folder. Default: {@code <warehouse>/_serving_log/<replica>}. */
+    Optional<String> dir();
+
+    /** Longest a served list waits before it is synced to disk (a crash loses at most this). */
+    @WithDefault("200ms")
+    Duration flushInterval();
+
+    /** A segment is closed at this size. */
+    @WithDefault("67108864")
+    long segmentBytes();
+
+    /** Or at this age, so the events job finds it. */
+    @WithDefault("60s")
+    Duration segmentAge();
+
+    /** Records that may wait for the disk; beyond, events are refused with UNAVAILABLE. */
+    @WithDefault("65536")
+    int queueCapacity();
+
+    /** Room the disk keeps; below it events are refused with RESOURCE_EXHAUSTED. */
+    @WithDefault("268435456")
+    long minFreeBytes();
+
+    /** How long RecordEvents waits for its events to reach the disk before UNAVAILABLE. */
+    @WithDefault("5s")
+    Duration ackTimeout();
+  }
 
   /** Merchant segment reports on the HTTP port, under /reports. */
   interface Reports {

@@ -15,11 +15,14 @@ import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.FakeSource;
+import io.crowdrank.serving.events.EventLog;
+import io.crowdrank.serving.events.EventLogTest;
 import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Swaps and rollbacks through the admin service while clients rank without pause. */
 class HotSwapTest {
@@ -44,8 +48,12 @@ class HotSwapTest {
   Server server;
   ManagedChannel channel;
 
+  @TempDir Path logDir;
+  EventLog log;
+
   @BeforeEach
   void start() throws Exception {
+    log = EventLogTest.open(logDir);
     RankingHandler ranking =
         new RankingHandler(
             holder::current,
@@ -53,7 +61,9 @@ class HotSwapTest {
             new EventRequests(Clock.systemUTC()),
             new RecentHistory(
                 new RecentHistory.Settings(Duration.ofHours(1), Duration.ofMinutes(1), 3, 100)),
-            new Ranker(RankingConfig.defaults()));
+            new Ranker(RankingConfig.defaults()),
+            log,
+            Duration.ofSeconds(5));
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
@@ -72,6 +82,7 @@ class HotSwapTest {
     channel.shutdownNow();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     calls.close();
+    log.close();
   }
 
   ModelAdminServiceGrpc.ModelAdminServiceBlockingStub admin() {

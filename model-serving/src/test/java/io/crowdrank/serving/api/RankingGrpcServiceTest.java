@@ -4,6 +4,7 @@ import static io.crowdrank.serving.api.OpenAuth.open;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.format.ServingLogFormat;
 import io.crowdrank.proto.v1.GetModelInfoRequest;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.RankRequest;
@@ -18,6 +19,8 @@ import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.TestBundles;
+import io.crowdrank.serving.events.EventLog;
+import io.crowdrank.serving.events.EventLogTest;
 import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -26,6 +29,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The service over a real in-process gRPC transport: statuses, responses, bundle swaps. */
 class RankingGrpcServiceTest {
@@ -46,8 +51,14 @@ class RankingGrpcServiceTest {
   ManagedChannel channel;
   RankingHandler endpoint;
 
+  @TempDir Path logDir;
+  EventLog log;
+
   @BeforeEach
   void start() throws Exception {
+    if (log == null) {
+      log = EventLogTest.open(logDir);
+    }
     String name = InProcessServerBuilder.generateName();
     endpoint =
         new RankingHandler(
@@ -56,7 +67,9 @@ class RankingGrpcServiceTest {
             new EventRequests(Clock.systemUTC()),
             new RecentHistory(
                 new RecentHistory.Settings(Duration.ofHours(24), Duration.ofMinutes(30), 3, 1000)),
-            new Ranker(RankingConfig.defaults()));
+            new Ranker(RankingConfig.defaults()),
+            log,
+            Duration.ofSeconds(5));
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
@@ -75,6 +88,7 @@ class RankingGrpcServiceTest {
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
     calls.close();
+    log.close();
   }
 
   RankingServiceGrpc.RankingServiceBlockingStub stub() {
@@ -593,5 +607,96 @@ class RankingGrpcServiceTest {
                             UserRef.newBuilder().setPaymentAccount("2088001").build(),
                             "m".repeat(65))))
         .hasMessageContaining("INVALID_ARGUMENT: merchant_id is longer than 64 characters");
+  }
+
+  @Test
+  void rank_logsTheAnswerUnderItsAttributionToken_withPositionsAndScores() throws Exception {
+    served.set(bundle(7));
+    RankResponse first = stub().rank(request("2088001").toBuilder().setRequestId("r-1").build());
+    RankResponse second =
+        stub()
+            .rank(
+                request("2088001").toBuilder()
+                    .setK(1)
+                    .setPageToken(first.getNextPageToken())
+                    .build());
+    log.close();
+
+    assertThat(first.getAttributionToken()).isNotEmpty().isNotEqualTo(second.getAttributionToken());
+    var records = EventLogTest.read(logDir);
+    assertThat(records).hasSize(2);
+    var r = records.get(0);
+    assertThat(r.get(ServingLogFormat.TYPE).asText()).isEqualTo(ServingLogFormat.SERVED);
+    assertThat(r.get(ServingLogFormat.EVENT_ID).asText()).isEqualTo(first.getAttributionToken());
+    assertThat(r.get(ServingLogFormat.REQUEST_ID).asText()).isEqualTo("r-1");
+    assertThat(r.get(ServingLogFormat.USER_TYPE).asText()).isEqualTo("payment");
+    assertThat(r.get(ServingLogFormat.USER_ID).asText()).isEqualTo("2088001");
+    assertThat(r.get(ServingLogFormat.HOST_APP).asText()).isEqualTo("alipay");
+    assertThat(r.get(ServingLogFormat.MODEL_VERSION).asLong()).isEqualTo(7);
+    assertThat(r.get(ServingLogFormat.STRATEGY).asText()).isEqualTo(first.getStrategy());
+    var items = r.get(ServingLogFormat.ITEMS);
+    assertThat(items).hasSize(first.getItemsCount());
+    for (int i = 0; i < first.getItemsCount(); i++) {
+      assertThat(items.get(i).get(ServingLogFormat.ITEM_ID).asText())
+          .isEqualTo(first.getItems(i).getMiniProgramId());
+      assertThat(items.get(i).get(ServingLogFormat.POSITION).asInt()).isEqualTo(i + 1);
+      assertThat(items.get(i).get(ServingLogFormat.SCORE).asDouble())
+          .isEqualTo(first.getItems(i).getScore());
+    }
+    // The second page's item is at position 3.
+    var page2 = records.get(1);
+    assertThat(page2.get(ServingLogFormat.EVENT_ID).asText())
+        .isEqualTo(second.getAttributionToken());
+    assertThat(page2.get(ServingLogFormat.ITEMS).get(0).get(ServingLogFormat.POSITION).asInt())
+        .isEqualTo(3);
+  }
+
+  @Test
+  void recordEvents_answersOnceTheEventsAreInTheLog_withTheirTokenAndEventId() throws Exception {
+    served.set(bundle(7));
+    UserRef payment = UserRef.newBuilder().setPaymentAccount("2088001").build();
+    UserEvent click =
+        event(payment, "coffee", UserEvent.Kind.CLICK).toBuilder()
+            .setAttributionToken("tok-9")
+            .setEventId("host-event-1")
+            .build();
+
+    RecordEventsSummary summary =
+        record(
+            click,
+            event(payment, "", UserEvent.Kind.USE),
+            event(payment, "hotel", UserEvent.Kind.USE));
+
+    assertThat(summary.getAccepted()).isEqualTo(2);
+    // Not closed yet: acknowledged means written (and synced) already.
+    var records = EventLogTest.read(logDir);
+    assertThat(records)
+        .extracting(r -> r.get(ServingLogFormat.ITEM_ID).asText())
+        .containsExactly("coffee", "hotel");
+    assertThat(records.get(0).get(ServingLogFormat.TOKEN).asText()).isEqualTo("tok-9");
+    assertThat(records.get(0).get(ServingLogFormat.CLIENT_EVENT_ID).asText())
+        .isEqualTo("host-event-1");
+    assertThat(records.get(1).get(ServingLogFormat.KIND).asText()).isEqualTo("use");
+  }
+
+  @Test
+  void recordEvents_whenTheLogsDiskIsFull_failsResourceExhausted_sayingToSendAgain()
+      throws Exception {
+    served.set(bundle(7));
+    log.close();
+    log = EventLogTest.open(logDir.resolve("full"), Long.MAX_VALUE);
+    channel.shutdownNow();
+    server.shutdownNow();
+    start(); // the handler over the full log
+    UserRef payment = UserRef.newBuilder().setPaymentAccount("2088001").build();
+
+    assertThatThrownBy(() -> record(event(payment, "coffee", UserEvent.Kind.CLICK)))
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .satisfies(
+            e -> {
+              Status status = ((StatusRuntimeException) e.getCause()).getStatus();
+              assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(status.getDescription()).contains("MiB free").contains("send them again");
+            });
   }
 }
