@@ -46,6 +46,7 @@ with DAG(
 ) as daily:
     # The order of Pipeline.DAG (`jobs all`); publish is gated on evaluate's comparison with the
     # served bundle, and segments stores the targeting file before evaluating it.
+    events = step("events")
     ingest = step("ingest", "--raw", RAW, "--date", "{{ ds }}")
     identity = step("identity")
     profiles = step("profiles")
@@ -54,7 +55,7 @@ with DAG(
     reports = step("reports")
     evaluate = step("evaluate")
     publish = step("publish")
-    ingest >> identity >> profiles >> segments >> train >> reports >> evaluate >> publish
+    events >> ingest >> identity >> profiles >> segments >> train >> reports >> evaluate >> publish
 
 with DAG(
     dag_id="crowdrank_maintenance",

@@ -180,6 +180,7 @@ public final class PipelineBenchmark {
       case REPORTS -> Delta.read(spark, warehouse, Tables.USER_PROFILES).count();
       case PUBLISH -> c.get("items") + c.get("users");
       case EVALUATE -> c.get("train_pairs");
+      case EVENTS -> c.get("read");
       case TUNE, MAINTAIN -> 0;
     };
   }

@@ -116,6 +116,7 @@ final class StepCommand implements Callable<Integer> {
       return "The daily DAG: every step but maintain (tune only with --tune).";
     }
     return switch (step(name)) {
+      case EVENTS -> "The service's logs of served lists and events to Delta.";
       case INGEST -> "Raw exports of the delivery dates to Delta, bad lines quarantined.";
       case IDENTITY -> "Pseudonymous user ids; linked accounts become one shared user.";
       case PROFILES -> "User profiles (RFM, interests, hour-of-week habits), AIPL stages.";
@@ -140,6 +141,7 @@ final class StepCommand implements Callable<Integer> {
   /** The groups a step reads, beyond the warehouse every step needs. */
   private List<Object> groups(Step step) {
     return switch (step) {
+      case EVENTS -> List.of();
       case INGEST -> List.of(raw, deliveries);
       case IDENTITY -> List.of(identity);
       case PROFILES -> List.of(asOf, profiles, timeZone);

@@ -1,5 +1,7 @@
 package io.crowdrank.batch.common;
 
+import static org.apache.spark.sql.functions.expr;
+
 import io.delta.tables.DeltaTable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,5 +106,61 @@ public final class Delta {
   public static long metric(Map<String, String> metrics, String name) {
     String v = metrics.get(name);
     return v == null ? 0 : Long.parseLong(v);
+  }
+
+  /**
+   * Inserts the rows whose key the table does not hold yet; a row whose key it holds is a
+   * duplicate, unless {@code newerColumn} is given and the row is newer by it, which then replaces
+   * the held one. Nothing new commits nothing (an empty MERGE would still commit a version, and
+   * every later step would see a "changed" input).
+   *
+   * @param dateColumn when the key decides this partition column (same event, same date), only the
+   *     partitions of the rows' dates are looked at: a daily run reads days, not the history; null
+   *     to look at the whole table
+   * @param newerColumn null: rows already held are never updated
+   * @return rows inserted or updated
+   */
+  public static long insertNew(
+      SparkSession spark,
+      DeltaTable table,
+      String path,
+      Dataset<Row> rows,
+      List<String> key,
+      String dateColumn,
+      String newerColumn) {
+    String on =
+        key.stream()
+            .map(c -> "t." + c + " = s." + c)
+            .collect(java.util.stream.Collectors.joining(" AND "));
+    Dataset<Row> target = table.toDF();
+    if (dateColumn != null) {
+      String dates =
+          rows.select(dateColumn).distinct().collectAsList().stream()
+              .map(r -> "DATE'" + r.get(0) + "'")
+              .sorted()
+              .collect(java.util.stream.Collectors.joining(", "));
+      if (dates.isEmpty()) {
+        return 0;
+      }
+      on += " AND t." + dateColumn + " = s." + dateColumn;
+      on += " AND t." + dateColumn + " IN (" + dates + ")";
+      target = target.where(dateColumn + " IN (" + dates + ")");
+    }
+    target = target.as("t");
+    Dataset<Row> changes = rows.as("s").join(target, expr(on), "left_anti");
+    String newer = newerColumn == null ? null : " AND s." + newerColumn + " > t." + newerColumn;
+    if (newer != null) {
+      changes = changes.unionByName(rows.as("s").join(target, expr(on + newer), "left_semi"));
+    }
+    if (changes.isEmpty()) {
+      return 0;
+    }
+    var merge = table.as("t").merge(changes.as("s"), on);
+    if (newer != null) {
+      merge = merge.whenMatched(newer.substring(" AND ".length())).updateAll();
+    }
+    merge.whenNotMatched().insertAll().execute();
+    Map<String, String> metrics = lastOperationMetrics(spark, path);
+    return metric(metrics, "numTargetRowsInserted") + metric(metrics, "numTargetRowsUpdated");
   }
 }

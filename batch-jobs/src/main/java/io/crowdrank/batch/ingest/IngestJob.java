@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.to_date;
@@ -13,33 +12,22 @@ import static org.apache.spark.sql.functions.transform;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.common.TextLines;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.LongWritable;
-import org.apache.hadoop.io.Text;
-import org.apache.hadoop.mapreduce.lib.input.FileSplit;
-import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
-import org.apache.spark.api.java.JavaNewHadoopRDD;
-import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.ArrayType;
@@ -48,7 +36,6 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * Raw files to bronze Delta tables. Every line is parsed against its source's declared fields;
@@ -178,7 +165,11 @@ public final class IngestJob {
         new Path(
             Tables.at(options.warehouse(), Tables.STAGING),
             "ingest-" + options.runId() + "/" + source.sourceName());
-    new LineParser(source).parse(lines(dirs)).write().mode("overwrite").parquet(staging.toString());
+    new LineParser(source)
+        .parse(TextLines.read(spark, dirs))
+        .write()
+        .mode("overwrite")
+        .parquet(staging.toString());
     long staged = System.nanoTime();
     try {
       Dataset<Row> parsed = spark.read().parquet(staging.toString());
@@ -305,58 +296,16 @@ public final class IngestJob {
   }
 
   private long merge(RawSource source, DeltaTable table, String path, Dataset<Row> rows) {
-    String on =
-        source.key().stream().map(c -> "t." + c + " = s." + c).collect(Collectors.joining(" AND "));
-    Dataset<Row> target = table.toDF();
-    if (partitioning(source).contains(EVENT_DATE)) {
-      // An event's date follows from its key (same event, same time), so only the partitions of
-      // this batch's dates can hold a duplicate: a daily run reads days, not the whole history.
-      String dates =
-          rows.select(EVENT_DATE).distinct().collectAsList().stream()
-              .map(r -> "DATE'" + r.get(0) + "'")
-              .sorted()
-              .collect(Collectors.joining(", "));
-      if (dates.isEmpty()) {
-        return 0;
-      }
-      on =
-          on
-              + " AND t."
-              + EVENT_DATE
-              + " = s."
-              + EVENT_DATE
-              + " AND t."
-              + EVENT_DATE
-              + " IN ("
-              + dates
-              + ")";
-      target = target.where(EVENT_DATE + " IN (" + dates + ")");
-    }
-    // Only what is new (or, for the catalog, newer): a MERGE with nothing to do would still commit
-    // an empty version, and then every later step would see a "changed" input.
-    target = target.as("t");
-    Dataset<Row> changes = rows.as("s").join(target, expr(on), "left_anti");
-    if (source == RawSource.CATALOG) {
-      changes =
-          changes.unionByName(
-              rows.as("s")
-                  .join(
-                      target,
-                      expr(on + " AND s." + UPDATED_TIME + " > t." + UPDATED_TIME),
-                      "left_semi"));
-    }
-    if (changes.isEmpty()) {
-      return 0;
-    }
-    var merge = table.as("t").merge(changes.as("s"), on);
-    if (source == RawSource.CATALOG) {
-      // The catalog is a state table: a newer snapshot of a mini-program replaces the older one.
-      merge = merge.whenMatched("s." + UPDATED_TIME + " > t." + UPDATED_TIME).updateAll();
-    }
-    merge.whenNotMatched().insertAll().execute();
-    Map<String, String> metrics = Delta.lastOperationMetrics(spark, path);
-    return Delta.metric(metrics, "numTargetRowsInserted")
-        + Delta.metric(metrics, "numTargetRowsUpdated");
+    return Delta.insertNew(
+        spark,
+        table,
+        path,
+        rows,
+        source.key(),
+        // An event's date follows from its key (same event, same time).
+        partitioning(source).contains(EVENT_DATE) ? EVENT_DATE : null,
+        // The catalog is a state table: a newer snapshot of a mini-program replaces the older one.
+        source == RawSource.CATALOG ? UPDATED_TIME : null);
   }
 
   private void quarantine(RawSource source, Dataset<Row> rejected, DeltaTable quarantine) {
@@ -379,44 +328,6 @@ public final class IngestJob {
         .whenNotMatched()
         .insertAll()
         .execute();
-  }
-
-  /**
-   * Every line of the input folders with its file and byte offset (the quarantine's key). Hadoop's
-   * line reader gives the offsets, which Spark's text source drops; parsing is left to Spark SQL.
-   */
-  private Dataset<Row> lines(List<String> dirs) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Configuration conf = new Configuration(jsc.hadoopConfiguration());
-    JavaPairRDD<LongWritable, Text> lines =
-        jsc.newAPIHadoopFile(
-            String.join(",", dirs), TextInputFormat.class, LongWritable.class, Text.class, conf);
-    JavaRDD<Row> rows =
-        ((JavaNewHadoopRDD<LongWritable, Text>) lines)
-            .mapPartitionsWithInputSplit(
-                (split, it) -> withFile(((FileSplit) split).getPath().toString(), it), false);
-    return spark.createDataFrame(
-        rows,
-        new StructType()
-            .add(LineParser.LINE, DataTypes.StringType, false)
-            .add(SOURCE_FILE, DataTypes.StringType, false)
-            .add(SOURCE_OFFSET, DataTypes.LongType, false));
-  }
-
-  /** (line, file, offset) rows; static, so the task does not capture the job. */
-  private static Iterator<Row> withFile(String file, Iterator<Tuple2<LongWritable, Text>> lines) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return lines.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        Tuple2<LongWritable, Text> t = lines.next();
-        return RowFactory.create(t._2().toString(), file, t._1().get());
-      }
-    };
   }
 
   private List<String> inputDirectories(RawSource source) {
@@ -466,7 +377,7 @@ public final class IngestJob {
         : List.of();
   }
 
-  static StructType quarantineSchema() {
+  public static StructType quarantineSchema() {
     return new StructType()
         .add(SOURCE, DataTypes.StringType, false)
         .add(SOURCE_FILE, DataTypes.StringType, false)

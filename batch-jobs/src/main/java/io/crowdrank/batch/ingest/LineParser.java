@@ -41,7 +41,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class LineParser {
   /** The raw line, as read. */
-  static final String LINE = "_line";
+  static final String LINE = io.crowdrank.batch.common.TextLines.LINE;
 
   /** Why a line was rejected; null on an accepted line. */
   static final String ERROR = "_error";

@@ -1,10 +1,12 @@
 package io.crowdrank.batch.pipeline;
 
 import io.crowdrank.batch.common.StepJob;
+import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.evaluate.Tuning;
+import io.crowdrank.batch.events.EventsJob;
 import io.crowdrank.batch.identity.IdentityJob;
 import io.crowdrank.batch.ingest.IngestJob;
 import io.crowdrank.batch.maintain.MaintenanceJob;
@@ -13,6 +15,7 @@ import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.reports.ReportsJob;
 import io.crowdrank.batch.segments.SegmentsJob;
 import io.crowdrank.batch.train.TrainJob;
+import io.crowdrank.format.ServingLogFormat;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -26,14 +29,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch DAG — ingest, identity, profiles, segments, (tune), train, reports, evaluate, publish —
- * or any one step, plus Delta maintenance on its own schedule. Every step is recorded in the run
- * record as it ends.
+ * The batch DAG — events, ingest, identity, profiles, segments, (tune), train, reports, evaluate,
+ * publish — or any one step, plus Delta maintenance on its own schedule. Every step is recorded in
+ * the run record as it ends.
  */
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
   public enum Step {
+    /**
+     * The serving replicas' logs of served lists and host-app events to Delta ({@link EventsJob}).
+     */
+    EVENTS,
     INGEST,
     IDENTITY,
     PROFILES,
@@ -58,6 +65,7 @@ public final class Pipeline {
   /** What {@code jobs all} runs, in order: publish is gated on the evaluation. */
   public static final List<Step> DAG =
       List.of(
+          Step.EVENTS,
           Step.INGEST,
           Step.IDENTITY,
           Step.PROFILES,
@@ -258,6 +266,13 @@ public final class Pipeline {
 
   private Job job(Step step) {
     return switch (step) {
+      case EVENTS -> {
+        EventsJob events =
+            new EventsJob(spark, new EventsJob.Options(o.warehouse(), null, o.runId()));
+        yield new Job(
+            "the serving log in " + Tables.at(o.warehouse(), ServingLogFormat.DIRECTORY),
+            events::execute);
+      }
       case INGEST -> {
         if (o.raw() == null) {
           throw new IllegalArgumentException("ingest needs --raw");
