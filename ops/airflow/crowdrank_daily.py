@@ -47,6 +47,7 @@ with DAG(
     # The order of Pipeline.DAG (`jobs all`); publish is gated on evaluate's comparison with the
     # served bundle, and segments stores the targeting file before evaluating it.
     events = step("events")
+    experiments = step("experiments")
     ingest = step("ingest", "--raw", RAW, "--date", "{{ ds }}")
     identity = step("identity")
     profiles = step("profiles")
@@ -55,7 +56,7 @@ with DAG(
     reports = step("reports")
     evaluate = step("evaluate")
     publish = step("publish")
-    events >> ingest >> identity >> profiles >> segments >> train >> reports >> evaluate >> publish
+    events >> experiments >> ingest >> identity >> profiles >> segments >> train >> reports >> evaluate >> publish
 
 with DAG(
     dag_id="crowdrank_maintenance",

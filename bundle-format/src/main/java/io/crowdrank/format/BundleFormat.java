@@ -190,6 +190,9 @@ public final class BundleFormat {
    */
   public static final String MANIFEST_INDEX = "index";
 
+  /** The A/B experiments served with the bundle ({@link Experiments#toMap()}); absent: none. */
+  public static final String MANIFEST_EXPERIMENTS = "experiments";
+
   public static final String INDEX_PATH = "path";
   public static final String INDEX_ITEMS = "items";
   public static final String INDEX_DIM = "dim";

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param gate the quality gate's decision (empty if there was none)
  * @param counts items and users in the bundle
  * @param index the prebuilt item index published with the bundle, or null (the service builds one)
+ * @param experiments the A/B experiments the service runs with this bundle ({@link
+ *     Experiments#NONE} if none)
  */
 public record Manifest(
     int formatVersion,
@@ -37,7 +39,8 @@ public record Manifest(
     Ranking ranking,
     Map<String, Object> gate,
     Map<String, Long> counts,
-    Index index) {
+    Index index,
+    Experiments experiments) {
 
   /**
    * An item index built by publish (an HNSW graph in Lucene's own files), so that a replica maps it
@@ -130,6 +133,7 @@ public record Manifest(
     metrics = frozen(metrics);
     gate = frozen(gate);
     counts = frozen(counts);
+    experiments = experiments == null ? Experiments.NONE : experiments;
     if (index != null && index.dim() != vectorDim) {
       throw new IllegalArgumentException(
           "manifest "
@@ -143,6 +147,15 @@ public record Manifest(
 
   /** This manifest with a prebuilt item index. */
   public Manifest withIndex(Index built) {
+    return with(built, experiments);
+  }
+
+  /** This manifest with these experiments. */
+  public Manifest withExperiments(Experiments running) {
+    return with(index, running);
+  }
+
+  private Manifest with(Index index, Experiments experiments) {
     return new Manifest(
         formatVersion,
         createdTime,
@@ -154,7 +167,8 @@ public record Manifest(
         ranking,
         gate,
         counts,
-        built);
+        index,
+        experiments);
   }
 
   /** A manifest of this format version. */
@@ -179,7 +193,8 @@ public record Manifest(
         ranking,
         gate,
         counts,
-        null);
+        null,
+        Experiments.NONE);
   }
 
   public ZoneId zone() {
@@ -221,6 +236,9 @@ public record Manifest(
       i.put(INDEX_DIM, index.dim());
       i.put(INDEX_FILES, index.files());
       m.put(MANIFEST_INDEX, i);
+    }
+    if (!experiments.layers().isEmpty()) {
+      m.put(MANIFEST_EXPERIMENTS, experiments.toMap());
     }
     return m;
   }
@@ -288,7 +306,18 @@ public record Manifest(
         ranking,
         map(m, MANIFEST_GATE),
         counts,
-        index);
+        index,
+        m.get(MANIFEST_EXPERIMENTS) instanceof Map<?, ?> e ? experiments(e) : Experiments.NONE);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Experiments experiments(Map<?, ?> e) {
+    try {
+      return Experiments.fromMap((Map<String, ?>) e);
+    } catch (Experiments.InvalidException x) {
+      throw new IllegalArgumentException(
+          "manifest " + MANIFEST_EXPERIMENTS + "." + x.getMessage(), x);
+    }
   }
 
   private static ZoneId zone(String timeZone) {

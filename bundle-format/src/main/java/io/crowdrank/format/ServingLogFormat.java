@@ -79,8 +79,17 @@ public final class ServingLogFormat {
   public static final String REQUEST_ID = "request_id";
   public static final String MODEL_VERSION = "model_version";
   public static final String STRATEGY = "strategy";
+
+  /** Array of {LAYER, EXPERIMENT, VARIANT}: the experiments the answer was part of. */
+  public static final String ARMS = "experiments";
+
+  public static final String LAYER = "layer";
   public static final String EXPERIMENT = "experiment";
   public static final String VARIANT = "variant";
+
+  /** True when an operator forced the variant (debugging): left out of experiment results. */
+  public static final String FORCED = "forced";
+
   public static final String CITY = "city";
 
   /** Array of {ITEM_ID, POSITION, SCORE}, best first. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +58,20 @@ class ManifestTest {
     assertThat(back.index().files()).containsEntry("_0.vex", "ffee0011");
     assertThat(published().index()).isNull();
     assertThat(published().toMap()).doesNotContainKey("index");
+  }
+
+  @Test
+  void experiments_roundTrip_andAreNoneWhenAbsent() {
+    Experiments x = Experiments.fromMap(ExperimentsTest.TWO_LAYERS);
+    Manifest m = published().withExperiments(x);
+
+    assertThat(Manifest.fromMap(m.toMap()).experiments()).isEqualTo(x);
+    assertThat(published().toMap()).doesNotContainKey("experiments");
+    assertThat(Manifest.fromMap(published().toMap()).experiments()).isEqualTo(Experiments.NONE);
+    Map<String, Object> broken = new java.util.LinkedHashMap<>(m.toMap());
+    broken.put("experiments", Map.of("layers", List.of(Map.of("id", "Bad"))));
+    assertThatThrownBy(() -> Manifest.fromMap(broken))
+        .hasMessageContaining("manifest experiments.layers[0].id");
   }
 
   @Test

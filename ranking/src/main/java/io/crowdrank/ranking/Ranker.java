@@ -1,6 +1,7 @@
 package io.crowdrank.ranking;
 
 import io.crowdrank.format.ContextScoring;
+import io.crowdrank.format.Experiments;
 import io.crowdrank.ranking.ann.Scan;
 import io.crowdrank.ranking.bundle.Catalog;
 import io.crowdrank.ranking.bundle.ModelBundle;
@@ -40,17 +41,48 @@ public final class Ranker {
   static final int CHECK_EVERY = Scan.CHECK_EVERY;
 
   private final RankingConfig config;
+
+  /** An experiment variant's context weight, which wins over the bundle's; null: none. */
+  private final Double contextWeightOverride;
+
   private final PersonalisedStrategy personalised;
   private final InterestsStrategy interests;
   private final PopularStrategy popular;
   private final ExplorationStrategy exploration = new ExplorationStrategy();
 
   public Ranker(RankingConfig config) {
+    this(config, null);
+  }
+
+  private Ranker(RankingConfig config, Double contextWeightOverride) {
     this.config = config;
+    this.contextWeightOverride = contextWeightOverride;
     Diversifier diversifier = new Diversifier(config.maxPerCategory());
     this.personalised = new PersonalisedStrategy(diversifier);
     this.interests = new InterestsStrategy(diversifier, config.hostWideDiscount());
     this.popular = new PopularStrategy(diversifier, config.hostWideDiscount());
+  }
+
+  /**
+   * This ranker with an experiment variant's settings: its diversity cap and exploration share
+   * replace the service's, and its context weight also wins over the one chosen with the bundle's
+   * model (the variant is what is being compared).
+   */
+  public Ranker with(Experiments.Settings s) {
+    if (s.equals(Experiments.Settings.NONE)) {
+      return this;
+    }
+    RankingConfig c =
+        new RankingConfig(
+            s.contextWeight() != null ? s.contextWeight() : config.contextWeight(),
+            config.habitShrinkage(),
+            config.hostWideDiscount(),
+            config.timeReasonLift(),
+            s.explorationShare() != null ? s.explorationShare() : config.explorationShare(),
+            s.maxPerCategory() != null ? s.maxPerCategory() : config.maxPerCategory(),
+            config.campaignWeight(),
+            config.maxPromoted());
+    return new Ranker(c, s.contextWeight() != null ? s.contextWeight() : contextWeightOverride);
   }
 
   public Ranking rank(ModelBundle bundle, RankQuery q) {
@@ -113,7 +145,7 @@ public final class Ranker {
     if (cancelled.getAsBoolean()) {
       throw new Cancelled();
     }
-    Request r = Request.of(bundle, q, config, cancelled, prescanned);
+    Request r = Request.of(bundle, q, config, contextWeightOverride, cancelled, prescanned);
     Ranking.Strategy kind =
         r.personal()
             ? Ranking.Strategy.PERSONALIZED

@@ -47,6 +47,7 @@ record Request(
       ModelBundle bundle,
       RankQuery q,
       RankingConfig config,
+      Double contextWeightOverride,
       BooleanSupplier cancelled,
       Scan prescanned) {
     Catalog catalog = bundle.catalog();
@@ -64,7 +65,10 @@ record Request(
             .context()
             .categoryLifts(
                 user, hourOfWeek, shrinkage != null ? shrinkage : config.habitShrinkage());
-    double contextWeight = weight != null ? weight : config.contextWeight();
+    double contextWeight =
+        contextWeightOverride != null
+            ? contextWeightOverride
+            : weight != null ? weight : config.contextWeight();
     double[] terms = new double[lifts.length];
     for (int c = 0; c < lifts.length; c++) {
       terms[c] = ContextScoring.term(lifts[c], contextWeight);

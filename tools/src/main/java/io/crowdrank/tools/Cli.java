@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
       Cli.WaitServing.class,
       Cli.FreePort.class,
       DemoWalkthrough.class,
+      Simulation.class,
       Load.class
     })
 public final class Cli implements Callable<Integer> {

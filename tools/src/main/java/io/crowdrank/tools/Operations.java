@@ -140,26 +140,7 @@ final class Operations {
     public Integer call() throws InterruptedException, ExecutionException, TimeoutException {
       ManagedChannel channel = target.open();
       try {
-        CompletableFuture<RecordEventsSummary> summary = new CompletableFuture<>();
-        StreamObserver<UserEvent> events =
-            RankingServiceGrpc.newStub(channel)
-                .withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS)
-                .withInterceptors(target.keyInterceptor(hostApp))
-                .recordEvents(
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(RecordEventsSummary s) {
-                        summary.complete(s);
-                      }
-
-                      @Override
-                      public void onError(Throwable t) {
-                        summary.completeExceptionally(t);
-                      }
-
-                      @Override
-                      public void onCompleted() {}
-                    });
+        List<UserEvent> events = new java.util.ArrayList<>();
         for (String mp : miniPrograms) {
           UserEvent.Builder e =
               UserEvent.newBuilder()
@@ -171,24 +152,56 @@ final class Operations {
             e.setEventTime(
                 Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()));
           }
-          events.onNext(e.build());
+          events.add(e.build());
         }
-        events.onCompleted();
-        RecordEventsSummary s;
-        try {
-          s = summary.get(target.deadlineMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-          if (e.getCause() instanceof RuntimeException r) {
-            throw r; // a gRPC status: the CLI prints it
-          }
-          throw e;
-        }
+        RecordEventsSummary s = send(target, channel, hostApp, events);
         System.out.printf("accepted %d, rejected %d%n", s.getAccepted(), s.getRejected());
         s.getErrorsList().forEach(err -> System.out.println("  " + err));
         return s.getRejected() == 0 ? 0 : 1;
       } finally {
         Cli.close(channel);
       }
+    }
+  }
+
+  /**
+   * Streams events of one host app and waits for the summary, which the service sends once they are
+   * on its disk.
+   *
+   * @throws StatusRuntimeException the call's status when the service refused or failed it
+   */
+  static RecordEventsSummary send(
+      Cli.Target target, ManagedChannel channel, String hostApp, List<UserEvent> events)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    CompletableFuture<RecordEventsSummary> summary = new CompletableFuture<>();
+    StreamObserver<UserEvent> stream =
+        RankingServiceGrpc.newStub(channel)
+            .withDeadlineAfter(target.deadlineMs, TimeUnit.MILLISECONDS)
+            .withInterceptors(target.keyInterceptor(hostApp))
+            .recordEvents(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RecordEventsSummary s) {
+                    summary.complete(s);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    summary.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    events.forEach(stream::onNext);
+    stream.onCompleted();
+    try {
+      return summary.get(target.deadlineMs, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r; // a gRPC status: the CLI prints it
+      }
+      throw e;
     }
   }
 

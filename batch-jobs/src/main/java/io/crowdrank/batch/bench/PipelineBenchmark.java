@@ -140,6 +140,7 @@ public final class PipelineBenchmark {
             PublishJob.DEFAULT_GATE_TOLERANCE,
             false,
             g.targeting(),
+            null,
             50,
             Lookalike.DEFAULT_TOP_N);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(options.steps()).steps()) {
@@ -181,6 +182,7 @@ public final class PipelineBenchmark {
       case PUBLISH -> c.get("items") + c.get("users");
       case EVALUATE -> c.get("train_pairs");
       case EVENTS -> c.get("read");
+      case EXPERIMENTS -> c.get("rows");
       case TUNE, MAINTAIN -> 0;
     };
   }

@@ -305,6 +305,24 @@ final class JobOptions {
     }
   }
 
+  static final class ExperimentsOptions {
+    @Option(
+        names = "--experiments",
+        paramLabel = "FILE",
+        description =
+            "A JSON file of A/B experiments to publish with the bundle (default: those of the"
+                + " bundle served now; see docs/EXPERIMENTS.md).")
+    Path file;
+
+    /** The file, checked now rather than when publish reaches it at the end of the DAG. */
+    Path checked() {
+      if (file != null) {
+        io.crowdrank.ranking.bundle.ExperimentsJson.read(file);
+      }
+      return file;
+    }
+  }
+
   static final class TargetingOptions {
     @Option(
         names = "--targeting",

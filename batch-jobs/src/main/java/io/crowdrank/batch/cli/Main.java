@@ -156,6 +156,8 @@ public final class Main implements Callable<Integer> {
       name = "jobs",
       mixinStandardHelpOptions = true,
       synopsisSubcommandLabel = "STEP",
+      // Wide enough for every step's line in one line each.
+      usageHelpWidth = 100,
       description = {
         "Run one batch step, the whole DAG (all) or maintenance.",
         "Each takes the options of the steps it runs: jobs STEP --help lists them."

@@ -3,6 +3,7 @@ package io.crowdrank.batch.cli;
 import io.crowdrank.batch.cli.JobOptions.AsOfOptions;
 import io.crowdrank.batch.cli.JobOptions.DeliveryOptions;
 import io.crowdrank.batch.cli.JobOptions.EvaluationOptions;
+import io.crowdrank.batch.cli.JobOptions.ExperimentsOptions;
 import io.crowdrank.batch.cli.JobOptions.FileOptions;
 import io.crowdrank.batch.cli.JobOptions.GateOptions;
 import io.crowdrank.batch.cli.JobOptions.IdentityOptions;
@@ -26,6 +27,7 @@ import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.FileEvaluateJob;
 import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.evaluate.Tuning;
+import io.crowdrank.batch.experiments.ExperimentsJob;
 import io.crowdrank.batch.pipeline.Pipeline;
 import io.crowdrank.batch.pipeline.Pipeline.Step;
 import io.crowdrank.batch.pipeline.ProgressRenderer;
@@ -74,6 +76,7 @@ final class StepCommand implements Callable<Integer> {
   final IdentityOptions identity = new IdentityOptions();
   final ProfileOptions profiles = new ProfileOptions();
   final TargetingOptions targeting = new TargetingOptions();
+  final ExperimentsOptions experiments = new ExperimentsOptions();
   final PrivacyOptions privacy = new PrivacyOptions();
   final LookalikeOptions lookalike = new LookalikeOptions();
   final TimeZoneOptions timeZone = new TimeZoneOptions();
@@ -117,6 +120,7 @@ final class StepCommand implements Callable<Integer> {
     }
     return switch (step(name)) {
       case EVENTS -> "The service's logs of served lists and events to Delta.";
+      case EXPERIMENTS -> "A/B results per variant and day: rates, intervals, lift, SRM.";
       case INGEST -> "Raw exports of the delivery dates to Delta, bad lines quarantined.";
       case IDENTITY -> "Pseudonymous user ids; linked accounts become one shared user.";
       case PROFILES -> "User profiles (RFM, interests, hour-of-week habits), AIPL stages.";
@@ -141,7 +145,7 @@ final class StepCommand implements Callable<Integer> {
   /** The groups a step reads, beyond the warehouse every step needs. */
   private List<Object> groups(Step step) {
     return switch (step) {
-      case EVENTS -> List.of();
+      case EVENTS, EXPERIMENTS -> List.of();
       case INGEST -> List.of(raw, deliveries);
       case IDENTITY -> List.of(identity);
       case PROFILES -> List.of(asOf, profiles, timeZone);
@@ -150,7 +154,7 @@ final class StepCommand implements Callable<Integer> {
       case TRAIN -> List.of(asOf, training, seed, timeZone);
       case REPORTS -> List.of(privacy, lookalike, seed);
       case EVALUATE -> List.of(evaluation, seed, timeZone);
-      case PUBLISH -> List.of(gate, timeZone);
+      case PUBLISH -> List.of(gate, experiments, timeZone);
       case MAINTAIN -> List.of(retention);
     };
   }
@@ -200,6 +204,7 @@ final class StepCommand implements Callable<Integer> {
             trials,
             evaluation,
             gate,
+            experiments,
             retention,
             output)
         .filter(used::contains)
@@ -315,6 +320,7 @@ final class StepCommand implements Callable<Integer> {
           gate.tolerance(),
           gate.override,
           targeting.file,
+          experiments.checked(),
           privacy.k(),
           lookalike.topN());
     } catch (IllegalArgumentException e) {
@@ -329,6 +335,9 @@ final class StepCommand implements Callable<Integer> {
         System.out.print(
             new Tuning.Result(t.best(), options.evaluation().primaryK(), t.trials()).table());
         System.out.println("tuned parameters: " + Json.write(t.best().asMap()));
+      }
+      if (r.result() instanceof ExperimentsJob.Result x) {
+        System.out.print(x.table());
       }
       if (r.result() instanceof EvaluateJob.Result e) {
         // A whole run shows the K decisions are made at; evaluate alone, and the report, every K.

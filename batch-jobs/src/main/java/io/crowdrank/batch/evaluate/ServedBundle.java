@@ -8,6 +8,7 @@ import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.Experiments;
 import io.crowdrank.format.Manifest;
 import java.util.Map;
 import java.util.Optional;
@@ -16,9 +17,11 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The bundle currently published (what the service serves): its version, the version of {@code
- * model/item_factors} it was made from and the parameters of that model, read from its manifest.
+ * model/item_factors} it was made from, the parameters of that model and the experiments it runs,
+ * read from its manifest.
  */
-public record ServedBundle(long version, long modelVersion, TrainJob.Params params) {
+public record ServedBundle(
+    long version, long modelVersion, TrainJob.Params params, Experiments experiments) {
 
   /** Bundle version recorded in lineage when there is none yet. */
   public static final long NONE = -1;
@@ -55,6 +58,7 @@ public record ServedBundle(long version, long modelVersion, TrainJob.Params para
         new ServedBundle(
             version,
             model instanceof Number n ? n.longValue() : NONE,
-            TrainJob.Params.fromMap(typed)));
+            TrainJob.Params.fromMap(typed),
+            m.experiments()));
   }
 }

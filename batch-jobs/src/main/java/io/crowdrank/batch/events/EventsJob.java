@@ -4,19 +4,20 @@ import static io.crowdrank.batch.common.Columns.EVENT_DATE;
 import static io.crowdrank.batch.common.Columns.INGESTED_AT;
 import static io.crowdrank.batch.common.Columns.RAW;
 import static io.crowdrank.batch.common.Columns.REASON;
-import static io.crowdrank.batch.common.Columns.RUN_ID;
-import static io.crowdrank.batch.common.Columns.SOURCE;
 import static io.crowdrank.batch.common.Columns.SOURCE_FILE;
 import static io.crowdrank.batch.common.Columns.SOURCE_OFFSET;
+import static io.crowdrank.format.ServingLogFormat.ARMS;
 import static io.crowdrank.format.ServingLogFormat.CITY;
 import static io.crowdrank.format.ServingLogFormat.CLIENT_EVENT_ID;
 import static io.crowdrank.format.ServingLogFormat.EVENT_ID;
 import static io.crowdrank.format.ServingLogFormat.EVENT_TIME;
 import static io.crowdrank.format.ServingLogFormat.EXPERIMENT;
+import static io.crowdrank.format.ServingLogFormat.FORCED;
 import static io.crowdrank.format.ServingLogFormat.HOST_APP;
 import static io.crowdrank.format.ServingLogFormat.ITEMS;
 import static io.crowdrank.format.ServingLogFormat.ITEM_ID;
 import static io.crowdrank.format.ServingLogFormat.KIND;
+import static io.crowdrank.format.ServingLogFormat.LAYER;
 import static io.crowdrank.format.ServingLogFormat.LOGGED_AT;
 import static io.crowdrank.format.ServingLogFormat.MODEL_VERSION;
 import static io.crowdrank.format.ServingLogFormat.POSITION;
@@ -41,6 +42,7 @@ import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Quarantine;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TextLines;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -122,6 +124,12 @@ public final class EventsJob {
       long tableVersion,
       long quarantineVersion)
       implements StepReport {
+    /** Nothing was closed since the last run: nothing was done. */
+    @Override
+    public boolean skipped() {
+      return segments == 0;
+    }
+
     /** Events reads log files, not Delta tables. */
     @Override
     public Map<String, Long> inputVersions() {
@@ -181,8 +189,14 @@ public final class EventsJob {
         .add(REQUEST_ID, DataTypes.StringType)
         .add(MODEL_VERSION, DataTypes.LongType)
         .add(STRATEGY, DataTypes.StringType)
-        .add(EXPERIMENT, DataTypes.StringType)
-        .add(VARIANT, DataTypes.StringType)
+        .add(
+            ARMS,
+            DataTypes.createArrayType(
+                new StructType()
+                    .add(LAYER, DataTypes.StringType)
+                    .add(EXPERIMENT, DataTypes.StringType)
+                    .add(VARIANT, DataTypes.StringType)))
+        .add(FORCED, DataTypes.BooleanType)
         .add(CITY, DataTypes.StringType)
         .add(ITEMS, DataTypes.createArrayType(item))
         .add(ITEM_ID, DataTypes.StringType)
@@ -222,13 +236,8 @@ public final class EventsJob {
     String tablePath = Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH);
     DeltaTable table =
         Delta.createIfNotExists(spark, tablePath, tableSchema(), List.of(EVENT_DATE));
-    String quarantinePath = Tables.at(options.warehouse(), Tables.QUARANTINE);
-    DeltaTable quarantine =
-        Delta.createIfNotExists(
-            spark,
-            quarantinePath,
-            io.crowdrank.batch.ingest.IngestJob.quarantineSchema(),
-            List.of(SOURCE));
+    String quarantinePath = Quarantine.path(options.warehouse());
+    DeltaTable quarantine = Quarantine.table(spark, options.warehouse());
     List<Path> segments = closedSegments();
     if (segments.isEmpty()) {
       LOG.info("events: no closed segments under {}", options.servingLog());
@@ -268,7 +277,8 @@ public final class EventsJob {
         quarantined += r.getBoolean(0) ? 0 : r.getLong(1);
       }
       if (quarantined > 0) {
-        quarantine(parsed.filter(col(REASON).isNotNull()), quarantine);
+        Quarantine.add(
+            quarantine, parsed.filter(col(REASON).isNotNull()), QUARANTINE_SOURCE, options.runId());
       }
       Dataset<Row> accepted =
           parsed
@@ -382,28 +392,6 @@ public final class EventsJob {
 
   private static Column blank(String column) {
     return coalesce(col(column), lit("")).equalTo("");
-  }
-
-  private void quarantine(Dataset<Row> rejected, DeltaTable quarantine) {
-    Dataset<Row> rows =
-        rejected.select(
-            lit(QUARANTINE_SOURCE).as(SOURCE),
-            col(SOURCE_FILE),
-            col(SOURCE_OFFSET),
-            col(RAW),
-            col(REASON),
-            lit(options.runId()).as(RUN_ID),
-            current_timestamp().as(INGESTED_AT));
-    // Keyed on where the line is, so re-reading a segment quarantines nothing twice.
-    quarantine
-        .as("t")
-        .merge(
-            rows.as("s"),
-            "t.source = s.source AND t._source_file = s._source_file"
-                + " AND t._source_offset = s._source_offset")
-        .whenNotMatched()
-        .insertAll()
-        .execute();
   }
 
   /** The closed segments of every replica's folder, in name order. */

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.transform;
 
 import io.crowdrank.batch.common.Delta;
+import io.crowdrank.batch.common.Quarantine;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TextLines;
 import io.crowdrank.batch.pipeline.StepReport;
@@ -138,9 +139,8 @@ public final class IngestJob {
   }
 
   public Result execute() {
-    String quarantinePath = Tables.at(options.warehouse(), Tables.QUARANTINE);
-    DeltaTable quarantine =
-        Delta.createIfNotExists(spark, quarantinePath, quarantineSchema(), List.of(SOURCE));
+    String quarantinePath = Quarantine.path(options.warehouse());
+    DeltaTable quarantine = Quarantine.table(spark, options.warehouse());
     Map<String, SourceResult> results = new LinkedHashMap<>();
     for (RawSource source : RawSource.values()) {
       results.put(source.sourceName(), ingest(source, quarantine));
@@ -181,7 +181,13 @@ public final class IngestJob {
       }
       if (quarantined > 0) {
         // A MERGE of nothing still runs its jobs and commits an empty version.
-        quarantine(source, parsed.filter(col(LineParser.ERROR).isNotNull()), quarantine);
+        Quarantine.add(
+            quarantine,
+            parsed
+                .filter(col(LineParser.ERROR).isNotNull())
+                .withColumnRenamed(LineParser.ERROR, REASON),
+            source.sourceName(),
+            options.runId());
       }
       long quarantinedAt = System.nanoTime();
 
@@ -308,28 +314,6 @@ public final class IngestJob {
         source == RawSource.CATALOG ? UPDATED_TIME : null);
   }
 
-  private void quarantine(RawSource source, Dataset<Row> rejected, DeltaTable quarantine) {
-    Dataset<Row> rows =
-        rejected.select(
-            lit(source.sourceName()).as(SOURCE),
-            col(SOURCE_FILE),
-            col(SOURCE_OFFSET),
-            col(RAW),
-            col(LineParser.ERROR).as(REASON),
-            lit(options.runId()).as(RUN_ID),
-            current_timestamp().as(INGESTED_AT));
-    // Keyed on where the line is, so re-reading the same file quarantines nothing twice.
-    quarantine
-        .as("t")
-        .merge(
-            rows.as("s"),
-            "t.source = s.source AND t._source_file = s._source_file"
-                + " AND t._source_offset = s._source_offset")
-        .whenNotMatched()
-        .insertAll()
-        .execute();
-  }
-
   private List<String> inputDirectories(RawSource source) {
     Path root = new Path(options.raw(), source.directory());
     try {
@@ -375,16 +359,5 @@ public final class IngestJob {
     return source == RawSource.PAYMENTS || source == RawSource.SOCIAL
         ? List.of(EVENT_DATE)
         : List.of();
-  }
-
-  public static StructType quarantineSchema() {
-    return new StructType()
-        .add(SOURCE, DataTypes.StringType, false)
-        .add(SOURCE_FILE, DataTypes.StringType, false)
-        .add(SOURCE_OFFSET, DataTypes.LongType, false)
-        .add(RAW, DataTypes.StringType, true)
-        .add(REASON, DataTypes.StringType, false)
-        .add(RUN_ID, DataTypes.StringType, false)
-        .add(INGESTED_AT, DataTypes.TimestampType, false);
   }
 }

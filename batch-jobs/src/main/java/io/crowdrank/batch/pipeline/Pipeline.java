@@ -7,6 +7,7 @@ import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.evaluate.Tuning;
 import io.crowdrank.batch.events.EventsJob;
+import io.crowdrank.batch.experiments.ExperimentsJob;
 import io.crowdrank.batch.identity.IdentityJob;
 import io.crowdrank.batch.ingest.IngestJob;
 import io.crowdrank.batch.maintain.MaintenanceJob;
@@ -29,9 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch DAG — events, ingest, identity, profiles, segments, (tune), train, reports, evaluate,
- * publish — or any one step, plus Delta maintenance on its own schedule. Every step is recorded in
- * the run record as it ends.
+ * The batch DAG — events, experiments, ingest, identity, profiles, segments, (tune), train,
+ * reports, evaluate, publish — or any one step, plus Delta maintenance on its own schedule. Every
+ * step is recorded in the run record as it ends.
  */
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -41,6 +42,11 @@ public final class Pipeline {
      * The serving replicas' logs of served lists and host-app events to Delta ({@link EventsJob}).
      */
     EVENTS,
+    /**
+     * Per experiment, variant and day: rates, intervals, lift, sample ratio ({@link
+     * ExperimentsJob}).
+     */
+    EXPERIMENTS,
     INGEST,
     IDENTITY,
     PROFILES,
@@ -66,6 +72,7 @@ public final class Pipeline {
   public static final List<Step> DAG =
       List.of(
           Step.EVENTS,
+          Step.EXPERIMENTS,
           Step.INGEST,
           Step.IDENTITY,
           Step.PROFILES,
@@ -122,6 +129,8 @@ public final class Pipeline {
    * @param gateTolerance relative shortfall against the served model publish still accepts
    * @param overrideGate publish even if the quality gate refuses (logged)
    * @param targeting segment and campaign definitions to store, or null to keep the stored ones
+   * @param experiments the A/B experiments to publish with the bundle, or null to keep the served
+   *     bundle's
    * @param privacyK fewest people a number in a merchant report may describe
    * @param lookalikeTopN most lookalikes the reports keep per merchant
    */
@@ -142,6 +151,7 @@ public final class Pipeline {
       double gateTolerance,
       boolean overrideGate,
       java.nio.file.Path targeting,
+      java.nio.file.Path experiments,
       int privacyK,
       int lookalikeTopN) {}
 
@@ -273,6 +283,8 @@ public final class Pipeline {
             "the serving log in " + Tables.at(o.warehouse(), ServingLogFormat.DIRECTORY),
             events::execute);
       }
+      case EXPERIMENTS ->
+          tables(new ExperimentsJob(spark, new ExperimentsJob.Options(o.warehouse())));
       case INGEST -> {
         if (o.raw() == null) {
           throw new IllegalArgumentException("ingest needs --raw");
@@ -328,7 +340,11 @@ public final class Pipeline {
               new PublishJob(
                   spark,
                   new PublishJob.Options(
-                      o.warehouse(), o.timeZone(), o.gateTolerance(), o.overrideGate())));
+                      o.warehouse(),
+                      o.timeZone(),
+                      o.gateTolerance(),
+                      o.overrideGate(),
+                      o.experiments())));
       case MAINTAIN -> {
         MaintenanceJob maintain =
             new MaintenanceJob(

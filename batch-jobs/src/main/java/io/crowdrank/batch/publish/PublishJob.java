@@ -14,9 +14,11 @@ import io.crowdrank.batch.evaluate.ServedBundle;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.AccountKey;
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.Experiments;
 import io.crowdrank.format.HourOfWeek;
 import io.crowdrank.format.Manifest;
 import io.crowdrank.ranking.bundle.Catalog;
+import io.crowdrank.ranking.bundle.ExperimentsJson;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -42,8 +44,16 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
    * @param warehouse root of the Delta tables
    * @param timeZone zone the serving side uses for hour-of-week context
    */
+  /**
+   * @param experiments the A/B experiments file to publish with the bundle, or null to keep those
+   *     of the bundle served now
+   */
   public record Options(
-      String warehouse, String timeZone, double gateTolerance, boolean overrideGate)
+      String warehouse,
+      String timeZone,
+      double gateTolerance,
+      boolean overrideGate,
+      java.nio.file.Path experiments)
       implements StepOptions {
     public Options {
       if (warehouse == null) {
@@ -57,7 +67,7 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
     }
 
     public static Options defaults(String warehouse) {
-      return new Options(warehouse, HourOfWeek.DEFAULT_ZONE, DEFAULT_GATE_TOLERANCE, false);
+      return new Options(warehouse, HourOfWeek.DEFAULT_ZONE, DEFAULT_GATE_TOLERANCE, false, null);
     }
   }
 
@@ -111,7 +121,29 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
 
   @Override
   protected Map<String, ?> params() {
-    return Map.of("time_zone", options.timeZone(), "format_version", FORMAT_VERSION);
+    // A new experiments file is a new bundle, even on the same inputs.
+    return Map.of(
+        "time_zone",
+        options.timeZone(),
+        "format_version",
+        FORMAT_VERSION,
+        "experiments",
+        experiments().toMap());
+  }
+
+  private Experiments experiments;
+
+  /** The experiments to publish: the file's, or the served bundle's. */
+  private Experiments experiments() {
+    if (experiments == null) {
+      experiments =
+          options.experiments() != null
+              ? ExperimentsJson.read(options.experiments())
+              : ServedBundle.current(spark, warehouse)
+                  .map(ServedBundle::experiments)
+                  .orElse(Experiments.NONE);
+    }
+    return experiments;
   }
 
   @Override
@@ -172,7 +204,8 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
     manifest =
         BundleIndex.write(spark, items, path(Tables.BUNDLE), created, dim, Catalog.ANN_MIN_ITEMS)
             .map(manifest::withIndex)
-            .orElse(manifest);
+            .orElse(manifest)
+            .withExperiments(experiments());
     Dataset<Row> bundle = parts.all(BundleParts.manifest(spark, manifest));
     commit.commit(
         Map.of("created_time", created.toString(), "items", itemCount, "users", userCount),

@@ -250,8 +250,10 @@ class JobsCommandTest {
 
   static Stream<Arguments> refused() {
     return Stream.of(
-        Arguments.of(List.of(), "missing step: use one of events, ingest,"),
-        Arguments.of(List.of("ingestion"), "unknown step 'ingestion': use one of events, ingest,"),
+        Arguments.of(List.of(), "missing step: use one of events, experiments, ingest,"),
+        Arguments.of(
+            List.of("ingestion"),
+            "unknown step 'ingestion': use one of events, experiments, ingest,"),
         Arguments.of(List.of("ingest", "--warehouse", "w"), "ingest needs --raw DIR"),
         Arguments.of(List.of("ingest", "--raw", "r"), "--warehouse DIR is required"),
         Arguments.of(

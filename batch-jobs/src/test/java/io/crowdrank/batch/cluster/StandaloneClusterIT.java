@@ -170,6 +170,7 @@ class StandaloneClusterIT {
                 PublishJob.DEFAULT_GATE_TOLERANCE,
                 false,
                 null,
+                null,
                 50,
                 Lookalike.DEFAULT_TOP_N))
         .run(steps);

@@ -32,7 +32,8 @@ class EventsJobTest extends SparkTestBase {
             + "\"user_id\":\"%s\",\"host_app\":\"alipay\","
             + "\"event_time\":\"2026-12-06T09:59:59.123456789Z\",\"city\":\"hangzhou\","
             + "\"request_id\":\"req\",\"model_version\":7,\"strategy\":\"personalized\","
-            + "\"experiment\":\"\",\"variant\":\"\",\"items\":[%s]}")
+            + "\"experiments\":[{\"layer\":\"ranking\",\"experiment\":\"ctx\","
+            + "\"variant\":\"more\"}],\"forced\":false,\"items\":[%s]}")
         .formatted(id, user, list);
   }
 

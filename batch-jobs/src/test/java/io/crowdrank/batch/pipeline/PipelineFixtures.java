@@ -56,6 +56,7 @@ final class PipelineFixtures {
         PublishJob.DEFAULT_GATE_TOLERANCE,
         false,
         targeting(raw),
+        null,
         FIXTURE_K,
         Lookalike.DEFAULT_TOP_N);
   }

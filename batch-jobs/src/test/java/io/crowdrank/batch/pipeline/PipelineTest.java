@@ -11,6 +11,7 @@ import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
+import io.crowdrank.batch.evaluate.ServedBundle;
 import io.crowdrank.batch.evaluate.TuneJob;
 import io.crowdrank.batch.generate.DemoDataGenerator;
 import io.crowdrank.batch.ingest.IngestJob;
@@ -328,7 +329,7 @@ class PipelineTest extends SparkTestBase {
         new PublishJob(
                 spark,
                 new PublishJob.Options(
-                    w, HourOfWeek.DEFAULT_ZONE, PublishJob.DEFAULT_GATE_TOLERANCE, true))
+                    w, HourOfWeek.DEFAULT_ZONE, PublishJob.DEFAULT_GATE_TOLERANCE, true, null))
             .execute();
     assertThat(forced.version()).isGreaterThan(served);
     JsonNode gate =
@@ -341,6 +342,33 @@ class PipelineTest extends SparkTestBase {
             .get("gate");
     assertThat(gate.get("passed").asBoolean()).isFalse();
     assertThat(gate.get("overridden").asBoolean()).isTrue();
+  }
+
+  @Test
+  void publish_withAnExperimentsFile_servesThem_andKeepsThemUntilAnotherFile() throws Exception {
+    String w = copyOfWarehouse();
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("experiments", ".json");
+    java.nio.file.Files.writeString(
+        file,
+        """
+        {"layers": [{"id": "ranking", "experiments": [
+          {"id": "context", "traffic": 0.5, "variants": [
+            {"id": "control", "share": 0.5},
+            {"id": "more_context", "share": 0.5, "settings": {"context_weight": 0.4}}]}]}]}
+        """);
+    PublishJob.Options withFile =
+        new PublishJob.Options(
+            w, HourOfWeek.DEFAULT_ZONE, PublishJob.DEFAULT_GATE_TOLERANCE, false, file);
+
+    // Same inputs as the served bundle, but new experiments: a new bundle.
+    PublishJob.Result published = new PublishJob(spark, withFile).execute();
+    PublishJob.Result kept = new PublishJob(spark, PublishJob.Options.defaults(w)).execute();
+
+    assertThat(published.skipped()).isFalse();
+    assertThat(ServedBundle.current(spark, w).orElseThrow().experiments())
+        .isEqualTo(io.crowdrank.ranking.bundle.ExperimentsJson.read(file));
+    // Without a file the served bundle's experiments stay, so nothing is left to do.
+    assertThat(kept.skipped()).isTrue();
   }
 
   @Test

@@ -64,6 +64,9 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
   public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
     try {
       Caller.current().authorize(RankRequests.hostApp(request.getHostApp()));
+      if (request.hasForceVariant()) {
+        Caller.current().requireOperator("force_variant");
+      }
     } catch (StatusException e) {
       responses.onError(e);
       return;

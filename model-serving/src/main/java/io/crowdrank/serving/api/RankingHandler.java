@@ -1,7 +1,9 @@
 package io.crowdrank.serving.api;
 
 import com.google.protobuf.Timestamp;
+import io.crowdrank.format.Experiments;
 import io.crowdrank.format.UserBuckets;
+import io.crowdrank.proto.v1.ExperimentArm;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
 import io.crowdrank.proto.v1.ModelInfo;
 import io.crowdrank.proto.v1.RankRequest;
@@ -57,6 +59,10 @@ public final class RankingHandler {
   private final Ranker ranker;
   private final EventLog log;
   private final java.time.Duration ackTimeout;
+
+  /** A ranker per experiment variant's settings, made on first use. */
+  private final java.util.concurrent.ConcurrentHashMap<Experiments.Settings, Ranker> variants =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param log where answers and events are logged
@@ -136,11 +142,17 @@ public final class RankingHandler {
               .asException();
         }
         int depth = Math.min(RankRequests.MAX_DEPTH, page.offset() + query.k());
+        String person = historyKey(served, query.idType(), query.userId());
         // What the user recently used or was shown too often is filtered like an exclusion.
-        Set<String> recent =
-            history.blocked(historyKey(served, query.idType(), query.userId()), query.eventTime());
+        Set<String> recent = history.blocked(person, query.eventTime());
         RankQuery deep = query.deeper(depth);
-        valid.add(new Valid(i, recent.isEmpty() ? deep : deep.excluding(recent), page));
+        valid.add(
+            new Valid(
+                i,
+                recent.isEmpty() ? deep : deep.excluding(recent),
+                page,
+                arms(bundle.manifest().experiments(), person, call.request()),
+                call.request().hasForceVariant()));
       } catch (StatusException e) {
         answers[i] = new Answer(null, e);
       }
@@ -152,10 +164,14 @@ public final class RankingHandler {
         Valid v = valid.get(r);
         Call call = calls.get(v.call());
         try {
-          Ranking ranking = ranker.rank(bundle, v.query(), call.cancelled(), scans[r]);
+          Ranker variant =
+              v.arms().isEmpty()
+                  ? ranker
+                  : variants.computeIfAbsent(Experiments.settings(v.arms()), ranker::with);
+          Ranking ranking = variant.rank(bundle, v.query(), call.cancelled(), scans[r]);
           String token = log.nextId();
           RankResponse response =
-              response(call.request(), bundle, v.page(), v.query(), ranking, token);
+              response(call.request(), bundle, v.page(), v.query(), ranking, token, v.arms());
           // Queued, not written: the writer thread turns it into JSON.
           log.appendLater(
               new ServedRecord(
@@ -165,8 +181,8 @@ public final class RankingHandler {
                   v.query().eventTime(),
                   v.query().city() == null ? "" : v.query().city(),
                   v.page().offset() + 1,
-                  "",
-                  "",
+                  v.arms(),
+                  v.forced(),
                   response));
           answers[v.call()] = new Answer(response, null);
         } catch (Ranker.Cancelled e) {
@@ -177,8 +193,50 @@ public final class RankingHandler {
     return Arrays.asList(answers);
   }
 
-  /** A call that passed validation: its place in the batch, what to rank, which page. */
-  private record Valid(int call, RankQuery query, RankRequests.Page page) {}
+  /**
+   * A call that passed validation: its place in the batch, what to rank, which page, in which
+   * experiments' variants, whether forced.
+   */
+  private record Valid(
+      int call,
+      RankQuery query,
+      RankRequests.Page page,
+      List<Experiments.Arm> arms,
+      boolean forced) {}
+
+  /**
+   * The experiments' variants a call ranks in: the user's, by its key's buckets, with the layer of
+   * a forced variant (the caller was checked to be an operator) replaced by that variant.
+   */
+  private static List<Experiments.Arm> arms(Experiments running, String person, RankRequest request)
+      throws StatusException {
+    if (running.layers().isEmpty() && !request.hasForceVariant()) {
+      return List.of();
+    }
+    List<Experiments.Arm> arms = running.arms(person);
+    if (!request.hasForceVariant()) {
+      return arms;
+    }
+    String experiment = request.getForceVariant().getExperiment();
+    String variant = request.getForceVariant().getVariant();
+    Experiments.Arm forced = running.arm(experiment, variant);
+    if (forced == null) {
+      throw RankRequests.invalid(
+          "force_variant: the served bundle runs no experiment '"
+              + RankRequests.abbreviate(experiment)
+              + "' with a variant '"
+              + RankRequests.abbreviate(variant)
+              + "'");
+    }
+    List<Experiments.Arm> out = new ArrayList<>();
+    for (Experiments.Arm a : arms) {
+      if (!a.layer().equals(forced.layer())) {
+        out.add(a);
+      }
+    }
+    out.add(forced);
+    return out;
+  }
 
   /**
    * Whether calls ranked together cost less than one by one on the bundle served now: on a catalog
@@ -198,7 +256,8 @@ public final class RankingHandler {
       RankRequests.Page page,
       RankQuery query,
       Ranking ranking,
-      String token) {
+      String token,
+      List<Experiments.Arm> arms) {
     int depth = query.k();
     RankResponse.Builder out =
         RankResponse.newBuilder()
@@ -206,6 +265,13 @@ public final class RankingHandler {
             .setStrategy(ranking.strategy().id())
             .setRequestId(request.getRequestId())
             .setAttributionToken(token);
+    for (Experiments.Arm arm : arms) {
+      out.addExperiments(
+          ExperimentArm.newBuilder()
+              .setLayer(arm.layer())
+              .setExperiment(arm.experiment())
+              .setVariant(arm.variant()));
+    }
     List<Ranking.Item> items = ranking.items();
     if (items.size() == depth && depth < RankRequests.MAX_DEPTH) {
       out.setNextPageToken(new RankRequests.Page(bundle.version(), depth).token());

@@ -167,7 +167,10 @@ public class ServingBeans {
     ServingConfig.Auth auth = config.auth();
     Map<String, String> keys = new HashMap<>();
     auth.apiKeys().forEach((name, key) -> keys.put(key.sha256(), key.hostApp()));
-    return ApiKeyInterceptor.configured(auth.enabled(), keys);
+    return ApiKeyInterceptor.configured(
+        auth.enabled(),
+        keys,
+        auth.adminKeys().values().stream().map(ServingConfig.Auth.AdminKey::sha256).toList());
   }
 
   @Produces

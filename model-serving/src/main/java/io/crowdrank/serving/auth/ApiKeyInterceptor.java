@@ -24,10 +24,23 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> API_KEY =
       Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** An operator's key, besides the host app's, for what only operators may do in a call. */
+  public static final Metadata.Key<String> ADMIN_KEY =
+      Metadata.Key.of("x-admin-key", Metadata.ASCII_STRING_MARSHALLER);
+
   private final ApiKeys keys;
+  private final ApiKeys operators;
 
   public ApiKeyInterceptor(ApiKeys keys) {
+    this(keys, null);
+  }
+
+  /**
+   * @param operators operators' keys a call may carry in {@link #ADMIN_KEY}; null: none
+   */
+  public ApiKeyInterceptor(ApiKeys keys, ApiKeys operators) {
     this.keys = keys;
+    this.operators = operators;
   }
 
   /**
@@ -45,6 +58,17 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
    * @param hostAppByHash lower-case hex SHA-256 of each key → its host app
    */
   public static ApiKeyInterceptor configured(boolean enabled, Map<String, String> hostAppByHash) {
+    return configured(enabled, hostAppByHash, java.util.List.of());
+  }
+
+  /**
+   * As {@link #configured(boolean, Map)}, with the operators' keys (their SHA-256) a call may also
+   * carry.
+   */
+  public static ApiKeyInterceptor configured(
+      boolean enabled,
+      Map<String, String> hostAppByHash,
+      java.util.Collection<String> adminHashes) {
     if (!enabled) {
       LOG.warn(
           "AUTHENTICATION IS OFF (crowdrank.auth.enabled=false, development only): any caller may"
@@ -58,15 +82,17 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
               + " only, crowdrank.auth.enabled=false (./crowdrank serve --insecure-no-auth) turns"
               + " authentication off");
     }
-    return new ApiKeyInterceptor(ApiKeys.of(hostAppByHash));
+    return new ApiKeyInterceptor(ApiKeys.of(hostAppByHash), ApiKeys.admin(adminHashes));
   }
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     String boundTo;
+    boolean operator = false;
     if (keys == null) {
       boundTo = Caller.ANY;
+      operator = true;
     } else {
       String key = headers.get(API_KEY);
       if (key == null || key.isEmpty()) {
@@ -77,8 +103,15 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
         return refuse(call, Status.UNAUTHENTICATED.withDescription("unknown API key"));
       }
       boundTo = bound.get();
+      String admin = headers.get(ADMIN_KEY);
+      if (admin != null) {
+        if (operators == null || operators.hostApp(admin).isEmpty()) {
+          return refuse(call, Status.UNAUTHENTICATED.withDescription("unknown x-admin-key"));
+        }
+        operator = true;
+      }
     }
-    Caller caller = new Caller(boundTo);
+    Caller caller = new Caller(boundTo, operator);
     return Contexts.interceptCall(
         Context.current().withValue(Caller.KEY, caller),
         new Checked<>(call, caller),

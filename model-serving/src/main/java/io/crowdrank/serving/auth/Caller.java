@@ -18,10 +18,33 @@ public final class Caller {
   static final String ANY = "*";
 
   private final String boundTo;
+  private final boolean operator;
   private volatile boolean checked;
 
   Caller(String boundTo) {
+    this(boundTo, boundTo.equals(ANY));
+  }
+
+  /**
+   * @param operator whether the call also carries an operator's key ({@code x-admin-key})
+   */
+  Caller(String boundTo, boolean operator) {
     this.boundTo = boundTo;
+    this.operator = operator;
+  }
+
+  /**
+   * Checks that the call also carries an operator's key, for what only operators may do in a host
+   * app's call (e.g. force an experiment's variant).
+   *
+   * @throws StatusException PERMISSION_DENIED naming {@code what}
+   */
+  public void requireOperator(String what) throws StatusException {
+    if (!operator) {
+      throw Status.PERMISSION_DENIED
+          .withDescription(what + " needs an operator's key in the x-admin-key metadata")
+          .asException();
+    }
   }
 
   /**

@@ -6,8 +6,6 @@ import static io.crowdrank.format.ServingLogFormat.HOST_APP;
 import static io.crowdrank.format.ServingLogFormat.ITEM_ID;
 import static io.crowdrank.format.ServingLogFormat.KIND;
 import static io.crowdrank.format.ServingLogFormat.TOKEN;
-import static io.crowdrank.format.ServingLogFormat.USER_ID;
-import static io.crowdrank.format.ServingLogFormat.USER_TYPE;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.crowdrank.format.ServingLogFormat;
@@ -37,8 +35,7 @@ public record EventRecord(
 
   @Override
   public void writeFields(JsonGenerator json) throws IOException {
-    json.writeStringField(USER_TYPE, user.typeName());
-    json.writeStringField(USER_ID, user.id());
+    user.write(json);
     json.writeStringField(HOST_APP, hostApp);
     json.writeStringField(ITEM_ID, item);
     json.writeStringField(

@@ -1,26 +1,29 @@
 package io.crowdrank.serving.events;
 
+import static io.crowdrank.format.ServingLogFormat.ARMS;
 import static io.crowdrank.format.ServingLogFormat.CITY;
 import static io.crowdrank.format.ServingLogFormat.EVENT_TIME;
 import static io.crowdrank.format.ServingLogFormat.EXPERIMENT;
+import static io.crowdrank.format.ServingLogFormat.FORCED;
 import static io.crowdrank.format.ServingLogFormat.HOST_APP;
 import static io.crowdrank.format.ServingLogFormat.ITEMS;
 import static io.crowdrank.format.ServingLogFormat.ITEM_ID;
+import static io.crowdrank.format.ServingLogFormat.LAYER;
 import static io.crowdrank.format.ServingLogFormat.MODEL_VERSION;
 import static io.crowdrank.format.ServingLogFormat.POSITION;
 import static io.crowdrank.format.ServingLogFormat.REQUEST_ID;
 import static io.crowdrank.format.ServingLogFormat.SCORE;
 import static io.crowdrank.format.ServingLogFormat.STRATEGY;
-import static io.crowdrank.format.ServingLogFormat.USER_ID;
-import static io.crowdrank.format.ServingLogFormat.USER_TYPE;
 import static io.crowdrank.format.ServingLogFormat.VARIANT;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.crowdrank.format.Experiments;
 import io.crowdrank.format.ServingLogFormat;
 import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankedItem;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One Rank answer as logged: the items shown with their positions and scores. It keeps the response
@@ -30,8 +33,8 @@ import java.time.Instant;
  * @param time the ranking's context time
  * @param city the context city (empty when unknown)
  * @param firstPosition the 1-based position of the response's first item (later pages start deeper)
- * @param experiment the experiment the answer was part of (empty: none)
- * @param variant its variant (empty: none)
+ * @param arms the experiments the answer was part of, with their variants
+ * @param forced whether an operator forced the variant
  */
 public record ServedRecord(
     String id,
@@ -40,8 +43,8 @@ public record ServedRecord(
     Instant time,
     String city,
     int firstPosition,
-    String experiment,
-    String variant,
+    List<Experiments.Arm> arms,
+    boolean forced,
     RankResponse response)
     implements EventLog.Record {
   @Override
@@ -51,16 +54,23 @@ public record ServedRecord(
 
   @Override
   public void writeFields(JsonGenerator json) throws IOException {
-    json.writeStringField(USER_TYPE, user.typeName());
-    json.writeStringField(USER_ID, user.id());
+    user.write(json);
     json.writeStringField(HOST_APP, hostApp);
     json.writeStringField(EVENT_TIME, time.toString());
     json.writeStringField(CITY, city);
     json.writeStringField(REQUEST_ID, response.getRequestId());
     json.writeNumberField(MODEL_VERSION, response.getModelVersion());
     json.writeStringField(STRATEGY, response.getStrategy());
-    json.writeStringField(EXPERIMENT, experiment);
-    json.writeStringField(VARIANT, variant);
+    json.writeArrayFieldStart(ARMS);
+    for (Experiments.Arm arm : arms) {
+      json.writeStartObject();
+      json.writeStringField(LAYER, arm.layer());
+      json.writeStringField(EXPERIMENT, arm.experiment());
+      json.writeStringField(VARIANT, arm.variant());
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+    json.writeBooleanField(FORCED, forced);
     json.writeArrayFieldStart(ITEMS);
     int position = firstPosition;
     for (RankedItem item : response.getItemsList()) {

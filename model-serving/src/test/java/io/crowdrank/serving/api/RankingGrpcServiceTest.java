@@ -4,6 +4,7 @@ import static io.crowdrank.serving.api.OpenAuth.open;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.format.Experiments;
 import io.crowdrank.format.ServingLogFormat;
 import io.crowdrank.proto.v1.GetModelInfoRequest;
 import io.crowdrank.proto.v1.GetUserSegmentsRequest;
@@ -19,6 +20,7 @@ import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.TestBundles;
+import io.crowdrank.ranking.bundle.UserStore.IdType;
 import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.EventLogTest;
 import io.crowdrank.serving.events.RecentHistory;
@@ -697,6 +699,97 @@ class RankingGrpcServiceTest {
               Status status = ((StatusRuntimeException) e.getCause()).getStatus();
               assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
               assertThat(status.getDescription()).contains("MiB free").contains("send them again");
+            });
+  }
+
+  static final String DIVERSITY =
+      """
+      {"layers": [{"id": "ranking", "experiments": [
+        {"id": "diversity", "traffic": 1.0, "variants": [
+          {"id": "control", "share": 0.5},
+          {"id": "tight", "share": 0.5, "settings": {"max_per_category": 1}}]}]}]}
+      """;
+
+  /** Three coffee places the user likes best, one travel app after them. */
+  static ModelBundle experimentBundle() {
+    return TestBundles.version(9, 2)
+        .item("c1", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
+        .item("c2", "coffee_tea", List.of("alipay"), List.of(), 0.9f, 0f)
+        .item("c3", "coffee_tea", List.of("alipay"), List.of(), 0.8f, 0f)
+        .item("t1", "travel", List.of("alipay"), List.of(), 0.1f, 0f)
+        .user("u1", "2088001", "5001", null, 1f, 0f)
+        .experiments(DIVERSITY)
+        .build();
+  }
+
+  static RankRequest forced(String variant) {
+    return request("2088001").toBuilder()
+        .setK(3)
+        .setForceVariant(
+            io.crowdrank.proto.v1.ForceVariant.newBuilder()
+                .setExperiment("diversity")
+                .setVariant(variant))
+        .build();
+  }
+
+  @Test
+  void rank_inAnExperiment_ranksWithItsVariantsSettings_andSaysWhichVariant() throws Exception {
+    served.set(experimentBundle());
+
+    RankResponse control = stub().rank(forced("control"));
+    RankResponse tight = stub().rank(forced("tight"));
+    RankResponse own = stub().rank(request("2088001").toBuilder().setK(3).build());
+
+    // The service's cap (3 a category) against the variant's (1, then others get a turn).
+    assertThat(control.getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .containsExactly("c1", "c2", "c3");
+    assertThat(tight.getItemsList())
+        .extracting(i -> i.getMiniProgramId())
+        .containsExactly("c1", "t1", "c2");
+    assertThat(tight.getExperimentsList())
+        .extracting(a -> a.getLayer() + "/" + a.getExperiment() + "/" + a.getVariant())
+        .containsExactly("ranking/diversity/tight");
+    // Unforced, the user's variant is the one its key's bucket says (worked out apart here).
+    ModelBundle bundle = served.get();
+    String key = RankingHandler.historyKey(Optional.of(bundle), IdType.PAYMENT_ACCOUNT, "2088001");
+    String variant = Experiments.bucket("ranking", key) < 500 ? "control" : "tight";
+    assertThat(own.getExperimentsList())
+        .singleElement()
+        .satisfies(a -> assertThat(a.getVariant()).isEqualTo(variant));
+    assertThat(own.getItemsList())
+        .isEqualTo((variant.equals("tight") ? tight : control).getItemsList());
+    // And the log says the same, forced or not.
+    log.close();
+    var records = EventLogTest.read(logDir);
+    assertThat(records).hasSize(3);
+    assertThat(
+            records.get(1).get(ServingLogFormat.ARMS).get(0).get(ServingLogFormat.VARIANT).asText())
+        .isEqualTo("tight");
+    assertThat(records.get(1).get(ServingLogFormat.FORCED).asBoolean()).isTrue();
+    assertThat(records.get(2).get(ServingLogFormat.FORCED).asBoolean()).isFalse();
+    assertThat(
+            records
+                .get(2)
+                .get(ServingLogFormat.ARMS)
+                .get(0)
+                .get(ServingLogFormat.EXPERIMENT)
+                .asText())
+        .isEqualTo("diversity");
+  }
+
+  @Test
+  void rank_forcingAVariantTheBundleDoesNotRun_isInvalidArgument() {
+    served.set(experimentBundle());
+
+    assertThatThrownBy(() -> stub().rank(forced("loose")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo(
+                      "force_variant: the served bundle runs no experiment 'diversity' with a variant 'loose'");
             });
   }
 }

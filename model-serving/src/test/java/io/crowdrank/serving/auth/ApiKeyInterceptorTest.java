@@ -48,6 +48,9 @@ class ApiKeyInterceptorTest {
     public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
       try {
         Caller.current().authorize(request.getHostApp());
+        if (request.hasForceVariant()) {
+          Caller.current().requireOperator("force_variant");
+        }
       } catch (StatusException e) {
         responses.onError(e);
         return;
@@ -116,7 +119,11 @@ class ApiKeyInterceptorTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(ServerInterceptors.intercept(new Echo(), new ApiKeyInterceptor(keys)))
+            .addService(
+                ServerInterceptors.intercept(
+                    new Echo(),
+                    new ApiKeyInterceptor(
+                        keys, ApiKeys.admin(java.util.List.of(ApiKeys.sha256("ops-secret"))))))
             .addService(
                 ServerInterceptors.intercept(
                     ServerServiceDefinition.builder("crowdrank.v1.Experimental")
@@ -183,6 +190,38 @@ class ApiKeyInterceptorTest {
         () -> stub("guess").rank(request("alipay")),
         Status.Code.UNAUTHENTICATED,
         "unknown API key");
+  }
+
+  @Test
+  void forceVariant_needsAnOperatorsKeyBesidesTheHostApps() {
+    RankRequest forced =
+        request("alipay").toBuilder()
+            .setForceVariant(
+                io.crowdrank.proto.v1.ForceVariant.newBuilder().setExperiment("e").setVariant("v"))
+            .build();
+    assertStatus(
+        () -> stub("alipay-secret").rank(forced),
+        Status.Code.PERMISSION_DENIED,
+        "force_variant needs an operator's key in the x-admin-key metadata");
+
+    Metadata ops = new Metadata();
+    ops.put(ApiKeyInterceptor.ADMIN_KEY, "ops-secret");
+    assertThat(
+            stub("alipay-secret")
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(ops))
+                .rank(forced)
+                .getStrategy())
+        .isEqualTo("alipay");
+
+    Metadata guess = new Metadata();
+    guess.put(ApiKeyInterceptor.ADMIN_KEY, "guess");
+    assertStatus(
+        () ->
+            stub("alipay-secret")
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(guess))
+                .rank(forced),
+        Status.Code.UNAUTHENTICATED,
+        "unknown x-admin-key");
   }
 
   @Test

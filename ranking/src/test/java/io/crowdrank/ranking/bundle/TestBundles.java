@@ -9,10 +9,11 @@ import java.util.Map;
 /** Builds small in-memory bundles for tests, the way BundleReader does from a Delta table. */
 public final class TestBundles {
   private final ModelBundle.Builder b;
+  private io.crowdrank.format.Manifest manifest;
 
   private TestBundles(long version, int dim, String ranking) {
     b = new ModelBundle.Builder(version);
-    b.manifest(
+    manifest =
         ManifestJson.parse(
             "{\"format_version\":"
                 + BundleFormat.FORMAT_VERSION
@@ -20,7 +21,13 @@ public final class TestBundles {
                 + "\"time_zone\":\"Asia/Shanghai\",\"vector_dim\":"
                 + dim
                 + ranking
-                + "}"));
+                + "}");
+  }
+
+  /** The bundle runs these experiments (the experiments file's JSON). */
+  public TestBundles experiments(String json) {
+    manifest = manifest.withExperiments(ExperimentsJson.parse(json, "experiments"));
+    return this;
   }
 
   /** A bundle without ranking settings in its manifest (the service's config applies). */
@@ -177,6 +184,7 @@ public final class TestBundles {
   }
 
   public ModelBundle build() {
+    b.manifest(manifest);
     return b.build();
   }
 }
