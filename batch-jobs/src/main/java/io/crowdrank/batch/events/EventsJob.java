@@ -234,12 +234,10 @@ public final class EventsJob {
 
   public Result execute() {
     String tablePath = Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH);
-    DeltaTable table =
-        Delta.createIfNotExists(spark, tablePath, tableSchema(), List.of(EVENT_DATE));
     String quarantinePath = Quarantine.path(options.warehouse());
-    DeltaTable quarantine = Quarantine.table(spark, options.warehouse());
     List<Path> segments = closedSegments();
     if (segments.isEmpty()) {
+      // Nothing to land: no table is created or touched (a DAG with no service yet pays nothing).
       LOG.info("events: no closed segments under {}", options.servingLog());
       return new Result(
           0,
@@ -253,6 +251,9 @@ public final class EventsJob {
           Delta.version(spark, tablePath),
           Delta.version(spark, quarantinePath));
     }
+    DeltaTable table =
+        Delta.createIfNotExists(spark, tablePath, tableSchema(), List.of(EVENT_DATE));
+    DeltaTable quarantine = Quarantine.table(spark, options.warehouse());
     Dataset<Row> parsed =
         TextLines.read(spark, segments.stream().map(Path::toString).toList())
             .select(

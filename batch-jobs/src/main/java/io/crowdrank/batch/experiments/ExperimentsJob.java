@@ -239,8 +239,13 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
   protected void compute(Inputs in, Commit commit) {
     Experiments running = running();
     List<Row> rows = new ArrayList<>();
-    if (in.versions().containsKey(ServingLogFormat.TABLE_PATH)) {
-      Dataset<Row> perUserDay = perUserDay(in.read(ServingLogFormat.TABLE_PATH));
+    Dataset<Row> log =
+        in.versions().containsKey(ServingLogFormat.TABLE_PATH)
+            ? in.read(ServingLogFormat.TABLE_PATH)
+            : null;
+    // One cheap look first: most runs before any experiment have nothing to aggregate.
+    if (log != null && !served(log).isEmpty()) {
+      Dataset<Row> perUserDay = perUserDay(log);
       Map<String, Map<Date, Map<String, Sums>>> byDay = sums(perUserDay, true);
       Map<String, Map<Date, Map<String, Sums>>> overall = sums(perUserDay, false);
       for (var e : overall.entrySet()) {
@@ -270,11 +275,7 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
   /** Per experiment, variant, day and user: items shown, clicks and uses that followed them. */
   private static Dataset<Row> perUserDay(Dataset<Row> log) {
     Dataset<Row> served =
-        log.filter(
-                col(TYPE)
-                    .equalTo(SERVED)
-                    .and(coalesce(col(FORCED), lit(false)).unary_$bang())
-                    .and(size(col(ARMS)).gt(0)))
+        served(log)
             .select(
                 col(EVENT_ID).as("token"),
                 col(USER_TYPE),
@@ -300,6 +301,15 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
             sum("shown").as("y"),
             sum(coalesce(col(CLICKS), lit(0L))).as("x"),
             sum(coalesce(col(USES), lit(0L))).as("u"));
+  }
+
+  /** The answers in experiments that count: not forced by an operator. */
+  private static Dataset<Row> served(Dataset<Row> log) {
+    return log.filter(
+        col(TYPE)
+            .equalTo(SERVED)
+            .and(coalesce(col(FORCED), lit(false)).unary_$bang())
+            .and(size(col(ARMS)).gt(0)));
   }
 
   /** Experiment → day (null: all days) → variant → sums over its users. */
