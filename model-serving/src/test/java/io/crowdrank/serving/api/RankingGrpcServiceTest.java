@@ -55,6 +55,7 @@ class RankingGrpcServiceTest {
 
   @TempDir Path logDir;
   EventLog log;
+  Duration ackTimeout = Duration.ofSeconds(5);
 
   @BeforeEach
   void start() throws Exception {
@@ -71,7 +72,7 @@ class RankingGrpcServiceTest {
                 new RecentHistory.Settings(Duration.ofHours(24), Duration.ofMinutes(30), 3, 1000)),
             new Ranker(RankingConfig.defaults()),
             log,
-            Duration.ofSeconds(5));
+            ackTimeout);
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
@@ -791,5 +792,32 @@ class RankingGrpcServiceTest {
                   .isEqualTo(
                       "force_variant: the served bundle runs no experiment 'diversity' with a variant 'loose'");
             });
+  }
+
+  @Test
+  void recordEvents_whenTheDiskDoesNotAnswerInTime_failsUnavailable_sayingToSendAgain()
+      throws Exception {
+    served.set(bundle(7));
+    channel.shutdownNow();
+    server.shutdownNow();
+    ackTimeout = Duration.ofMillis(200);
+    start(); // the handler with a short wait for the disk
+    var release = new CountDownLatch(1);
+    log.appendLater(EventLogTest.holding(log, release));
+    UserRef payment = UserRef.newBuilder().setPaymentAccount("2088001").build();
+    try {
+      assertThatThrownBy(() -> record(event(payment, "coffee", UserEvent.Kind.CLICK)))
+          .hasCauseInstanceOf(StatusRuntimeException.class)
+          .satisfies(
+              e -> {
+                Status status = ((StatusRuntimeException) e.getCause()).getStatus();
+                assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(status.getDescription())
+                    .contains("did not reach the disk within 200 ms")
+                    .contains("send them again");
+              });
+    } finally {
+      release.countDown();
+    }
   }
 }

@@ -214,4 +214,68 @@ public class EventLogTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("letters, digits");
   }
+
+  /** A record whose writing waits for the latch: it holds the log's writer, as a stuck disk. */
+  public static EventLog.Record holding(EventLog log, java.util.concurrent.CountDownLatch release) {
+    return holding(log, release, new java.util.concurrent.CountDownLatch(1));
+  }
+
+  /** As above; {@code entered} opens once the writer is held. */
+  static EventLog.Record holding(
+      EventLog log,
+      java.util.concurrent.CountDownLatch release,
+      java.util.concurrent.CountDownLatch entered) {
+    String id = log.nextId();
+    return new EventLog.Record() {
+      @Override
+      public String type() {
+        return ServingLogFormat.RECOVERY;
+      }
+
+      @Override
+      public String id() {
+        return id;
+      }
+
+      @Override
+      public void writeFields(com.fasterxml.jackson.core.JsonGenerator json) {
+        entered.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+  }
+
+  @Test
+  void appendDurable_whileTheQueueIsFull_failsAtOnceWithLogBehind_andLaterRecordsAreCounted()
+      throws Exception {
+    var release = new java.util.concurrent.CountDownLatch(1);
+    try (EventLog log =
+        EventLog.open(
+            new EventLog.Settings(
+                dir, "test-1", Duration.ofMillis(20), 1 << 20, Duration.ofSeconds(60), 4, 0),
+            Clock.systemUTC())) {
+      var entered = new java.util.concurrent.CountDownLatch(1);
+      log.appendLater(holding(log, release, entered));
+      // The writer is held writing it; four more fill the queue.
+      assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+      for (int i = 0; i < 4; i++) {
+        assertThat(log.appendLater(event(log, "mp" + i))).isTrue();
+      }
+
+      assertThat(log.appendLater(event(log, "mp4"))).isFalse();
+      CompletableFuture<Void> refused = log.appendDurable(event(log, "mp5"));
+
+      assertThat(refused).isCompletedExceptionally();
+      assertThatThrownBy(refused::join).hasCauseInstanceOf(EventLog.LogBehindException.class);
+      assertThat(log.dropped()).isEqualTo(1);
+      assertThat(log.failed()).isEqualTo(1);
+      release.countDown();
+    }
+    // The holding record and the four queued ones; not the dropped or the refused one.
+    assertThat(read(dir)).hasSize(5);
+  }
 }
