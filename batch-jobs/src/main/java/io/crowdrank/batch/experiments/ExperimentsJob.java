@@ -245,9 +245,17 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
             : null;
     // One cheap look first: most runs before any experiment have nothing to aggregate.
     if (log != null && !served(log).isEmpty()) {
-      Dataset<Row> perUserDay = perUserDay(log);
-      Map<String, Map<Date, Map<String, Sums>>> byDay = sums(perUserDay, true);
-      Map<String, Map<Date, Map<String, Sums>>> overall = sums(perUserDay, false);
+      // Read and joined once for both aggregations (by day, and over all days).
+      Dataset<Row> perUserDay =
+          perUserDay(log).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+      Map<String, Map<Date, Map<String, Sums>>> byDay;
+      Map<String, Map<Date, Map<String, Sums>>> overall;
+      try {
+        byDay = sums(perUserDay, true);
+        overall = sums(perUserDay, false);
+      } finally {
+        perUserDay.unpersist();
+      }
       for (var e : overall.entrySet()) {
         Experiments.Experiment def = running.experiment(e.getKey());
         for (var days : List.of(byDay.get(e.getKey()), e.getValue())) {

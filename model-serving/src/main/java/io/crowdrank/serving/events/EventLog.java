@@ -27,7 +27,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -170,9 +172,8 @@ public final class EventLog implements AutoCloseable {
     Files.createDirectories(settings.dir());
     long lastBoot = -1;
     int unfinished = 0;
-    long tornBytes = 0;
-    List<Segment> torn = new ArrayList<>();
-    List<Long> tornSizes = new ArrayList<>();
+    // Each unfinished segment that had a torn tail, and the bytes cut from it.
+    Map<Segment, Long> torn = new LinkedHashMap<>();
     try (Stream<Path> files = Files.list(settings.dir())) {
       for (Path file : files.sorted().toList()) {
         var parsed = Segment.parse(file.getFileName().toString());
@@ -185,9 +186,7 @@ public final class EventLog implements AutoCloseable {
           long cut = finish(settings.dir(), s);
           unfinished++;
           if (cut > 0) {
-            tornBytes += cut;
-            torn.add(s);
-            tornSizes.add(cut);
+            torn.put(s, cut);
           }
         }
       }
@@ -195,12 +194,13 @@ public final class EventLog implements AutoCloseable {
     syncDirectory(settings.dir());
     // Start times only grow, even when the clock is behind a previous run's.
     long boot = Math.max(clock.millis(), lastBoot + 1);
+    long tornBytes = torn.values().stream().mapToLong(Long::longValue).sum();
     Recovery recovery = new Recovery(unfinished, tornBytes, torn.size());
     EventLog log =
         new EventLog(settings, clock, boot, recovery, Files.getFileStore(settings.dir()));
-    for (int i = 0; i < torn.size(); i++) {
-      Segment s = torn.get(i);
-      long cut = tornSizes.get(i);
+    for (Map.Entry<Segment, Long> t : torn.entrySet()) {
+      Segment s = t.getKey();
+      long cut = t.getValue();
       log.appendLater(
           new Record() {
             final String id = log.nextId();
