@@ -67,6 +67,18 @@ class EndToEndIT {
   static final String ALIPAY_KEY = "e2e-alipay-key-0123456789";
   static final String WEIBO_KEY = "e2e-weibo-key-0123456789";
   static final String MERCHANT_TOKEN = "e2e-merchant-token-0123456789";
+  static final String ADMIN_KEY = "e2e-admin-key-0123456789";
+
+  /**
+   * An A/A experiment: both arms rank alike, so no other test's answer changes, and the results
+   * page has a real experiment to show (an A/A test is also how operators check the split).
+   */
+  static final String EXPERIMENTS =
+      "{\"layers\": [{\"id\": \"checks\", \"experiments\": [{\"id\": \"aa\", \"traffic\": 1.0,"
+          + " \"control\": \"control\", \"variants\": [{\"id\": \"control\", \"share\": 0.5},"
+          + " {\"id\": \"same\", \"share\": 0.5}]}]}]}";
+
+  static int grpcPort;
 
   /** The merchant the generated targeting file gives segments to (read from it). */
   static String merchant;
@@ -79,6 +91,7 @@ class EndToEndIT {
   static void runTheProduct() throws Exception {
     Path raw = work.resolve("raw");
     Path warehouse = work.resolve("warehouse");
+    Path experiments = Files.writeString(work.resolve("experiments.json"), EXPERIMENTS);
     run(
         "generate",
         "--out",
@@ -98,6 +111,8 @@ class EndToEndIT {
         warehouse.toString(),
         "--targeting",
         raw.resolve("targeting.json").toString(),
+        "--experiments",
+        experiments.toString(),
         "--rank",
         "16");
     truth =
@@ -114,9 +129,19 @@ class EndToEndIT {
             .orElseThrow()
             .group(1);
     httpPort = freePort();
-    int port = freePort();
-    server = serve("serve.log", port, httpPort);
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    grpcPort = freePort();
+    // Segments closed after a second and results looked for every second: the experiments page
+    // test lands this service's log and shows the results without waiting on production timings.
+    server =
+        serve(
+            java.util.Map.of(
+                "CROWDRANK_ADMIN_KEY", ADMIN_KEY,
+                "CROWDRANK_EVENT_LOG_SEGMENT_AGE", "1s",
+                "CROWDRANK_REPORTS_REFRESH_INTERVAL", "1s"),
+            "serve.log",
+            grpcPort,
+            httpPort);
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
     awaitServing(channel, server, "serve.log", Instant.now().plusSeconds(120));
   }
 
@@ -374,38 +399,21 @@ class EndToEndIT {
   }
 
   /**
-   * The merchant reports in a real headless Chromium (Debian's chromium and chromium-driver, which
-   * .ci/run installs), against the service started above: sign in, open a report, see the charts
-   * drawn and the suppressed numbers, be refused another merchant's report.
+   * The web pages in a real headless Chromium (Debian's chromium and chromium-driver, which .ci/run
+   * installs), against the service started above: the merchant reports (sign in, charts drawn,
+   * suppressed numbers shown as such, another merchant's report refused) and the operators'
+   * experiment results (traffic, then the events and experiments jobs, then the page).
    */
   @Nested
-  class MerchantReportsInABrowser {
+  class PagesInABrowser {
     WebDriver browser;
 
     String url(String path) {
       return "http://127.0.0.1:" + httpPort + path;
     }
 
-    void signIn(String id, String token) {
-      browser.get(url("/reports"));
-      browser.findElement(By.id("merchant")).clear();
-      browser.findElement(By.id("merchant")).sendKeys(id);
-      browser.findElement(By.id("token")).sendKeys(token);
-      WebElement button = browser.findElement(By.id("sign-in"));
-      button.click();
-      // The form posts and the server answers with a new page; click() may return before the
-      // navigation starts, so wait for the old page to go and the answer to arrive.
-      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-      wait.until(ExpectedConditions.stalenessOf(button));
-      wait.until(
-          ExpectedConditions.or(
-              ExpectedConditions.presenceOfElementLocated(By.id("signed-in")),
-              ExpectedConditions.presenceOfElementLocated(By.id("error"))));
-    }
-
-    @Test
-    void merchant_signsIn_seesChartsAndSuppression_andIsRefusedAnotherMerchantsReport()
-        throws Exception {
+    @org.junit.jupiter.api.BeforeEach
+    void openBrowser() {
       ChromeOptions options =
           new ChromeOptions()
               .setBinary(System.getProperty("crowdrank.chromium", "/usr/bin/chromium"))
@@ -420,37 +428,168 @@ class EndToEndIT {
                   new File(System.getProperty("crowdrank.chromedriver", "/usr/bin/chromedriver")))
               .build();
       browser = new ChromeDriver(service, options);
-      try {
-        signIn(merchant, "wrong-token");
-        assertThat(browser.findElement(By.id("error")).getText()).contains("wrong token");
+    }
 
-        signIn(merchant, MERCHANT_TOKEN);
-        assertThat(browser.findElement(By.id("signed-in")).getText()).isEqualTo(merchant);
-        assertThat(browser.findElements(By.cssSelector("#segments a"))).isNotEmpty();
-        browser.get(url("/reports/" + merchant + "/_crowd"));
+    @org.junit.jupiter.api.AfterEach
+    void closeBrowser() {
+      browser.quit();
+    }
 
-        new WebDriverWait(browser, Duration.ofSeconds(20))
-            .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-aipl svg")));
-        for (String chart : List.of("platforms", "aipl", "rfm", "heatmap", "lookalike")) {
-          assertThat(browser.findElements(By.cssSelector("#chart-" + chart + " svg")))
-              .as("chart %s drawn", chart)
-              .isNotEmpty();
-        }
-        // Some breakdown of a few hundred demo users describes fewer than 50 people.
-        assertThat(browser.findElements(By.cssSelector("#numbers .suppressed"))).isNotEmpty();
-        assertThat(browser.getPageSource()).doesNotContain("2088"); // no account ids
-        Path shot = Path.of("target", "report-page.png");
-        Files.createDirectories(shot.getParent());
-        Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    /** Posts a sign-in form: {@code idField} the id's input (merchant, operator). */
+    void signIn(String page, String idField, String id, String secret) {
+      browser.get(url(page));
+      browser.findElement(By.id(idField)).clear();
+      browser.findElement(By.id(idField)).sendKeys(id);
+      browser.findElement(By.id("token")).sendKeys(secret);
+      WebElement button = browser.findElement(By.id("sign-in"));
+      button.click();
+      // The form posts and the server answers with a new page; click() may return before the
+      // navigation starts, so wait for the old page to go and the answer to arrive.
+      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+      wait.until(ExpectedConditions.stalenessOf(button));
+      wait.until(
+          ExpectedConditions.or(
+              ExpectedConditions.presenceOfElementLocated(By.id("signed-in")),
+              ExpectedConditions.presenceOfElementLocated(By.id("error"))));
+    }
 
-        String other = merchant.equals("m000002") ? "m000003" : "m000002";
-        browser.get(url("/reports/" + other + "/_crowd"));
-        assertThat(browser.findElement(By.id("refused")).getText()).contains("another merchant");
-        browser.get(url("/reports/" + other + "/_crowd/export.csv"));
-        assertThat(browser.getPageSource()).contains("another merchant");
-      } finally {
-        browser.quit();
+    void screenshot(String name) throws IOException {
+      Path shot = Path.of("target", name);
+      Files.createDirectories(shot.getParent());
+      Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void merchant_signsIn_seesChartsAndSuppression_andIsRefusedAnotherMerchantsReport()
+        throws Exception {
+      signIn("/reports", "merchant", merchant, "wrong-token");
+      assertThat(browser.findElement(By.id("error")).getText()).contains("wrong token");
+
+      signIn("/reports", "merchant", merchant, MERCHANT_TOKEN);
+      assertThat(browser.findElement(By.id("signed-in")).getText()).isEqualTo(merchant);
+      assertThat(browser.findElements(By.cssSelector("#segments a"))).isNotEmpty();
+      browser.get(url("/reports/" + merchant + "/_crowd"));
+
+      new WebDriverWait(browser, Duration.ofSeconds(20))
+          .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-aipl svg")));
+      for (String chart : List.of("platforms", "aipl", "heatmap")) {
+        assertThat(browser.findElements(By.cssSelector("#chart-" + chart + " svg")))
+            .as("chart %s drawn", chart)
+            .isNotEmpty();
       }
+      // No chart is left an empty axis: each is drawn or says in words why not.
+      for (WebElement chart : browser.findElements(By.cssSelector(".chart"))) {
+        assertThat(
+                !chart.findElements(By.tagName("svg")).isEmpty()
+                    || !chart.getText().isBlank() && chart.getAttribute("data-state") != null)
+            .as("chart %s drawn or explained", chart.getAttribute("id"))
+            .isTrue();
+      }
+      // Some breakdown of a few hundred demo users describes fewer than 50 people: the table
+      // says so, and so do the charts (a labelled row, a note or the whole chart).
+      assertThat(browser.findElements(By.cssSelector("#numbers .suppressed"))).isNotEmpty();
+      assertThat(
+              browser
+                      .findElements(By.cssSelector(".chart-note .suppressed, .chart-suppressed"))
+                      .size()
+                  + browser
+                      .findElements(
+                          By.xpath("//*[local-name()='text' and contains(., 'fewer than 50')]"))
+                      .size())
+          .isPositive();
+      assertThat(browser.getPageSource()).doesNotContain("2088"); // no account ids
+      screenshot("report-page.png");
+
+      String other = merchant.equals("m000002") ? "m000003" : "m000002";
+      browser.get(url("/reports/" + other + "/_crowd"));
+      assertThat(browser.findElement(By.id("refused")).getText()).contains("another merchant");
+      browser.get(url("/reports/" + other + "/_crowd/export.csv"));
+      assertThat(browser.getPageSource()).contains("another merchant");
+    }
+
+    @Test
+    void operator_afterTrafficAndTheJobs_seesTheExperimentsLiftIntervalsAndSplit()
+        throws Exception {
+      // A day of host-app traffic in the A/A experiment, the log landed, the results computed.
+      run(
+          "simulate",
+          "--target",
+          "127.0.0.1:" + grpcPort,
+          "--api-key",
+          "alipay=" + ALIPAY_KEY + ",weibo=" + WEIBO_KEY,
+          "--truth",
+          work.resolve("raw/_truth/users.tsv").toString(),
+          "--requests",
+          "600");
+      Thread.sleep(2_500); // the service closes its segment after a second
+      Path warehouse = work.resolve("warehouse");
+      run("jobs", "events", "--warehouse", warehouse.toString());
+      run("jobs", "experiments", "--warehouse", warehouse.toString());
+
+      signIn("/experiments", "operator", "ops", "wrong-key");
+      assertThat(browser.findElement(By.id("error")).getText()).contains("wrong admin key");
+      signIn("/experiments", "operator", "ops", ADMIN_KEY);
+      assertThat(browser.findElement(By.id("signed-in")).getText()).isEqualTo("ops");
+      new WebDriverWait(browser, Duration.ofSeconds(20))
+          .until(
+              d -> {
+                d.navigate().refresh();
+                return !d.findElements(By.cssSelector("#experiments a")).isEmpty();
+              });
+      browser.findElement(By.linkText("aa")).click();
+
+      new WebDriverWait(browser, Duration.ofSeconds(20))
+          .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-users svg")));
+      List<WebElement> rows = browser.findElements(By.cssSelector("#overall tbody tr"));
+      assertThat(rows).hasSize(2);
+      assertThat(rows.get(0).getText()).startsWith("control");
+      assertThat(rows.get(1).getText()).startsWith("same");
+      assertThat(browser.findElement(By.id("verdicts")).getText()).contains("same: CTR");
+      // The split test reads the shares: an A/A split of a few hundred users matches them.
+      assertThat(browser.findElements(By.id("srm-ok"))).hasSize(1);
+      for (String chart : List.of("lift", "daily")) {
+        WebElement el = browser.findElement(By.id("chart-" + chart));
+        assertThat(
+                !el.findElements(By.tagName("svg")).isEmpty()
+                    || el.getAttribute("data-state") != null)
+            .as("chart %s drawn or explained", chart)
+            .isTrue();
+      }
+      // The users on the page are the users the table holds, the JSON export's rows.
+      long onPage = 0;
+      for (WebElement row : rows) {
+        onPage +=
+            Long.parseLong(row.findElements(By.tagName("td")).get(1).getText().replace(",", ""));
+      }
+      screenshot("experiment-page.png");
+      // The exports are downloads (Content-Disposition): fetched with the browser's session.
+      String session =
+          "crowdrank_operator=" + browser.manage().getCookieNamed("crowdrank_operator").getValue();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.util.function.Function<String, String> export =
+          path -> {
+            try {
+              return http.send(
+                      java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(path)))
+                          .header("Cookie", session)
+                          .build(),
+                      java.net.http.HttpResponse.BodyHandlers.ofString())
+                  .body();
+            } catch (IOException | InterruptedException e) {
+              throw new AssertionError(e);
+            }
+          };
+      long inExport = 0;
+      var overall =
+          java.util.regex.Pattern.compile(
+                  "\"day\":null,\"is_control\":(?:true|false),\"users\":(\\d+)")
+              .matcher(export.apply("/experiments/aa/export.json"));
+      while (overall.find()) {
+        inExport += Long.parseLong(overall.group(1));
+      }
+      assertThat(onPage).isPositive().isEqualTo(inExport);
+      assertThat(export.apply("/experiments/aa/export.csv"))
+          .startsWith("experiment,variant,day,is_control,users,");
     }
   }
 

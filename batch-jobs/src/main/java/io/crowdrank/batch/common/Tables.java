@@ -30,7 +30,8 @@ public final class Tables {
   public static final String PERSONAS = "gold/personas";
   public static final String USER_PERSONAS = "gold/user_personas";
   public static final String LOOKALIKES = "gold/lookalikes";
-  public static final String EXPERIMENT_RESULTS = "gold/experiment_results";
+  public static final String EXPERIMENT_RESULTS =
+      io.crowdrank.format.ExperimentResultsFormat.TABLE_PATH;
   public static final String MERCHANT_REPORTS = io.crowdrank.format.ReportsFormat.TABLE_PATH;
 
   // model: what train produces

@@ -30,6 +30,7 @@ import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.ServedBundle;
+import io.crowdrank.format.ExperimentResultsFormat;
 import io.crowdrank.format.Experiments;
 import io.crowdrank.format.ServingLogFormat;
 import java.sql.Date;
@@ -94,36 +95,35 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
   /** Two-sided 95 %. */
   static final double Z = 1.959963984540054;
 
-  public static final String DAY = "day";
-  static final String USERS = "users";
-  static final String IMPRESSIONS = "impressions";
-  static final String CLICKS = "clicks";
-  static final String USES = "uses";
+  public static final String DAY = ExperimentResultsFormat.DAY;
+  static final String CLICKS = ExperimentResultsFormat.CLICKS;
+  static final String USES = ExperimentResultsFormat.USES;
 
+  /** {@link ExperimentResultsFormat}'s columns, typed. */
   public static final StructType SCHEMA =
       new StructType()
           .add(EXPERIMENT, DataTypes.StringType, false)
           .add(VARIANT, DataTypes.StringType, false)
           .add(DAY, DataTypes.DateType, true) // null: every day together
-          .add("is_control", DataTypes.BooleanType, false)
-          .add(USERS, DataTypes.LongType, false)
-          .add(IMPRESSIONS, DataTypes.LongType, false)
+          .add(ExperimentResultsFormat.IS_CONTROL, DataTypes.BooleanType, false)
+          .add(ExperimentResultsFormat.USERS, DataTypes.LongType, false)
+          .add(ExperimentResultsFormat.IMPRESSIONS, DataTypes.LongType, false)
           .add(CLICKS, DataTypes.LongType, false)
           .add(USES, DataTypes.LongType, false)
-          .add("ctr", DataTypes.DoubleType, true)
-          .add("ctr_low", DataTypes.DoubleType, true)
-          .add("ctr_high", DataTypes.DoubleType, true)
-          .add("use_rate", DataTypes.DoubleType, true)
-          .add("use_rate_low", DataTypes.DoubleType, true)
-          .add("use_rate_high", DataTypes.DoubleType, true)
-          .add("ctr_lift", DataTypes.DoubleType, true)
-          .add("ctr_lift_low", DataTypes.DoubleType, true)
-          .add("ctr_lift_high", DataTypes.DoubleType, true)
-          .add("use_lift", DataTypes.DoubleType, true)
-          .add("use_lift_low", DataTypes.DoubleType, true)
-          .add("use_lift_high", DataTypes.DoubleType, true)
-          .add("expected_share", DataTypes.DoubleType, true)
-          .add("srm_p_value", DataTypes.DoubleType, true);
+          .add(ExperimentResultsFormat.CTR, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.CTR_LOW, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.CTR_HIGH, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.USE_RATE, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.USE_RATE_LOW, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.USE_RATE_HIGH, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.CTR_LIFT, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.CTR_LIFT_LOW, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.CTR_LIFT_HIGH, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.USE_LIFT, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.USE_LIFT_LOW, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.USE_LIFT_HIGH, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.EXPECTED_SHARE, DataTypes.DoubleType, true)
+          .add(ExperimentResultsFormat.SRM_P_VALUE, DataTypes.DoubleType, true);
 
   public ExperimentsJob(SparkSession spark, Options options) {
     super(
@@ -395,7 +395,9 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
                 java.util.Locale.ROOT,
                 ", sample ratio p=%.3f%s",
                 r.getDouble(21),
-                r.getDouble(21) < 0.001 ? " MISMATCH: do not trust this experiment" : "");
+                r.getDouble(21) < ExperimentResultsFormat.SRM_ALARM
+                    ? " MISMATCH: do not trust this experiment"
+                    : "");
     return String.format(
         java.util.Locale.ROOT,
         "experiment %s, variant %s: %d users, %d shown, %d clicks, %s, %s%s",

@@ -7,6 +7,7 @@ import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.events.EventsJob;
 import io.crowdrank.batch.testing.SparkTestBase;
+import io.crowdrank.format.ExperimentResultsFormat;
 import io.crowdrank.format.ServingLogFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,6 +133,14 @@ class ExperimentsJobTest extends SparkTestBase {
         .isCloseTo(1 / 6.0 - 1.959964 * Math.sqrt(0.0079012), within(1e-6));
     // No bundle runs "ctx": no expected shares, so no sample-ratio test.
     assertThat(all.<Double>getAs("srm_p_value")).isNull();
+  }
+
+  /** The service reads the table by {@link ExperimentResultsFormat}'s names: both sides agree. */
+  @Test
+  void schema_isTheSharedFormatsColumnsInOrder() {
+    assertThat(ExperimentsJob.SCHEMA.fieldNames())
+        .containsExactlyElementsOf(ExperimentResultsFormat.COLUMNS);
+    assertThat(Tables.EXPERIMENT_RESULTS).isEqualTo(ExperimentResultsFormat.TABLE_PATH);
   }
 
   @Test

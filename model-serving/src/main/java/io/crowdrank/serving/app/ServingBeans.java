@@ -16,14 +16,19 @@ import io.crowdrank.serving.api.ShardHeaderInterceptor;
 import io.crowdrank.serving.auth.AdminKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
+import io.crowdrank.serving.auth.Sessions;
+import io.crowdrank.serving.auth.SignInAccounts;
+import io.crowdrank.serving.auth.WebSignIn;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.BundleReader;
 import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.RecentHistory;
-import io.crowdrank.serving.reports.MerchantAccounts;
+import io.crowdrank.serving.experiments.ExperimentPages;
+import io.crowdrank.serving.experiments.ExperimentResource;
+import io.crowdrank.serving.experiments.ExperimentResults;
 import io.crowdrank.serving.reports.ReportPages;
+import io.crowdrank.serving.reports.ReportResource;
 import io.crowdrank.serving.reports.ReportStore;
-import io.crowdrank.serving.reports.Sessions;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -36,6 +41,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -190,29 +196,66 @@ public class ServingBeans {
   @Singleton
   ReportStore reportStore(ServingConfig config) {
     return new ReportStore(
-        io.delta.kernel.defaults.engine.DefaultEngine.create(
-            new org.apache.hadoop.conf.Configuration()),
-        config.warehouse(),
-        config.reports().refreshInterval(),
-        Clock.systemUTC());
+        kernel(), config.warehouse(), config.reports().refreshInterval(), Clock.systemUTC());
   }
 
   @Produces
   @Singleton
-  MerchantAccounts merchantAccounts(ServingConfig config) {
+  ExperimentResults experimentResults(ServingConfig config) {
+    return new ExperimentResults(
+        kernel(), config.warehouse(), config.reports().refreshInterval(), Clock.systemUTC());
+  }
+
+  private static io.delta.kernel.engine.Engine kernel() {
+    return io.delta.kernel.defaults.engine.DefaultEngine.create(
+        new org.apache.hadoop.conf.Configuration());
+  }
+
+  /** Merchants sign in to their reports with their token. */
+  @Produces
+  @Singleton
+  @Named(ReportResource.MERCHANTS)
+  WebSignIn merchantSignIn(ServingConfig config) {
     Map<String, String> tokens = new HashMap<>();
     config.reports().merchants().forEach((id, m) -> tokens.put(id, m.tokenSha256()));
     if (tokens.isEmpty()) {
       LOG.warn(
           "no merchant accounts (crowdrank.reports.merchants.*): nobody can sign in to reports");
     }
-    return MerchantAccounts.of(tokens);
+    return new WebSignIn(
+        ReportResource.COOKIE,
+        "/reports",
+        "Unknown merchant or wrong token.",
+        SignInAccounts.of(tokens, "merchant"),
+        new Sessions(config.reports().sessionLifetime(), 100_000));
+  }
+
+  /**
+   * Operators sign in to the experiments with the name and key of an admin key; with auth off too,
+   * since results are not a host app's call.
+   */
+  @Produces
+  @Singleton
+  @Named(ExperimentResource.OPERATORS)
+  WebSignIn operatorSignIn(ServingConfig config) {
+    Map<String, String> keys = new HashMap<>();
+    config.auth().adminKeys().forEach((name, k) -> keys.put(name, k.sha256()));
+    if (keys.isEmpty()) {
+      LOG.warn(
+          "no admin keys (crowdrank.auth.admin-keys.*): nobody can sign in to the experiments");
+    }
+    return new WebSignIn(
+        ExperimentResource.COOKIE,
+        "/experiments",
+        "Unknown operator or wrong admin key.",
+        SignInAccounts.of(keys, "operator"),
+        new Sessions(config.reports().sessionLifetime(), 10_000));
   }
 
   @Produces
   @Singleton
-  Sessions sessions(ServingConfig config) {
-    return new Sessions(config.reports().sessionLifetime(), 100_000);
+  ExperimentPages experimentPages() {
+    return new ExperimentPages();
   }
 
   @Produces

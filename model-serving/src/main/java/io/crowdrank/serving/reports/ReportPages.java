@@ -1,10 +1,8 @@
 package io.crowdrank.serving.reports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
-import com.github.mustachejava.MustacheFactory;
-import java.io.StringWriter;
+import io.crowdrank.serving.web.WebTemplates;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,22 +16,21 @@ import java.util.Map;
  * browser) leave it out.
  */
 public final class ReportPages {
-  private final Mustache login;
-  private final Mustache index;
-  private final Mustache report;
+  private static final WebTemplates.SignInForm SIGN_IN =
+      new WebTemplates.SignInForm(
+          "merchant sign-in",
+          "crowdrank audience reports",
+          "Sign in with your merchant id and the token your platform contact gave you.",
+          "/reports/login",
+          "merchant",
+          "Merchant id",
+          "Token");
 
-  public ReportPages() {
-    MustacheFactory templates = new DefaultMustacheFactory("reports/templates");
-    this.login = templates.compile("login.mustache");
-    this.index = templates.compile("index.mustache");
-    this.report = templates.compile("report.mustache");
-  }
+  private final Mustache index = WebTemplates.compile("reports-index.mustache");
+  private final Mustache report = WebTemplates.compile("report.mustache");
 
   public String login(String error, String merchant) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("error", error);
-    m.put("merchant", merchant);
-    return render(login, m);
+    return WebTemplates.login(SIGN_IN, error, merchant);
   }
 
   public String index(String merchant, List<ReportStore.Report> reports) {
@@ -87,7 +84,7 @@ public final class ReportPages {
     JsonNode s = j.path("size");
     return s.isNull() || s.isMissingNode()
         ? "fewer than " + j.path("k").asInt()
-        : String.format(java.util.Locale.ROOT, "%,d", s.asLong());
+        : WebTemplates.count(s.asLong());
   }
 
   /**
@@ -127,11 +124,11 @@ public final class ReportPages {
         }
       }
     } else {
-      out.append(cell(section))
+      out.append(WebTemplates.csvCell(section))
           .append(',')
-          .append(cell(item))
+          .append(WebTemplates.csvCell(item))
           .append(',')
-          .append(cell(v.isNull() ? "suppressed" : v.asText()))
+          .append(WebTemplates.csvCell(v.isNull() ? "suppressed" : v.asText()))
           .append('\n');
     }
   }
@@ -140,16 +137,7 @@ public final class ReportPages {
     return a.isEmpty() ? b : a + "." + b;
   }
 
-  /** RFC 4180 quoting, and no leading formula characters for spreadsheets. */
-  private static String cell(String s) {
-    String safe =
-        !s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !s.matches("-?[0-9.]+") ? "'" + s : s;
-    return safe.matches(".*[\",\n].*") ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
-  }
-
   private static String render(Mustache template, Object scope) {
-    StringWriter w = new StringWriter();
-    template.execute(w, scope);
-    return w.toString();
+    return WebTemplates.render(template, scope);
   }
 }

@@ -1,6 +1,9 @@
 package io.crowdrank.serving.reports;
 
+import io.crowdrank.serving.auth.WebSignIn;
+import io.crowdrank.serving.web.WebTemplates;
 import jakarta.inject.Inject;
+import jakarta.inject.Named;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
@@ -9,11 +12,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * HTTP binding of the merchant reports: sign-in with a token, the merchant's segments, one
@@ -23,28 +24,27 @@ import java.util.regex.Pattern;
  */
 @Path("/reports")
 public class ReportResource {
-  static final String COOKIE = "crowdrank_session";
-  static final String ECHARTS = "/webjars/echarts/5.5.0/echarts.min.js";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
+  public static final String COOKIE = "crowdrank_session";
+
+  /** Names the merchants' {@link WebSignIn}. */
+  public static final String MERCHANTS = "merchants";
 
   private final ReportStore store;
-  private final MerchantAccounts accounts;
-  private final Sessions sessions;
+  private final WebSignIn merchants;
   private final ReportPages pages;
 
   @Inject
   public ReportResource(
-      ReportStore store, MerchantAccounts accounts, Sessions sessions, ReportPages pages) {
+      ReportStore store, @Named(MERCHANTS) WebSignIn merchants, ReportPages pages) {
     this.store = store;
-    this.accounts = accounts;
-    this.sessions = sessions;
+    this.merchants = merchants;
     this.pages = pages;
   }
 
   @GET
   @Produces(MediaType.TEXT_HTML)
   public Response home(@CookieParam(COOKIE) String session) {
-    Optional<String> merchant = sessions.merchant(session);
+    Optional<String> merchant = merchants.who(session);
     return merchant
         .map(m -> Response.seeOther(URI.create("/reports/" + m)).build())
         .orElseGet(() -> Response.ok(pages.login(null, null)).build());
@@ -54,25 +54,14 @@ public class ReportResource {
   @Path("/login")
   @Produces(MediaType.TEXT_HTML)
   public Response login(@FormParam("merchant") String merchant, @FormParam("token") String token) {
-    if (merchant == null || !ID.matcher(merchant).matches() || !accounts.verify(merchant, token)) {
-      return Response.status(Response.Status.UNAUTHORIZED)
-          .entity(pages.login("Unknown merchant or wrong token.", merchant))
-          .build();
-    }
-    NewCookie cookie =
-        new NewCookie.Builder(COOKIE)
-            .value(sessions.open(merchant))
-            .path("/reports")
-            .httpOnly(true)
-            .sameSite(NewCookie.SameSite.STRICT)
-            .build();
-    return Response.seeOther(URI.create("/reports/" + merchant)).cookie(cookie).build();
+    return merchants.answer(
+        merchant, token, m -> URI.create("/reports/" + m), error -> pages.login(error, merchant));
   }
 
   @POST
   @Path("/logout")
   public Response logout(@CookieParam(COOKIE) String session) {
-    sessions.close(session);
+    merchants.signOut(session);
     return Response.seeOther(URI.create("/reports")).build();
   }
 
@@ -98,7 +87,7 @@ public class ReportResource {
         () ->
             store
                 .report(merchant, segment)
-                .map(r -> Response.ok(pages.report(r, ECHARTS)))
+                .map(r -> Response.ok(pages.report(r, WebTemplates.ECHARTS)))
                 .orElseGet(
                     () -> Response.status(Response.Status.NOT_FOUND).entity("no such report")));
   }
@@ -129,7 +118,7 @@ public class ReportResource {
       String segment,
       java.util.function.Function<ReportStore.Report, String> body,
       String type) {
-    Optional<String> signedIn = sessions.merchant(session);
+    Optional<String> signedIn = merchants.who(session);
     if (signedIn.isEmpty()) {
       return Response.status(Response.Status.UNAUTHORIZED).entity("sign in at /reports").build();
     }
@@ -156,7 +145,7 @@ public class ReportResource {
 
   private Response page(
       String session, String merchant, java.util.function.Supplier<Response.ResponseBuilder> ok) {
-    Optional<String> signedIn = sessions.merchant(session);
+    Optional<String> signedIn = merchants.who(session);
     if (signedIn.isEmpty()) {
       return Response.seeOther(URI.create("/reports")).build();
     }

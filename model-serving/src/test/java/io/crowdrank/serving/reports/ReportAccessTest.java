@@ -2,10 +2,8 @@ package io.crowdrank.serving.reports;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crowdrank.serving.web.WebClient;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -16,24 +14,12 @@ class ReportAccessTest {
   @ConfigProperty(name = "quarkus.http.test-port")
   int port;
 
-  final HttpClient http =
-      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-
   HttpResponse<String> get(String path, String cookie) throws Exception {
-    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-    if (cookie != null) {
-      r.header("Cookie", cookie);
-    }
-    return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    return new WebClient(port).get(path, cookie);
   }
 
   HttpResponse<String> login(String merchant, String token) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/reports/login"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString("merchant=" + merchant + "&token=" + token))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return new WebClient(port).post("/reports/login", "merchant=" + merchant + "&token=" + token);
   }
 
   /** Signs in as the test merchant (token configured hashed in application.properties). */

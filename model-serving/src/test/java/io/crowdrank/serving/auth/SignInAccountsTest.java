@@ -1,18 +1,18 @@
-package io.crowdrank.serving.reports;
+package io.crowdrank.serving.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.crowdrank.serving.auth.ApiKeys;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class MerchantAccountsTest {
+class SignInAccountsTest {
   @Test
-  void verify_acceptsOnlyTheMerchantsOwnToken() {
-    MerchantAccounts a =
-        MerchantAccounts.of(Map.of("m1", ApiKeys.sha256("t1"), "m2", ApiKeys.sha256("t2")));
+  void verify_acceptsOnlyTheIdsOwnSecret() {
+    SignInAccounts a =
+        SignInAccounts.of(
+            Map.of("m1", ApiKeys.sha256("t1"), "m2", ApiKeys.sha256("t2")), "merchant");
 
     assertThat(a.verify("m1", "t1")).isTrue();
     assertThat(a.verify("m1", "t2")).isFalse();
@@ -23,7 +23,7 @@ class MerchantAccountsTest {
 
   @Test
   void of_refusesPlainTokens() {
-    assertThatThrownBy(() -> MerchantAccounts.of(Map.of("m1", "plain")))
+    assertThatThrownBy(() -> SignInAccounts.of(Map.of("m1", "plain"), "merchant"))
         .hasMessageContaining("64 lower-case hex digits");
   }
 
@@ -34,9 +34,9 @@ class MerchantAccountsTest {
     String b = s.open("m1");
 
     assertThat(a).isNotEqualTo(b).hasSizeGreaterThanOrEqualTo(40);
-    assertThat(s.merchant(a)).contains("m1");
+    assertThat(s.who(a)).contains("m1");
     s.close(a);
-    assertThat(s.merchant(a)).isEmpty();
-    assertThat(s.merchant(null)).isEmpty();
+    assertThat(s.who(a)).isEmpty();
+    assertThat(s.who(null)).isEmpty();
   }
 }
