@@ -58,13 +58,13 @@
       return;
     }
     // Room for every row's (possibly wrapped) label.
-    chartEl(id).style.height = Math.max(280, pairs.length * 40 + 40) + 'px';
+    chartEl(id).style.height = Math.max(280, pairs.length * 48 + 40) + 'px';
     draw(id, {
       grid: { left: 10, right: 30, top: 10, bottom: 10, containLabel: true },
       xAxis: { type: 'value', splitNumber: 4 },
       yAxis: {
         type: 'category', inverse: true, data: pairs.map(([n]) => label(n)),
-        axisLabel: { width: 190, overflow: 'break' },
+        axisLabel: { width: 190, overflow: 'break', lineHeight: 13 },
       },
       series: [{
         type: 'bar',
