@@ -219,9 +219,18 @@ final class JobOptions {
             "Pseudo-count pulling a user's own hour-of-week habit to everybody's (default ${DEFAULT-VALUE}).")
     double shrinkage = DEFAULTS.habitShrinkage();
 
+    @Option(
+        names = "--feedback-weight",
+        paramLabel = "X",
+        description =
+            "Multiplier on the confidence of clicks (0.5) and uses (1) of ranked mini-programs"
+                + " (default ${DEFAULT-VALUE}).")
+    double feedback = DEFAULTS.feedbackWeight();
+
     TrainJob.Params params(long seed) {
       return new TrainJob.Params(
-          rank, maxIter, regParam, alpha, seed, payment, social, halfLife, context, shrinkage);
+          rank, maxIter, regParam, alpha, seed, payment, social, halfLife, context, shrinkage,
+          feedback);
     }
   }
 

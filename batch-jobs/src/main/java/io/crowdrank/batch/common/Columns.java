@@ -70,6 +70,14 @@ public final class Columns {
   public static final String SCOPE_ID = "scope_id";
   public static final String STAGE = "stage";
   public static final String STAGE_LEVEL = "stage_level";
+
+  // silver/user_exposure
+  public static final String SERVED = "served";
+  public static final String IMPRESSIONS = "impressions";
+  public static final String CLICKS = "clicks";
+  public static final String USES = "uses";
+  public static final String FIRST_SEEN = "first_seen";
+  public static final String LAST_SEEN = "last_seen";
   public static final String SCOPE_MINI_PROGRAM = "mini_program";
   public static final String SCOPE_MERCHANT = "merchant";
 

@@ -22,6 +22,9 @@ public final class Tables {
   public static final String USER_PROFILES = "silver/user_profiles";
   public static final String USER_AIPL = "silver/user_aipl";
 
+  /** Per user and mini-program: how often rankings showed it and what the user did with it. */
+  public static final String USER_EXPOSURE = "silver/user_exposure";
+
   // gold: audiences and campaigns
   public static final String SEGMENT_DEFINITIONS = "gold/segment_definitions";
   public static final String SEGMENT_MEMBERS = "gold/segment_members";

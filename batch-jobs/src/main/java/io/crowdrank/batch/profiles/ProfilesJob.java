@@ -12,6 +12,7 @@ import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.common.TimeColumns;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.format.HourOfWeek;
+import io.crowdrank.format.ServingLogFormat;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
 import java.util.List;
@@ -89,7 +90,18 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
   static final String STEP = "profiles";
 
   public ProfilesJob(SparkSession spark, Options options) {
-    super(spark, options, STEP, Events.SOURCES, List.of(Tables.USER_PROFILES, Tables.USER_AIPL));
+    super(
+        spark,
+        options,
+        STEP,
+        Events.SOURCES_WITH_FEEDBACK,
+        List.of(Tables.USER_PROFILES, Tables.USER_AIPL, Tables.USER_EXPOSURE));
+  }
+
+  /** The service's log only once something was served. */
+  @Override
+  protected List<String> inputs() {
+    return Events.pinnable(spark, warehouse);
   }
 
   @Override
@@ -105,9 +117,12 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
     Dataset<Row> identity = in.read(Tables.IDENTITY_MAP);
     Dataset<Row> payments = Events.payments(in);
     Dataset<Row> social = Events.social(in);
+    Dataset<Row> feedback = Events.feedback(in);
 
     LocalDate asOf =
-        options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
+        options.asOf() != null
+            ? options.asOf()
+            : Events.newestEventDate(payments, social, feedback);
     Column asOfDate = to_date(lit(asOf.toString()));
     Column asOfEnd = to_timestamp(lit(asOf.plusDays(1).toString()));
 
@@ -212,7 +227,9 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
     Dataset<Row> finalProfiles = profiles.withColumn(FINGERPRINT, fingerprint(profiles));
 
     String out = path(Tables.USER_PROFILES);
-    Dataset<Row> aipl = Aipl.stages(payments, social, in.read(Tables.CATALOG));
+    Dataset<Row> shown = feedback.filter(col(EVENT_TIME).lt(asOfEnd));
+    Dataset<Row> aipl = Aipl.stages(payments, social, in.read(Tables.CATALOG), shown);
+    Dataset<Row> exposure = exposure(shown);
     commit.commit(
         Map.of("as_of_date", asOf.toString()),
         () -> {
@@ -231,7 +248,26 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
                 .execute();
           }
           Aipl.write(aipl, path(Tables.USER_AIPL));
+          Delta.overwrite(exposure, path(Tables.USER_EXPOSURE));
         });
+  }
+
+  /**
+   * Per user and mini-program, up to the as-of date: how often a ranking returned it ({@code
+   * served}), and the impressions, clicks and uses host apps sent back, with the first and last
+   * time of any of them. Frequency capping and "shown but never clicked" read it.
+   */
+  static Dataset<Row> exposure(Dataset<Row> feedback) {
+    Column kind = col(Events.KIND);
+    return feedback
+        .groupBy(USER_ID, MINI_PROGRAM_ID)
+        .agg(
+            count(when(kind.equalTo(Events.SERVED), 1)).as(SERVED),
+            count(when(kind.equalTo(ServingLogFormat.IMPRESSION), 1)).as(IMPRESSIONS),
+            count(when(kind.equalTo(ServingLogFormat.CLICK), 1)).as(CLICKS),
+            count(when(kind.equalTo(ServingLogFormat.USE), 1)).as(USES),
+            min(EVENT_TIME).as(FIRST_SEEN),
+            max(EVENT_TIME).as(LAST_SEEN));
   }
 
   @Override

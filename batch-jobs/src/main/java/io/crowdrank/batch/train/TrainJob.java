@@ -12,6 +12,7 @@ import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.identity.Events;
 import io.crowdrank.format.HourOfWeek;
+import io.crowdrank.format.ServingLogFormat;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +51,15 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
           0.3);
 
   /**
+   * Confidence per click and per use of a mini-program a ranking showed (host apps' events, {@code
+   * jobs events}), times {@link Params#feedbackWeight}: a use (the mini-program opened and used) is
+   * worth a payment, a click half of it. Being shown, and impressions, add nothing: implicit ALS
+   * has no negatives.
+   */
+  public static final Map<String, Double> FEEDBACK_CONFIDENCE =
+      Map.of(ServingLogFormat.CLICK, 0.5, ServingLogFormat.USE, 1.0);
+
+  /**
    * The model's parameters: ALS, confidence weights, and the ranking settings chosen with it.
    *
    * @param rank latent dimensions (1..512)
@@ -63,6 +73,8 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
    * @param contextWeight weight of ln(hour-of-week lift) added to the collaborative score (&ge; 0)
    * @param habitShrinkage pseudo-count pulling a user's own hour-of-week habit towards everybody's
    *     (&gt; 0; see {@link io.crowdrank.format.ContextScoring})
+   * @param feedbackWeight multiplier on {@link #FEEDBACK_CONFIDENCE} (clicks and uses of ranked
+   *     mini-programs)
    */
   public record Params(
       int rank,
@@ -74,7 +86,8 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
       double socialWeight,
       double halfLifeDays,
       double contextWeight,
-      double habitShrinkage) {
+      double habitShrinkage,
+      double feedbackWeight) {
     public Params {
       check(rank >= 1 && rank <= 512, "rank must be 1..512, got " + rank);
       check(maxIter >= 1 && maxIter <= 100, "maxIter must be 1..100, got " + maxIter);
@@ -85,10 +98,11 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
       check(halfLifeDays > 0, "half-life must be > 0 days, got " + halfLifeDays);
       check(contextWeight >= 0, "context weight must be >= 0, got " + contextWeight);
       check(habitShrinkage > 0, "habit shrinkage must be > 0, got " + habitShrinkage);
+      check(feedbackWeight >= 0, "feedback weight must be >= 0, got " + feedbackWeight);
     }
 
     public static Params defaults() {
-      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0, 0.15, 30.0);
+      return new Params(32, 10, 0.05, 20.0, 42L, 1.0, 1.0, 30.0, 0.15, 30.0, 1.0);
     }
 
     public Params withAls(int rank, int maxIter, double regParam, double alpha) {
@@ -102,7 +116,8 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
           socialWeight,
           halfLifeDays,
           contextWeight,
-          habitShrinkage);
+          habitShrinkage,
+          feedbackWeight);
     }
 
     public Params withIterations(int maxIter) {
@@ -120,7 +135,8 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
           socialWeight,
           halfLifeDays,
           contextWeight,
-          habitShrinkage);
+          habitShrinkage,
+          feedbackWeight);
     }
 
     /** Whether the ALS fit (and so the factors) would be the same for both. */
@@ -141,6 +157,7 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
       m.put("half_life_days", halfLifeDays);
       m.put("context_weight", contextWeight);
       m.put("habit_shrinkage", habitShrinkage);
+      m.put("feedback_weight", feedbackWeight);
       return m;
     }
 
@@ -163,7 +180,8 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
           number(m, "social_weight", d.socialWeight),
           number(m, "half_life_days", d.halfLifeDays),
           number(m, "context_weight", d.contextWeight),
-          number(m, "habit_shrinkage", d.habitShrinkage));
+          number(m, "habit_shrinkage", d.habitShrinkage),
+          number(m, "feedback_weight", d.feedbackWeight));
     }
 
     private static double number(Map<String, ?> m, String key, double fallback) {
@@ -225,13 +243,19 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
         spark,
         options,
         STEP,
-        Events.SOURCES,
+        Events.SOURCES_WITH_FEEDBACK,
         List.of(
             Tables.USER_FACTORS,
             Tables.POPULARITY,
             Tables.CONTEXT_AFFINITY,
             Tables.USER_HABITS,
             Tables.ITEM_FACTORS));
+  }
+
+  /** The service's log only once something was served. */
+  @Override
+  protected List<String> inputs() {
+    return Events.pinnable(spark, warehouse);
   }
 
   @Override
@@ -247,10 +271,13 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
     Params p = options.params();
     Dataset<Row> payments = Events.payments(in);
     Dataset<Row> social = Events.social(in);
+    Dataset<Row> feedback = Events.feedback(in);
     LocalDate asOf =
-        options.asOf() != null ? options.asOf() : Events.newestEventDate(payments, social);
+        options.asOf() != null
+            ? options.asOf()
+            : Events.newestEventDate(payments, social, feedback);
     Dataset<Row> events =
-        Interactions.events(payments, social, in.read(Tables.CATALOG), p)
+        Interactions.events(payments, social, feedback, in.read(Tables.CATALOG), p)
             .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> interactions =
         Interactions.confidence(events, p, asOf).persist(StorageLevel.MEMORY_AND_DISK());
@@ -378,10 +405,16 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
      * One row per event with its undecayed confidence: {@code user_id}, {@code mini_program_id},
      * {@code category} (from the catalog), {@code weight}, {@code event_time}, and where the event
      * happened ({@code host_app}, {@code city}: a payment's, null for a social engagement);
-     * payments and social card engagements with mini-programs in the catalog.
+     * payments, social card engagements and clicks and uses of ranked mini-programs ({@link
+     * Events#feedback}) with mini-programs in the catalog.
      */
     public static Dataset<Row> events(
-        Dataset<Row> payments, Dataset<Row> social, Dataset<Row> catalog, Params p) {
+        Dataset<Row> payments,
+        Dataset<Row> social,
+        Dataset<Row> feedback,
+        Dataset<Row> catalog,
+        Params p) {
+      Column feedbackWeight = Expressions.lookup(col(Events.KIND), FEEDBACK_CONFIDENCE, 0.0);
       Column socialWeight = Expressions.lookup(col(ACTION), SOCIAL_CONFIDENCE, 0.0);
       Dataset<Row> pay =
           payments.select(
@@ -401,14 +434,27 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
                   col(EVENT_TIME),
                   lit(null).cast("string").as(HOST_APP),
                   lit(null).cast("string").as(CITY));
+      Dataset<Row> ranked =
+          feedback.select(
+              col(USER_ID),
+              col(MINI_PROGRAM_ID),
+              feedbackWeight.multiply(p.feedbackWeight()).as(WEIGHT),
+              col(EVENT_TIME),
+              col(HOST_APP),
+              lit(null).cast("string").as(CITY));
       return pay.union(soc)
+          .union(ranked)
           .join(catalog.select(MINI_PROGRAM_ID, CATEGORY), MINI_PROGRAM_ID)
           .filter(col(WEIGHT).gt(0));
     }
 
-    /** {@link #events} of the pinned {@link Events#SOURCES}. */
+    /**
+     * {@link #events} of what {@code in} pinned: the evaluation pins {@link Events#SOURCES} only,
+     * so it scores on payments and social engagement, never on the served model's own feedback.
+     */
     public static Dataset<Row> events(Inputs in, Params p) {
-      return events(Events.payments(in), Events.social(in), in.read(Tables.CATALOG), p);
+      return events(
+          Events.payments(in), Events.social(in), Events.feedback(in), in.read(Tables.CATALOG), p);
     }
 
     /**

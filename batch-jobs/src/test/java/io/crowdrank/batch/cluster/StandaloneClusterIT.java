@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StandaloneClusterIT {
   static final Path TARGET = Path.of("target").toAbsolutePath();
   static final TrainJob.Params ALS =
-      new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10);
+      new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10, 1);
 
   @TempDir static Path work;
   static final List<Process> daemons = new ArrayList<>();

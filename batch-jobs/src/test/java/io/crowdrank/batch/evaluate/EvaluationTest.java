@@ -29,7 +29,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class EvaluationTest extends SparkTestBase {
-  static final TrainJob.Params ALS = new TrainJob.Params(4, 10, 0.05, 10, 42, 1, 1, 30, 0.15, 10);
+  static final TrainJob.Params ALS =
+      new TrainJob.Params(4, 10, 0.05, 10, 42, 1, 1, 30, 0.15, 10, 1);
 
   /**
    * Two taste groups of users, each using only its own ten items, plus one item everybody uses: a

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class FileEvaluateJobTest extends SparkTestBase {
   static final TrainJob.Params SMALL_ALS =
-      new TrainJob.Params(2, 2, 0.05, 10, 42, 1, 1, 30, 0.15, 10);
+      new TrainJob.Params(2, 2, 0.05, 10, 42, 1, 1, 30, 0.15, 10, 1);
 
   /**
    * Six uses on day one, six ten days later at one instant (so a time split holding out a quarter

@@ -37,7 +37,7 @@ class ServedProtocolTest extends SparkTestBase {
   static final int ITEMS = 24;
 
   /** The model's parameters; no context term, so the served score is the dot product alone. */
-  static final TrainJob.Params ALS = new TrainJob.Params(4, 10, 0.05, 10, 42, 1, 1, 30, 0, 10);
+  static final TrainJob.Params ALS = new TrainJob.Params(4, 10, 0.05, 10, 42, 1, 1, 30, 0, 10, 1);
 
   /** The service's ranking with everything that reorders a top K switched off. */
   static final RankingConfig PLAIN = new RankingConfig(0, 30, 0.5, 1.5, 0, 1_000, 0, 0);

@@ -242,4 +242,78 @@ class IncrementalPipelineTest extends SparkTestBase {
     assertThat(versions(inOrder).get(Tables.BUNDLE))
         .isGreaterThan(firstRunVersions.get(Tables.BUNDLE));
   }
+
+  /**
+   * The loop closed on the DAG's warehouse: a list the service served to a known payment account,
+   * with a click, landed by the events step, makes the profiles step run again (the log is now
+   * pinned), gives the user interest in the clicked mini-program and awareness of the one only
+   * shown, and records both in the exposure table.
+   */
+  @Test
+  @Order(5)
+  void servedListAndClick_landedByEvents_reachAiplAndExposure() throws Exception {
+    Row account =
+        Delta.read(spark, inOrder, Tables.IDENTITY_MAP)
+            .filter("account_type = 'payment'")
+            .orderBy("account_id")
+            .first();
+    String user = account.getString(2);
+    // Two mini-programs the user has no stage at yet.
+    List<String> fresh =
+        Delta.read(spark, inOrder, Tables.CATALOG)
+            .select("mini_program_id")
+            .except(
+                Delta.read(spark, inOrder, Tables.USER_AIPL)
+                    .filter("scope = 'mini_program' AND user_id = '" + user + "'")
+                    .select(org.apache.spark.sql.functions.col("scope_id").as("mini_program_id")))
+            .orderBy("mini_program_id")
+            .limit(2)
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    String at = START.plusDays(DAYS - 1) + "T10:00:00Z";
+    List<String> log =
+        List.of(
+            ("{\"type\":\"served\",\"event_id\":\"r9.1.1\",\"replica\":\"r9\","
+                    + "\"logged_at\":\"%s\",\"user_type\":\"payment\",\"user_id\":\"%s\","
+                    + "\"host_app\":\"alipay\",\"event_time\":\"%s\",\"experiments\":[],"
+                    + "\"forced\":false,\"items\":[{\"mini_program_id\":\"%s\",\"position\":1,"
+                    + "\"score\":0.9},{\"mini_program_id\":\"%s\",\"position\":2,\"score\":0.8}]}")
+                .formatted(at, account.getString(1), at, fresh.get(0), fresh.get(1)),
+            ("{\"type\":\"event\",\"event_id\":\"r9.1.2\",\"replica\":\"r9\","
+                    + "\"logged_at\":\"%s\",\"user_type\":\"payment\",\"user_id\":\"%s\","
+                    + "\"host_app\":\"alipay\",\"mini_program_id\":\"%s\",\"kind\":\"click\","
+                    + "\"event_time\":\"%s\",\"attribution_token\":\"r9.1.1\"}")
+                .formatted(at, account.getString(1), fresh.get(0), at));
+    Path dir =
+        java.nio.file.Files.createDirectories(
+            Path.of(inOrder, io.crowdrank.format.ServingLogFormat.DIRECTORY, "r9"));
+    java.nio.file.Files.write(
+        dir.resolve(new io.crowdrank.format.ServingLogFormat.Segment(1, 0, true).fileName()), log);
+
+    Pipeline.RunResult r =
+        run(
+            dag.rawPath(),
+            inOrder,
+            "run-feedback",
+            null,
+            null,
+            List.of(Pipeline.Step.EVENTS, Pipeline.Step.PROFILES));
+
+    assertThat(step(r, Pipeline.Step.PROFILES).skipped()).isFalse();
+    Map<String, String> stages = new java.util.HashMap<>();
+    Delta.read(spark, inOrder, Tables.USER_AIPL)
+        .filter("scope = 'mini_program' AND user_id = '" + user + "'")
+        .collectAsList()
+        .forEach(x -> stages.put(x.getAs("scope_id"), x.getAs("stage")));
+    assertThat(stages)
+        .containsEntry(fresh.get(0), "interest")
+        .containsEntry(fresh.get(1), "awareness");
+    List<Row> exposure =
+        Delta.read(spark, inOrder, Tables.USER_EXPOSURE).orderBy("mini_program_id").collectAsList();
+    assertThat(exposure).hasSize(2);
+    assertThat(exposure.get(0).<String>getAs("user_id")).isEqualTo(user);
+    assertThat(exposure.get(0).<Long>getAs("served")).isEqualTo(1L);
+    assertThat(exposure.get(0).<Long>getAs("clicks")).isEqualTo(1L);
+    assertThat(exposure.get(1).<Long>getAs("clicks")).isZero();
+  }
 }

@@ -25,7 +25,7 @@ final class PipelineFixtures {
   static final int FIXTURE_K = 10;
 
   static final TrainJob.Params SMALL_ALS =
-      new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10);
+      new TrainJob.Params(8, 5, 0.05, 20, 42, 1.0, 1.0, 30, 0.15, 10, 1);
 
   static Pipeline.Options options(
       String raw, String warehouse, TrainJob.Params params, String runId) {

@@ -298,7 +298,7 @@ class PipelineTest extends SparkTestBase {
     String w = copyOfWarehouse();
     String bundle = Tables.at(w, Tables.BUNDLE);
     long served = Delta.version(spark, bundle);
-    TrainJob.Params worse = new TrainJob.Params(1, 1, 100.0, 1, 42, 1, 1, 30, 0.15, 10);
+    TrainJob.Params worse = new TrainJob.Params(1, 1, 100.0, 1, 42, 1, 1, 30, 0.15, 10, 1);
     new TrainJob(spark, new TrainJob.Options(w, worse, null, HourOfWeek.DEFAULT_ZONE)).execute();
 
     assertThatThrownBy(() -> new PublishJob(spark, PublishJob.Options.defaults(w)).execute())
