@@ -523,8 +523,8 @@ class EndToEndIT {
           "600");
       Thread.sleep(2_500); // the service closes its segment after a second
       Path warehouse = work.resolve("warehouse");
-      run("jobs", "events", "--warehouse", warehouse.toString());
-      run("jobs", "experiments", "--warehouse", warehouse.toString());
+      // Both loop steps in one Spark session, as a scheduler runs them between nightly DAGs.
+      run("jobs", "all", "--warehouse", warehouse.toString(), "--steps", "events,experiments");
 
       signIn("/experiments", "operator", "ops", "wrong-key");
       assertThat(browser.findElement(By.id("error")).getText()).contains("wrong admin key");

@@ -40,6 +40,18 @@ final class JobOptions {
     String root;
   }
 
+  /** A part of the DAG, in one Spark session (all only). */
+  static final class StepsOptions {
+    @Option(
+        names = "--steps",
+        split = ",",
+        paramLabel = "STEP",
+        description =
+            "Run only these steps of the DAG, in the DAG's order (e.g. events,experiments for the"
+                + " loop between nightly runs; default: all of them).")
+    List<String> steps = List.of();
+  }
+
   /** How much of a run the console shows. */
   static final class OutputOptions {
     @Option(

@@ -14,6 +14,7 @@ import io.crowdrank.batch.cli.JobOptions.ProfileOptions;
 import io.crowdrank.batch.cli.JobOptions.RawOptions;
 import io.crowdrank.batch.cli.JobOptions.RetentionOptions;
 import io.crowdrank.batch.cli.JobOptions.SeedOptions;
+import io.crowdrank.batch.cli.JobOptions.StepsOptions;
 import io.crowdrank.batch.cli.JobOptions.TargetingOptions;
 import io.crowdrank.batch.cli.JobOptions.TimeZoneOptions;
 import io.crowdrank.batch.cli.JobOptions.TrainingOptions;
@@ -87,6 +88,7 @@ final class StepCommand implements Callable<Integer> {
   final EvaluationOptions evaluation = new EvaluationOptions();
   final GateOptions gate = new GateOptions();
   final RetentionOptions retention = new RetentionOptions();
+  final StepsOptions only = new StepsOptions();
   final OutputOptions output = new OutputOptions();
 
   @CommandLine.Spec CommandSpec spec;
@@ -183,6 +185,9 @@ final class StepCommand implements Callable<Integer> {
     if (isAll() || takesFile()) {
       used.add(tune);
     }
+    if (isAll()) {
+      used.add(only);
+    }
     if (takesFile()) {
       used.add(file);
     }
@@ -206,6 +211,7 @@ final class StepCommand implements Callable<Integer> {
             gate,
             experiments,
             retention,
+            only,
             output)
         .filter(used::contains)
         .toList();
@@ -279,7 +285,17 @@ final class StepCommand implements Callable<Integer> {
   /** What this command runs on the warehouse. */
   List<Step> steps() {
     if (isAll()) {
-      return Pipeline.dag(tune.tune);
+      List<Step> dag = Pipeline.dag(tune.tune);
+      List<String> ids = ids(dag);
+      for (String s : only.steps) {
+        if (!ids.contains(s)) {
+          throw usage(
+              "unknown step '" + s + "' in --steps (the DAG's: " + String.join(", ", ids) + ")");
+        }
+      }
+      return only.steps.isEmpty()
+          ? dag
+          : dag.stream().filter(s -> only.steps.contains(s.id())).toList();
     }
     Step step = step(name);
     if (!tune.tune) {

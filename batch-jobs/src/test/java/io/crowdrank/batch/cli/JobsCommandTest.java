@@ -121,10 +121,11 @@ class JobsCommandTest {
   }
 
   @Test
-  void all_takesEveryOptionOfTheDagsSteps_butNoFile() {
+  void all_takesEveryOptionOfTheDagsSteps_butNoFile_andWhichStepsToRun() {
     Set<String> dag = new TreeSet<>();
     Pipeline.dag(true).forEach(s -> dag.addAll(options(s.id())));
     dag.removeAll(FILE_OPTIONS);
+    dag.add("--steps");
 
     assertThat(options(Pipeline.ALL)).isEqualTo(dag).doesNotContain("--retention-hours");
   }
@@ -140,6 +141,14 @@ class JobsCommandTest {
     assertThat(List.of(o.from(), o.to())).containsOnly(yesterday);
     assertThat(o.raw()).isEqualTo("r");
     assertThat(o.warehouse()).isEqualTo("w");
+  }
+
+  @Test
+  void all_withSteps_runsThoseOfTheDag_inTheDagsOrder_withoutTheRawExports() {
+    StepCommand loop = parse("all", "--warehouse", "w", "--steps", "experiments,events");
+
+    assertThat(loop.steps()).containsExactly(Step.EVENTS, Step.EXPERIMENTS);
+    assertThat(loop.options(loop.steps()).warehouse()).isEqualTo("w");
   }
 
   @Test
@@ -300,7 +309,10 @@ class JobsCommandTest {
         Arguments.of(
             List.of("train", "--interactions", "f.csv"),
             "train --interactions FILE needs --warehouse DIR"),
-        Arguments.of(List.of("train", "--warehouse", "w", "--rank", "0"), "rank must be 1..512"));
+        Arguments.of(List.of("train", "--warehouse", "w", "--rank", "0"), "rank must be 1..512"),
+        Arguments.of(
+            List.of("all", "--warehouse", "w", "--steps", "events,trian"),
+            "unknown step 'trian' in --steps (the DAG's: events, experiments, ingest"));
   }
 
   @ParameterizedTest
