@@ -3,6 +3,7 @@ package io.crowdrank.batch.identity;
 import static io.crowdrank.batch.common.Columns.*;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_date;
 
@@ -91,9 +92,10 @@ public final class Events {
    * What the service showed and what users did with it, one row per item of a served list (kind
    * {@code served}) and per event host apps sent back ({@code impression}, {@code click}, {@code
    * use}), with {@code user_id} instead of the account the host app named: {@code user_id}, {@code
-   * mini_program_id}, {@code kind}, {@code host_app}, {@code event_time}, {@code event_date}. A
-   * shared id is already a user id; an account or shared id the identity map does not know is left
-   * out (not a user of the profiles). Empty when the log is not pinned (nothing served yet).
+   * mini_program_id}, {@code kind}, {@code host_app}, {@code event_time} (never after the replica
+   * logged it), {@code event_date}. A shared id is already a user id; an account or shared id the
+   * identity map does not know is left out (not a user of the profiles). Empty when the log is not
+   * pinned (nothing served yet).
    */
   public static Dataset<Row> feedback(Inputs in) {
     Dataset<Row> identity = in.read(Tables.IDENTITY_MAP);
@@ -109,7 +111,7 @@ public final class Events {
                 col(ServingLogFormat.USER_ID).as(account),
                 explode(col(ServingLogFormat.ITEMS)).as("item"),
                 col(ServingLogFormat.HOST_APP).as(HOST_APP),
-                col(ServingLogFormat.EVENT_TIME).as(EVENT_TIME))
+                happened().as(EVENT_TIME))
             .select(
                 col(ServingLogFormat.USER_TYPE),
                 col(account),
@@ -125,7 +127,7 @@ public final class Events {
                 col(ServingLogFormat.ITEM_ID).as(MINI_PROGRAM_ID),
                 col(ServingLogFormat.KIND).as(KIND),
                 col(ServingLogFormat.HOST_APP).as(HOST_APP),
-                col(ServingLogFormat.EVENT_TIME).as(EVENT_TIME));
+                happened().as(EVENT_TIME));
     // Accounts by their type; a shared id names its user.
     Dataset<Row> ids =
         identity
@@ -149,6 +151,14 @@ public final class Events {
             col(HOST_APP),
             col(EVENT_TIME),
             to_date(col(EVENT_TIME)).as(EVENT_DATE));
+  }
+
+  /**
+   * When it happened, never after the replica logged it: a ranking's context time is the host app's
+   * to choose (up to a year ahead), and must not move the profiles' as-of date or decay.
+   */
+  private static org.apache.spark.sql.Column happened() {
+    return least(col(ServingLogFormat.EVENT_TIME), col(ServingLogFormat.LOGGED_AT));
   }
 
   /** {@link #feedback}'s columns. */

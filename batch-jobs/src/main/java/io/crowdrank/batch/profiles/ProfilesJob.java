@@ -227,9 +227,9 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
     Dataset<Row> finalProfiles = profiles.withColumn(FINGERPRINT, fingerprint(profiles));
 
     String out = path(Tables.USER_PROFILES);
-    Dataset<Row> shown = feedback.filter(col(EVENT_TIME).lt(asOfEnd));
-    Dataset<Row> aipl = Aipl.stages(payments, social, in.read(Tables.CATALOG), shown);
-    Dataset<Row> exposure = exposure(shown);
+    // Like payments and social events, the whole log counts (as-of sets recency and decay).
+    Dataset<Row> aipl = Aipl.stages(payments, social, in.read(Tables.CATALOG), feedback);
+    Dataset<Row> exposure = exposure(feedback);
     commit.commit(
         Map.of("as_of_date", asOf.toString()),
         () -> {
@@ -253,7 +253,7 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
   }
 
   /**
-   * Per user and mini-program, up to the as-of date: how often a ranking returned it ({@code
+   * Per user and mini-program, over the whole log: how often a ranking returned it ({@code
    * served}), and the impressions, clicks and uses host apps sent back, with the first and last
    * time of any of them. Frequency capping and "shown but never clicked" read it.
    */

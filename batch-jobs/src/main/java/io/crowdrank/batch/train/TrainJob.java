@@ -181,6 +181,7 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
           number(m, "half_life_days", d.halfLifeDays),
           number(m, "context_weight", d.contextWeight),
           number(m, "habit_shrinkage", d.habitShrinkage),
+          // A model from before the feedback had none to weigh: the default describes it as well.
           number(m, "feedback_weight", d.feedbackWeight));
     }
 
@@ -435,13 +436,15 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
                   lit(null).cast("string").as(HOST_APP),
                   lit(null).cast("string").as(CITY));
       Dataset<Row> ranked =
-          feedback.select(
-              col(USER_ID),
-              col(MINI_PROGRAM_ID),
-              feedbackWeight.multiply(p.feedbackWeight()).as(WEIGHT),
-              col(EVENT_TIME),
-              col(HOST_APP),
-              lit(null).cast("string").as(CITY));
+          feedback
+              .filter(col(Events.KIND).isin(FEEDBACK_CONFIDENCE.keySet().toArray()))
+              .select(
+                  col(USER_ID),
+                  col(MINI_PROGRAM_ID),
+                  feedbackWeight.multiply(p.feedbackWeight()).as(WEIGHT),
+                  col(EVENT_TIME),
+                  col(HOST_APP),
+                  lit(null).cast("string").as(CITY));
       return pay.union(soc)
           .union(ranked)
           .join(catalog.select(MINI_PROGRAM_ID, CATEGORY), MINI_PROGRAM_ID)

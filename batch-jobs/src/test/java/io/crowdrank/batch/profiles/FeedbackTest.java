@@ -36,6 +36,11 @@ class FeedbackTest extends SparkTestBase {
   private int ids;
 
   private void served(String type, String user, String... items) {
+    servedAt(T, type, user, items);
+  }
+
+  /** A list served for a context time the host app chose ({@code at}), logged at T. */
+  private void servedAt(String at, String type, String user, String... items) {
     StringBuilder list = new StringBuilder();
     for (int i = 0; i < items.length; i++) {
       list.append(i == 0 ? "" : ",")
@@ -48,7 +53,7 @@ class FeedbackTest extends SparkTestBase {
                 + "\"user_type\":\"%s\",\"user_id\":\"%s\",\"host_app\":\"alipay\","
                 + "\"event_time\":\"%s\",\"model_version\":1,\"strategy\":\"personalized\","
                 + "\"experiments\":[],\"forced\":false,\"items\":[%s]}")
-            .formatted(++ids, T, type, user, T, list));
+            .formatted(++ids, T, type, user, at, list));
   }
 
   private void event(String type, String user, String kind, String item) {
@@ -63,7 +68,8 @@ class FeedbackTest extends SparkTestBase {
   /**
    * u1 (payment account p1) was shown A and B, clicked and used A; u2 (social account s2), named by
    * its shared id, was shown B and sent an impression of C from its social account; an unknown
-   * payment account and an unknown shared id are left out.
+   * payment account and an unknown shared id are left out. u3 was ranked for a context time half a
+   * year ahead: it counts as logged, at T.
    */
   private Dataset<Row> feedback() throws Exception {
     served("payment", "p1", "mpA", "mpB");
@@ -73,6 +79,7 @@ class FeedbackTest extends SparkTestBase {
     event("social", "s2", "impression", "mpC");
     served("payment", "p9", "mpA");
     event("shared", "nobody", "click", "mpA");
+    servedAt("2027-06-01T10:00:00Z", "payment", "p3", "mpC");
     Path dir = Files.createDirectories(Path.of(warehouse(), ServingLogFormat.DIRECTORY, "r1"));
     Files.write(dir.resolve(new ServingLogFormat.Segment(1, 0, true).fileName()), lines);
     new EventsJob(spark, new EventsJob.Options(warehouse(), null, "run-1")).execute();
@@ -129,13 +136,18 @@ class FeedbackTest extends SparkTestBase {
 
   @Test
   void feedback_resolvesAccountsAndSharedIds_toUsers_andLeavesUnknownOnesOut() throws Exception {
-    assertThat(rows(feedback(), USER_ID, MINI_PROGRAM_ID, Events.KIND))
+    Dataset<Row> feedback = feedback();
+    assertThat(rows(feedback, USER_ID, MINI_PROGRAM_ID, Events.KIND))
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
                 "u1/mpA", "click+served+use",
                 "u1/mpB", "served",
                 "u2/mpB", "served",
-                "u2/mpC", "impression"));
+                "u2/mpC", "impression",
+                "u3/mpC", "served"));
+    // Nothing later than it was logged: u3's list for half a year ahead counts at T.
+    Row latest = feedback.agg(org.apache.spark.sql.functions.max(EVENT_TIME)).first();
+    assertThat(latest.getTimestamp(0).toInstant()).isEqualTo(Instant.parse(T));
   }
 
   @Test
@@ -179,12 +191,14 @@ class FeedbackTest extends SparkTestBase {
                 SCOPE_MINI_PROGRAM + "/u2/mpC", "awareness", // an impression
                 SCOPE_MERCHANT + "/u1/mA", "interest",
                 SCOPE_MERCHANT + "/u2/mA", "purchase",
-                SCOPE_MERCHANT + "/u2/mC", "awareness"));
+                SCOPE_MERCHANT + "/u2/mC", "awareness",
+                SCOPE_MINI_PROGRAM + "/u3/mpC", "awareness",
+                SCOPE_MERCHANT + "/u3/mC", "awareness"));
 
     Dataset<Row> exposure = ProfilesJob.exposure(feedback);
     assertThat(rows(exposure, USER_ID, MINI_PROGRAM_ID, SERVED))
         .containsExactlyInAnyOrderEntriesOf(
-            Map.of("u1/mpA", "1", "u1/mpB", "1", "u2/mpB", "1", "u2/mpC", "0"));
+            Map.of("u1/mpA", "1", "u1/mpB", "1", "u2/mpB", "1", "u2/mpC", "0", "u3/mpC", "1"));
     assertThat(rows(exposure, USER_ID, MINI_PROGRAM_ID, CLICKS))
         .containsEntry("u1/mpA", "1")
         .containsEntry("u1/mpB", "0");

@@ -11,13 +11,16 @@ import java.util.function.Function;
 
 /**
  * What a web page shows from a small Delta table the batch jobs rewrite: the newest version, read
- * whole with Delta Kernel into a value, and looked for again at most every {@code refresh}. Reads
- * are lock-free; a refresh swaps in the new value. Before the table exists the value is {@code
- * empty}.
+ * whole with Delta Kernel into a value, and looked for again at most every {@code refresh}. Between
+ * looks reads take no lock; a look (one reader, the others wait for it) swaps in the new value.
+ * Before the table exists the value is {@code empty}.
  *
  * @param <T> what the table is read into (immutable)
  */
 public final class LatestTable<T> {
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(LatestTable.class);
+
   private record Loaded<T>(long version, T value) {}
 
   private final Engine engine;
@@ -53,17 +56,25 @@ public final class LatestTable<T> {
     this.loaded = new Loaded<>(-1, empty);
   }
 
-  /** The value of the newest version seen (at most {@code refresh} old). */
+  /**
+   * The value of the newest version seen (at most {@code refresh} old). A failed look keeps the
+   * last value (logged) until the next {@code refresh}, so pages keep answering.
+   */
   public T get() {
     Instant now = clock.instant();
     if (now.isAfter(checked.plus(refresh))) {
       synchronized (this) {
         if (now.isAfter(checked.plus(refresh))) {
-          OptionalLong latest = KernelTables.latestVersion(engine, path);
-          if (latest.isPresent() && latest.getAsLong() != loaded.version()) {
-            loaded = load(latest.getAsLong());
+          try {
+            OptionalLong latest = KernelTables.latestVersion(engine, path);
+            if (latest.isPresent() && latest.getAsLong() != loaded.version()) {
+              loaded = load(latest.getAsLong());
+            }
+          } catch (RuntimeException e) {
+            LOG.warnf("could not read %s; showing version %d: %s", path, loaded.version(), e);
+          } finally {
+            checked = now;
           }
-          checked = now;
         }
       }
     }

@@ -61,10 +61,18 @@ public final class WebTemplates {
     return String.format(Locale.ROOT, "%,d", n);
   }
 
-  /** RFC 4180 quoting, and no leading formula characters for spreadsheets. */
+  /** A number as Java prints it: -1.2E-4 too. */
+  private static final java.util.regex.Pattern NUMBER =
+      java.util.regex.Pattern.compile("-?[0-9.]+([eE][-+]?[0-9]+)?");
+
+  /**
+   * RFC 4180 quoting, and no leading formula characters for spreadsheets (numbers stay numbers).
+   */
   public static String csvCell(String s) {
     String safe =
-        !s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !s.matches("-?[0-9.]+") ? "'" + s : s;
+        !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 && !NUMBER.matcher(s).matches()
+            ? "'" + s
+            : s;
     return safe.matches("(?s).*[\",\n\r].*") ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
   }
 }

@@ -69,7 +69,9 @@
     draw('chart-lift', {
       tooltip: { trigger: 'item', formatter: (p) => {
         const l = lifts[p.dataIndex];
-        return l.name + ': ' + pct(l.v) + ' [' + pct(l.lo) + ', ' + pct(l.hi) + ']';
+        // ECharts shows tooltips as HTML: names are escaped.
+        return echarts.format.encodeHTML(l.name) + ': ' + pct(l.v) + ' [' + pct(l.lo) + ', '
+          + pct(l.hi) + ']';
       } },
       grid: { left: 10, right: 30, top: 10, bottom: 30, containLabel: true },
       // 0 (no difference) always in view, with room on both sides.

@@ -127,4 +127,14 @@ class ExperimentPagesTest {
     json.path("rows").get(0).fieldNames().forEachRemaining(fields::add);
     assertThat(fields).containsExactlyElementsOf(ExperimentResultsFormat.COLUMNS);
   }
+
+  @Test
+  void csv_keepsSmallNegativeNumbersNumbers_butGuardsFormulas() {
+    assertThat(io.crowdrank.serving.web.WebTemplates.csvCell("-1.2E-4")).isEqualTo("-1.2E-4");
+    assertThat(io.crowdrank.serving.web.WebTemplates.csvCell("-0.25")).isEqualTo("-0.25");
+    assertThat(io.crowdrank.serving.web.WebTemplates.csvCell("=HYPERLINK(1)"))
+        .isEqualTo("'=HYPERLINK(1)");
+    assertThat(io.crowdrank.serving.web.WebTemplates.csvCell("-2+3")).isEqualTo("'-2+3");
+    assertThat(io.crowdrank.serving.web.WebTemplates.csvCell("a,b")).isEqualTo("\"a,b\"");
+  }
 }
