@@ -22,6 +22,7 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
 import io.crowdrank.batch.common.Delta;
@@ -30,6 +31,7 @@ import io.crowdrank.batch.common.StepJob;
 import io.crowdrank.batch.common.StepOptions;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.ServedBundle;
+import io.crowdrank.batch.identity.Events;
 import io.crowdrank.format.ExperimentResultsFormat;
 import io.crowdrank.format.Experiments;
 import io.crowdrank.format.ServingLogFormat;
@@ -288,7 +290,8 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
                 col(EVENT_ID).as("token"),
                 col(USER_TYPE),
                 col(USER_ID),
-                col("event_date").as(DAY),
+                // The day it was served, not the context time a host app may rank for ahead.
+                to_date(Events.happened()).as(DAY),
                 size(col(ITEMS)).as("shown"),
                 explode(col(ARMS)).as("arm"));
     Dataset<Row> followed =

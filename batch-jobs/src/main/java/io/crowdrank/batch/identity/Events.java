@@ -157,7 +157,7 @@ public final class Events {
    * When it happened, never after the replica logged it: a ranking's context time is the host app's
    * to choose (up to a year ahead), and must not move the profiles' as-of date or decay.
    */
-  private static org.apache.spark.sql.Column happened() {
+  public static org.apache.spark.sql.Column happened() {
     return least(col(ServingLogFormat.EVENT_TIME), col(ServingLogFormat.LOGGED_AT));
   }
 

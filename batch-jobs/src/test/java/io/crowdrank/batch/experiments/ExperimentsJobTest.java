@@ -24,6 +24,11 @@ class ExperimentsJobTest extends SparkTestBase {
 
   /** A served list of ten items to a user, in a variant of experiment "ctx". */
   private String served(String user, String day, String variant, boolean forced) {
+    return served(user, day, day + "T10:00:00Z", variant, forced);
+  }
+
+  /** As above, ranked for a context time the host app chose ({@code at}), logged on {@code day}. */
+  private String served(String user, String day, String at, String variant, boolean forced) {
     String token = "r1.1." + (++ids);
     StringBuilder items = new StringBuilder();
     for (int i = 1; i <= 10; i++) {
@@ -38,10 +43,10 @@ class ExperimentsJobTest extends SparkTestBase {
     lines.add(
         ("{\"type\":\"served\",\"event_id\":\"%s\",\"replica\":\"r1\",\"logged_at\":\"%sT10:00:00Z\","
                 + "\"user_type\":\"payment\",\"user_id\":\"%s\",\"host_app\":\"alipay\","
-                + "\"event_time\":\"%sT10:00:00Z\",\"city\":\"\",\"request_id\":\"\","
+                + "\"event_time\":\"%s\",\"city\":\"\",\"request_id\":\"\","
                 + "\"model_version\":3,\"strategy\":\"personalized\",\"experiments\":[%s],"
                 + "\"forced\":%s,\"items\":[%s]}")
-            .formatted(token, day, user, day, arms, forced, items));
+            .formatted(token, day, user, at, arms, forced, items));
     return token;
   }
 
@@ -72,8 +77,8 @@ class ExperimentsJobTest extends SparkTestBase {
     String d = served("D", d1, "more", false);
     event("D", d1, "click", d, 6);
     event("D", d1, "use", d, 1);
-    // Day 2: A again, 1 click in 10 shown.
-    event("A", d2, "click", served("A", d2, "control", false), 1);
+    // Day 2: A again, 1 click in 10 shown; ranked for a context a month ahead, counted on day 2.
+    event("A", d2, "click", served("A", d2, "2027-01-01T08:00:00Z", "control", false), 1);
     // Left out: an operator's forced answer, an answer outside experiments, a click without token.
     event("E", d1, "click", served("E", d1, "more", true), 9);
     event("F", d1, "click", served("F", d1, null, false), 9);
