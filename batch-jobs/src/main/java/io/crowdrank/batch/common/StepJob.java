@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -34,6 +35,7 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
   protected final String warehouse;
   private final String step;
   private final List<String> inputs;
+  private final Set<String> optional;
   private final List<String> outputs;
 
   /**
@@ -44,11 +46,29 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
    */
   protected StepJob(
       SparkSession spark, O options, String step, List<String> inputs, List<String> outputs) {
+    this(spark, options, step, inputs, Set.of(), outputs);
+  }
+
+  /**
+   * As above, with inputs that may not exist yet ({@code optional}, a part of {@code inputs}): each
+   * is pinned once it exists, and a run before then reads without it.
+   */
+  protected StepJob(
+      SparkSession spark,
+      O options,
+      String step,
+      List<String> inputs,
+      Set<String> optional,
+      List<String> outputs) {
     this.spark = Objects.requireNonNull(spark, "spark");
     this.options = Objects.requireNonNull(options, "options");
     this.warehouse = Objects.requireNonNull(options.warehouse(), "warehouse");
     this.step = Objects.requireNonNull(step, "step");
     this.inputs = List.copyOf(inputs);
+    this.optional = Set.copyOf(optional);
+    if (!this.inputs.containsAll(this.optional)) {
+      throw new IllegalArgumentException(step + ": optional inputs must be among its inputs");
+    }
     this.outputs = List.copyOf(outputs);
     if (this.outputs.isEmpty()) {
       throw new IllegalArgumentException(step + " must write at least one table");
@@ -121,9 +141,14 @@ public abstract class StepJob<O extends StepOptions, R extends StepJob.Report> {
   /** Runs before the inputs are pinned, e.g. to create or update a table the step also reads. */
   protected void prepare() {}
 
-  /** The tables to pin: those given, unless the step decides per run (e.g. what exists). */
+  /**
+   * The tables to pin: those given, the optional ones only once they exist, unless the step decides
+   * more per run.
+   */
   protected List<String> inputs() {
-    return inputs;
+    return inputs.stream()
+        .filter(t -> !optional.contains(t) || Delta.exists(spark, path(t)))
+        .toList();
   }
 
   /**

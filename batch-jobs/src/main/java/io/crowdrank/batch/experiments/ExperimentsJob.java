@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.apache.spark.sql.Column;
@@ -133,13 +134,9 @@ public final class ExperimentsJob extends StepJob<ExperimentsJob.Options, Experi
         options,
         STEP,
         List.of(ServingLogFormat.TABLE_PATH),
+        // Before anything was served there is nothing to read.
+        Set.of(ServingLogFormat.TABLE_PATH),
         List.of(Tables.EXPERIMENT_RESULTS));
-  }
-
-  /** Before anything was served there is nothing to read: pin what exists. */
-  @Override
-  protected List<String> inputs() {
-    return inputTables().stream().filter(t -> Delta.exists(spark, path(t))).toList();
   }
 
   private Experiments running;

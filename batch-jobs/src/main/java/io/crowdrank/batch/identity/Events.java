@@ -7,15 +7,12 @@ import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_date;
 
-import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.format.ServingLogFormat;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -74,19 +71,13 @@ public final class Events {
   /** served, impression, click or use. */
   public static final String KIND = ServingLogFormat.KIND;
 
-  /** {@link #SOURCES} and the service's log: pin these to read {@link #feedback} too. */
+  /**
+   * {@link #SOURCES} and the service's log: pin these to read {@link #feedback} too (the log as an
+   * optional input: it exists once something was served).
+   */
   public static final List<String> SOURCES_WITH_FEEDBACK =
       java.util.stream.Stream.concat(SOURCES.stream(), java.util.stream.Stream.of(SERVING_LOG))
           .toList();
-
-  /** {@link #SOURCES_WITH_FEEDBACK} less the log before anything was served (no table yet). */
-  public static List<String> pinnable(SparkSession spark, String warehouse) {
-    List<String> out = new ArrayList<>(SOURCES);
-    if (Delta.exists(spark, Tables.at(warehouse, SERVING_LOG))) {
-      out.add(SERVING_LOG);
-    }
-    return List.copyOf(out);
-  }
 
   /**
    * What the service showed and what users did with it, one row per item of a served list (kind
@@ -98,10 +89,10 @@ public final class Events {
    * pinned (nothing served yet).
    */
   public static Dataset<Row> feedback(Inputs in) {
-    Dataset<Row> identity = in.read(Tables.IDENTITY_MAP);
     if (!in.versions().containsKey(SERVING_LOG)) {
       return in.spark().createDataFrame(List.of(), FEEDBACK);
     }
+    Dataset<Row> identity = in.read(Tables.IDENTITY_MAP);
     Dataset<Row> log = in.read(SERVING_LOG);
     String account = "_account";
     Dataset<Row> served =
@@ -154,8 +145,9 @@ public final class Events {
   }
 
   /**
-   * When it happened, never after the replica logged it: a ranking's context time is the host app's
-   * to choose (up to a year ahead), and must not move the profiles' as-of date or decay.
+   * When a record of the service's log happened, never after the replica logged it: a ranking's
+   * context time is the host app's to choose (up to a year ahead), and must not move the profiles'
+   * as-of date, the decay, or the day an experiment counts the answer on.
    */
   public static org.apache.spark.sql.Column happened() {
     return least(col(ServingLogFormat.EVENT_TIME), col(ServingLogFormat.LOGGED_AT));

@@ -17,6 +17,7 @@ import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -95,13 +96,8 @@ public final class ProfilesJob extends StepJob<ProfilesJob.Options, ProfilesJob.
         options,
         STEP,
         Events.SOURCES_WITH_FEEDBACK,
+        Set.of(Events.SERVING_LOG), // only once something was served
         List.of(Tables.USER_PROFILES, Tables.USER_AIPL, Tables.USER_EXPOSURE));
-  }
-
-  /** The service's log only once something was served. */
-  @Override
-  protected List<String> inputs() {
-    return Events.pinnable(spark, warehouse);
   }
 
   @Override

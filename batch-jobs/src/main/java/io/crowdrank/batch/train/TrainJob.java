@@ -17,6 +17,7 @@ import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Column;
@@ -245,18 +246,13 @@ public final class TrainJob extends StepJob<TrainJob.Options, TrainJob.Result> {
         options,
         STEP,
         Events.SOURCES_WITH_FEEDBACK,
+        Set.of(Events.SERVING_LOG), // only once something was served
         List.of(
             Tables.USER_FACTORS,
             Tables.POPULARITY,
             Tables.CONTEXT_AFFINITY,
             Tables.USER_HABITS,
             Tables.ITEM_FACTORS));
-  }
-
-  /** The service's log only once something was served. */
-  @Override
-  protected List<String> inputs() {
-    return Events.pinnable(spark, warehouse);
   }
 
   @Override

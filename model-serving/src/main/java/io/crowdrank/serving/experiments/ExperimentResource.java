@@ -114,10 +114,8 @@ public class ExperimentResource {
         .experiment(id)
         .map(
             e ->
-                Response.ok(body.apply(e), type)
-                    .header(
-                        "Content-Disposition",
-                        "attachment; filename=\"experiment-" + e.id() + "." + extension + "\""))
+                WebTemplates.download(
+                    body.apply(e), type, "experiment-" + e.id() + "." + extension))
         .orElseGet(() -> notFound(id))
         .build();
   }

@@ -129,16 +129,10 @@ public class ReportResource {
         .report(merchant, segment)
         .map(
             r ->
-                Response.ok(body.apply(r), type)
-                    .header(
-                        "Content-Disposition",
-                        "attachment; filename=\""
-                            + merchant
-                            + "-"
-                            + segment
-                            + "."
-                            + (type.equals("text/csv") ? "csv" : "json")
-                            + "\""))
+                WebTemplates.download(
+                    body.apply(r),
+                    type,
+                    merchant + "-" + segment + "." + (type.equals("text/csv") ? "csv" : "json")))
         .orElseGet(() -> Response.status(Response.Status.NOT_FOUND).entity("no such report"))
         .build();
   }

@@ -56,6 +56,13 @@ public final class WebTemplates {
     return render(LOGIN, m);
   }
 
+  /** An export the browser saves as {@code filename} rather than shows. */
+  public static jakarta.ws.rs.core.Response.ResponseBuilder download(
+      String body, String type, String filename) {
+    return jakarta.ws.rs.core.Response.ok(body, type)
+        .header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+  }
+
   /** "1,234". */
   public static String count(long n) {
     return String.format(Locale.ROOT, "%,d", n);
