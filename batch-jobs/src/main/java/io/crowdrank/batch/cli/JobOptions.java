@@ -36,6 +36,7 @@ final class JobOptions {
     @Option(
         names = "--warehouse",
         paramLabel = "DIR",
+        converter = Location.class,
         description = "Delta warehouse root (local path or URI).")
     String root;
   }
@@ -66,6 +67,7 @@ final class JobOptions {
     @Option(
         names = "--raw",
         paramLabel = "DIR",
+        converter = Location.class,
         description = "Raw data root: the exports, one folder per source and delivery date.")
     String root;
   }
@@ -106,6 +108,22 @@ final class JobOptions {
     private void validate() {
       check(date == null || (from == null && to == null), "give --date or --from/--to, not both");
       check((from == null) == (to == null), "--from and --to go together");
+    }
+  }
+
+  /**
+   * A folder given as a local path (made absolute: Delta reads a relative table location as a table
+   * name and refuses it) or as a URI with a scheme ({@code s3a://}, {@code file:/}), kept.
+   */
+  static final class Location implements CommandLine.ITypeConverter<String> {
+    private static final java.util.regex.Pattern SCHEME =
+        java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:.*");
+
+    @Override
+    public String convert(String value) {
+      return SCHEME.matcher(value).matches()
+          ? value
+          : Path.of(value).toAbsolutePath().normalize().toString();
     }
   }
 

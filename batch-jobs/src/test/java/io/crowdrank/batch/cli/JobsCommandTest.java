@@ -139,8 +139,22 @@ class JobsCommandTest {
     LocalDate yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1);
     assertThat(all.steps()).isEqualTo(Pipeline.DAG);
     assertThat(List.of(o.from(), o.to())).containsOnly(yesterday);
-    assertThat(o.raw()).isEqualTo("r");
-    assertThat(o.warehouse()).isEqualTo("w");
+    assertThat(o.raw()).isEqualTo(Path.of("r").toAbsolutePath().toString());
+    assertThat(o.warehouse()).isEqualTo(Path.of("w").toAbsolutePath().toString());
+  }
+
+  @Test
+  void warehouseAndRaw_relativePathsAreMadeAbsolute_urisAreKept() {
+    // Delta takes a relative table location for a table name ("is not a valid name").
+    StepCommand all =
+        parse("all", "--raw", "./exports/../raw", "--warehouse", "s3a://bucket/warehouse");
+
+    Pipeline.Options o = all.options(all.steps());
+
+    assertThat(o.raw()).isEqualTo(Path.of("").toAbsolutePath().resolve("raw").toString());
+    assertThat(o.warehouse()).isEqualTo("s3a://bucket/warehouse");
+    assertThat(parse("all", "--warehouse", "file:/tmp/w").options(List.of()).warehouse())
+        .isEqualTo("file:/tmp/w");
   }
 
   @Test
@@ -148,7 +162,8 @@ class JobsCommandTest {
     StepCommand loop = parse("all", "--warehouse", "w", "--steps", "experiments,events");
 
     assertThat(loop.steps()).containsExactly(Step.EVENTS, Step.EXPERIMENTS);
-    assertThat(loop.options(loop.steps()).warehouse()).isEqualTo("w");
+    assertThat(loop.options(loop.steps()).warehouse())
+        .isEqualTo(Path.of("w").toAbsolutePath().toString());
   }
 
   @Test
