@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * A/B experiments on rankings, published with the bundle: layers of experiments, each with variants
- * that change ranking settings.
+ * that change ranking settings or rank on another published bundle version (a model against the one
+ * before it), served side by side with the bundle.
  *
  * <p>Users fall into {@link #BUCKETS} buckets per layer by a hash of their key salted with the
  * layer's id ({@link #bucket}), so two layers split the same users independently. Within a layer,
@@ -50,10 +51,11 @@ public record Experiments(List<Layer> layers) {
   public static final String CONTEXT_WEIGHT = "context_weight";
   public static final String MAX_PER_CATEGORY = "max_per_category";
   public static final String EXPLORATION_SHARE = "exploration_share";
+  public static final String BUNDLE_VERSION = "bundle_version";
 
   /** The ranking settings a variant may change. */
   public static final List<String> SETTING_NAMES =
-      List.of(CONTEXT_WEIGHT, MAX_PER_CATEGORY, EXPLORATION_SHARE);
+      List.of(CONTEXT_WEIGHT, MAX_PER_CATEGORY, EXPLORATION_SHARE, BUNDLE_VERSION);
 
   /** A rule a definition breaks, at a path of its JSON form (e.g. {@code layers[0].id}). */
   public static final class InvalidException extends IllegalArgumentException {
@@ -76,16 +78,31 @@ public record Experiments(List<Layer> layers) {
    * @param contextWeight weight of the hour-of-week term, &ge; 0; it wins over the bundle's
    * @param maxPerCategory most mini-programs of one category before others get a turn, &ge; 1
    * @param explorationShare share of the top k for new mini-programs, 0..0.5
+   * @param bundleVersion a published version of the bundle table to rank on instead of the one
+   *     served (its model, catalog and users), &ge; 0; the service loads it beside the served one
    */
-  public record Settings(Double contextWeight, Integer maxPerCategory, Double explorationShare) {
-    public static final Settings NONE = new Settings(null, null, null);
+  public record Settings(
+      Double contextWeight, Integer maxPerCategory, Double explorationShare, Long bundleVersion) {
+    public static final Settings NONE = new Settings(null, null, null, null);
+
+    /** Settings of the ranker alone, on whichever bundle. */
+    public static Settings ranking(
+        Double contextWeight, Integer maxPerCategory, Double explorationShare) {
+      return new Settings(contextWeight, maxPerCategory, explorationShare, null);
+    }
 
     /** These settings, with those of {@code other} where it sets one. */
     public Settings with(Settings other) {
       return new Settings(
           other.contextWeight != null ? other.contextWeight : contextWeight,
           other.maxPerCategory != null ? other.maxPerCategory : maxPerCategory,
-          other.explorationShare != null ? other.explorationShare : explorationShare);
+          other.explorationShare != null ? other.explorationShare : explorationShare,
+          other.bundleVersion != null ? other.bundleVersion : bundleVersion);
+    }
+
+    /** The ranker's part: these settings without the bundle version. */
+    public Settings ranker() {
+      return new Settings(contextWeight, maxPerCategory, explorationShare, null);
     }
 
     Set<String> names() {
@@ -98,6 +115,9 @@ public record Experiments(List<Layer> layers) {
       }
       if (explorationShare != null) {
         out.add(EXPLORATION_SHARE);
+      }
+      if (bundleVersion != null) {
+        out.add(BUNDLE_VERSION);
       }
       return out;
     }
@@ -220,6 +240,53 @@ public record Experiments(List<Layer> layers) {
     return out;
   }
 
+  /** The bundle versions that variants rank on instead of the served one, ascending. */
+  public java.util.SortedSet<Long> bundleVersions() {
+    java.util.SortedSet<Long> out = new java.util.TreeSet<>();
+    forEachVariant(
+        (path, v) -> {
+          if (v.settings().bundleVersion() != null) {
+            out.add(v.settings().bundleVersion());
+          }
+        });
+    return Collections.unmodifiableSortedSet(out);
+  }
+
+  /**
+   * Checks that every bundle version a variant names is one a service can load, at publish time.
+   *
+   * @param loadable whether a version of the bundle table can be read
+   * @param what the published versions in words, for the message (e.g. "versions 0..11 of t")
+   * @throws InvalidException at the first variant's {@code settings.bundle_version} that is not
+   */
+  public void checkBundleVersions(java.util.function.LongPredicate loadable, String what) {
+    forEachVariant(
+        (path, v) -> {
+          Long version = v.settings().bundleVersion();
+          require(
+              version == null || loadable.test(version),
+              path + "." + SETTINGS + "." + BUNDLE_VERSION,
+              "bundle version " + version + " cannot be served side by side: " + what);
+        });
+  }
+
+  /**
+   * Every variant with the path of its JSON form ({@code layers[0].experiments[1].variants[0]}).
+   */
+  private void forEachVariant(java.util.function.BiConsumer<String, Variant> action) {
+    for (int li = 0; li < layers.size(); li++) {
+      List<Experiment> es = layers.get(li).experiments();
+      for (int ei = 0; ei < es.size(); ei++) {
+        List<Variant> vs = es.get(ei).variants();
+        for (int vi = 0; vi < vs.size(); vi++) {
+          action.accept(
+              LAYERS + "[" + li + "]." + EXPERIMENTS + "[" + ei + "]." + VARIANTS + "[" + vi + "]",
+              vs.get(vi));
+        }
+      }
+    }
+  }
+
   /** The experiment with this id, or null. */
   public Experiment experiment(String id) {
     for (Layer l : layers) {
@@ -249,6 +316,9 @@ public record Experiments(List<Layer> layers) {
           }
           if (v.settings().explorationShare() != null) {
             s.put(EXPLORATION_SHARE, v.settings().explorationShare());
+          }
+          if (v.settings().bundleVersion() != null) {
+            s.put(BUNDLE_VERSION, v.settings().bundleVersion());
           }
           vs.add(map(ID_KEY, v.id(), SHARE, v.share(), SETTINGS, s));
         }
@@ -355,6 +425,7 @@ public record Experiments(List<Layer> layers) {
     Double contextWeight = null;
     Integer maxPerCategory = null;
     Double explorationShare = null;
+    Long bundleVersion = null;
     if (s.get(CONTEXT_WEIGHT) != null) {
       contextWeight = number(s.get(CONTEXT_WEIGHT), path + "." + CONTEXT_WEIGHT).doubleValue();
       require(contextWeight >= 0, path + "." + CONTEXT_WEIGHT, "must be >= 0");
@@ -375,7 +446,15 @@ public record Experiments(List<Layer> layers) {
           path + "." + EXPLORATION_SHARE,
           "must be 0..0.5");
     }
-    return new Settings(contextWeight, maxPerCategory, explorationShare);
+    if (s.get(BUNDLE_VERSION) != null) {
+      Number n = number(s.get(BUNDLE_VERSION), path + "." + BUNDLE_VERSION);
+      require(
+          n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0,
+          path + "." + BUNDLE_VERSION,
+          "must be a whole number >= 0 (a version of the published bundle table)");
+      bundleVersion = n.longValue();
+    }
+    return new Settings(contextWeight, maxPerCategory, explorationShare, bundleVersion);
   }
 
   private static void keys(Map<?, ?> m, String path, Set<String> known) {

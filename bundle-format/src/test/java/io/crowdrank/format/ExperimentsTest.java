@@ -103,7 +103,7 @@ class ExperimentsTest {
             .orElseThrow();
 
     assertThat(Experiments.settings(x.arms(key)))
-        .isEqualTo(new Experiments.Settings(0.4, null, 0.2));
+        .isEqualTo(Experiments.Settings.ranking(0.4, null, 0.2));
   }
 
   @Test
@@ -161,7 +161,7 @@ class ExperimentsTest {
                     variant("a", 0.5, Map.of("diversty_cap", 2)),
                     variant("b", 0.5, null)))),
         "layers[0].experiments[0].variants[0].settings.diversty_cap",
-        "unknown field (known: context_weight, exploration_share, max_per_category)");
+        "unknown field (known: bundle_version, context_weight, exploration_share, max_per_category)");
     assertInvalid(
         file(layer("l", experiment("e", 0.5, variant("a", 0.5, null), variant("b", 0.4, null)))),
         "layers[0].experiments[0].variants",
@@ -204,6 +204,66 @@ class ExperimentsTest {
         file(layer("l", experiment("e", 0.5, variant("a", 1.0, null)))),
         "layers[0].experiments[0].variants",
         "at least two variants");
+    assertInvalid(
+        file(
+            layer(
+                "l",
+                experiment(
+                    "e",
+                    0.5,
+                    variant("a", 0.5, null),
+                    variant("b", 0.5, Map.of("bundle_version", 2.5))))),
+        "layers[0].experiments[0].variants[1].settings.bundle_version",
+        "must be a whole number >= 0");
+  }
+
+  static final Map<String, Object> MODELS =
+      file(
+          layer(
+              "ranking",
+              experiment(
+                  "context",
+                  0.5,
+                  variant("control", 0.5, null),
+                  variant("more_context", 0.5, Map.of("context_weight", 0.4)))),
+          layer(
+              "model",
+              experiment(
+                  "new_model",
+                  1.0,
+                  variant("previous", 0.5, Map.of("bundle_version", 7)),
+                  variant("current", 0.5, null))));
+
+  @Test
+  void bundleVersion_isASettingOfItsOwnLayer_listed_andKeptApartFromTheRankers() {
+    Experiments x = Experiments.fromMap(MODELS);
+
+    assertThat(x.bundleVersions()).containsExactly(7L);
+    assertThat(Experiments.fromMap(x.toMap())).isEqualTo(x);
+    Experiments.Settings previous = x.arm("new_model", "previous").settings();
+    assertThat(previous).isEqualTo(new Experiments.Settings(null, null, null, 7L));
+    assertThat(previous.ranker()).isEqualTo(Experiments.Settings.NONE);
+    // Combined with another layer's arm: each keeps its own setting.
+    assertThat(
+            Experiments.settings(
+                List.of(x.arm("context", "more_context"), x.arm("new_model", "previous"))))
+        .isEqualTo(new Experiments.Settings(0.4, null, null, 7L));
+  }
+
+  @Test
+  void checkBundleVersions_namesTheVariantOfAVersionThatCannotBeLoaded() {
+    Experiments x = Experiments.fromMap(MODELS);
+
+    x.checkBundleVersions(v -> v <= 7, "published: 0..7");
+    assertThatThrownBy(() -> x.checkBundleVersions(v -> v < 7, "published: 0..6"))
+        .isInstanceOfSatisfying(
+            Experiments.InvalidException.class,
+            e -> {
+              assertThat(e.path())
+                  .isEqualTo("layers[1].experiments[0].variants[0].settings.bundle_version");
+              assertThat(e.getMessage())
+                  .endsWith("bundle version 7 cannot be served side by side: published: 0..6");
+            });
   }
 
   static void assertInvalid(Map<String, Object> m, String path, String message) {

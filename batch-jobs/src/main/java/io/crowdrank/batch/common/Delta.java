@@ -19,6 +19,32 @@ public final class Delta {
     return DeltaTable.isDeltaTable(spark, path);
   }
 
+  /**
+   * Whether a version of a table can still be read whole: its log replays and every data file it
+   * names is there (a vacuum removes the files of versions past its retention).
+   */
+  public static boolean readable(SparkSession spark, String path, long version) {
+    if (version < 0 || version > version(spark, path)) {
+      return false;
+    }
+    try {
+      String[] files =
+          spark.read().format("delta").option("versionAsOf", version).load(path).inputFiles();
+      org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(path);
+      org.apache.hadoop.fs.FileSystem fs =
+          root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      for (String f : files) {
+        if (!fs.exists(new org.apache.hadoop.fs.Path(f))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.io.IOException | RuntimeException e) {
+      // Log entries cleaned up, or a checkpoint missing: not readable at that version.
+      return false;
+    }
+  }
+
   /** Creates an empty table with this schema and partitioning unless one exists already. */
   public static DeltaTable createIfNotExists(
       SparkSession spark, String path, StructType schema, List<String> partitionColumns) {

@@ -4,6 +4,7 @@ import static io.crowdrank.batch.common.Columns.*;
 import static io.crowdrank.format.BundleFormat.FORMAT_VERSION;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Inputs;
 import io.crowdrank.batch.common.Lineage;
 import io.crowdrank.batch.common.StepJob;
@@ -133,15 +134,29 @@ public final class PublishJob extends StepJob<PublishJob.Options, PublishJob.Res
 
   private Experiments experiments;
 
-  /** The experiments to publish: the file's, or the served bundle's. */
+  /**
+   * The experiments to publish: the file's, or the served bundle's; every bundle version a variant
+   * ranks on must still be readable, or the service would refuse to serve the new bundle.
+   */
   private Experiments experiments() {
     if (experiments == null) {
-      experiments =
+      Experiments read =
           options.experiments() != null
               ? ExperimentsJson.read(options.experiments())
               : ServedBundle.current(spark, warehouse)
                   .map(ServedBundle::experiments)
                   .orElse(Experiments.NONE);
+      if (!read.bundleVersions().isEmpty()) {
+        String bundle = path(Tables.BUNDLE);
+        long latest = Delta.version(spark, bundle);
+        read.checkBundleVersions(
+            v -> Delta.readable(spark, bundle, v),
+            (latest < 0 ? "no bundle is published at " : "versions up to " + latest + " of ")
+                + bundle
+                + " are published, and a version's files must not have been vacuumed"
+                + (options.experiments() != null ? " (in " + options.experiments() + ")" : ""));
+      }
+      experiments = read;
     }
     return experiments;
   }

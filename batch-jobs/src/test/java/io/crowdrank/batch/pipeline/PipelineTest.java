@@ -369,6 +369,30 @@ class PipelineTest extends SparkTestBase {
         .isEqualTo(io.crowdrank.ranking.bundle.ExperimentsJson.read(file));
     // Without a file the served bundle's experiments stay, so nothing is left to do.
     assertThat(kept.skipped()).isTrue();
+
+    // A variant on an earlier bundle version: published if that version can be read, else refused
+    // at the variant's setting.
+    String onVersion =
+        """
+        {"layers": [{"id": "model", "experiments": [{"id": "new_model", "traffic": 1.0,
+          "variants": [{"id": "current", "share": 0.5},
+                       {"id": "previous", "share": 0.5, "settings": {"bundle_version": %d}}]}]}]}
+        """;
+    java.nio.file.Files.writeString(file, onVersion.formatted(published.version() + 5));
+    assertThatThrownBy(() -> new PublishJob(spark, withFile).execute())
+        .isInstanceOfSatisfying(
+            io.crowdrank.format.Experiments.InvalidException.class,
+            e ->
+                assertThat(e.getMessage())
+                    .startsWith("layers[0].experiments[0].variants[1].settings.bundle_version:")
+                    .contains("bundle version " + (published.version() + 5) + " cannot be served")
+                    .contains("versions up to " + published.version() + " of "));
+    assertThat(Delta.version(spark, Tables.at(w, Tables.BUNDLE))).isEqualTo(published.version());
+    java.nio.file.Files.writeString(file, onVersion.formatted(published.version()));
+    PublishJob.Result side = new PublishJob(spark, withFile).execute();
+    assertThat(ServedBundle.current(spark, w).orElseThrow().experiments().bundleVersions())
+        .containsExactly(published.version());
+    assertThat(side.version()).isEqualTo(published.version() + 1);
   }
 
   @Test

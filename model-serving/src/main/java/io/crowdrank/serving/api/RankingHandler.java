@@ -21,8 +21,9 @@ import io.crowdrank.ranking.bundle.ManifestJson;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.Targeting;
 import io.crowdrank.ranking.bundle.UserStore;
-import io.crowdrank.serving.events.EventLog;
+import io.crowdrank.serving.bundle.ServedBundles;
 import io.crowdrank.serving.events.EventRecord;
+import io.crowdrank.serving.events.EventSink;
 import io.crowdrank.serving.events.LoggedUser;
 import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.events.ServedRecord;
@@ -52,12 +53,12 @@ public final class RankingHandler {
   /** Errors listed in a RecordEvents summary; the rest are only counted. */
   static final int MAX_EVENT_ERRORS = 10;
 
-  private final Supplier<Optional<ModelBundle>> bundles;
+  private final Supplier<Optional<ServedBundles>> bundles;
   private final RankRequests requests;
   private final EventRequests events;
   private final RecentHistory history;
   private final Ranker ranker;
-  private final EventLog log;
+  private final EventSink log;
   private final java.time.Duration ackTimeout;
 
   /** A ranker per experiment variant's settings, made on first use. */
@@ -70,12 +71,12 @@ public final class RankingHandler {
    *     UNAVAILABLE
    */
   public RankingHandler(
-      Supplier<Optional<ModelBundle>> bundles,
+      Supplier<Optional<ServedBundles>> bundles,
       RankRequests requests,
       EventRequests events,
       RecentHistory history,
       Ranker ranker,
-      EventLog log,
+      EventSink log,
       java.time.Duration ackTimeout) {
     this.bundles = bundles;
     this.requests = requests;
@@ -112,14 +113,16 @@ public final class RankingHandler {
   }
 
   /**
-   * Ranks calls that arrived together, each on its own and with its own outcome, on one bundle (so
-   * none of them mixes versions): their scans of the catalog are computed together ({@link
+   * Ranks calls that arrived together, each on its own and with its own outcome, on one served set
+   * of bundles (so none of them mixes versions): each on the served bundle, or on the version its
+   * experiment variant names. Scans of the catalog are computed together per bundle ({@link
    * Ranker#prescan}), which is cheaper per call than one by one. A call already cancelled is not
    * ranked.
    */
   public List<Answer> rank(List<Call> calls) {
     Answer[] answers = new Answer[calls.size()];
-    Optional<ModelBundle> served = bundles.get();
+    Optional<ServedBundles> servedNow = bundles.get();
+    Optional<ModelBundle> served = servedNow.map(ServedBundles::bundle);
     List<Valid> valid = new ArrayList<>();
     for (int i = 0; i < answers.length; i++) {
       try {
@@ -129,8 +132,12 @@ public final class RankingHandler {
         }
         RankQuery query = requests.toQuery(call.request());
         RankRequests.Page page = RankRequests.page(call.request().getPageToken());
-        ModelBundle bundle = served(served);
-        checkShard(bundle, query.userId());
+        ModelBundle current = served(served);
+        checkShard(current, query.userId());
+        String person = historyKey(served, query.idType(), query.userId());
+        List<Experiments.Arm> arms = arms(current.manifest().experiments(), person, call.request());
+        Experiments.Settings settings = Experiments.settings(arms);
+        ModelBundle bundle = servedNow.get().rankOn(settings.bundleVersion());
         if (page.offset() > 0 && page.version() != bundle.version()) {
           throw Status.FAILED_PRECONDITION
               .withDescription(
@@ -142,67 +149,86 @@ public final class RankingHandler {
               .asException();
         }
         int depth = Math.min(RankRequests.MAX_DEPTH, page.offset() + query.k());
-        String person = historyKey(served, query.idType(), query.userId());
         // What the user recently used or was shown too often is filtered like an exclusion.
         Set<String> recent = history.blocked(person, query.eventTime());
         RankQuery deep = query.deeper(depth);
         valid.add(
             new Valid(
                 i,
+                bundle,
                 recent.isEmpty() ? deep : deep.excluding(recent),
                 page,
-                arms(bundle.manifest().experiments(), person, call.request()),
+                arms,
+                settings.ranker(),
                 call.request().hasForceVariant()));
       } catch (StatusException e) {
         answers[i] = new Answer(null, e);
       }
     }
-    if (!valid.isEmpty()) {
-      ModelBundle bundle = served.get();
-      Scan[] scans = ranker.prescan(bundle, valid.stream().map(Valid::query).toList());
-      for (int r = 0; r < valid.size(); r++) {
-        Valid v = valid.get(r);
-        Call call = calls.get(v.call());
-        try {
-          Ranker variant =
-              v.arms().isEmpty()
-                  ? ranker
-                  : variants.computeIfAbsent(Experiments.settings(v.arms()), ranker::with);
-          Ranking ranking = variant.rank(bundle, v.query(), call.cancelled(), scans[r]);
-          String token = log.nextId();
-          RankResponse response =
-              response(call.request(), bundle, v.page(), v.query(), ranking, token, v.arms());
-          // Queued, not written: the writer thread turns it into JSON.
-          log.appendLater(
-              new ServedRecord(
-                  token,
-                  new LoggedUser(v.query().idType(), v.query().userId()),
-                  v.query().hostApp(),
-                  v.query().eventTime(),
-                  v.query().city() == null ? "" : v.query().city(),
-                  v.page().offset() + 1,
-                  v.arms(),
-                  v.forced(),
-                  response));
-          answers[v.call()] = new Answer(response, null);
-        } catch (Ranker.Cancelled e) {
-          answers[v.call()] = new Answer(null, cancelled(e.getMessage()));
-        }
+    Scan[] scans = prescan(valid);
+    for (int r = 0; r < valid.size(); r++) {
+      Valid v = valid.get(r);
+      Call call = calls.get(v.call());
+      try {
+        Ranker variant =
+            v.settings().equals(Experiments.Settings.NONE)
+                ? ranker
+                : variants.computeIfAbsent(v.settings(), ranker::with);
+        Ranking ranking = variant.rank(v.bundle(), v.query(), call.cancelled(), scans[r]);
+        String token = log.nextId();
+        RankResponse response =
+            response(call.request(), v.bundle(), v.page(), v.query(), ranking, token, v.arms());
+        // Queued, not written: the writer thread turns it into JSON.
+        log.appendLater(
+            new ServedRecord(
+                token,
+                new LoggedUser(v.query().idType(), v.query().userId()),
+                v.query().hostApp(),
+                v.query().eventTime(),
+                v.query().city() == null ? "" : v.query().city(),
+                v.page().offset() + 1,
+                v.arms(),
+                v.forced(),
+                response));
+        answers[v.call()] = new Answer(response, null);
+      } catch (Ranker.Cancelled e) {
+        answers[v.call()] = new Answer(null, cancelled(e.getMessage()));
       }
     }
     return Arrays.asList(answers);
   }
 
   /**
-   * A call that passed validation: its place in the batch, what to rank, which page, in which
-   * experiments' variants, whether forced.
+   * A call that passed validation: its place in the batch, the bundle to rank on, what to rank,
+   * which page, in which experiments' variants with the ranker's settings they make, whether
+   * forced.
    */
   private record Valid(
       int call,
+      ModelBundle bundle,
       RankQuery query,
       RankRequests.Page page,
       List<Experiments.Arm> arms,
+      Experiments.Settings settings,
       boolean forced) {}
+
+  /** The calls' scans, computed together for the calls ranked on the same bundle. */
+  private Scan[] prescan(List<Valid> valid) {
+    Scan[] out = new Scan[valid.size()];
+    java.util.Map<ModelBundle, List<Integer>> byBundle = new java.util.IdentityHashMap<>();
+    for (int r = 0; r < valid.size(); r++) {
+      byBundle.computeIfAbsent(valid.get(r).bundle(), b -> new ArrayList<>()).add(r);
+    }
+    byBundle.forEach(
+        (bundle, rows) -> {
+          Scan[] scans =
+              ranker.prescan(bundle, rows.stream().map(r -> valid.get(r).query()).toList());
+          for (int i = 0; i < rows.size(); i++) {
+            out[rows.get(i)] = scans[i];
+          }
+        });
+    return out;
+  }
 
   /**
    * The experiments' variants a call ranks in: the user's, by its key's buckets, with the layer of
@@ -243,7 +269,7 @@ public final class RankingHandler {
    * scored exactly their scans share a pass; an HNSW search per user gains nothing from company.
    */
   public boolean ranksTogether() {
-    return bundles.get().map(b -> !b.catalog().itemIndex().approximate()).orElse(false);
+    return bundles.get().map(s -> !s.bundle().catalog().itemIndex().approximate()).orElse(false);
   }
 
   private static StatusException cancelled(String why) {
@@ -360,7 +386,7 @@ public final class RankingHandler {
     public void accept(UserEvent event) {
       try {
         EventRequests.Event e = events.toEvent(event);
-        Optional<ModelBundle> served = bundles.get();
+        Optional<ModelBundle> served = bundles.get().map(ServedBundles::bundle);
         if (served.isPresent()) {
           checkShard(served.get(), e.user().id());
         }
@@ -424,10 +450,10 @@ public final class RankingHandler {
         cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
     Status status;
     String why;
-    if (c instanceof EventLog.LogFullException) {
+    if (c instanceof EventSink.LogFullException) {
       status = Status.RESOURCE_EXHAUSTED;
       why = c.getMessage();
-    } else if (c instanceof EventLog.LogBehindException) {
+    } else if (c instanceof EventSink.LogBehindException) {
       status = Status.UNAVAILABLE;
       why = c.getMessage();
     } else if (c instanceof TimeoutException) {
@@ -485,7 +511,7 @@ public final class RankingHandler {
   }
 
   private ModelBundle served() throws StatusException {
-    return served(bundles.get());
+    return served(bundles.get().map(ServedBundles::bundle));
   }
 
   private static ModelBundle served(Optional<ModelBundle> bundle) throws StatusException {

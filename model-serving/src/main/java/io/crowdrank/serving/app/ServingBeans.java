@@ -22,6 +22,8 @@ import io.crowdrank.serving.auth.WebSignIn;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.BundleReader;
 import io.crowdrank.serving.events.EventLog;
+import io.crowdrank.serving.events.EventSink;
+import io.crowdrank.serving.events.KafkaEventSink;
 import io.crowdrank.serving.events.RecentHistory;
 import io.crowdrank.serving.experiments.ExperimentPages;
 import io.crowdrank.serving.experiments.ExperimentResource;
@@ -78,11 +80,23 @@ public class ServingBeans {
         });
   }
 
+  /** The replica's event sink: Kafka when its servers are configured, else the local log. */
   @Produces
   @Singleton
-  EventLog eventLog(ServingConfig config) throws IOException {
+  EventSink eventSink(ServingConfig config) throws IOException {
     ServingConfig.EventLog c = config.eventLog();
     String replica = c.replica().orElseGet(ServingBeans::defaultReplica);
+    if (c.kafka().bootstrapServers().isPresent()) {
+      return KafkaEventSink.open(
+          new KafkaEventSink.Settings(
+              c.kafka().bootstrapServers().get(),
+              c.kafka().topic(),
+              replica,
+              c.flushInterval(),
+              c.queueCapacity(),
+              c.kafka().deliveryTimeout()),
+          Clock.systemUTC());
+    }
     Path dir =
         c.dir()
             .map(Path::of)
@@ -124,11 +138,11 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  RankingHandler rankingEndpoint(ServingConfig config, BundleHolder holder, EventLog log) {
+  RankingHandler rankingEndpoint(ServingConfig config, BundleHolder holder, EventSink log) {
     ServingConfig.Ranking r = config.ranking();
     ServingConfig.Recent recent = config.recent();
     return new RankingHandler(
-        holder::current,
+        holder::served,
         new RankRequests(r.defaultK(), r.maxK(), Clock.systemUTC()),
         new EventRequests(Clock.systemUTC()),
         new RecentHistory(
@@ -299,7 +313,7 @@ public class ServingBeans {
       // Created here, at start, so that a service without keys fails now, not at its first call.
       ApiKeyInterceptor apiKeys,
       AdminKeyInterceptor adminKeys,
-      EventLog log) {
+      EventSink log) {
     health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(RANKING_SERVICE, ServingStatus.NOT_SERVING);
     Gauge.builder(
@@ -320,29 +334,32 @@ public class ServingBeans {
     FunctionCounter.builder("crowdrank_calls_run", calls, CallExecutor::batchedCalls)
         .description("Calls run by the call executor")
         .register(registry);
-    EventLog.Recovery recovered = log.recovery();
-    FunctionCounter.builder("crowdrank_event_log_written", log, EventLog::written)
-        .description("Records (served lists, events) written to the event log")
+    FunctionCounter.builder("crowdrank_event_log_written", log, EventSink::written)
+        .description("Records (served lists, events) stored by the event log or Kafka")
         .register(registry);
-    FunctionCounter.builder("crowdrank_event_log_syncs", log, EventLog::syncs)
-        .description("Syncs of the event log to disk (each for a group of records)")
+    FunctionCounter.builder("crowdrank_event_log_dropped", log, EventSink::dropped)
+        .description("Served lists not logged: the sink's queue was full or it failed")
         .register(registry);
-    FunctionCounter.builder("crowdrank_event_log_dropped", log, EventLog::dropped)
-        .description("Served lists not logged: the log's queue was full or its disk failed")
+    FunctionCounter.builder("crowdrank_event_log_failed", log, EventSink::failed)
+        .description("Events refused because the sink could not store them (callers were told)")
         .register(registry);
-    FunctionCounter.builder("crowdrank_event_log_failed", log, EventLog::failed)
-        .description("Events refused because the log could not store them (callers were told)")
+    Gauge.builder("crowdrank_event_log_queued", log, EventSink::queued)
+        .description("Records waiting for the event log's disk or for Kafka")
         .register(registry);
-    Gauge.builder("crowdrank_event_log_queued", log, EventLog::queued)
-        .description("Records waiting for the event log's disk")
-        .register(registry);
-    Gauge.builder("crowdrank_event_log_recovered_torn_bytes", recovered, r -> r.tornBytes())
-        .description("Bytes cut at start from segments a crash left unfinished (unacknowledged)")
-        .register(registry);
+    if (log instanceof EventLog local) {
+      // Only a log on this replica's disk syncs and recovers.
+      FunctionCounter.builder("crowdrank_event_log_syncs", local, EventLog::syncs)
+          .description("Syncs of the event log to disk (each for a group of records)")
+          .register(registry);
+      Gauge.builder(
+              "crowdrank_event_log_recovered_torn_bytes", local.recovery(), r -> r.tornBytes())
+          .description("Bytes cut at start from segments a crash left unfinished (unacknowledged)")
+          .register(registry);
+    }
     holder.watch(config.watchInterval());
   }
 
-  void stop(@Observes ShutdownEvent event, BundleHolder holder, CallExecutor calls, EventLog log) {
+  void stop(@Observes ShutdownEvent event, BundleHolder holder, CallExecutor calls, EventSink log) {
     calls.close();
     log.close();
     holder.close();

@@ -91,6 +91,25 @@ public interface ServingConfig {
     /** How long RecordEvents waits for its events to reach the disk before UNAVAILABLE. */
     @WithDefault("5s")
     Duration ackTimeout();
+
+    /** Apache Kafka instead of the local folder, when its bootstrap servers are set. */
+    Kafka kafka();
+
+    interface Kafka {
+      /**
+       * host:port[,host:port] of the cluster; set, the replica sends every record to the topic
+       * instead of its folder (env CROWDRANK_EVENT_LOG_KAFKA_BOOTSTRAP_SERVERS).
+       */
+      Optional<String> bootstrapServers();
+
+      /** The topic, which {@code jobs events --events-source kafka://…/TOPIC} lands. */
+      @WithDefault("crowdrank-serving-events")
+      String topic();
+
+      /** How long the producer keeps trying to deliver one record before it fails. */
+      @WithDefault("30s")
+      Duration deliveryTimeout();
+    }
   }
 
   /** Merchant segment reports on the HTTP port, under /reports. */

@@ -3,8 +3,10 @@ package io.crowdrank.serving.bundle;
 import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +19,11 @@ import org.jboss.logging.Logger;
  * with one atomic reference write, so a request sees one whole bundle, old or new, and none waits
  * for a load. A bundle that fails to load is logged and the current one stays. After a rollback the
  * watcher leaves the rolled-back versions alone until a newer bundle is published.
+ *
+ * <p>The versions that the bundle's experiments rank some users on ({@code bundle_version}) are
+ * loaded with it and swapped in together ({@link ServedBundles}); one already served is kept, not
+ * read again. A bundle whose side-by-side version cannot be read is not swapped in, as if it had
+ * failed to load itself: serving it would put that variant's users on the wrong model.
  */
 public final class BundleHolder implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(BundleHolder.class);
@@ -24,7 +31,7 @@ public final class BundleHolder implements AutoCloseable {
   private final BundleSource reader;
   private final String tablePath;
   private final Consumer<ModelBundle> onSwap;
-  private final AtomicReference<ModelBundle> current = new AtomicReference<>();
+  private final AtomicReference<ServedBundles> current = new AtomicReference<>();
   private ScheduledExecutorService watcher;
 
   /** The version served before the current one, or -1. */
@@ -43,6 +50,11 @@ public final class BundleHolder implements AutoCloseable {
   }
 
   public Optional<ModelBundle> current() {
+    return served().map(ServedBundles::bundle);
+  }
+
+  /** The bundle with the versions served beside it, as one value. */
+  public Optional<ServedBundles> served() {
     return Optional.ofNullable(current.get());
   }
 
@@ -68,7 +80,7 @@ public final class BundleHolder implements AutoCloseable {
     if (latest.isEmpty() || latest.getAsLong() <= skipUpTo) {
       return false;
     }
-    ModelBundle served = current.get();
+    ModelBundle served = current().orElse(null);
     if (served != null && served.version() == latest.getAsLong()) {
       return false;
     }
@@ -79,22 +91,53 @@ public final class BundleHolder implements AutoCloseable {
   public synchronized boolean load(OptionalLong version) {
     long started = System.nanoTime();
     ModelBundle next = reader.read(tablePath, version);
-    ModelBundle old = current.getAndSet(next);
-    if (old != null && old.version() != next.version()) {
-      previousVersion = old.version();
+    ServedBundles old = current.get();
+    Map<Long, ModelBundle> side = new TreeMap<>();
+    for (long v : next.manifest().experiments().bundleVersions()) {
+      if (v != next.version()) {
+        side.put(v, sideBySide(next, v, old));
+      }
+    }
+    current.set(new ServedBundles(next, side));
+    if (old != null && old.bundle().version() != next.version()) {
+      previousVersion = old.bundle().version();
     }
     LOG.infof(
-        "serving bundle version %d (%d items, %d users, dim %d, search %s) from %s, loaded in %d"
+        "serving bundle version %d (%d items, %d users, dim %d, search %s)%s from %s, loaded in %d"
             + " ms",
         next.version(),
         next.catalog().count(),
         next.users().count(),
         next.catalog().dim(),
         next.catalog().itemIndex().method(),
+        side.isEmpty() ? "" : ", with versions " + side.keySet() + " side by side for experiments",
         tablePath,
         (System.nanoTime() - started) / 1_000_000);
     onSwap.accept(next);
     return true;
+  }
+
+  /** A version an experiment of {@code next} ranks on: kept if served already, else read. */
+  private ModelBundle sideBySide(ModelBundle next, long version, ServedBundles old) {
+    if (old != null) {
+      ModelBundle kept = old.rankOn(version);
+      if (kept != null && kept.version() == version) {
+        return kept;
+      }
+    }
+    try {
+      return reader.read(tablePath, OptionalLong.of(version));
+    } catch (RuntimeException e) {
+      throw new BundleException(
+          "bundle version "
+              + next.version()
+              + " is not served: its experiments rank some users on version "
+              + version
+              + ", which cannot be read ("
+              + e.getMessage()
+              + "); publish it with experiments that name a version still in the table",
+          e);
+    }
   }
 
   /**
@@ -109,7 +152,7 @@ public final class BundleHolder implements AutoCloseable {
     }
     skipUpTo = -1;
     refresh();
-    return current.get();
+    return current().orElseThrow();
   }
 
   /**
@@ -118,7 +161,7 @@ public final class BundleHolder implements AutoCloseable {
    * rollback holds until a newer bundle is published or an operator reloads.
    */
   public synchronized ModelBundle rollback(OptionalLong version) {
-    ModelBundle served = current.get();
+    ModelBundle served = current().orElse(null);
     if (served == null) {
       throw new IllegalStateException("nothing is served yet, so there is nothing to roll back");
     }
@@ -137,7 +180,7 @@ public final class BundleHolder implements AutoCloseable {
         "rolled back from bundle version %d to %d; versions up to %d are skipped until a newer"
             + " publish or a reload",
         served.version(), target, skipUpTo);
-    return current.get();
+    return current().orElseThrow();
   }
 
   /** Checks for a newer bundle now and then every interval, in the background. */

@@ -1,12 +1,8 @@
 package io.crowdrank.serving.events;
 
-import static io.crowdrank.format.ServingLogFormat.EVENT_ID;
-import static io.crowdrank.format.ServingLogFormat.LOGGED_AT;
 import static io.crowdrank.format.ServingLogFormat.RECOVERY;
-import static io.crowdrank.format.ServingLogFormat.REPLICA;
 import static io.crowdrank.format.ServingLogFormat.SEGMENT;
 import static io.crowdrank.format.ServingLogFormat.TORN_BYTES;
-import static io.crowdrank.format.ServingLogFormat.TYPE;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -55,7 +51,7 @@ import org.jboss.logging.Logger;
  * disk is slower than the arrivals fails them with {@link LogBehindException}; records that may be
  * lost are then dropped and counted ({@link #dropped()}), never silently.
  */
-public final class EventLog implements AutoCloseable {
+public final class EventLog implements EventSink {
   private static final Logger LOG = Logger.getLogger(EventLog.class);
 
   /** Records written between two looks at the queue, at most. */
@@ -101,31 +97,6 @@ public final class EventLog implements AutoCloseable {
    * @param tornSegments segments that had such a tail (each lost at most the records of one write)
    */
   public record Recovery(int segments, long tornBytes, int tornSegments) {}
-
-  /** One record: its kind and id (which the log writes first) and its own fields. */
-  public interface Record {
-    /** One of {@link ServingLogFormat#TYPES}. */
-    String type();
-
-    /** From {@link #nextId()}. */
-    String id();
-
-    void writeFields(JsonGenerator json) throws IOException;
-  }
-
-  /** The disk has less room than the log keeps free: callers answer RESOURCE_EXHAUSTED. */
-  public static final class LogFullException extends IOException {
-    LogFullException(String message) {
-      super(message);
-    }
-  }
-
-  /** More records wait than the queue holds (a slow disk): callers answer UNAVAILABLE. */
-  public static final class LogBehindException extends IOException {
-    LogBehindException(String message) {
-      super(message);
-    }
-  }
 
   private record Entry(Record record, CompletableFuture<Void> durable) {}
 
@@ -294,6 +265,7 @@ public final class EventLog implements AutoCloseable {
   }
 
   /** A new event id, unique for this replica across its starts. */
+  @Override
   public String nextId() {
     return ServingLogFormat.eventId(settings.replica(), boot, ids.incrementAndGet());
   }
@@ -303,6 +275,7 @@ public final class EventLog implements AutoCloseable {
    * record appended before it), or fails with {@link LogFullException}, {@link LogBehindException}
    * or the disk's {@link IOException}.
    */
+  @Override
   public CompletableFuture<Void> appendDurable(Record record) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (closing) {
@@ -324,6 +297,7 @@ public final class EventLog implements AutoCloseable {
    *
    * @return whether it was queued
    */
+  @Override
   public boolean appendLater(Record record) {
     if (closing || !queue.offer(new Entry(record, null))) {
       dropped.increment();
@@ -333,6 +307,7 @@ public final class EventLog implements AutoCloseable {
   }
 
   /** Records written to segments. */
+  @Override
   public long written() {
     return written.sum();
   }
@@ -343,16 +318,19 @@ public final class EventLog implements AutoCloseable {
   }
 
   /** Records that may be lost, dropped because the queue was full or the disk failed. */
+  @Override
   public long dropped() {
     return dropped.sum();
   }
 
   /** Durable appends refused or failed (the callers were told). */
+  @Override
   public long failed() {
     return failed.sum();
   }
 
   /** Records waiting for the writer. */
+  @Override
   public int queued() {
     return queue.size();
   }
@@ -424,14 +402,7 @@ public final class EventLog implements AutoCloseable {
     json.setRootValueSeparator(null);
     String loggedAt = clock.instant().toString();
     for (Entry e : batch) {
-      Record r = e.record();
-      json.writeStartObject();
-      json.writeStringField(TYPE, r.type());
-      json.writeStringField(EVENT_ID, r.id());
-      json.writeStringField(REPLICA, settings.replica());
-      json.writeStringField(LOGGED_AT, loggedAt);
-      r.writeFields(json);
-      json.writeEndObject();
+      e.record().write(json, settings.replica(), loggedAt);
       json.writeRaw('\n');
     }
     json.close();

@@ -27,7 +27,7 @@ public record EventRecord(
     Instant time,
     String token,
     String clientEventId)
-    implements EventLog.Record {
+    implements EventSink.Record {
   @Override
   public String type() {
     return ServingLogFormat.EVENT;

@@ -46,7 +46,7 @@ public record ServedRecord(
     List<Experiments.Arm> arms,
     boolean forced,
     RankResponse response)
-    implements EventLog.Record {
+    implements EventSink.Record {
   @Override
   public String type() {
     return ServingLogFormat.SERVED;

@@ -56,7 +56,7 @@ class HotSwapTest {
     log = EventLogTest.open(logDir);
     RankingHandler ranking =
         new RankingHandler(
-            holder::current,
+            holder::served,
             new RankRequests(10, 100, Clock.systemUTC()),
             new EventRequests(Clock.systemUTC()),
             new RecentHistory(

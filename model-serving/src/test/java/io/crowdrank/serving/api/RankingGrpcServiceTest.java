@@ -21,6 +21,7 @@ import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.TestBundles;
 import io.crowdrank.ranking.bundle.UserStore.IdType;
+import io.crowdrank.serving.bundle.ServedBundles;
 import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.EventLogTest;
 import io.crowdrank.serving.events.RecentHistory;
@@ -35,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +50,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The service over a real in-process gRPC transport: statuses, responses, bundle swaps. */
 class RankingGrpcServiceTest {
   final AtomicReference<ModelBundle> served = new AtomicReference<>();
+
+  /** Versions served beside {@link #served} for its experiments' variants. */
+  final Map<Long, ModelBundle> sideBySide = new java.util.concurrent.ConcurrentHashMap<>();
+
   final CallExecutor calls = new CallExecutor(2, 1024, 8);
   Server server;
   ManagedChannel channel;
@@ -65,7 +71,7 @@ class RankingGrpcServiceTest {
     String name = InProcessServerBuilder.generateName();
     endpoint =
         new RankingHandler(
-            () -> Optional.ofNullable(served.get()),
+            () -> Optional.ofNullable(served.get()).map(b -> new ServedBundles(b, sideBySide)),
             new RankRequests(10, 100, Clock.systemUTC()),
             new EventRequests(Clock.systemUTC()),
             new RecentHistory(
@@ -777,6 +783,77 @@ class RankingGrpcServiceTest {
                 .get(ServingLogFormat.EXPERIMENT)
                 .asText())
         .isEqualTo("diversity");
+  }
+
+  /** Version 9 runs an experiment whose "previous" variant ranks on version 8. */
+  static final String MODELS =
+      """
+      {"layers": [{"id": "model", "experiments": [
+        {"id": "new_model", "traffic": 1.0, "control": "previous", "variants": [
+          {"id": "previous", "share": 0.5, "settings": {"bundle_version": 8}},
+          {"id": "current", "share": 0.5}]}]}]}
+      """;
+
+  @Test
+  void rank_inAVariantOnAnotherBundleVersion_ranksOnThatVersion_andPagesStayOnIt()
+      throws Exception {
+    // Version 8's model puts travel first for u1, version 9's coffee.
+    ModelBundle previous =
+        TestBundles.version(8, 2)
+            .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 0f, 1f)
+            .item("travel", "travel", List.of("alipay"), List.of(), 1f, 0f)
+            .item("hotel", "hotel", List.of("alipay"), List.of(), 0.5f, 0.5f)
+            .user("u1", "2088001", "5001", null, 1f, 0f)
+            .build();
+    ModelBundle current =
+        TestBundles.version(9, 2)
+            .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
+            .item("travel", "travel", List.of("alipay"), List.of(), 0f, 1f)
+            .item("hotel", "hotel", List.of("alipay"), List.of(), 0.5f, 0.5f)
+            .user("u1", "2088001", "5001", null, 1f, 0f)
+            .experiments(MODELS)
+            .build();
+    sideBySide.put(8L, previous);
+    served.set(current);
+
+    RankResponse onPrevious = stub().rank(forcedModel("previous", 1));
+    RankResponse onCurrent = stub().rank(forcedModel("current", 1));
+    RankResponse own = stub().rank(request("2088001").toBuilder().setK(1).build());
+    RankResponse nextPage =
+        stub()
+            .rank(
+                forcedModel("previous", 1).toBuilder()
+                    .setPageToken(onPrevious.getNextPageToken())
+                    .build());
+
+    assertThat(onPrevious.getModelVersion()).isEqualTo(8);
+    assertThat(onPrevious.getItems(0).getMiniProgramId()).isEqualTo("travel");
+    assertThat(onCurrent.getModelVersion()).isEqualTo(9);
+    assertThat(onCurrent.getItems(0).getMiniProgramId()).isEqualTo("coffee");
+    // The page token of version 8's ranking goes on in version 8, while 9 is served.
+    assertThat(nextPage.getModelVersion()).isEqualTo(8);
+    assertThat(nextPage.getItems(0).getMiniProgramId()).isEqualTo("hotel");
+    // Unforced: the variant of the user's bucket (worked out apart here), on its version.
+    String key = RankingHandler.historyKey(Optional.of(current), IdType.PAYMENT_ACCOUNT, "2088001");
+    boolean inPrevious = Experiments.bucket("model", key) < 500;
+    assertThat(own.getModelVersion()).isEqualTo(inPrevious ? 8 : 9);
+    assertThat(own.getExperiments(0).getVariant()).isEqualTo(inPrevious ? "previous" : "current");
+    // The log records the version each list came from.
+    log.close();
+    var records = EventLogTest.read(logDir);
+    assertThat(records)
+        .extracting(r -> r.get(ServingLogFormat.MODEL_VERSION).asLong())
+        .containsExactly(8L, 9L, inPrevious ? 8L : 9L, 8L);
+  }
+
+  static RankRequest forcedModel(String variant, int k) {
+    return request("2088001").toBuilder()
+        .setK(k)
+        .setForceVariant(
+            io.crowdrank.proto.v1.ForceVariant.newBuilder()
+                .setExperiment("new_model")
+                .setVariant(variant))
+        .build();
   }
 
   @Test

@@ -27,6 +27,53 @@ class BundleHolderTest {
     assertThat(holder.refresh()).isFalse();
   }
 
+  static String onVersion(long version) {
+    return """
+        {"layers": [{"id": "model", "experiments": [{"id": "new_model", "traffic": 1.0,
+          "variants": [{"id": "current", "share": 0.5},
+                       {"id": "previous", "share": 0.5, "settings": {"bundle_version": %d}}]}]}]}
+        """
+        .formatted(version);
+  }
+
+  @Test
+  void refresh_loadsTheVersionsExperimentsRankOn_besideTheBundle_keepingOnesAlreadyServed() {
+    source.publish(); // 0
+    holder.refresh();
+    source.publish(onVersion(0)); // 1, with a variant on 0
+    holder.refresh();
+
+    ServedBundles served = holder.served().orElseThrow();
+    assertThat(served.bundle().version()).isEqualTo(1);
+    assertThat(served.rankOn(0L).version()).isZero();
+    assertThat(served.rankOn(null).version()).isEqualTo(1);
+    assertThat(source.reads).containsExactly(0L, 1L); // 0 was served already: kept, not read
+
+    source.publish(onVersion(0)); // 2, still against 0
+    holder.refresh();
+    assertThat(holder.served().orElseThrow().rankOn(0L)).isSameAs(served.rankOn(0L));
+    assertThat(source.reads).containsExactly(0L, 1L, 2L);
+
+    source.publish(); // 3, the experiment is over
+    holder.refresh();
+    assertThat(holder.served().orElseThrow().sideBySide()).isEmpty();
+  }
+
+  @Test
+  void refresh_whenAVersionAVariantRanksOnCannotBeRead_keepsServingTheCurrentBundle() {
+    source.publish(); // 0
+    source.publish(); // 1
+    holder.refresh();
+    source.lose(0);
+    source.publish(onVersion(0)); // 2
+
+    assertThatThrownBy(holder::refresh)
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("bundle version 2 is not served")
+        .hasMessageContaining("rank some users on version 0, which cannot be read");
+    assertThat(served()).isEqualTo(1);
+  }
+
   @Test
   void rollback_servesThePreviousVersion_andHoldsUntilANewerPublish() {
     source.publish();

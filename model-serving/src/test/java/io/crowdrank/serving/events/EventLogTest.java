@@ -71,7 +71,7 @@ public class EventLogTest {
     return out;
   }
 
-  static EventRecord event(EventLog log, String item) {
+  static EventRecord event(EventSink log, String item) {
     return new EventRecord(
         log.nextId(),
         new LoggedUser(IdType.PAYMENT_ACCOUNT, "2088001"),
@@ -197,7 +197,7 @@ public class EventLogTest {
 
       assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .hasCauseInstanceOf(EventLog.LogFullException.class)
+          .hasCauseInstanceOf(EventSink.LogFullException.class)
           .hasMessageContaining("MiB free");
       assertThat(log.failed()).isEqualTo(1);
       assertThat(log.appendLater(event(log, "mp2"))).isTrue();
@@ -216,17 +216,18 @@ public class EventLogTest {
   }
 
   /** A record whose writing waits for the latch: it holds the log's writer, as a stuck disk. */
-  public static EventLog.Record holding(EventLog log, java.util.concurrent.CountDownLatch release) {
+  public static EventSink.Record holding(
+      EventLog log, java.util.concurrent.CountDownLatch release) {
     return holding(log, release, new java.util.concurrent.CountDownLatch(1));
   }
 
   /** As above; {@code entered} opens once the writer is held. */
-  static EventLog.Record holding(
+  static EventSink.Record holding(
       EventLog log,
       java.util.concurrent.CountDownLatch release,
       java.util.concurrent.CountDownLatch entered) {
     String id = log.nextId();
-    return new EventLog.Record() {
+    return new EventSink.Record() {
       @Override
       public String type() {
         return ServingLogFormat.RECOVERY;
@@ -270,7 +271,7 @@ public class EventLogTest {
       CompletableFuture<Void> refused = log.appendDurable(event(log, "mp5"));
 
       assertThat(refused).isCompletedExceptionally();
-      assertThatThrownBy(refused::join).hasCauseInstanceOf(EventLog.LogBehindException.class);
+      assertThatThrownBy(refused::join).hasCauseInstanceOf(EventSink.LogBehindException.class);
       assertThat(log.dropped()).isEqualTo(1);
       assertThat(log.failed()).isEqualTo(1);
       release.countDown();
