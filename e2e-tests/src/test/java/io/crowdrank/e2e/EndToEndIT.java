@@ -747,16 +747,7 @@ class EndToEndIT {
         assertThat(logged.size() - acked.size()).isBetween(0, 2 * STREAM);
 
         run("jobs", "events", "--warehouse", warehouse.toString());
-        String report;
-        try (var reports = Files.list(warehouse.resolve("_run_reports"))) {
-          // The run's JSON record (Hadoop's local file system also leaves a hidden .crc beside it).
-          report =
-              Files.readString(
-                  reports
-                      .filter(f -> f.getFileName().toString().matches("run-.*\\.json"))
-                      .findFirst()
-                      .orElseThrow());
-        }
+        String report = newestReport(warehouse);
         // Every logged event once: the recovery record aside, nothing else is in this log.
         assertThat(count(report, "events")).isEqualTo(logged.size());
         assertThat(count(report, "quarantined")).isZero();
@@ -771,11 +762,199 @@ class EndToEndIT {
         stop(restarted);
       }
     }
+  }
 
-    long count(String report, String name) {
-      var m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(report);
-      assertThat(m.find()).as("%s in %s", name, report).isTrue();
-      return Long.parseLong(m.group(1));
+  /** The JSON record of the newest run on a warehouse (run ids begin with their start time). */
+  static String newestReport(Path warehouse) throws IOException {
+    try (var reports = Files.list(warehouse.resolve("_run_reports"))) {
+      // Hadoop's local file system also leaves a hidden .crc beside each.
+      return Files.readString(
+          reports
+              .filter(f -> f.getFileName().toString().matches("run-.*\\.json"))
+              .max(Comparator.naturalOrder())
+              .orElseThrow());
+    }
+  }
+
+  /** A count of a run's record, by name (the first step that reports it). */
+  static long count(String report, String name) {
+    var m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(report);
+    assertThat(m.find()).as("%s in %s", name, report).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Nested
+  class EventsThroughKafka {
+    static final String TOPIC = "crowdrank-e2e";
+    static final int RANKINGS = 20;
+    static final int EVENTS = 50;
+
+    /** A KRaft broker (broker and controller in one JVM) from this test's classpath. */
+    Process startBroker(Path dir, int port, int controller) throws Exception {
+      Files.createDirectories(dir.resolve("data"));
+      Path props =
+          Files.writeString(
+              dir.resolve("server.properties"),
+              String.join(
+                  "\n",
+                  "process.roles=broker,controller",
+                  "node.id=1",
+                  "controller.quorum.bootstrap.servers=127.0.0.1:" + controller,
+                  "listeners=PLAINTEXT://127.0.0.1:"
+                      + port
+                      + ",CONTROLLER://127.0.0.1:"
+                      + controller,
+                  "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                  "controller.listener.names=CONTROLLER",
+                  "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                  "inter.broker.listener.name=PLAINTEXT",
+                  "log.dirs=" + dir.resolve("data"),
+                  "num.partitions=2",
+                  "offsets.topic.replication.factor=1",
+                  "transaction.state.log.replication.factor=1",
+                  "transaction.state.log.min.isr=1",
+                  "share.coordinator.state.topic.replication.factor=1",
+                  "share.coordinator.state.topic.min.isr=1",
+                  "group.initial.rebalance.delay.ms=0",
+                  ""));
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String classpath = System.getProperty("java.class.path");
+      Process format =
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  classpath,
+                  "kafka.tools.StorageTool",
+                  "format",
+                  "-t",
+                  org.apache.kafka.common.Uuid.randomUuid().toString(),
+                  "-c",
+                  props.toString(),
+                  "--standalone")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("format.log").toFile())
+              .start();
+      assertThat(format.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(format.exitValue()).as(Files.readString(dir.resolve("format.log"))).isZero();
+      Process broker =
+          new ProcessBuilder(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", props.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("broker.log").toFile())
+              .start();
+      java.util.Properties admin = new java.util.Properties();
+      admin.put("bootstrap.servers", "127.0.0.1:" + port);
+      Instant until = Instant.now().plusSeconds(60);
+      while (true) {
+        try (var a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+          a.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(TOPIC, 2, (short) 1)))
+              .all()
+              .get(10, TimeUnit.SECONDS);
+          return broker;
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          if (!broker.isAlive() || Instant.now().isAfter(until)) {
+            broker.destroyForcibly();
+            throw new AssertionError("the Kafka broker did not start: " + e, e);
+          }
+          Thread.sleep(500);
+        }
+      }
+    }
+
+    /** Every message of the topic, as the lines of one closed segment of the local log. */
+    Path copyTopicToSegment(String servers, Path replicaDir) throws IOException {
+      java.util.Properties c = new java.util.Properties();
+      c.put("bootstrap.servers", servers);
+      c.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+      c.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+      List<String> lines = new ArrayList<>();
+      try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(c)) {
+        var partitions =
+            List.of(
+                new org.apache.kafka.common.TopicPartition(TOPIC, 0),
+                new org.apache.kafka.common.TopicPartition(TOPIC, 1));
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        var end = consumer.endOffsets(partitions);
+        Instant until = Instant.now().plusSeconds(30);
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+            && Instant.now().isBefore(until)) {
+          consumer.poll(Duration.ofMillis(500)).forEach(r -> lines.add(r.value()));
+        }
+      }
+      Files.createDirectories(replicaDir);
+      return Files.write(replicaDir.resolve("0000000000001-00000000.jsonl"), lines);
+    }
+
+    @Test
+    void servedListsAndEvents_goThroughKafka_landExactlyOnce_asTheFolderLandsThem()
+        throws Exception {
+      Path dir = work.resolve("kafka");
+      int port = freePort();
+      Process broker = startBroker(dir, port, freePort());
+      String servers = "127.0.0.1:" + port;
+      int grpc = freePort();
+      Process replica = null;
+      ManagedChannel ch =
+          ManagedChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
+      try {
+        replica =
+            serve(
+                java.util.Map.of(
+                    "CROWDRANK_EVENT_LOG_KAFKA_BOOTSTRAP_SERVERS", servers,
+                    "CROWDRANK_EVENT_LOG_KAFKA_TOPIC", TOPIC,
+                    "CROWDRANK_EVENT_LOG_REPLICA", "kafka-test"),
+                "kafka-serve.log",
+                grpc,
+                freePort());
+        awaitServing(ch, replica, "kafka-serve.log", Instant.now().plusSeconds(120));
+        List<String> payers = truth.stream().map(t -> t[1]).filter(a -> !a.isEmpty()).toList();
+        for (int i = 0; i < RANKINGS; i++) {
+          UserRef user = UserRef.newBuilder().setPaymentAccount(payers.get(i)).build();
+          stub(ch, "alipay", new Metadata()).rank(request(user, "alipay", BREAKFAST));
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < EVENTS; i++) {
+          ids.add("kafka-" + i);
+        }
+        // Answered only once Kafka acknowledged every event.
+        assertThat(
+                new KilledReplica()
+                    .send(ch, UserRef.newBuilder().setPaymentAccount(payers.get(0)).build(), ids))
+            .isTrue();
+        stop(replica); // a clean stop sends the served lists still queued
+        replica = null;
+
+        Path viaKafka = work.resolve("kafka-warehouse");
+        String source = "kafka://" + servers + "/" + TOPIC;
+        run("jobs", "events", "--warehouse", viaKafka.toString(), "--events-source", source);
+        String landed = newestReport(viaKafka);
+        assertThat(count(landed, "served")).isEqualTo(RANKINGS);
+        assertThat(count(landed, "events")).isEqualTo(EVENTS);
+        assertThat(count(landed, "inserted")).isEqualTo(RANKINGS + EVENTS);
+        assertThat(count(landed, "quarantined")).isZero();
+        assertThat(count(landed, "kafka_batches")).isPositive();
+
+        // Again: the checkpoint has every offset, so nothing is read or inserted twice.
+        run("jobs", "events", "--warehouse", viaKafka.toString(), "--events-source", source);
+        String again = newestReport(viaKafka);
+        assertThat(again).isNotEqualTo(landed);
+        assertThat(count(again, "kafka_batches")).isZero();
+        assertThat(count(again, "inserted")).isZero();
+
+        // The same messages as a closed segment of a replica's folder land the same way.
+        Path viaFolder = work.resolve("kafka-as-folder-warehouse");
+        copyTopicToSegment(servers, viaFolder.resolve("_serving_log").resolve("kafka-test"));
+        run("jobs", "events", "--warehouse", viaFolder.toString());
+        String folder = newestReport(viaFolder);
+        for (String c : List.of("read", "served", "events", "inserted", "quarantined")) {
+          assertThat(count(folder, c)).as(c).isEqualTo(count(landed, c));
+        }
+      } finally {
+        ch.shutdownNow();
+        stop(replica);
+        stop(broker);
+      }
     }
   }
 

@@ -142,7 +142,8 @@ public final class PipelineBenchmark {
             g.targeting(),
             null,
             50,
-            Lookalike.DEFAULT_TOP_N);
+            Lookalike.DEFAULT_TOP_N,
+            null);
     for (Pipeline.StepResult r : new Pipeline(spark, o).run(options.steps()).steps()) {
       steps.add(
           new StepTiming(

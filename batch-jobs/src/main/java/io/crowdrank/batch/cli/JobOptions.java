@@ -344,6 +344,23 @@ final class JobOptions {
     }
   }
 
+  /** Where the events step finds what the service's replicas logged. */
+  static final class EventsSourceOptions {
+    @Option(
+        names = "--events-source",
+        paramLabel = "SOURCE",
+        converter = Location.class,
+        description =
+            "Where the service's replicas log: their folders (default: <warehouse>/_serving_log,"
+                + " one sub-folder per replica) or kafka://HOST:PORT[,HOST:PORT]/TOPIC when they"
+                + " send to Kafka (see docs/EXPERIMENTS.md).")
+    String source;
+
+    String checked() {
+      return source == null ? null : io.crowdrank.batch.events.EventsJob.checked(source);
+    }
+  }
+
   static final class ExperimentsOptions {
     @Option(
         names = "--experiments",

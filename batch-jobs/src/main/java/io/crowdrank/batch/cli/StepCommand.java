@@ -3,6 +3,7 @@ package io.crowdrank.batch.cli;
 import io.crowdrank.batch.cli.JobOptions.AsOfOptions;
 import io.crowdrank.batch.cli.JobOptions.DeliveryOptions;
 import io.crowdrank.batch.cli.JobOptions.EvaluationOptions;
+import io.crowdrank.batch.cli.JobOptions.EventsSourceOptions;
 import io.crowdrank.batch.cli.JobOptions.ExperimentsOptions;
 import io.crowdrank.batch.cli.JobOptions.FileOptions;
 import io.crowdrank.batch.cli.JobOptions.GateOptions;
@@ -78,6 +79,7 @@ final class StepCommand implements Callable<Integer> {
   final ProfileOptions profiles = new ProfileOptions();
   final TargetingOptions targeting = new TargetingOptions();
   final ExperimentsOptions experiments = new ExperimentsOptions();
+  final EventsSourceOptions events = new EventsSourceOptions();
   final PrivacyOptions privacy = new PrivacyOptions();
   final LookalikeOptions lookalike = new LookalikeOptions();
   final TimeZoneOptions timeZone = new TimeZoneOptions();
@@ -147,7 +149,8 @@ final class StepCommand implements Callable<Integer> {
   /** The groups a step reads, beyond the warehouse every step needs. */
   private List<Object> groups(Step step) {
     return switch (step) {
-      case EVENTS, EXPERIMENTS -> List.of();
+      case EVENTS -> List.of(events);
+      case EXPERIMENTS -> List.of();
       case INGEST -> List.of(raw, deliveries);
       case IDENTITY -> List.of(identity);
       case PROFILES -> List.of(asOf, profiles, timeZone);
@@ -193,6 +196,7 @@ final class StepCommand implements Callable<Integer> {
     }
     return Stream.of(
             warehouse,
+            events,
             raw,
             deliveries,
             file,
@@ -338,7 +342,8 @@ final class StepCommand implements Callable<Integer> {
           targeting.file,
           experiments.checked(),
           privacy.k(),
-          lookalike.topN());
+          lookalike.topN(),
+          events.checked());
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }

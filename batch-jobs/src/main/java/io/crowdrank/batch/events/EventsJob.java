@@ -57,23 +57,33 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The serving replicas' event logs to Delta, exactly once: every closed segment ({@link
- * ServingLogFormat}) is parsed by Spark's JSON parser against the declared schema, checked, and its
- * records are inserted into {@code bronze/serving_events} unless the table holds their key already;
- * lines that are not valid records go to the quarantine with their reason. Segments are removed
- * only after that commit, so a run that dies in between leaves them to the next run, which inserts
- * nothing twice (the key: the host app's own event id where it sent one, so a retried stream counts
- * once; otherwise the replica's event id).
+ * The serving replicas' records to Delta, exactly once: every record ({@link ServingLogFormat}) is
+ * parsed by Spark's JSON parser against the declared schema, checked, and inserted into {@code
+ * bronze/serving_events} unless the table holds its key already; lines that are not valid records
+ * go to the quarantine with their reason. The key is the host app's own event id where it sent one
+ * (so a retried stream counts once), otherwise the replica's event id.
+ *
+ * <p>Two sources, as the replicas were configured: their folders of closed segments (the default),
+ * removed only after the commit, so a run that dies in between leaves them to the next run; or a
+ * Kafka topic ({@code kafka://host:port[,host:port]/topic}), read by Structured Streaming's Kafka
+ * source up to the offsets there are when the run starts ({@code availableNow}), with the offsets
+ * landed kept in a checkpoint under the warehouse. A micro-batch replayed after a crash inserts
+ * nothing twice (the same keys) and quarantines nothing twice (the same topic, partition and
+ * offset).
  */
 public final class EventsJob {
   private static final Logger LOG = LoggerFactory.getLogger(EventsJob.class);
@@ -87,33 +97,64 @@ public final class EventsJob {
   private static final String PARSED = "_record";
   private static final String CORRUPT = "_corrupt_record";
 
+  /** The scheme of a Kafka source. */
+  public static final String KAFKA_SCHEME = "kafka://";
+
+  private static final java.util.regex.Pattern KAFKA =
+      java.util.regex.Pattern.compile("kafka://([^/\\s]+)/([A-Za-z0-9._-]{1,249})");
+
+  /**
+   * A source as given, if it is a folder or a well-formed Kafka source.
+   *
+   * @throws IllegalArgumentException saying what a Kafka source looks like
+   */
+  public static String checked(String source) {
+    if (source.startsWith(KAFKA_SCHEME) && !KAFKA.matcher(source).matches()) {
+      throw new IllegalArgumentException(
+          "--events-source '"
+              + source
+              + "' is not kafka://HOST:PORT[,HOST:PORT]/TOPIC (a topic is 1-249 of letters,"
+              + " digits, '.', '_' and '-')");
+    }
+    return source;
+  }
+
   /**
    * @param warehouse root of the Delta tables
-   * @param servingLog the folder with one sub-folder per replica; null for the warehouse's {@code
-   *     _serving_log}
+   * @param source the folder with one sub-folder per replica, or {@code
+   *     kafka://host:port[,host:port]/topic}; null for the warehouse's {@code _serving_log}
    * @param runId identifies this run in the quarantine table
    */
-  public record Options(String warehouse, String servingLog, String runId) {
+  public record Options(String warehouse, String source, String runId) {
     public Options {
       if (warehouse == null || runId == null) {
         throw new IllegalArgumentException("warehouse and runId are required");
       }
-      if (servingLog == null) {
-        servingLog = Tables.at(warehouse, ServingLogFormat.DIRECTORY);
-      }
+      source = source == null ? Tables.at(warehouse, ServingLogFormat.DIRECTORY) : checked(source);
+    }
+
+    /** The Kafka topic, or null when the source is a folder. */
+    Kafka kafka() {
+      var m = KAFKA.matcher(source);
+      return m.matches() ? new Kafka(m.group(1), m.group(2)) : null;
     }
   }
+
+  /** A Kafka source: {@code host:port[,host:port]} and a topic. */
+  record Kafka(String servers, String topic) {}
 
   /**
    * What one run did: lines read = accepted + quarantined; accepted = inserted + duplicates.
    *
    * @param segments closed segments read (and removed after the commit)
+   * @param batches micro-batches landed from Kafka
    * @param served Rank answers among the inserted records
    * @param events host-app events among them
    * @param tornBytes what replicas reported cutting from unfinished segments at restart
    */
   public record Result(
       int segments,
+      int batches,
       long read,
       long accepted,
       long quarantined,
@@ -124,10 +165,10 @@ public final class EventsJob {
       long tableVersion,
       long quarantineVersion)
       implements StepReport {
-    /** Nothing was closed since the last run: nothing was done. */
+    /** Nothing was closed or sent since the last run: nothing was done. */
     @Override
     public boolean skipped() {
-      return segments == 0;
+      return segments == 0 && batches == 0;
     }
 
     /** Events reads log files, not Delta tables. */
@@ -148,6 +189,7 @@ public final class EventsJob {
     public Map<String, Long> counts() {
       Map<String, Long> out = new LinkedHashMap<>();
       out.put("segments", (long) segments);
+      out.put("kafka_batches", (long) batches);
       out.put("read", read);
       out.put("accepted", accepted);
       out.put("quarantined", quarantined);
@@ -233,29 +275,141 @@ public final class EventsJob {
   }
 
   public Result execute() {
-    String tablePath = Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH);
-    String quarantinePath = Quarantine.path(options.warehouse());
+    Kafka kafka = options.kafka();
+    return kafka == null ? fromFolder() : fromKafka(kafka.servers(), kafka.topic());
+  }
+
+  /** Every closed segment of every replica's folder; each removed once its rows are committed. */
+  private Result fromFolder() {
     List<Path> segments = closedSegments();
     if (segments.isEmpty()) {
       // Nothing to land: no table is created or touched (a DAG with no service yet pays nothing).
-      LOG.info("events: no closed segments under {}", options.servingLog());
-      return new Result(
-          0,
-          0,
-          0,
-          0,
-          0,
-          0,
-          0,
-          0,
-          Delta.version(spark, tablePath),
-          Delta.version(spark, quarantinePath));
+      LOG.info("events: no closed segments under {}", options.source());
+      return result(0, 0, Landed.NONE);
     }
-    DeltaTable table =
-        Delta.createIfNotExists(spark, tablePath, tableSchema(), List.of(EVENT_DATE));
-    DeltaTable quarantine = Quarantine.table(spark, options.warehouse());
+    Landed landed =
+        land(TextLines.read(spark, segments.stream().map(Path::toString).toList()), table());
+    // Committed: only now may the segments go.
+    remove(segments);
+    LOG.info(
+        "events: {} segments, {} lines: {} served lists, {} events, {} inserted, {} quarantined",
+        segments.size(),
+        landed.read(),
+        landed.served(),
+        landed.events(),
+        landed.inserted(),
+        landed.quarantined());
+    return result(segments.size(), 0, landed);
+  }
+
+  /**
+   * What the topic holds beyond the checkpoint's offsets, in micro-batches, each landed like a
+   * folder's segments; the checkpoint moves on only after a batch's commit.
+   */
+  private Result fromKafka(String servers, String topic) {
+    DeltaTable table = table();
+    String checkpoint =
+        Tables.at(options.warehouse(), "_checkpoints/serving_events/kafka-" + topic);
+    Dataset<Row> lines =
+        spark
+            .readStream()
+            .format("kafka")
+            .option("kafka.bootstrap.servers", servers)
+            .option("subscribe", topic)
+            .option("startingOffsets", "earliest")
+            // Records removed by the topic's retention before they were landed: fail, not skip.
+            .option("failOnDataLoss", "true")
+            .load()
+            .select(
+                col("value").cast(DataTypes.StringType).as(TextLines.LINE),
+                concat(lit("kafka:" + topic + "/"), col("partition").cast(DataTypes.StringType))
+                    .as(SOURCE_FILE),
+                col("offset").as(SOURCE_OFFSET));
+    List<Landed> batches = new ArrayList<>();
+    try {
+      StreamingQuery query =
+          lines
+              .writeStream()
+              .queryName("events-from-kafka-" + topic)
+              .trigger(Trigger.AvailableNow())
+              .option("checkpointLocation", checkpoint)
+              .foreachBatch(
+                  (VoidFunction2<Dataset<Row>, Long>)
+                      (batch, id) -> {
+                        if (!batch.isEmpty()) {
+                          batches.add(land(batch, table));
+                        }
+                      })
+              .start();
+      query.awaitTermination();
+    } catch (java.util.concurrent.TimeoutException | StreamingQueryException e) {
+      throw new IllegalStateException(
+          "events: landing Kafka topic " + topic + " at " + servers + " failed: " + e.getMessage(),
+          e);
+    }
+    Landed landed = batches.stream().reduce(Landed.NONE, Landed::plus);
+    LOG.info(
+        "events: {} batches from Kafka topic {}, {} records: {} served lists, {} events, {}"
+            + " inserted, {} quarantined",
+        batches.size(),
+        topic,
+        landed.read(),
+        landed.served(),
+        landed.events(),
+        landed.inserted(),
+        landed.quarantined());
+    return result(0, batches.size(), landed);
+  }
+
+  /** The events table, and the quarantine beside it, created if missing. */
+  private DeltaTable table() {
+    Quarantine.table(spark, options.warehouse());
+    return Delta.createIfNotExists(
+        spark,
+        Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH),
+        tableSchema(),
+        List.of(EVENT_DATE));
+  }
+
+  private Result result(int segments, int batches, Landed landed) {
+    return new Result(
+        segments,
+        batches,
+        landed.read(),
+        landed.read() - landed.quarantined(),
+        landed.quarantined(),
+        landed.inserted(),
+        landed.served(),
+        landed.events(),
+        landed.torn(),
+        Delta.version(spark, Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH)),
+        Delta.version(spark, Quarantine.path(options.warehouse())));
+  }
+
+  /** What landing some lines did; lines read = accepted + quarantined. */
+  private record Landed(
+      long read, long quarantined, long inserted, long served, long events, long torn) {
+    static final Landed NONE = new Landed(0, 0, 0, 0, 0, 0);
+
+    Landed plus(Landed o) {
+      return new Landed(
+          read + o.read,
+          quarantined + o.quarantined,
+          inserted + o.inserted,
+          served + o.served,
+          events + o.events,
+          torn + o.torn);
+    }
+  }
+
+  /**
+   * Parses, checks and lands lines: (LINE, SOURCE_FILE, SOURCE_OFFSET) rows, from segment files or
+   * Kafka messages alike.
+   */
+  private Landed land(Dataset<Row> lines, DeltaTable table) {
+    String tablePath = Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH);
     Dataset<Row> parsed =
-        TextLines.read(spark, segments.stream().map(Path::toString).toList())
+        lines
             .select(
                 from_json(
                         col(TextLines.LINE),
@@ -279,7 +433,10 @@ public final class EventsJob {
       }
       if (quarantined > 0) {
         Quarantine.add(
-            quarantine, parsed.filter(col(REASON).isNotNull()), QUARANTINE_SOURCE, options.runId());
+            Quarantine.table(spark, options.warehouse()),
+            parsed.filter(col(REASON).isNotNull()),
+            QUARANTINE_SOURCE,
+            options.runId());
       }
       Dataset<Row> accepted =
           parsed
@@ -299,7 +456,6 @@ public final class EventsJob {
                   java.util.Arrays.stream(tableSchema().fieldNames())
                       .map(c -> col(c))
                       .toArray(Column[]::new));
-      long acceptedCount = read - quarantined;
       long inserted =
           Delta.insertNew(spark, table, tablePath, unique, List.of(EVENT_KEY), EVENT_DATE, null);
       long served = 0;
@@ -318,27 +474,7 @@ public final class EventsJob {
           default -> torn = r.getLong(2);
         }
       }
-      // Committed: only now may the segments go.
-      remove(segments);
-      LOG.info(
-          "events: {} segments, {} lines: {} served lists, {} events, {} inserted, {} quarantined",
-          segments.size(),
-          read,
-          served,
-          events,
-          inserted,
-          quarantined);
-      return new Result(
-          segments.size(),
-          read,
-          acceptedCount,
-          quarantined,
-          inserted,
-          served,
-          events,
-          torn,
-          Delta.version(spark, tablePath),
-          Delta.version(spark, quarantinePath));
+      return new Landed(read, quarantined, inserted, served, events, torn);
     } finally {
       parsed.unpersist();
     }
@@ -397,7 +533,7 @@ public final class EventsJob {
 
   /** The closed segments of every replica's folder, in name order. */
   private List<Path> closedSegments() {
-    Path root = new Path(options.servingLog());
+    Path root = new Path(options.source());
     try {
       FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(root)) {

@@ -133,6 +133,8 @@ public final class Pipeline {
    *     bundle's
    * @param privacyK fewest people a number in a merchant report may describe
    * @param lookalikeTopN most lookalikes the reports keep per merchant
+   * @param eventsSource where the events step reads the replicas' records (a folder or
+   *     kafka://servers/topic), or null for the warehouse's own folder
    */
   public record Options(
       String raw,
@@ -153,7 +155,8 @@ public final class Pipeline {
       java.nio.file.Path targeting,
       java.nio.file.Path experiments,
       int privacyK,
-      int lookalikeTopN) {}
+      int lookalikeTopN,
+      String eventsSource) {}
 
   /** A finished step: its typed result and how long it took. */
   public record StepResult(Step step, StepReport result, long millis) {}
@@ -278,7 +281,7 @@ public final class Pipeline {
     return switch (step) {
       case EVENTS -> {
         EventsJob events =
-            new EventsJob(spark, new EventsJob.Options(o.warehouse(), null, o.runId()));
+            new EventsJob(spark, new EventsJob.Options(o.warehouse(), o.eventsSource(), o.runId()));
         yield new Job(
             "the serving log in " + Tables.at(o.warehouse(), ServingLogFormat.DIRECTORY),
             events::execute);

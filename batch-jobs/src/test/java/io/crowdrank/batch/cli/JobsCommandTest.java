@@ -279,6 +279,9 @@ class JobsCommandTest {
             List.of("ingestion"),
             "unknown step 'ingestion': use one of events, experiments, ingest,"),
         Arguments.of(List.of("ingest", "--warehouse", "w"), "ingest needs --raw DIR"),
+        Arguments.of(
+            List.of("events", "--warehouse", "w", "--events-source", "kafka://broker:9092"),
+            "--events-source 'kafka://broker:9092' is not kafka://HOST:PORT[,HOST:PORT]/TOPIC"),
         Arguments.of(List.of("ingest", "--raw", "r"), "--warehouse DIR is required"),
         Arguments.of(
             List.of("ingest", "--raw", "r", "--warehouse", "w", "--rank", "8"),

@@ -172,7 +172,8 @@ class StandaloneClusterIT {
                 null,
                 null,
                 50,
-                Lookalike.DEFAULT_TOP_N))
+                Lookalike.DEFAULT_TOP_N,
+                null))
         .run(steps);
   }
 

@@ -2,6 +2,7 @@ package io.crowdrank.batch.events;
 
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
@@ -52,6 +53,21 @@ class EventsJobTest extends SparkTestBase {
     Path file = dir.resolve(new Segment(BOOT, number, closed).fileName());
     Files.writeString(file, String.join("\n", lines) + "\n");
     return file;
+  }
+
+  @Test
+  void options_sourceIsTheWarehousesFolder_aFolder_orAKafkaTopic() {
+    String w = "/lake";
+
+    assertThat(new EventsJob.Options(w, null, "r").source()).isEqualTo("/lake/_serving_log");
+    assertThat(new EventsJob.Options(w, "/logs", "r").kafka()).isNull();
+    assertThat(new EventsJob.Options(w, "kafka://k1:9092,k2:9092/crowdrank.events_1", "r").kafka())
+        .isEqualTo(new EventsJob.Kafka("k1:9092,k2:9092", "crowdrank.events_1"));
+    for (String bad : List.of("kafka://k1:9092", "kafka:///topic", "kafka://k1:9092/a/b")) {
+      assertThatThrownBy(() -> new EventsJob.Options(w, bad, "r"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is not kafka://HOST:PORT[,HOST:PORT]/TOPIC");
+    }
   }
 
   @Test

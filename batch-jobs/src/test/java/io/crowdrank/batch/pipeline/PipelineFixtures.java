@@ -58,7 +58,8 @@ final class PipelineFixtures {
         targeting(raw),
         null,
         FIXTURE_K,
-        Lookalike.DEFAULT_TOP_N);
+        Lookalike.DEFAULT_TOP_N,
+        null);
   }
 
   /**
