@@ -26,11 +26,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
@@ -51,7 +48,7 @@ import org.jboss.logging.Logger;
  * disk is slower than the arrivals fails them with {@link LogBehindException}; records that may be
  * lost are then dropped and counted ({@link #dropped()}), never silently.
  */
-public final class EventLog implements EventSink {
+public final class EventLog extends QueuedEventSink {
   private static final Logger LOG = Logger.getLogger(EventLog.class);
 
   /** Records written between two looks at the queue, at most. */
@@ -98,22 +95,13 @@ public final class EventLog implements EventSink {
    */
   public record Recovery(int segments, long tornBytes, int tornSegments) {}
 
-  private record Entry(Record record, CompletableFuture<Void> durable) {}
-
   private final Settings settings;
   private final Clock clock;
-  private final long boot;
   private final Recovery recovery;
   private final FileStore store;
-  private final AtomicLong ids = new AtomicLong();
-  private final BlockingQueue<Entry> queue;
   private final Thread writer;
-  private volatile boolean closing;
 
-  private final LongAdder written = new LongAdder();
   private final LongAdder syncs = new LongAdder();
-  private final LongAdder dropped = new LongAdder();
-  private final LongAdder failed = new LongAdder();
 
   // The writer thread's own state.
   private final JsonFactory jsonFactory = new JsonFactory();
@@ -126,12 +114,11 @@ public final class EventLog implements EventSink {
   private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
 
   private EventLog(Settings settings, Clock clock, long boot, Recovery recovery, FileStore store) {
+    super(settings.replica(), boot, settings.queueCapacity(), "the event log", "the disk");
     this.settings = settings;
     this.clock = clock;
-    this.boot = boot;
     this.recovery = recovery;
     this.store = store;
-    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
     this.writer = new Thread(this::run, "crowdrank-event-log");
     this.writer.setDaemon(true);
   }
@@ -259,80 +246,9 @@ public final class EventLog implements EventSink {
     return recovery;
   }
 
-  /** The replica's start time (epoch ms) in its segment names and event ids. */
-  public long boot() {
-    return boot;
-  }
-
-  /** A new event id, unique for this replica across its starts. */
-  @Override
-  public String nextId() {
-    return ServingLogFormat.eventId(settings.replica(), boot, ids.incrementAndGet());
-  }
-
-  /**
-   * Appends a record that must not be lost. The future completes once it is on disk (with every
-   * record appended before it), or fails with {@link LogFullException}, {@link LogBehindException}
-   * or the disk's {@link IOException}.
-   */
-  @Override
-  public CompletableFuture<Void> appendDurable(Record record) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    if (closing) {
-      done.completeExceptionally(new LogBehindException("the event log is closing"));
-    } else if (!queue.offer(new Entry(record, done))) {
-      failed.increment();
-      done.completeExceptionally(
-          new LogBehindException(
-              "the event log has "
-                  + settings.queueCapacity()
-                  + " records waiting for the disk; try again shortly"));
-    }
-    return done;
-  }
-
-  /**
-   * Appends a record that a crash may lose (it is synced within the flush interval); dropped and
-   * counted when the queue is full.
-   *
-   * @return whether it was queued
-   */
-  @Override
-  public boolean appendLater(Record record) {
-    if (closing || !queue.offer(new Entry(record, null))) {
-      dropped.increment();
-      return false;
-    }
-    return true;
-  }
-
-  /** Records written to segments. */
-  @Override
-  public long written() {
-    return written.sum();
-  }
-
   /** Times the log synced to disk (each for a group of records). */
   public long syncs() {
     return syncs.sum();
-  }
-
-  /** Records that may be lost, dropped because the queue was full or the disk failed. */
-  @Override
-  public long dropped() {
-    return dropped.sum();
-  }
-
-  /** Durable appends refused or failed (the callers were told). */
-  @Override
-  public long failed() {
-    return failed.sum();
-  }
-
-  /** Records waiting for the writer. */
-  @Override
-  public int queued() {
-    return queue.size();
   }
 
   private void run() {
@@ -451,7 +367,7 @@ public final class EventLog implements EventSink {
   }
 
   private void openSegment() throws IOException {
-    segment = new Segment(boot, nextSegment++, false);
+    segment = new Segment(boot(), nextSegment++, false);
     channel =
         FileChannel.open(
             settings.dir().resolve(segment.fileName()),

@@ -10,12 +10,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -36,7 +31,7 @@ import org.jboss.logging.Logger;
  * queue has no room for, or that the broker never acknowledges, is dropped and counted; a durable
  * append is refused ({@link LogBehindException}) or failed with the broker's error.
  */
-public final class KafkaEventSink implements EventSink {
+public final class KafkaEventSink extends QueuedEventSink {
   private static final Logger LOG = Logger.getLogger(KafkaEventSink.class);
 
   /**
@@ -92,33 +87,26 @@ public final class KafkaEventSink implements EventSink {
     }
   }
 
-  private record Entry(Record record, CompletableFuture<Void> durable) {}
-
   private final Settings settings;
   private final Clock clock;
-  private final long boot;
   private final Producer<byte[], byte[]> producer;
-  private final BlockingQueue<Entry> queue;
   private final Thread sender;
-  private final AtomicLong ids = new AtomicLong();
-  private volatile boolean closing;
-
-  private final LongAdder written = new LongAdder();
-  private final LongAdder dropped = new LongAdder();
-  private final LongAdder failed = new LongAdder();
 
   // The sender thread's own state.
   private final JsonFactory jsonFactory = new JsonFactory();
   private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1 << 12);
 
   KafkaEventSink(Settings settings, Clock clock, Producer<byte[], byte[]> producer) {
+    // Event ids carry the start time, as the local log's do (a restart takes longer than 1 ms).
+    super(
+        settings.replica(),
+        clock.millis(),
+        settings.queueCapacity(),
+        "the Kafka event sink",
+        "the broker");
     this.settings = settings;
     this.clock = clock;
-    // Event ids carry the start time, as the local log's do; a start in the same millisecond as
-    // the previous one would repeat ids, which a restart cannot do.
-    this.boot = clock.millis();
     this.producer = producer;
-    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
     this.sender = new Thread(this::run, "crowdrank-event-kafka");
     this.sender.setDaemon(true);
   }
@@ -137,36 +125,6 @@ public final class KafkaEventSink implements EventSink {
   /** Starts handing queued records to the producer. */
   void start() {
     sender.start();
-  }
-
-  @Override
-  public String nextId() {
-    return ServingLogFormat.eventId(settings.replica(), boot, ids.incrementAndGet());
-  }
-
-  @Override
-  public CompletableFuture<Void> appendDurable(Record record) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    if (closing) {
-      done.completeExceptionally(new LogBehindException("the Kafka event sink is closing"));
-    } else if (!queue.offer(new Entry(record, done))) {
-      failed.increment();
-      done.completeExceptionally(
-          new LogBehindException(
-              "the Kafka event sink has "
-                  + settings.queueCapacity()
-                  + " records waiting for the broker; try again shortly"));
-    }
-    return done;
-  }
-
-  @Override
-  public boolean appendLater(Record record) {
-    if (closing || !queue.offer(new Entry(record, null))) {
-      dropped.increment();
-      return false;
-    }
-    return true;
   }
 
   private void run() {
@@ -219,26 +177,6 @@ public final class KafkaEventSink implements EventSink {
                 ? new LogBehindException(
                     "Kafka at " + settings.bootstrapServers() + " did not answer in time: " + error)
                 : new IOException("Kafka did not store the event: " + error, error));
-  }
-
-  @Override
-  public long written() {
-    return written.sum();
-  }
-
-  @Override
-  public long dropped() {
-    return dropped.sum();
-  }
-
-  @Override
-  public long failed() {
-    return failed.sum();
-  }
-
-  @Override
-  public int queued() {
-    return queue.size();
   }
 
   /** Sends what is queued, waits for the broker's acknowledgements, and closes the producer. */

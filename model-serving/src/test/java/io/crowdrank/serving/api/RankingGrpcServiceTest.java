@@ -730,11 +730,16 @@ class RankingGrpcServiceTest {
   }
 
   static RankRequest forced(String variant) {
+    return forced("diversity", variant, 3);
+  }
+
+  /** Top k for u1, in this variant of the experiment. */
+  static RankRequest forced(String experiment, String variant, int k) {
     return request("2088001").toBuilder()
-        .setK(3)
+        .setK(k)
         .setForceVariant(
             io.crowdrank.proto.v1.ForceVariant.newBuilder()
-                .setExperiment("diversity")
+                .setExperiment(experiment)
                 .setVariant(variant))
         .build();
   }
@@ -816,13 +821,13 @@ class RankingGrpcServiceTest {
     sideBySide.put(8L, previous);
     served.set(current);
 
-    RankResponse onPrevious = stub().rank(forcedModel("previous", 1));
-    RankResponse onCurrent = stub().rank(forcedModel("current", 1));
+    RankResponse onPrevious = stub().rank(forced("new_model", "previous", 1));
+    RankResponse onCurrent = stub().rank(forced("new_model", "current", 1));
     RankResponse own = stub().rank(request("2088001").toBuilder().setK(1).build());
     RankResponse nextPage =
         stub()
             .rank(
-                forcedModel("previous", 1).toBuilder()
+                forced("new_model", "previous", 1).toBuilder()
                     .setPageToken(onPrevious.getNextPageToken())
                     .build());
 
@@ -844,16 +849,6 @@ class RankingGrpcServiceTest {
     assertThat(records)
         .extracting(r -> r.get(ServingLogFormat.MODEL_VERSION).asLong())
         .containsExactly(8L, 9L, inPrevious ? 8L : 9L, 8L);
-  }
-
-  static RankRequest forcedModel(String variant, int k) {
-    return request("2088001").toBuilder()
-        .setK(k)
-        .setForceVariant(
-            io.crowdrank.proto.v1.ForceVariant.newBuilder()
-                .setExperiment("new_model")
-                .setVariant(variant))
-        .build();
   }
 
   @Test
