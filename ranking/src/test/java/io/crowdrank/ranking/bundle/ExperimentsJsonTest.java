@@ -25,7 +25,7 @@ class ExperimentsJsonTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "experiments.json:8: layers[0].experiments[0].variants[1].settings.diversty_cap:"
-                + " unknown field (known: context_weight, exploration_share, max_per_category)");
+                + " unknown field (known: bundle_version, context_weight, exploration_share, max_per_category)");
   }
 
   @Test
