@@ -2,11 +2,17 @@ package io.crowdrank.batch.maintain;
 
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
+import io.crowdrank.batch.evaluate.ServedBundle;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.delta.tables.DeltaTable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,10 +127,57 @@ public final class MaintenanceJob {
     // The bundle is small and rewritten whole; only vacuum it, which bounds how far rollback goes.
     String bundle = Tables.at(options.warehouse(), Tables.BUNDLE);
     if (selected(Tables.BUNDLE) && Delta.exists(spark, bundle)) {
-      vacuum(bundle);
+      Set<Long> pinned =
+          ServedBundle.current(spark, options.warehouse())
+              .map(b -> b.experiments().bundleVersions())
+              .orElse(java.util.Collections.emptySortedSet());
+      Map<Long, Instant> replacedAt = new HashMap<>();
+      for (Row r :
+          DeltaTable.forPath(spark, bundle)
+              .history()
+              .select("version", "timestamp")
+              .collectAsList()) {
+        replacedAt.put(r.getLong(0) - 1, r.getTimestamp(1).toInstant());
+      }
+      Set<Long> lost =
+          endangered(
+              pinned, replacedAt, Instant.now().minus(Duration.ofHours(options.retentionHours())));
+      if (lost.isEmpty()) {
+        vacuum(bundle);
+      } else {
+        // A vacuum would delete the files of a version a running variant ranks on: the service
+        // could no longer load it, and every publish would be refused until the experiment ends.
+        LOG.warn(
+            "{}: not vacuumed: the served bundle's experiments rank on versions {}, whose files"
+                + " are older than the retention ({} h); end those experiments (publish with"
+                + " another --experiments file) and the next maintain vacuums it",
+            Tables.BUNDLE,
+            lost,
+            options.retentionHours());
+      }
+      counts.put(Tables.BUNDLE + ".vacuum_skipped", lost.isEmpty() ? 0L : 1L);
       versions.put(Tables.BUNDLE, Delta.version(spark, bundle));
     }
     return new Result(versions, counts);
+  }
+
+  /**
+   * The pinned versions a vacuum now would make unreadable: the bundle is overwritten whole, so a
+   * version's files become removable when the next version replaced them, once that is older than
+   * the retention.
+   *
+   * @param replacedAt by version, when the version after it was committed (the newest has none)
+   * @param cutoff now minus the retention
+   */
+  static Set<Long> endangered(Set<Long> pinned, Map<Long, Instant> replacedAt, Instant cutoff) {
+    Set<Long> out = new java.util.TreeSet<>();
+    for (long v : pinned) {
+      Instant replaced = replacedAt.get(v);
+      if (replaced != null && replaced.isBefore(cutoff)) {
+        out.add(v);
+      }
+    }
+    return out;
   }
 
   private boolean selected(String table) {
