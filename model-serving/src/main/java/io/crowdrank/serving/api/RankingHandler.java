@@ -359,7 +359,8 @@ public final class RankingHandler {
   }
 
   public ModelInfo modelInfo() throws StatusException {
-    ModelBundle bundle = served();
+    ServedBundles servedNow = bundles.get().orElse(null);
+    ModelBundle bundle = served(Optional.ofNullable(servedNow).map(ServedBundles::bundle));
     var created = bundle.manifest().createdTime();
     return ModelInfo.newBuilder()
         .setVersion(bundle.version())
@@ -369,6 +370,7 @@ public final class RankingHandler {
         .setUserCount(bundle.users().count())
         .setManifestJson(ManifestJson.write(bundle.manifest()))
         .setShard(bundle.shard().toString())
+        .addAllSideBySideVersions(new java.util.TreeSet<>(servedNow.sideBySide().keySet()))
         .build();
   }
 

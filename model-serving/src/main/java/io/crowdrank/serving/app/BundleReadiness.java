@@ -20,8 +20,17 @@ public class BundleReadiness implements HealthCheck {
   public HealthCheckResponse call() {
     var builder = HealthCheckResponse.named("model-bundle").withData("table", holder.tablePath());
     return holder
-        .current()
-        .map(b -> builder.up().withData("version", b.version()).build())
+        .served()
+        .map(
+            s -> {
+              builder.up().withData("version", s.bundle().version());
+              if (!s.sideBySide().isEmpty()) {
+                builder.withData(
+                    "side_by_side_versions",
+                    new java.util.TreeSet<>(s.sideBySide().keySet()).toString());
+              }
+              return builder.build();
+            })
         .orElseGet(() -> builder.down().build());
   }
 }

@@ -843,6 +843,8 @@ class RankingGrpcServiceTest {
     boolean inPrevious = Experiments.bucket("model", key) < 500;
     assertThat(own.getModelVersion()).isEqualTo(inPrevious ? 8 : 9);
     assertThat(own.getExperiments(0).getVariant()).isEqualTo(inPrevious ? "previous" : "current");
+    // GetModelInfo names the version served beside the bundle.
+    assertThat(endpoint.modelInfo().getSideBySideVersionsList()).containsExactly(8L);
     // The log records the version each list came from.
     log.close();
     var records = EventLogTest.read(logDir);
