@@ -3,6 +3,7 @@ package io.crowdrank.batch.maintain;
 import io.crowdrank.batch.common.Delta;
 import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.ServedBundle;
+import io.crowdrank.batch.pipeline.RunLog;
 import io.crowdrank.batch.pipeline.StepReport;
 import io.delta.tables.DeltaTable;
 import java.time.Duration;
@@ -157,6 +158,17 @@ public final class MaintenanceJob {
       }
       counts.put(Tables.BUNDLE + ".vacuum_skipped", lost.isEmpty() ? 0L : 1L);
       versions.put(Tables.BUNDLE, Delta.version(spark, bundle));
+    }
+    // Run logs (Spark's detail per run) would otherwise grow with every run; their records stay.
+    try {
+      counts.put(
+          "_logs.removed",
+          (long)
+              RunLog.prune(
+                  options.warehouse(),
+                  Instant.now().minus(Duration.ofHours(options.retentionHours()))));
+    } catch (java.io.IOException e) {
+      LOG.warn("could not remove old run logs: {}", e.toString());
     }
     return new Result(versions, counts);
   }

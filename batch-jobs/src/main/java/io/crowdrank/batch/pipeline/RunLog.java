@@ -136,6 +136,29 @@ public final class RunLog implements AutoCloseable {
     return dir.resolve(runId + ".log");
   }
 
+  /**
+   * Removes the run logs of a warehouse last written before {@code cutoff} (the folder {@link
+   * #fileFor} puts them in); their run records under {@code _run_reports} stay.
+   *
+   * @return how many were removed
+   */
+  public static int prune(String warehouse, java.time.Instant cutoff) throws java.io.IOException {
+    Path dir = fileFor(warehouse, "run").getParent();
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return 0;
+    }
+    int removed = 0;
+    try (var logs = java.nio.file.Files.list(dir)) {
+      for (Path log : logs.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+        if (java.nio.file.Files.getLastModifiedTime(log).toInstant().isBefore(cutoff)
+            && java.nio.file.Files.deleteIfExists(log)) {
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
   @Override
   public void close() {
     root.removeAppender(file.getName());

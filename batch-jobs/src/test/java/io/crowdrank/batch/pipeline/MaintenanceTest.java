@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class MaintenanceTest extends SparkTestBase {
   @Test
-  void maintain_compactsDailyFiles_keepsTheRowsAndHistory() {
+  void maintain_compactsDailyFiles_keepsTheRowsAndHistory() throws Exception {
     DemoDataGenerator.generate(
         DemoDataGenerator.Options.defaults(tmp.resolve("raw"))
             .withUsers(100)
@@ -36,6 +36,15 @@ class MaintenanceTest extends SparkTestBase {
     }
     long rows = Delta.read(spark, warehouse(), Tables.PAYMENTS).count();
     long before = Delta.version(spark, Tables.at(warehouse(), Tables.PAYMENTS));
+    java.nio.file.Path oldLog = RunLog.fileFor(warehouse(), "run-old");
+    java.nio.file.Path newLog = RunLog.fileFor(warehouse(), "run-new");
+    java.nio.file.Files.createDirectories(oldLog.getParent());
+    java.nio.file.Files.writeString(oldLog, "old");
+    java.nio.file.Files.writeString(newLog, "new");
+    java.nio.file.Files.setLastModifiedTime(
+        oldLog,
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofDays(8))));
 
     StepReport r =
         new MaintenanceJob(
@@ -43,6 +52,10 @@ class MaintenanceTest extends SparkTestBase {
             .execute();
 
     assertThat(r.counts().get(Tables.PAYMENTS + ".files_removed")).isPositive();
+    // Run logs older than the retention (8 days against 7) go; newer ones stay.
+    assertThat(r.counts().get("_logs.removed")).isEqualTo(1L);
+    assertThat(oldLog).doesNotExist();
+    assertThat(newLog).exists();
     assertThat(Delta.read(spark, warehouse(), Tables.PAYMENTS).count()).isEqualTo(rows);
     assertThat(Delta.version(spark, Tables.at(warehouse(), Tables.PAYMENTS))).isGreaterThan(before);
     assertThat(r.outputVersions()).containsOnlyKeys(Tables.PAYMENTS);
