@@ -102,7 +102,7 @@ public record Experiments(List<Layer> layers) {
 
     /** The ranker's part: these settings without the bundle version. */
     public Settings ranker() {
-      return new Settings(contextWeight, maxPerCategory, explorationShare, null);
+      return ranking(contextWeight, maxPerCategory, explorationShare);
     }
 
     Set<String> names() {
@@ -431,12 +431,8 @@ public record Experiments(List<Layer> layers) {
       require(contextWeight >= 0, path + "." + CONTEXT_WEIGHT, "must be >= 0");
     }
     if (s.get(MAX_PER_CATEGORY) != null) {
-      Number n = number(s.get(MAX_PER_CATEGORY), path + "." + MAX_PER_CATEGORY);
-      require(
-          n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 1,
-          path + "." + MAX_PER_CATEGORY,
-          "must be a whole number >= 1");
-      maxPerCategory = n.intValue();
+      maxPerCategory =
+          whole(s.get(MAX_PER_CATEGORY), path + "." + MAX_PER_CATEGORY, 1, "").intValue();
     }
     if (s.get(EXPLORATION_SHARE) != null) {
       explorationShare =
@@ -447,14 +443,25 @@ public record Experiments(List<Layer> layers) {
           "must be 0..0.5");
     }
     if (s.get(BUNDLE_VERSION) != null) {
-      Number n = number(s.get(BUNDLE_VERSION), path + "." + BUNDLE_VERSION);
-      require(
-          n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0,
-          path + "." + BUNDLE_VERSION,
-          "must be a whole number >= 0 (a version of the published bundle table)");
-      bundleVersion = n.longValue();
+      bundleVersion =
+          whole(
+                  s.get(BUNDLE_VERSION),
+                  path + "." + BUNDLE_VERSION,
+                  0,
+                  " (a version of the published bundle table)")
+              .longValue();
     }
     return new Settings(contextWeight, maxPerCategory, explorationShare, bundleVersion);
+  }
+
+  /** A whole number &ge; {@code min}; else "must be a whole number >= min" and {@code why}. */
+  private static Number whole(Object value, String path, long min, String why) {
+    Number n = number(value, path);
+    require(
+        n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= min,
+        path,
+        "must be a whole number >= " + min + why);
+    return n;
   }
 
   private static void keys(Map<?, ?> m, String path, Set<String> known) {

@@ -1,6 +1,7 @@
 package io.crowdrank.batch.cli;
 
 import io.crowdrank.batch.common.InteractionsFile;
+import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.Tuning;
 import io.crowdrank.batch.maintain.MaintenanceJob;
@@ -111,19 +112,11 @@ final class JobOptions {
     }
   }
 
-  /**
-   * A folder given as a local path (made absolute: Delta reads a relative table location as a table
-   * name and refuses it) or as a URI with a scheme ({@code s3a://}, {@code file:/}), kept.
-   */
+  /** A folder given as a local path (made absolute) or as a URI, kept ({@link Tables#absolute}). */
   static final class Location implements CommandLine.ITypeConverter<String> {
-    private static final java.util.regex.Pattern SCHEME =
-        java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:.*");
-
     @Override
     public String convert(String value) {
-      return SCHEME.matcher(value).matches()
-          ? value
-          : Path.of(value).toAbsolutePath().normalize().toString();
+      return Tables.absolute(value);
     }
   }
 

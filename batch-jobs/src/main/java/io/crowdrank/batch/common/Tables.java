@@ -55,6 +55,27 @@ public final class Tables {
   // serving: the published bundle
   public static final String BUNDLE = BundleFormat.TABLE_PATH;
 
+  private static final java.util.regex.Pattern SCHEME =
+      java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:.*");
+
+  /**
+   * Whether a location is a URI with a scheme ({@code s3a://…}, {@code file:/…}, {@code
+   * kafka://…}).
+   */
+  public static boolean hasScheme(String location) {
+    return SCHEME.matcher(location).matches();
+  }
+
+  /**
+   * A location as Delta and Spark need it: a URI as given, a local path made absolute (Delta reads
+   * a relative table location as a table name and refuses it).
+   */
+  public static String absolute(String location) {
+    return hasScheme(location)
+        ? location
+        : java.nio.file.Path.of(location).toAbsolutePath().normalize().toString();
+  }
+
   /** The absolute location of a table under a warehouse root (local path or URI). */
   public static String at(String warehouse, String table) {
     return warehouse.endsWith("/") ? warehouse + table : warehouse + "/" + table;

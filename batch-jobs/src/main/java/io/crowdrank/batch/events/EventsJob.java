@@ -276,7 +276,7 @@ public final class EventsJob {
 
   public Result execute() {
     Kafka kafka = options.kafka();
-    return kafka == null ? fromFolder() : fromKafka(kafka.servers(), kafka.topic());
+    return kafka == null ? fromFolder() : fromKafka(kafka);
   }
 
   /** Every closed segment of every replica's folder; each removed once its rows are committed. */
@@ -288,7 +288,7 @@ public final class EventsJob {
       return result(0, 0, Landed.NONE);
     }
     Landed landed =
-        land(TextLines.read(spark, segments.stream().map(Path::toString).toList()), table());
+        land(TextLines.read(spark, segments.stream().map(Path::toString).toList()), targets());
     // Committed: only now may the segments go.
     remove(segments);
     LOG.info(
@@ -306,8 +306,10 @@ public final class EventsJob {
    * What the topic holds beyond the checkpoint's offsets, in micro-batches, each landed like a
    * folder's segments; the checkpoint moves on only after a batch's commit.
    */
-  private Result fromKafka(String servers, String topic) {
-    DeltaTable table = table();
+  private Result fromKafka(Kafka kafka) {
+    String servers = kafka.servers();
+    String topic = kafka.topic();
+    Targets targets = targets();
     String checkpoint =
         Tables.at(options.warehouse(), "_checkpoints/serving_events/kafka-" + topic);
     Dataset<Row> lines =
@@ -337,7 +339,7 @@ public final class EventsJob {
                   (VoidFunction2<Dataset<Row>, Long>)
                       (batch, id) -> {
                         if (!batch.isEmpty()) {
-                          batches.add(land(batch, table));
+                          batches.add(land(batch, targets));
                         }
                       })
               .start();
@@ -361,14 +363,18 @@ public final class EventsJob {
     return result(0, batches.size(), landed);
   }
 
-  /** The events table, and the quarantine beside it, created if missing. */
-  private DeltaTable table() {
-    Quarantine.table(spark, options.warehouse());
-    return Delta.createIfNotExists(
-        spark,
-        Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH),
-        tableSchema(),
-        List.of(EVENT_DATE));
+  /** Where landed lines go: the events table and the quarantine. */
+  private record Targets(DeltaTable events, DeltaTable quarantine) {}
+
+  /** The events table and the quarantine, created if missing, once per run. */
+  private Targets targets() {
+    return new Targets(
+        Delta.createIfNotExists(
+            spark,
+            Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH),
+            tableSchema(),
+            List.of(EVENT_DATE)),
+        Quarantine.table(spark, options.warehouse()));
   }
 
   private Result result(int segments, int batches, Landed landed) {
@@ -406,7 +412,7 @@ public final class EventsJob {
    * Parses, checks and lands lines: (LINE, SOURCE_FILE, SOURCE_OFFSET) rows, from segment files or
    * Kafka messages alike.
    */
-  private Landed land(Dataset<Row> lines, DeltaTable table) {
+  private Landed land(Dataset<Row> lines, Targets targets) {
     String tablePath = Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH);
     Dataset<Row> parsed =
         lines
@@ -433,7 +439,7 @@ public final class EventsJob {
       }
       if (quarantined > 0) {
         Quarantine.add(
-            Quarantine.table(spark, options.warehouse()),
+            targets.quarantine(),
             parsed.filter(col(REASON).isNotNull()),
             QUARANTINE_SOURCE,
             options.runId());
@@ -457,7 +463,8 @@ public final class EventsJob {
                       .map(c -> col(c))
                       .toArray(Column[]::new));
       long inserted =
-          Delta.insertNew(spark, table, tablePath, unique, List.of(EVENT_KEY), EVENT_DATE, null);
+          Delta.insertNew(
+              spark, targets.events(), tablePath, unique, List.of(EVENT_KEY), EVENT_DATE, null);
       long served = 0;
       long events = 0;
       long torn = 0;

@@ -125,6 +125,8 @@ public final class MaintenanceJob {
           optimized.getOrDefault("numRemovedFiles", "0"),
           options.retentionHours());
     }
+    // What the bundle's vacuum now deletes, and the run logs that go: older than this.
+    Instant cutoff = Instant.now().minus(Duration.ofHours(options.retentionHours()));
     // The bundle is small and rewritten whole; only vacuum it, which bounds how far rollback goes.
     String bundle = Tables.at(options.warehouse(), Tables.BUNDLE);
     if (selected(Tables.BUNDLE) && Delta.exists(spark, bundle)) {
@@ -132,17 +134,7 @@ public final class MaintenanceJob {
           ServedBundle.current(spark, options.warehouse())
               .map(b -> b.experiments().bundleVersions())
               .orElse(java.util.Collections.emptySortedSet());
-      Map<Long, Instant> replacedAt = new HashMap<>();
-      for (Row r :
-          DeltaTable.forPath(spark, bundle)
-              .history()
-              .select("version", "timestamp")
-              .collectAsList()) {
-        replacedAt.put(r.getLong(0) - 1, r.getTimestamp(1).toInstant());
-      }
-      Set<Long> lost =
-          endangered(
-              pinned, replacedAt, Instant.now().minus(Duration.ofHours(options.retentionHours())));
+      Set<Long> lost = pinned.isEmpty() ? Set.of() : endangered(pinned, replacedAt(bundle), cutoff);
       if (lost.isEmpty()) {
         vacuum(bundle);
       } else {
@@ -161,16 +153,24 @@ public final class MaintenanceJob {
     }
     // Run logs (Spark's detail per run) would otherwise grow with every run; their records stay.
     try {
-      counts.put(
-          "_logs.removed",
-          (long)
-              RunLog.prune(
-                  options.warehouse(),
-                  Instant.now().minus(Duration.ofHours(options.retentionHours()))));
+      counts.put("_logs.removed", (long) RunLog.prune(options.warehouse(), cutoff));
     } catch (java.io.IOException e) {
       LOG.warn("could not remove old run logs: {}", e.toString());
     }
     return new Result(versions, counts);
+  }
+
+  /** By version, when the version after it was committed (the newest has none). */
+  private Map<Long, Instant> replacedAt(String bundle) {
+    Map<Long, Instant> out = new HashMap<>();
+    for (Row r :
+        DeltaTable.forPath(spark, bundle)
+            .history()
+            .select("version", "timestamp")
+            .collectAsList()) {
+      out.put(r.getLong(0) - 1, r.getTimestamp(1).toInstant());
+    }
+    return out;
   }
 
   /**

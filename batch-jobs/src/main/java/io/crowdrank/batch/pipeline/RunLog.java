@@ -1,5 +1,6 @@
 package io.crowdrank.batch.pipeline;
 
+import io.crowdrank.batch.common.Tables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -128,10 +129,10 @@ public final class RunLog implements AutoCloseable {
     Path dir;
     if (warehouse.startsWith("file:")) {
       dir = Path.of(URI.create(warehouse)).resolve("_logs");
-    } else if (warehouse.matches("[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+    } else if (Tables.hasScheme(warehouse)) {
       dir = Path.of(System.getProperty("java.io.tmpdir"), "crowdrank-logs");
     } else {
-      dir = Path.of(warehouse).toAbsolutePath().normalize().resolve("_logs");
+      dir = Path.of(Tables.absolute(warehouse)).resolve("_logs");
     }
     return dir.resolve(runId + ".log");
   }
@@ -142,16 +143,16 @@ public final class RunLog implements AutoCloseable {
    *
    * @return how many were removed
    */
-  public static int prune(String warehouse, java.time.Instant cutoff) throws java.io.IOException {
+  public static int prune(String warehouse, java.time.Instant cutoff) throws IOException {
     Path dir = fileFor(warehouse, "run").getParent();
-    if (!java.nio.file.Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir)) {
       return 0;
     }
     int removed = 0;
-    try (var logs = java.nio.file.Files.list(dir)) {
+    try (var logs = Files.list(dir)) {
       for (Path log : logs.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
-        if (java.nio.file.Files.getLastModifiedTime(log).toInstant().isBefore(cutoff)
-            && java.nio.file.Files.deleteIfExists(log)) {
+        if (Files.getLastModifiedTime(log).toInstant().isBefore(cutoff)
+            && Files.deleteIfExists(log)) {
           removed++;
         }
       }

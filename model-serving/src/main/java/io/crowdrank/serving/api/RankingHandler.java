@@ -132,12 +132,13 @@ public final class RankingHandler {
         }
         RankQuery query = requests.toQuery(call.request());
         RankRequests.Page page = RankRequests.page(call.request().getPageToken());
-        ModelBundle current = served(served);
+        ServedBundles now = served(servedNow);
+        ModelBundle current = now.bundle();
         checkShard(current, query.userId());
         String person = historyKey(served, query.idType(), query.userId());
         List<Experiments.Arm> arms = arms(current.manifest().experiments(), person, call.request());
         Experiments.Settings settings = Experiments.settings(arms);
-        ModelBundle bundle = servedNow.get().rankOn(settings.bundleVersion());
+        ModelBundle bundle = now.rankOn(settings.bundleVersion());
         if (page.offset() > 0 && page.version() != bundle.version()) {
           throw Status.FAILED_PRECONDITION
               .withDescription(
@@ -359,8 +360,8 @@ public final class RankingHandler {
   }
 
   public ModelInfo modelInfo() throws StatusException {
-    ServedBundles servedNow = bundles.get().orElse(null);
-    ModelBundle bundle = served(Optional.ofNullable(servedNow).map(ServedBundles::bundle));
+    ServedBundles now = served(bundles.get());
+    ModelBundle bundle = now.bundle();
     var created = bundle.manifest().createdTime();
     return ModelInfo.newBuilder()
         .setVersion(bundle.version())
@@ -370,7 +371,7 @@ public final class RankingHandler {
         .setUserCount(bundle.users().count())
         .setManifestJson(ManifestJson.write(bundle.manifest()))
         .setShard(bundle.shard().toString())
-        .addAllSideBySideVersions(new java.util.TreeSet<>(servedNow.sideBySide().keySet()))
+        .addAllSideBySideVersions(now.sideBySideVersions())
         .build();
   }
 
@@ -513,11 +514,11 @@ public final class RankingHandler {
   }
 
   private ModelBundle served() throws StatusException {
-    return served(bundles.get().map(ServedBundles::bundle));
+    return served(bundles.get()).bundle();
   }
 
-  private static ModelBundle served(Optional<ModelBundle> bundle) throws StatusException {
-    return bundle.orElseThrow(
+  private static ServedBundles served(Optional<ServedBundles> now) throws StatusException {
+    return now.orElseThrow(
         () ->
             Status.UNAVAILABLE
                 .withDescription(

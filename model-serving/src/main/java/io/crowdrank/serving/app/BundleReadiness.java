@@ -25,9 +25,7 @@ public class BundleReadiness implements HealthCheck {
             s -> {
               builder.up().withData("version", s.bundle().version());
               if (!s.sideBySide().isEmpty()) {
-                builder.withData(
-                    "side_by_side_versions",
-                    new java.util.TreeSet<>(s.sideBySide().keySet()).toString());
+                builder.withData("side_by_side_versions", s.sideBySideVersions().toString());
               }
               return builder.build();
             })

@@ -93,10 +93,8 @@ public final class BundleHolder implements AutoCloseable {
     ModelBundle next = reader.read(tablePath, version);
     ServedBundles old = current.get();
     Map<Long, ModelBundle> side = new TreeMap<>();
-    for (long v : next.manifest().experiments().bundleVersions()) {
-      if (v != next.version()) {
-        side.put(v, sideBySide(next, v, old));
-      }
+    for (long v : ServedBundles.needed(next)) {
+      side.put(v, sideBySide(next, v, old));
     }
     current.set(new ServedBundles(next, side));
     if (old != null && old.bundle().version() != next.version()) {
@@ -119,11 +117,9 @@ public final class BundleHolder implements AutoCloseable {
 
   /** A version an experiment of {@code next} ranks on: kept if served already, else read. */
   private ModelBundle sideBySide(ModelBundle next, long version, ServedBundles old) {
-    if (old != null) {
-      ModelBundle kept = old.rankOn(version);
-      if (kept != null && kept.version() == version) {
-        return kept;
-      }
+    ModelBundle kept = old == null ? null : old.rankOn(version);
+    if (kept != null) {
+      return kept;
     }
     try {
       return reader.read(tablePath, OptionalLong.of(version));

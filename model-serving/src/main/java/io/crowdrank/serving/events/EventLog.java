@@ -412,12 +412,7 @@ public final class EventLog extends QueuedEventSink {
       LOG.errorf(e, "event log: writing %d records failed", batch.size());
     }
     for (Entry entry : batch) {
-      if (entry.durable() != null) {
-        failed.increment();
-        entry.durable().completeExceptionally(e);
-      } else {
-        dropped.increment();
-      }
+      fail(entry, e);
     }
   }
 

@@ -166,17 +166,12 @@ public final class KafkaEventSink extends QueuedEventSink {
   }
 
   private void failed(Entry e, Exception error) {
-    if (e.durable() == null) {
-      dropped.increment();
-      return;
-    }
-    failed.increment();
-    e.durable()
-        .completeExceptionally(
-            error instanceof TimeoutException
-                ? new LogBehindException(
-                    "Kafka at " + settings.bootstrapServers() + " did not answer in time: " + error)
-                : new IOException("Kafka did not store the event: " + error, error));
+    fail(
+        e,
+        error instanceof TimeoutException
+            ? new LogBehindException(
+                "Kafka at " + settings.bootstrapServers() + " did not answer in time: " + error)
+            : new IOException("Kafka did not store the event: " + error, error));
   }
 
   /** Sends what is queued, waits for the broker's acknowledgements, and closes the producer. */

@@ -79,6 +79,19 @@ abstract class QueuedEventSink implements EventSink {
     return true;
   }
 
+  /**
+   * A queued record that could not be stored: a durable append fails with {@code why} and counts as
+   * failed; a record that may be lost counts as dropped.
+   */
+  protected final void fail(Entry e, java.io.IOException why) {
+    if (e.durable() != null) {
+      failed.increment();
+      e.durable().completeExceptionally(why);
+    } else {
+      dropped.increment();
+    }
+  }
+
   @Override
   public long written() {
     return written.sum();
