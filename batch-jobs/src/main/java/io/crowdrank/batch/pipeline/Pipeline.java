@@ -1,7 +1,6 @@
 package io.crowdrank.batch.pipeline;
 
 import io.crowdrank.batch.common.StepJob;
-import io.crowdrank.batch.common.Tables;
 import io.crowdrank.batch.evaluate.EvaluateJob;
 import io.crowdrank.batch.evaluate.Evaluation;
 import io.crowdrank.batch.evaluate.TuneJob;
@@ -16,7 +15,6 @@ import io.crowdrank.batch.publish.PublishJob;
 import io.crowdrank.batch.reports.ReportsJob;
 import io.crowdrank.batch.segments.SegmentsJob;
 import io.crowdrank.batch.train.TrainJob;
-import io.crowdrank.format.ServingLogFormat;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -280,11 +278,11 @@ public final class Pipeline {
   private Job job(Step step) {
     return switch (step) {
       case EVENTS -> {
-        EventsJob events =
-            new EventsJob(spark, new EventsJob.Options(o.warehouse(), o.eventsSource(), o.runId()));
+        EventsJob.Options events =
+            new EventsJob.Options(o.warehouse(), o.eventsSource(), o.runId());
+        // The folder, or kafka://…/topic: what a failure names as its input.
         yield new Job(
-            "the serving log in " + Tables.at(o.warehouse(), ServingLogFormat.DIRECTORY),
-            events::execute);
+            "the serving log in " + events.source(), new EventsJob(spark, events)::execute);
       }
       case EXPERIMENTS ->
           tables(new ExperimentsJob(spark, new ExperimentsJob.Options(o.warehouse())));
