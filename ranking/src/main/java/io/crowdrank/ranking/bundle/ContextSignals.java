@@ -27,27 +27,37 @@ public final class ContextSignals {
   private final float[] hourShares;
 
   /**
-   * Every user's habit in three flat arrays: user u's sparse cells (category · 168 + hour,
-   * ascending) and their uses are at {@code habitStart[u]} until {@code habitStart[u + 1]} (4 bytes
-   * a user and 8 a cell, where two arrays per user took about 48 bytes more).
+   * Every user's habit in flat arrays: user u's sparse cells (category · 168 + hour, ascending) and
+   * their uses are at {@code habitStart[u]} until {@code habitStart[u + 1]}: 4 bytes a user and 4 a
+   * cell, the cell and its uses in 16 bits each (a 32-bit cell and float uses took 8). A catalog of
+   * more than 390 categories has 32-bit cells ({@link #wideCells}).
    */
   private final int[] habitStart;
 
-  private final int[] habitCells;
-  private final float[] habitCounts;
+  /** The cells, where every cell fits in 16 bits; else null. */
+  private final char[] habitCells;
+
+  /** The cells, where {@link #habitCells} is null. */
+  private final int[] wideCells;
+
+  /** Uses per cell, as {@link Bfloat16}. */
+  private final char[] habitCounts;
+
   private final Map<String, Scope> popularity;
 
   private ContextSignals(
       float[][] lifts,
       float[] hourShares,
       int[] habitStart,
-      int[] habitCells,
-      float[] habitCounts,
+      char[] habitCells,
+      int[] wideCells,
+      char[] habitCounts,
       Map<String, Scope> popularity) {
     this.lifts = lifts;
     this.hourShares = hourShares;
     this.habitStart = habitStart;
     this.habitCells = habitCells;
+    this.wideCells = wideCells;
     this.habitCounts = habitCounts;
     this.popularity = popularity;
   }
@@ -65,14 +75,20 @@ public final class ContextSignals {
       List<ModelBundle.PopularityRow> popularity) {
     Habits habits = new Habits();
     users.forEach(habits::add);
-    return of(catalog, lifts, habits, popularity);
+    return of(catalog, lifts, habits, null, popularity);
   }
 
-  /** As above, with the users' habits as they were collected while the users were read. */
+  /**
+   * As above, with the users' habits as they were collected while the users were read.
+   *
+   * @param newIndex for each user as collected, its index in the {@link UserStore} ({@link
+   *     UserStore.Builder#newIndex}), -1 for a user left out; null: the same order
+   */
   static ContextSignals of(
       Catalog catalog,
       Map<String, float[]> lifts,
       Habits habits,
+      int[] newIndex,
       List<ModelBundle.PopularityRow> popularity) {
     Names categories = catalog.categories();
     float[] shares = lifts.get(BundleFormat.ALL);
@@ -89,18 +105,18 @@ public final class ContextSignals {
       }
       byCategory[c] = l;
     }
-    return habits.build(categories, byCategory, shares, scopes(catalog, popularity));
+    return habits.build(categories, newIndex, byCategory, shares, scopes(catalog, popularity));
   }
 
   /**
-   * Users' habits, taken one user at a time in the order of the bundle's {@link UserStore}, in flat
-   * arrays from the start; categories are numbered as they arrive (items may come later) and mapped
+   * Users' habits, taken one user at a time in the order they come, in flat arrays from the start
+   * (uses already 16-bit); categories are numbered as they arrive (items may come later) and mapped
    * to the catalog's at {@link #build}.
    */
   static final class Habits {
     private int[] start = new int[1025];
     private int[] cells = new int[1024];
-    private float[] counts = new float[1024];
+    private char[] counts = new char[1024];
     private int size;
     private int users;
     private final Names.Seen categories = new Names.Seen();
@@ -120,7 +136,7 @@ public final class ContextSignals {
             counts = Arrays.copyOf(counts, size + size / 2);
           }
           cells[size] = categories.id(row.habitCategories().get(x)) * HOURS + hour;
-          counts[size] = row.habitCounts()[x];
+          counts[size] = Bfloat16.of(row.habitCounts()[x]);
           size++;
         }
       }
@@ -131,49 +147,85 @@ public final class ContextSignals {
     }
 
     /**
-     * The signals, each user's cells in the catalog's categories, ascending; cells of categories no
-     * longer in the catalog dropped. Once: the collected cells are rewritten.
+     * The signals, each user's cells in the catalog's categories, ascending, the users in the
+     * store's order; cells of categories no longer in the catalog dropped. Once. Reads the
+     * collected arrays in the order they were added and writes each user at its place in the store:
+     * at 10 M users, reading them in the store's order instead cost seconds of cache misses.
+     *
+     * @param newIndex for each user as added, its index in the {@link UserStore} ({@link
+     *     UserStore.Builder#newIndex}), -1 for a user left out; null: the same order
      */
     private ContextSignals build(
-        Names catalogCategories, float[][] lifts, float[] shares, Map<String, Scope> popularity) {
+        Names catalogCategories,
+        int[] newIndex,
+        float[][] lifts,
+        float[] shares,
+        Map<String, Scope> popularity) {
       if (built) {
         throw new IllegalStateException("habits already built");
       }
       built = true;
       int[] category = categories.in(catalogCategories);
-      // In place: a kept cell never moves right, so the arrays are rewritten as they are read
-      // (at 10 M users a second set of arrays would be another 800 MB at the load's peak).
-      int out = 0;
-      int from = 0;
-      for (int u = 0; u < users; u++) {
-        int first = out;
-        int to = start[u + 1];
-        for (int x = from; x < to; x++) {
-          int c = category[cells[x] / HOURS];
-          if (c >= 0) {
-            cells[out] = c * HOURS + cells[x] % HOURS;
+      int stored = 0;
+      for (int c = 0; c < users; c++) {
+        stored = Math.max(stored, where(newIndex, c) + 1);
+      }
+      // First each user's kept cells, sorted at the start of its own cells; then where each user's
+      // cells start in the store's order.
+      int[] from = new int[stored + 1];
+      for (int c = 0; c < users; c++) {
+        int u = where(newIndex, c);
+        int out = start[c];
+        for (int x = start[c]; x < start[c + 1]; x++) {
+          int cat = category[cells[x] / HOURS];
+          if (cat >= 0) {
+            cells[out] = cat * HOURS + cells[x] % HOURS;
             counts[out] = counts[x];
             out++;
           }
         }
-        sortCells(cells, counts, first, out);
-        from = to;
-        start[u + 1] = out;
+        sortCells(cells, counts, start[c], out);
+        if (u >= 0) {
+          from[u + 1] = out - start[c];
+        }
       }
-      return new ContextSignals(
-          lifts,
-          shares,
-          Arrays.copyOf(start, users + 1),
-          Arrays.copyOf(cells, out),
-          Arrays.copyOf(counts, out),
-          popularity);
+      for (int u = 0; u < stored; u++) {
+        from[u + 1] += from[u];
+      }
+      boolean narrow = (long) catalogCategories.size() * HOURS <= Character.MAX_VALUE + 1L;
+      char[] narrowCells = narrow ? new char[from[stored]] : null;
+      int[] wide = narrow ? null : new int[from[stored]];
+      char[] uses = new char[from[stored]];
+      for (int c = 0; c < users; c++) {
+        int u = where(newIndex, c);
+        if (u < 0) {
+          continue;
+        }
+        int n = from[u + 1] - from[u];
+        for (int y = 0; y < n; y++) {
+          if (narrow) {
+            narrowCells[from[u] + y] = (char) cells[start[c] + y];
+          } else {
+            wide[from[u] + y] = cells[start[c] + y];
+          }
+        }
+        System.arraycopy(counts, start[c], uses, from[u], n);
+      }
+      cells = null;
+      counts = null;
+      start = null;
+      return new ContextSignals(lifts, shares, from, narrowCells, wide, uses, popularity);
+    }
+
+    private static int where(int[] newIndex, int user) {
+      return newIndex == null ? user : newIndex[user];
     }
 
     /** Sorts one user's few cells ascending, counts alongside (insertion sort). */
-    private static void sortCells(int[] cells, float[] counts, int from, int to) {
+    private static void sortCells(int[] cells, char[] counts, int from, int to) {
       for (int i = from + 1; i < to; i++) {
         int cell = cells[i];
-        float count = counts[i];
+        char count = counts[i];
         int j = i - 1;
         while (j >= from && cells[j] > cell) {
           cells[j + 1] = cells[j];
@@ -230,10 +282,12 @@ public final class ContextSignals {
     double[] total = new double[c];
     if (user >= 0) {
       for (int x = habitStart[user]; x < habitStart[user + 1]; x++) {
-        int cat = habitCells[x] / HOURS;
-        total[cat] += habitCounts[x];
-        if (habitCells[x] % HOURS == hourOfWeek) {
-          cell[cat] += habitCounts[x];
+        int at = habitCells != null ? habitCells[x] : wideCells[x];
+        int cat = at / HOURS;
+        float uses = Bfloat16.value(habitCounts[x]);
+        total[cat] += uses;
+        if (at % HOURS == hourOfWeek) {
+          cell[cat] += uses;
         }
       }
     }

@@ -214,7 +214,7 @@ public record ModelBundle(
           catalog,
           userStore,
           Targeting.of(segments, memberships, campaigns, catalog, userStore),
-          ContextSignals.of(catalog, lifts, habits, popularity),
+          ContextSignals.of(catalog, lifts, habits, users.newIndex(), popularity),
           shard);
     }
   }

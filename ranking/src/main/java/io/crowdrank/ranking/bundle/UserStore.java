@@ -11,9 +11,11 @@ import java.util.Map;
 /**
  * The users of a bundle, laid out for ranking: dense arrays by user index, flattened factor
  * vectors, home cities and social interests, and the lookup of every account kind a host app may
- * identify a user by: per kind, the accounts' 64-bit keys ({@link AccountKey}) sorted beside their
- * users (12 bytes per account, where a map of strings took about 120), searched by bisection.
- * Vectors are kept as int8 codes with a scale per user ({@link #quantize}).
+ * identify a user by. Users are ordered by the 64-bit key of their shared id ({@link AccountKey}),
+ * so that the keys' array is both each user's key and, by bisection, the lookup of shared ids; the
+ * payment and social accounts are their keys sorted beside their users (12 bytes per account, where
+ * a map of strings took about 120). Vectors are kept as int8 codes with a scale per user ({@link
+ * #quantize}).
  */
 public final class UserStore {
   /** A user account kind a host app may identify a user by. */
@@ -23,19 +25,29 @@ public final class UserStore {
     SHARED_ID
   }
 
+  /** {@link #homeCity} of a user without one; cities are indexes below it. */
+  private static final char NO_CITY = Character.MAX_VALUE;
+
   private final int dim;
 
-  /** Each user's shared-id key ({@link AccountKey}): the user's identity across account kinds. */
+  /**
+   * Each user's shared-id key ({@link AccountKey}): the user's identity across account kinds,
+   * ascending (the users' order), each key once.
+   */
   private final long[] sharedKeys;
 
-  private final int[] homeCity;
+  /** The home city's index in the catalog's cities, or {@link #NO_CITY}. */
+  private final char[] homeCity;
 
   /** Vectors as int8 codes, {@code dim} per user, each user's scaled by {@link #scales}. */
   private final byte[] codes;
 
+  /** The step of each user's codes; NaN for a user without a vector. */
   private final float[] scales;
-  private final boolean[] hasVector;
+
   private final UserInterests[] interests;
+
+  /** Payment and social accounts (shared ids are {@link #sharedKeys}). */
   private final Map<IdType, Accounts> byAccount;
 
   /**
@@ -52,10 +64,9 @@ public final class UserStore {
   private UserStore(
       int dim,
       long[] sharedKeys,
-      int[] homeCity,
+      char[] homeCity,
       byte[] codes,
       float[] scales,
-      boolean[] hasVector,
       UserInterests[] interests,
       Map<IdType, Accounts> byAccount) {
     this.dim = dim;
@@ -63,31 +74,30 @@ public final class UserStore {
     this.homeCity = homeCity;
     this.codes = codes;
     this.scales = scales;
-    this.hasVector = hasVector;
     this.interests = interests;
     this.byAccount = byAccount;
   }
 
   /**
-   * Takes users one row at a time into the store's arrays, so that a load holds a user's row only
-   * while it is added (at 10 M users the rows themselves would take more heap than the store). Home
-   * cities and interests are numbered as they arrive and mapped to the catalog's vocabulary at
-   * {@link #build}; the vectors' length is the first vector's (the manifest, which says it, may
-   * come later) and is checked against the manifest's at {@link #build}.
+   * Takes users one row at a time into arrays in the order they come, so that a load holds a user's
+   * row only while it is added (at 10 M users the rows themselves would take more heap than the
+   * store). Home cities and interests are numbered as they arrive and mapped to the catalog's
+   * vocabulary at {@link #build}, which also puts the users in the order of their shared ids' keys
+   * ({@link #newIndex}); the vectors' length is the first vector's (the manifest, which says it,
+   * may come later) and is checked against the manifest's at {@link #build}.
    */
   static final class Builder {
     private int dim = -1;
     private String firstWithVector;
     private int n;
-    private long[] sharedKeys = new long[1024];
     private int[] homeCity = new int[1024];
     private byte[] codes = new byte[0];
     private float[] scales = new float[1024];
-    private boolean[] hasVector = new boolean[1024];
     private UserInterests[] interests = new UserInterests[1024];
     private final Names.Seen cities = new Names.Seen();
     private final Names.Seen verticals = new Names.Seen();
     private final Map<IdType, Accounts.Builder> accounts = new EnumMap<>(IdType.class);
+    private int[] newIndex;
 
     Builder() {
       for (IdType t : IdType.values()) {
@@ -95,28 +105,26 @@ public final class UserStore {
       }
     }
 
-    /** Adds the user as the next index, which it returns. */
+    /** Adds the user as the next of the order they come in, which it returns. */
     int add(ModelBundle.UserRow row) {
-      if (n == sharedKeys.length) {
+      if (n == homeCity.length) {
         int size = Math.addExact(n, n / 2); // by half: less to spare at the peak than doubling
-        sharedKeys = Arrays.copyOf(sharedKeys, size);
         homeCity = Arrays.copyOf(homeCity, size);
         codes = Arrays.copyOf(codes, Math.multiplyExact(size, Math.max(dim, 0)));
         scales = Arrays.copyOf(scales, size);
-        hasVector = Arrays.copyOf(hasVector, size);
         interests = Arrays.copyOf(interests, size);
       }
       int u = n;
       homeCity[u] = row.city() == null ? -1 : cities.id(row.city());
+      scales[u] = Float.NaN;
       if (row.vector() != null) {
         if (dim < 0) {
           dim = row.vector().length;
           firstWithVector = row.id();
-          codes = new byte[Math.multiplyExact(sharedKeys.length, dim)];
+          codes = new byte[Math.multiplyExact(homeCity.length, dim)];
         }
         ModelBundle.checkDim(row.vector(), dim, "user " + row.id());
         scales[u] = quantize(row.vector(), codes, u * dim);
-        hasVector[u] = true;
       }
       if (row.interestShares().length != row.interests().size()) {
         throw new BundleException(
@@ -127,7 +135,7 @@ public final class UserStore {
               ? UserInterests.NONE
               : new UserInterests(
                   row.interests().stream().mapToInt(verticals::id).toArray(), row.interestShares());
-      sharedKeys[u] = accounts.get(IdType.SHARED_ID).add(row.id(), u);
+      accounts.get(IdType.SHARED_ID).add(row.id(), u);
       if (row.paymentAccount() != null) {
         accounts.get(IdType.PAYMENT_ACCOUNT).add(row.paymentAccount(), u);
       }
@@ -149,10 +157,24 @@ public final class UserStore {
     }
 
     /**
+     * After {@link #build}: for each user in the order added, its index in the store; -1 for a user
+     * left out (its shared id came again later).
+     */
+    int[] newIndex() {
+      Preconditions.checkState(newIndex != null, "users not built yet");
+      return newIndex;
+    }
+
+    /**
+     * Once: the collected arrays are let go as they are laid out. Each is read in the order the
+     * users were added and written at the user's place in the store (reading in the store's order
+     * instead costs a cache miss per user and array: seconds at 10 M users).
+     *
      * @param cityNames the catalog's cities, every user's home city among them
      * @param verticalNames the catalog's verticals, every user's interests among them
      */
     UserStore build(int vectorDim, Names cityNames, Names verticalNames) {
+      Preconditions.checkState(newIndex == null, "users already built");
       if (dim >= 0 && dim != vectorDim) {
         throw new BundleException(
             "user "
@@ -162,42 +184,67 @@ public final class UserStore {
                 + ", manifest says "
                 + vectorDim);
       }
+      if (cityNames.size() >= NO_CITY) {
+        throw new BundleException(
+            "the catalog has "
+                + cityNames.size()
+                + " cities; a bundle holds at most "
+                + (int) NO_CITY);
+      }
+      // Users by their shared id's key: the last of a shared id given twice kept.
+      Accounts.Builder shared = accounts.remove(IdType.SHARED_ID);
+      int[] kept = shared.kept();
+      int m = kept.length;
+      long[] keys = new long[m];
+      newIndex = new int[n];
+      Arrays.fill(newIndex, -1);
+      for (int x = 0; x < m; x++) {
+        keys[x] = shared.keys[kept[x]];
+        newIndex[shared.users[kept[x]]] = x;
+      }
+      // One array at a time, each let go once laid out, so that the load's peak holds one spare
+      // array (at 10 M users the codes alone are 640 MB).
       int[] city = cities.in(cityNames);
-      int[] vertical = verticals.in(verticalNames);
-      int[] home = Arrays.copyOf(homeCity, n);
-      for (int u = 0; u < n; u++) {
-        if (home[u] >= 0) {
-          home[u] = city[home[u]];
+      char[] home = new char[m];
+      for (int c = 0; c < n; c++) {
+        if (newIndex[c] >= 0) {
+          home[newIndex[c]] = homeCity[c] < 0 ? NO_CITY : (char) city[homeCity[c]];
         }
       }
-      UserInterests[] mapped = Arrays.copyOf(interests, n);
-      for (int u = 0; u < n; u++) {
-        if (!mapped[u].isEmpty()) {
-          int[] v = mapped[u].verticals();
-          for (int x = 0; x < v.length; x++) {
-            v[x] = vertical[v[x]];
-          }
-          mapped[u] = new UserInterests(v, mapped[u].shares());
+      homeCity = null;
+      int[] vertical = verticals.in(verticalNames);
+      UserInterests[] mapped = new UserInterests[m];
+      for (int c = 0; c < n; c++) {
+        UserInterests i = interests[c];
+        if (newIndex[c] < 0) {
+          continue;
         }
+        if (!i.isEmpty()) {
+          int[] v = i.verticals();
+          for (int y = 0; y < v.length; y++) {
+            v[y] = vertical[v[y]];
+          }
+          i = new UserInterests(v, i.shares());
+        }
+        mapped[newIndex[c]] = i;
       }
       interests = null;
-      // Once: each collected array is let go as soon as it is copied to its size, so that the
-      // load's peak holds one spare array at a time (at 10 M users the codes alone are 640 MB).
-      long[] keys = Arrays.copyOf(sharedKeys, n);
-      sharedKeys = null;
-      homeCity = null;
-      byte[] vectors = Arrays.copyOf(codes, n * Math.max(dim, 0));
-      codes = null;
-      float[] scale = Arrays.copyOf(scales, n);
-      scales = null;
-      boolean[] withVector = Arrays.copyOf(hasVector, n);
-      hasVector = null;
-      ImmutableMap.Builder<IdType, Accounts> byAccount = ImmutableMap.builder();
-      for (IdType t : IdType.values()) {
-        byAccount.put(t, accounts.remove(t).build());
+      int d = Math.max(dim, 0);
+      byte[] vectors = new byte[Math.multiplyExact(m, d)];
+      float[] scale = new float[m];
+      for (int c = 0; c < n; c++) {
+        if (newIndex[c] >= 0) {
+          System.arraycopy(codes, c * d, vectors, newIndex[c] * d, d);
+          scale[newIndex[c]] = scales[c];
+        }
       }
-      return new UserStore(
-          vectorDim, keys, home, vectors, scale, withVector, mapped, byAccount.build());
+      codes = null;
+      scales = null;
+      ImmutableMap.Builder<IdType, Accounts> byAccount = ImmutableMap.builder();
+      for (IdType t : List.of(IdType.PAYMENT_ACCOUNT, IdType.SOCIAL_ACCOUNT)) {
+        byAccount.put(t, accounts.remove(t).build(newIndex));
+      }
+      return new UserStore(vectorDim, keys, home, vectors, scale, mapped, byAccount.build());
     }
   }
 
@@ -210,7 +257,12 @@ public final class UserStore {
    * AccountKey} for the odds of a false match).
    */
   public int find(IdType type, String account) {
-    return byAccount.get(type).find(AccountKey.of(account));
+    long key = AccountKey.of(account);
+    if (type == IdType.SHARED_ID) {
+      int at = Arrays.binarySearch(sharedKeys, key);
+      return at < 0 ? -1 : at;
+    }
+    return byAccount.get(type).find(key);
   }
 
   /** One account kind: keys ascending, each beside its user. */
@@ -267,12 +319,18 @@ public final class UserStore {
         return keys[n++];
       }
 
-      /** Positions 0..n-1 ordered by key, then position: a merge sort, stable and unboxed. */
+      /**
+       * Positions 0..n-1 ordered by key, then position: a merge sort, stable and unboxed, of the
+       * keys beside their positions (comparing through the positions cost a cache miss per
+       * comparison: a tenth of a 10 M-user load).
+       */
       private int[] sortedByKey() {
+        long[] k = Arrays.copyOf(keys, n);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
           order[i] = i;
         }
+        long[] kScratch = new long[n];
         int[] scratch = new int[n];
         for (int width = 1; width < n; width *= 2) {
           for (int lo = 0; lo < n - width; lo += 2 * width) {
@@ -282,14 +340,19 @@ public final class UserStore {
             int b = mid;
             int out = lo;
             while (a < mid && b < hi) {
-              scratch[out++] = keys[order[b]] < keys[order[a]] ? order[b++] : order[a++];
+              if (k[b] < k[a]) {
+                kScratch[out] = k[b];
+                scratch[out++] = order[b++];
+              } else {
+                kScratch[out] = k[a];
+                scratch[out++] = order[a++];
+              }
             }
-            while (a < mid) {
-              scratch[out++] = order[a++];
-            }
-            while (b < hi) {
-              scratch[out++] = order[b++];
-            }
+            int rest = a < mid ? mid - a : hi - b;
+            int restFrom = a < mid ? a : b;
+            System.arraycopy(k, restFrom, kScratch, out, rest);
+            System.arraycopy(order, restFrom, scratch, out, rest);
+            System.arraycopy(kScratch, lo, k, lo, hi - lo);
             System.arraycopy(scratch, lo, order, lo, hi - lo);
           }
         }
@@ -297,19 +360,19 @@ public final class UserStore {
       }
 
       /**
+       * The positions of the pairs to keep, by key ascending: of an account given twice, the last.
+       *
        * @throws BundleException if two different accounts share a key (publish refuses such a
        *     bundle, so this one was not made by publish)
        */
-      Accounts build() {
+      int[] kept() {
         // Sorted by key, ties by order added, so the last of an account's users is kept.
         int[] order = sortedByKey();
-        long[] k = new long[n];
-        int[] u = new int[n];
         int out = 0;
         for (int x = 0; x < n; x++) {
           int i = order[x];
-          if (out > 0 && k[out - 1] == keys[i]) {
-            int previous = order[x - 1];
+          if (out > 0 && keys[order[out - 1]] == keys[i]) {
+            int previous = order[out - 1];
             if (checks[previous] != checks[i]) {
               throw new BundleException(
                   "bundle "
@@ -322,12 +385,33 @@ public final class UserStore {
                       + Long.toHexString(keys[i])
                       + ": publish refuses such a bundle");
             }
-            u[out - 1] = users[i];
+            order[out - 1] = i;
             continue;
           }
-          k[out] = keys[i];
-          u[out] = users[i];
-          out++;
+          order[out++] = i;
+        }
+        return Arrays.copyOf(order, out);
+      }
+
+      Accounts build() {
+        return build(null);
+      }
+
+      /**
+       * @param newIndex each user's index in the store, -1 for a user left out; null: as added
+       */
+      Accounts build(int[] newIndex) {
+        int[] kept = kept();
+        long[] k = new long[kept.length];
+        int[] u = new int[kept.length];
+        int out = 0;
+        for (int i : kept) {
+          int user = newIndex == null ? users[i] : newIndex[users[i]];
+          if (user >= 0) {
+            k[out] = keys[i];
+            u[out] = user;
+            out++;
+          }
         }
         return new Accounts(Arrays.copyOf(k, out), Arrays.copyOf(u, out));
       }
@@ -344,11 +428,12 @@ public final class UserStore {
 
   /** The home city's index in the catalog's cities, or -1. */
   public int homeCity(int user) {
-    return homeCity[user];
+    char c = homeCity[user];
+    return c == NO_CITY ? -1 : c;
   }
 
   public boolean hasVector(int user) {
-    return hasVector[user];
+    return !Float.isNaN(scales[user]);
   }
 
   /**
@@ -356,7 +441,7 @@ public final class UserStore {
    * component's magnitude / 254) of the published float.
    */
   public float[] vector(int user) {
-    Preconditions.checkArgument(hasVector[user], "user %s has no vector", user);
+    Preconditions.checkArgument(hasVector(user), "user %s has no vector", user);
     float[] v = new float[dim];
     float scale = scales[user];
     for (int d = 0; d < dim; d++) {

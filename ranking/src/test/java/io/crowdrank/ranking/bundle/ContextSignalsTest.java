@@ -92,6 +92,70 @@ class ContextSignalsTest {
     assertThat(s.categoryLifts(2, TWENTY, 4)[0]).isCloseTo(3.0, within(1e-9));
   }
 
+  /**
+   * Uses are kept in 16 bits ({@link Bfloat16}, within 2^-8 of each): the lifts of users with
+   * decayed, fractional uses stay within 1 % of the same formula over the float uses in plain Java.
+   */
+  @Test
+  void categoryLifts_fractionalUses_within1PercentOfFloatUses() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(8);
+    java.util.List<ModelBundle.UserRow> users = new java.util.ArrayList<>();
+    for (int u = 0; u < 200; u++) {
+      int cells = 1 + rnd.nextInt(12);
+      int[] hours = new int[cells];
+      float[] uses = new float[cells];
+      for (int c = 0; c < cells; c++) {
+        hours[c] = c == 0 ? EIGHT : rnd.nextInt(BundleFormat.HOURS_PER_WEEK);
+        uses[c] = (float) (rnd.nextDouble() * Math.pow(10, rnd.nextInt(-2, 3)));
+      }
+      users.add(habit("u" + u, java.util.Collections.nCopies(cells, "coffee"), hours, uses));
+    }
+    ContextSignals s = ContextSignals.of(catalog, lifts(), users, List.of());
+
+    for (int u = 0; u < users.size(); u++) {
+      ModelBundle.UserRow row = users.get(u);
+      double total = 0;
+      double atEight = 0;
+      for (int c = 0; c < row.habitHours().length; c++) {
+        total += row.habitCounts()[c];
+        atEight += row.habitHours()[c] == EIGHT ? row.habitCounts()[c] : 0;
+      }
+      double expected = io.crowdrank.format.ContextScoring.userLift(2, 0.5, atEight, total, 4);
+      assertThat(s.categoryLifts(u, EIGHT, 4)[0])
+          .as("user %d", u)
+          .isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(1));
+    }
+  }
+
+  /** Past 390 categories a cell (category · 168 + hour) no longer fits in 16 bits. */
+  @Test
+  void categoryLifts_catalogOf400Categories_cellsBeyond16Bits() {
+    List<ModelBundle.ItemRow> items = new java.util.ArrayList<>();
+    for (int c = 0; c < 400; c++) {
+      items.add(CatalogTest.item("item" + c, String.format("c%03d", c), List.of(), 0, 1f));
+    }
+    Catalog wide =
+        new Catalog(1, items, Names.sorted(List.of()), Names.sorted(List.of()), false, null);
+    ContextSignals s =
+        ContextSignals.of(
+            wide,
+            Map.of(),
+            List.of(
+                habit("u", List.of("c399", "c001"), new int[] {TWENTY, EIGHT}, new float[] {6, 2})),
+            List.of());
+
+    int last = wide.categories().indexOf("c399");
+    assertThat(last * BundleFormat.HOURS_PER_WEEK).isGreaterThan(Character.MAX_VALUE);
+    // Uniform shares: (6 + 4 · 1 · 1/168) / ((6 + 4) · 1/168)
+    double share = 1.0 / BundleFormat.HOURS_PER_WEEK;
+    assertThat(s.categoryLifts(0, TWENTY, 4)[last])
+        .isCloseTo(io.crowdrank.format.ContextScoring.userLift(1, share, 6, 6, 4), within(1e-6));
+    assertThat(s.categoryLifts(0, EIGHT, 4)[last])
+        .isCloseTo(io.crowdrank.format.ContextScoring.userLift(1, share, 0, 6, 4), within(1e-6));
+    assertThat(s.categoryLifts(0, EIGHT, 4)[wide.categories().indexOf("c001")])
+        .isCloseTo(io.crowdrank.format.ContextScoring.userLift(1, share, 2, 2, 4), within(1e-6));
+  }
+
   @Test
   void of_habitArraysOfUnequalLength_fails() {
     assertThatThrownBy(

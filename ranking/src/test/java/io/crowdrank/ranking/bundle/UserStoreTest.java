@@ -50,32 +50,42 @@ class UserStoreTest {
           CITIES,
           VERTICALS);
 
+  final int u1 = users.find(IdType.SHARED_ID, "u1");
+  final int u2 = users.find(IdType.SHARED_ID, "u2");
+
   @Test
   void find_byEveryAccountKind_sameUser_unknownIsMinusOne() {
-    assertThat(users.find(IdType.PAYMENT_ACCOUNT, "2088001")).isZero();
-    assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5001")).isZero();
-    assertThat(users.find(IdType.SHARED_ID, "u1")).isZero();
-    assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5002")).isEqualTo(1);
+    assertThat(List.of(u1, u2)).containsExactlyInAnyOrder(0, 1);
+    assertThat(users.find(IdType.PAYMENT_ACCOUNT, "2088001")).isEqualTo(u1);
+    assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5001")).isEqualTo(u1);
+    assertThat(users.find(IdType.SOCIAL_ACCOUNT, "5002")).isEqualTo(u2);
     assertThat(users.find(IdType.PAYMENT_ACCOUNT, "5001")).isEqualTo(-1);
+    assertThat(users.find(IdType.SHARED_ID, "u3")).isEqualTo(-1);
     assertThat(users.count()).isEqualTo(2);
-    assertThat(users.sharedKey(1)).isEqualTo(io.crowdrank.format.AccountKey.of("u2"));
+    assertThat(users.sharedKey(u2)).isEqualTo(io.crowdrank.format.AccountKey.of("u2"));
+  }
+
+  @Test
+  void users_areOrderedByTheirSharedIdsKeys() {
+    assertThat(users.sharedKey(0)).isLessThan(users.sharedKey(1));
   }
 
   @Test
   void profile_homeCityVectorAndInterests() {
-    assertThat(users.homeCity(0)).isEqualTo(CITIES.indexOf("shanghai"));
-    assertThat(users.homeCity(1)).isEqualTo(-1);
+    assertThat(users.homeCity(u1)).isEqualTo(CITIES.indexOf("shanghai"));
+    assertThat(users.homeCity(u2)).isEqualTo(-1);
     // int8 with the largest component at 127: 1 is code 64 (63.5 rounded), 2 is 127.
-    assertThat(users.vector(0)).containsExactly(64 * (2f / 127f), 127 * (2f / 127f));
-    assertThat(users.hasVector(1)).isFalse();
-    assertThat(users.interests(0).share(VERTICALS.indexOf("travel"))).isCloseTo(0.8, within(1e-6));
-    assertThat(users.interests(1).isEmpty()).isTrue();
+    assertThat(users.vector(u1)).containsExactly(64 * (2f / 127f), 127 * (2f / 127f));
+    assertThat(users.hasVector(u1)).isTrue();
+    assertThat(users.hasVector(u2)).isFalse();
+    assertThat(users.interests(u1).share(VERTICALS.indexOf("travel"))).isCloseTo(0.8, within(1e-6));
+    assertThat(users.interests(u2).isEmpty()).isTrue();
     assertThat(users.interests(-1)).isSameAs(UserInterests.NONE);
   }
 
   @Test
   void vector_ofAUserWithout_failsWithTheUser() {
-    assertThatThrownBy(() -> users.vector(1)).hasMessage("user 1 has no vector");
+    assertThatThrownBy(() -> users.vector(u2)).hasMessage("user " + u2 + " has no vector");
   }
 
   @Test
@@ -108,11 +118,19 @@ class UserStoreTest {
 
     for (int a = 0; a < 16_000; a++) {
       String account = "2088" + a;
+      Integer u = payments.get(account);
       assertThat(store.find(IdType.PAYMENT_ACCOUNT, account))
           .as(account)
-          .isEqualTo(payments.getOrDefault(account, -1));
+          .isEqualTo(u == null ? -1 : store.find(IdType.SHARED_ID, "u" + u));
     }
-    assertThat(store.find(IdType.SHARED_ID, "u19999")).isEqualTo(19_999);
+    assertThat(store.count()).isEqualTo(20_000);
+    java.util.Set<Integer> indexes = new java.util.HashSet<>();
+    for (int u = 0; u < 20_000; u++) {
+      int at = store.find(IdType.SHARED_ID, "u" + u);
+      assertThat(store.sharedKey(at)).isEqualTo(io.crowdrank.format.AccountKey.of("u" + u));
+      indexes.add(at);
+    }
+    assertThat(indexes).hasSize(20_000);
     assertThat(store.find(IdType.SHARED_ID, "u20000")).isEqualTo(-1);
   }
 
