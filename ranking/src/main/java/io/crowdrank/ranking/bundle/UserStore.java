@@ -320,9 +320,10 @@ public final class UserStore {
       }
 
       /**
-       * Positions 0..n-1 ordered by key, then position: a merge sort, stable and unboxed, of the
-       * keys beside their positions (comparing through the positions cost a cache miss per
-       * comparison: a tenth of a 10 M-user load).
+       * Positions 0..n-1 ordered by key (signed), then position: a least-significant-digit radix
+       * sort of the keys beside their positions, a byte a pass, stable. At 10 M accounts a merge
+       * sort comparing through the positions took a tenth of the load, and one of keys beside
+       * positions still 24 passes with a mispredicted branch a comparison.
        */
       private int[] sortedByKey() {
         long[] k = Arrays.copyOf(keys, n);
@@ -330,33 +331,39 @@ public final class UserStore {
         for (int i = 0; i < n; i++) {
           order[i] = i;
         }
-        long[] kScratch = new long[n];
-        int[] scratch = new int[n];
-        for (int width = 1; width < n; width *= 2) {
-          for (int lo = 0; lo < n - width; lo += 2 * width) {
-            int mid = lo + width;
-            int hi = Math.min(lo + 2 * width, n);
-            int a = lo;
-            int b = mid;
-            int out = lo;
-            while (a < mid && b < hi) {
-              if (k[b] < k[a]) {
-                kScratch[out] = k[b];
-                scratch[out++] = order[b++];
-              } else {
-                kScratch[out] = k[a];
-                scratch[out++] = order[a++];
-              }
-            }
-            int rest = a < mid ? mid - a : hi - b;
-            int restFrom = a < mid ? a : b;
-            System.arraycopy(k, restFrom, kScratch, out, rest);
-            System.arraycopy(order, restFrom, scratch, out, rest);
-            System.arraycopy(kScratch, lo, k, lo, hi - lo);
-            System.arraycopy(scratch, lo, order, lo, hi - lo);
+        long[] kTo = new long[n];
+        int[] oTo = new int[n];
+        int[] count = new int[257];
+        for (int shift = 0; shift < Long.SIZE; shift += Byte.SIZE) {
+          // The top byte with its sign bit flipped: negative keys first.
+          int flip = shift == Long.SIZE - Byte.SIZE ? 0x80 : 0;
+          Arrays.fill(count, 0);
+          for (int i = 0; i < n; i++) {
+            count[digit(k[i], shift, flip) + 1]++;
           }
+          if (n == 0 || count[digit(k[0], shift, flip) + 1] == n) {
+            continue; // every key has this byte: the pass would not move anything
+          }
+          for (int d = 0; d < 256; d++) {
+            count[d + 1] += count[d];
+          }
+          for (int i = 0; i < n; i++) {
+            int at = count[digit(k[i], shift, flip)]++;
+            kTo[at] = k[i];
+            oTo[at] = order[i];
+          }
+          long[] kSwap = k;
+          k = kTo;
+          kTo = kSwap;
+          int[] oSwap = order;
+          order = oTo;
+          oTo = oSwap;
         }
         return order;
+      }
+
+      private static int digit(long key, int shift, int flip) {
+        return ((int) (key >>> shift) & 0xFF) ^ flip;
       }
 
       /**

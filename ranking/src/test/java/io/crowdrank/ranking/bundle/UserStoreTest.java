@@ -134,6 +134,49 @@ class UserStoreTest {
     assertThat(store.find(IdType.SHARED_ID, "u20000")).isEqualTo(-1);
   }
 
+  /**
+   * The accounts' keys are sorted signed (bisection needs it): extremes, negatives, keys that
+   * differ only in their top or bottom byte, and repeated accounts (the last user wins).
+   */
+  @Test
+  void accounts_extremeAndRepeatedKeys_eachFoundAtItsLastUser() {
+    List<Long> special =
+        List.of(
+            Long.MIN_VALUE,
+            Long.MIN_VALUE + 1,
+            -256L,
+            -1L,
+            0L,
+            1L,
+            255L,
+            256L,
+            0x0100_0000_0000_0000L,
+            0x7F00_0000_0000_0000L,
+            0x8000_0000_0000_00FFL,
+            Long.MAX_VALUE);
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(4);
+    java.util.Map<String, Long> keyOf = new java.util.HashMap<>();
+    for (int i = 0; i < 3_000; i++) {
+      keyOf.put("a" + i, i < special.size() ? special.get(i) : rnd.nextLong());
+    }
+    UserStore.Accounts.Builder b =
+        new UserStore.Accounts.Builder(IdType.PAYMENT_ACCOUNT, 16, keyOf::get);
+    java.util.Map<String, Integer> last = new java.util.HashMap<>();
+    for (int user = 0; user < 10_000; user++) {
+      String account = "a" + rnd.nextInt(3_000);
+      b.add(account, user);
+      last.put(account, user);
+    }
+
+    UserStore.Accounts accounts = b.build();
+
+    for (String account : keyOf.keySet()) {
+      assertThat(accounts.find(keyOf.get(account)))
+          .as(account)
+          .isEqualTo(last.getOrDefault(account, -1));
+    }
+  }
+
   @Test
   void accounts_twoAccountsWithOneKey_areRefusedNamingBoth() {
     // Keys by length: "abc" and "xyz" collide.
