@@ -276,7 +276,7 @@ public final class ServingBenchmark {
                 Locale.ROOT,
                 "%nMemory, from the two bundles' heaps (same users, different items): ≈ %,.0f bytes"
                     + " per item (vectors, HNSW graph and its copy of the vectors, catalog fields),"
-                    + " ≈ %,.0f bytes per user (vector, id strings, three id maps).%n",
+                    + " ≈ %,.0f bytes per user (int8 vector, account keys, habits).%n",
                 perItem,
                 perUser));
       } else if (a.items() == z.items() && a.users() != z.users()) {
