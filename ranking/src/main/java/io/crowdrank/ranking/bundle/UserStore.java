@@ -189,7 +189,7 @@ public final class UserStore {
             "the catalog has "
                 + cityNames.size()
                 + " cities; a bundle holds at most "
-                + (int) NO_CITY);
+                + (NO_CITY - 1));
       }
       // Users by their shared id's key: the last of a shared id given twice kept.
       Accounts.Builder shared = accounts.remove(IdType.SHARED_ID);
@@ -398,10 +398,6 @@ public final class UserStore {
           order[out++] = i;
         }
         return Arrays.copyOf(order, out);
-      }
-
-      Accounts build() {
-        return build(null);
       }
 
       /**

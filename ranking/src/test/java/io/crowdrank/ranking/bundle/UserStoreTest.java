@@ -168,7 +168,7 @@ class UserStoreTest {
       last.put(account, user);
     }
 
-    UserStore.Accounts accounts = b.build();
+    UserStore.Accounts accounts = b.build(null);
 
     for (String account : keyOf.keySet()) {
       assertThat(accounts.find(keyOf.get(account)))
@@ -186,7 +186,7 @@ class UserStoreTest {
     b.add("de", 1);
     b.add("xyz", 2);
 
-    assertThatThrownBy(b::build)
+    assertThatThrownBy(() -> b.build(null))
         .isInstanceOf(BundleException.class)
         .hasMessageContaining(
             "SOCIAL_ACCOUNT accounts of users 0 and 2 differ but share the key 3");
