@@ -40,9 +40,11 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -452,16 +454,24 @@ class EndToEndIT {
       browser.findElement(By.id(idField)).clear();
       browser.findElement(By.id(idField)).sendKeys(id);
       browser.findElement(By.id("token")).sendKeys(secret);
-      WebElement button = browser.findElement(By.id("sign-in"));
-      button.click();
       // The form posts and the server answers with a new page; click() may return before the
-      // navigation starts, so wait for the old page to go and the answer to arrive.
-      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-      wait.until(ExpectedConditions.stalenessOf(button));
-      wait.until(
-          ExpectedConditions.or(
-              ExpectedConditions.presenceOfElementLocated(By.id("signed-in")),
-              ExpectedConditions.presenceOfElementLocated(By.id("error"))));
+      // navigation starts. Mark the old document, then wait for a document without the mark that
+      // shows the answer. Mid-navigation, Chrome may answer a command about the old page with a
+      // generic error ("Node with given id does not belong to the document") rather than a stale
+      // element, so errors are retried until the deadline.
+      JavascriptExecutor js = (JavascriptExecutor) browser;
+      js.executeScript("window.crowdrankBeforeSignIn = true;");
+      browser.findElement(By.id("sign-in")).click();
+      new WebDriverWait(browser, Duration.ofSeconds(20))
+          .ignoring(WebDriverException.class)
+          .until(
+              d ->
+                  Boolean.TRUE.equals(
+                      js.executeScript(
+                          "return window.crowdrankBeforeSignIn === undefined"
+                              + " && document.readyState === 'complete'"
+                              + " && (document.getElementById('signed-in') !== null"
+                              + " || document.getElementById('error') !== null);")));
     }
 
     void screenshot(String name) throws IOException {
