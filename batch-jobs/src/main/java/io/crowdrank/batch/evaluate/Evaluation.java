@@ -10,6 +10,7 @@ import static io.crowdrank.batch.common.Columns.MINI_PROGRAM_ID;
 import static io.crowdrank.batch.common.Columns.USER_ID;
 import static org.apache.spark.sql.functions.*;
 
+import io.crowdrank.batch.common.Checkpoints;
 import io.crowdrank.batch.common.Indexing;
 import io.crowdrank.batch.common.InteractionsFile;
 import io.crowdrank.batch.common.TimeColumns;
@@ -35,7 +36,6 @@ import org.apache.spark.sql.api.java.UDF5;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
@@ -485,7 +485,12 @@ public final class Evaluation {
 
   /** One split, ready to score models on; unpersists what it cached when closed. */
   public final class Prepared implements AutoCloseable {
+    /** The id indexes, persisted by {@link Indexing}. */
     private final List<Dataset<Row>> cached = new ArrayList<>();
+
+    /** Everything else the split computes once: see {@link Checkpoints} for why not persisted. */
+    private final Checkpoints checkpoints = new Checkpoints();
+
     private final Dataset<Row> items;
     private final Dataset<Row> train;
     private final Dataset<Row> seen;
@@ -533,34 +538,30 @@ public final class Evaluation {
                 "a time split needs a timestamp on every interaction; use --split random");
           }
           Column before = unix_timestamp(col(TS)).lt(lit(cut(indexed)));
-          trainEvents = keep(indexed.filter(before).persist(StorageLevel.MEMORY_AND_DISK()));
+          trainEvents = checkpoints.cut(indexed.filter(before));
           testEvents = indexed.filter(not(before));
         } else {
           // On the original ids, so trainingSide() draws exactly the same pairs.
           Dataset<Row> testPairs = randomTestPairs(events);
           trainEvents =
-              keep(
-                  indexed
-                      .join(testPairs, new String[] {USER, ITEM}, "left_anti")
-                      .persist(StorageLevel.MEMORY_AND_DISK()));
+              checkpoints.cut(indexed.join(testPairs, new String[] {USER, ITEM}, "left_anti"));
           testEvents = indexed.join(testPairs, new String[] {USER, ITEM}, "left_semi");
         }
         train =
-            keep(
+            checkpoints.cut(
                 trainEvents
                     .groupBy("u", "i")
                     .agg(sum(WEIGHT).as(WEIGHT))
-                    .filter(col(WEIGHT).gt(0))
-                    .persist(StorageLevel.MEMORY_AND_DISK()));
+                    .filter(col(WEIGHT).gt(0)));
         seen = train.select("u", "i");
         trainedItems = train.select(col("i").as("_trained")).distinct();
-        // What a user already used before the cut is not something to predict.
+        // What a user already used before the cut is not something to predict, and only users
+        // the model has seen can be scored.
         Dataset<Row> uses =
-            keep(
+            checkpoints.cut(
                 testEvents
                     .join(seen, new String[] {"u", "i"}, "left_anti")
-                    .join(train.select("u").distinct(), "u") // only users the model has seen
-                    .persist(StorageLevel.MEMORY_AND_DISK()));
+                    .join(train.select("u").distinct(), "u"));
         Dataset<Row> eligible = uses.select("u", USER).distinct();
         eligibleTestUsers = eligible.count();
         if (options.maxTestUsers() > 0 && eligibleTestUsers > options.maxTestUsers()) {
@@ -569,22 +570,18 @@ public final class Evaluation {
                   .orderBy(sampleOrder(options.seed()), col(USER))
                   .limit(options.maxTestUsers())
                   .select("u");
-          newUses =
-              keep(
-                  uses.join(broadcast(sample), "u", "left_semi")
-                      .persist(StorageLevel.MEMORY_AND_DISK()));
+          newUses = checkpoints.cut(uses.join(broadcast(sample), "u", "left_semi"));
           newUses.count();
-          uses.unpersist();
+          checkpoints.release(uses);
         } else {
           newUses = uses;
         }
         testUserLabels =
-            keep(
+            checkpoints.cut(
                 newUses
                     .groupBy("u")
                     .agg(collect_set(col("i").cast("double")).as("label"))
-                    .withColumn("g", col("u").cast("long"))
-                    .persist(StorageLevel.MEMORY_AND_DISK()));
+                    .withColumn("g", col("u").cast("long")));
         testUsers = testUserLabels.count();
         if (testUsers == 0) {
           throw new IllegalStateException(
@@ -608,7 +605,7 @@ public final class Evaluation {
         if (withSessions) {
           Column how = TimeColumns.hourOfWeek(col(TS), options.timeZone());
           sessions =
-              keep(
+              checkpoints.cut(
                   newUses
                       .withColumn(HOUR_OF_WEEK, how)
                       .groupBy("u", HOUR_OF_WEEK)
@@ -618,17 +615,12 @@ public final class Evaluation {
                           col("u")
                               .cast("long")
                               .multiply(BundleFormat.HOURS_PER_WEEK)
-                              .plus(col(HOUR_OF_WEEK)))
-                      .persist(StorageLevel.MEMORY_AND_DISK()));
+                              .plus(col(HOUR_OF_WEEK))));
           sessionCount = sessions.count();
           itemCategory =
-              keep(
-                  categories
-                      .join(items, ITEM)
-                      .select(col("i"), col(CATEGORY))
-                      .dropDuplicates("i")
-                      .persist(StorageLevel.MEMORY_AND_DISK()));
-          context = keep(contextTerms(trainEvents).persist(StorageLevel.MEMORY_AND_DISK()));
+              checkpoints.cut(
+                  categories.join(items, ITEM).select(col("i"), col(CATEGORY)).dropDuplicates("i"));
+          context = checkpoints.cut(contextTerms(trainEvents));
         } else {
           sessions = null;
           sessionCount = 0;
@@ -757,11 +749,11 @@ public final class Evaluation {
         throw new IllegalStateException("no sessions: needs item categories and a time split");
       }
       Dataset<Row> base =
-          als(params)
-              .join(itemCategory, "i")
-              .join(context, new String[] {"u", CATEGORY})
-              .select("g", "i", "score", "gl", "hs", "n", "nc")
-              .persist(StorageLevel.MEMORY_AND_DISK());
+          checkpoints.cut(
+              als(params)
+                  .join(itemCategory, "i")
+                  .join(context, new String[] {"u", CATEGORY})
+                  .select("g", "i", "score", "gl", "hs", "n", "nc"));
       try {
         List<Metrics> out = new ArrayList<>();
         for (ContextSetting s : settings) {
@@ -783,7 +775,7 @@ public final class Evaluation {
         }
         return out;
       } finally {
-        base.unpersist();
+        checkpoints.release(base);
       }
     }
 
@@ -832,13 +824,12 @@ public final class Evaluation {
           params,
           p -> {
             ALSModel model = model(p);
-            return keep(
+            return checkpoints.cut(
                 model
                     .recommendForUserSubset(testUserLabels.select(col("u")), depth)
                     .select(col("u"), explode(col("recommendations")).as("rec"))
                     .select(col("u"), col("rec.i").as("i"), col("rec.rating").as("score"))
-                    .join(seen, new String[] {"u", "i"}, "left_anti")
-                    .persist(StorageLevel.MEMORY_AND_DISK()));
+                    .join(seen, new String[] {"u", "i"}, "left_anti"));
           });
     }
 
@@ -860,12 +851,13 @@ public final class Evaluation {
         List<Integer> ks) {
       int deepest = ks.stream().mapToInt(Integer::intValue).max().orElseThrow();
       Dataset<Row> ranked =
-          candidates
-              .withColumn(
-                  "_r",
-                  row_number().over(Window.partitionBy("g").orderBy(col("score").desc(), col("i"))))
-              .filter(col("_r").leq(deepest))
-              .persist(StorageLevel.MEMORY_AND_DISK());
+          checkpoints.cut(
+              candidates
+                  .withColumn(
+                      "_r",
+                      row_number()
+                          .over(Window.partitionBy("g").orderBy(col("score").desc(), col("i"))))
+                  .filter(col("_r").leq(deepest)));
       try {
         JavaRDD<Tuple2<double[], double[]>> lists =
             ranked
@@ -908,7 +900,7 @@ public final class Evaluation {
         }
         return out;
       } finally {
-        ranked.unpersist();
+        checkpoints.release(ranked);
       }
     }
 
@@ -924,6 +916,7 @@ public final class Evaluation {
     public void close() {
       cached.forEach(Dataset::unpersist);
       cached.clear();
+      checkpoints.close();
     }
   }
 
