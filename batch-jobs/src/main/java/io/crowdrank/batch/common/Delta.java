@@ -6,11 +6,16 @@ import io.delta.tables.DeltaTable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.delta.actions.CommitInfo;
 import org.apache.spark.sql.types.StructType;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.OptionConverters;
 
 /** Small helpers over Delta tables addressed by path. */
 public final class Delta {
@@ -124,11 +129,37 @@ public final class Delta {
     return spark.read().format("delta").load(Tables.at(warehouse, table));
   }
 
-  /** Operation metrics of the table's last commit (e.g. numTargetRowsInserted for a MERGE). */
+  /** Operation metrics of the table's last commit (e.g. numRemovedFiles for an OPTIMIZE). */
   public static Map<String, String> lastOperationMetrics(SparkSession spark, String path) {
-    Row last = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first();
-    Map<String, String> metrics = last.getJavaMap(0);
-    return metrics == null ? Map.of() : metrics;
+    return commitInfo(spark, path, version(spark, path))
+        .flatMap(c -> OptionConverters.toJava(c.operationMetrics()))
+        .<Map<String, String>>map(CollectionConverters::asJava)
+        .orElse(Map.of());
+  }
+
+  /**
+   * The commit info of one version of a table, read from that version's log file on the driver;
+   * empty if there is no such version or its entry has been cleaned up. The public history() read
+   * it with a Spark job and a query over every commit it lists.
+   */
+  public static Optional<CommitInfo> commitInfo(SparkSession spark, String path, long version) {
+    if (version < 0 || version > version(spark, path)) {
+      return Optional.empty();
+    }
+    var changes =
+        DeltaLog.forTable(spark, path).getChanges(version, version, scala.Option.empty(), false);
+    while (changes.hasNext()) {
+      var commit = changes.next();
+      if ((long) commit._1() != version) {
+        continue;
+      }
+      for (Action action : CollectionConverters.asJava(commit._2())) {
+        if (action instanceof CommitInfo info) {
+          return Optional.of(info);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   public static long metric(Map<String, String> metrics, String name) {
@@ -187,8 +218,7 @@ public final class Delta {
     if (newer != null) {
       merge = merge.whenMatched(newer.substring(" AND ".length())).updateAll();
     }
-    merge.whenNotMatched().insertAll().execute();
-    Map<String, String> metrics = lastOperationMetrics(spark, path);
-    return metric(metrics, "numTargetRowsInserted") + metric(metrics, "numTargetRowsUpdated");
+    Row counts = merge.whenNotMatched().insertAll().execute().first();
+    return counts.<Long>getAs("num_inserted_rows") + counts.<Long>getAs("num_updated_rows");
   }
 }

@@ -1,12 +1,11 @@
 package io.crowdrank.batch.common;
 
-import io.delta.tables.DeltaTable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import scala.jdk.javaapi.OptionConverters;
 
 /**
  * What a step's output commit was made from, kept in the Delta commit's user metadata: the step,
@@ -35,29 +34,20 @@ public final class Lineage {
 
   /** The lineage of the table's newest commit, or an empty map if it has none or no table. */
   public static Map<String, Object> of(SparkSession spark, String path) {
-    if (!Delta.exists(spark, path)) {
-      return Map.of();
-    }
-    return parse(DeltaTable.forPath(spark, path).history(1).select("userMetadata").first());
+    return at(spark, path, Delta.version(spark, path));
   }
 
   /** The lineage of the commit that made the given version of the table (empty if none). */
   public static Map<String, Object> at(SparkSession spark, String path, long version) {
-    Row commit =
-        DeltaTable.forPath(spark, path)
-            .history()
-            .filter("version = " + version)
-            .select("userMetadata")
-            .first();
-    return parse(commit);
+    return Delta.commitInfo(spark, path, version)
+        .flatMap(c -> OptionConverters.toJava(c.userMetadata()))
+        .map(Lineage::parse)
+        .orElse(Map.of());
   }
 
-  private static Map<String, Object> parse(Row commit) {
-    if (commit == null || commit.isNullAt(0)) {
-      return Map.of();
-    }
+  private static Map<String, Object> parse(String userMetadata) {
     try {
-      return Json.readObject(commit.getString(0));
+      return Json.readObject(userMetadata);
     } catch (IllegalArgumentException e) {
       return Map.of(); // written by something else: not ours to trust
     }

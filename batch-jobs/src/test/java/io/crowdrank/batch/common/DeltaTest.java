@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.crowdrank.batch.testing.SparkTestBase;
 import io.delta.tables.DeltaTable;
 import java.nio.file.Files;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.delta.actions.CommitInfo;
 import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.OptionConverters;
 
 class DeltaTest extends SparkTestBase {
   @Test
@@ -34,5 +38,33 @@ class DeltaTest extends SparkTestBase {
     // The same as the history's newest entry, as the public API reports it.
     assertThat(Delta.version(spark, path))
         .isEqualTo(DeltaTable.forPath(spark, path).history(1).first().<Long>getAs("version"));
+  }
+
+  @Test
+  void commitInfo_ofEachVersion_isWhatTheHistoryShows_andEmptyOutsideTheLog() {
+    String path = tmp.resolve("t").toString();
+    for (int commit = 0; commit < 12; commit++) {
+      spark
+          .range(commit + 1)
+          .write()
+          .format("delta")
+          .mode("append")
+          .option("userMetadata", "commit " + commit)
+          .save(path);
+    }
+    for (Row h : DeltaTable.forPath(spark, path).history().collectAsList()) {
+      long version = h.getAs("version");
+      CommitInfo info = Delta.commitInfo(spark, path, version).orElseThrow();
+      assertThat(OptionConverters.toJava(info.userMetadata()))
+          .contains("commit " + version)
+          .contains(h.<String>getAs("userMetadata"));
+      assertThat(CollectionConverters.asJava(info.operationMetrics().get()))
+          .isEqualTo(h.getJavaMap(h.fieldIndex("operationMetrics")))
+          .containsEntry("numOutputRows", String.valueOf(version + 1));
+    }
+    assertThat(Delta.lastOperationMetrics(spark, path)).containsEntry("numOutputRows", "12");
+    assertThat(Delta.commitInfo(spark, path, -1)).isEmpty();
+    assertThat(Delta.commitInfo(spark, path, 12)).isEmpty();
+    assertThat(Delta.commitInfo(spark, tmp.resolve("none").toString(), 0)).isEmpty();
   }
 }
