@@ -180,9 +180,7 @@ public final class Delta {
    * @return rows inserted or updated
    */
   public static long insertNew(
-      SparkSession spark,
       DeltaTable table,
-      String path,
       Dataset<Row> rows,
       List<String> key,
       String dateColumn,

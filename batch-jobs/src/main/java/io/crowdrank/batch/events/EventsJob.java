@@ -413,7 +413,6 @@ public final class EventsJob {
    * Kafka messages alike.
    */
   private Landed land(Dataset<Row> lines, Targets targets) {
-    String tablePath = Tables.at(options.warehouse(), ServingLogFormat.TABLE_PATH);
     Dataset<Row> parsed =
         lines
             .select(
@@ -463,8 +462,7 @@ public final class EventsJob {
                       .map(c -> col(c))
                       .toArray(Column[]::new));
       long inserted =
-          Delta.insertNew(
-              spark, targets.events(), tablePath, unique, List.of(EVENT_KEY), EVENT_DATE, null);
+          Delta.insertNew(targets.events(), unique, List.of(EVENT_KEY), EVENT_DATE, null);
       long served = 0;
       long events = 0;
       long torn = 0;

@@ -208,7 +208,7 @@ public final class IngestJob {
       Dataset<Row> unique = latestPerKey(source, accepted);
       long inserted;
       try {
-        inserted = merge(source, table, tablePath, unique);
+        inserted = merge(source, table, unique);
       } finally {
         unique.unpersist();
       }
@@ -301,11 +301,9 @@ public final class IngestJob {
     }
   }
 
-  private long merge(RawSource source, DeltaTable table, String path, Dataset<Row> rows) {
+  private long merge(RawSource source, DeltaTable table, Dataset<Row> rows) {
     return Delta.insertNew(
-        spark,
         table,
-        path,
         rows,
         source.key(),
         // An event's date follows from its key (same event, same time).
