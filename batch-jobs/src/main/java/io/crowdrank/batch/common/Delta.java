@@ -131,7 +131,7 @@ public final class Delta {
 
   /** Operation metrics of the table's last commit (e.g. numRemovedFiles for an OPTIMIZE). */
   public static Map<String, String> lastOperationMetrics(SparkSession spark, String path) {
-    return commitInfo(spark, path, version(spark, path))
+    return newestCommitInfo(spark, path)
         .flatMap(c -> OptionConverters.toJava(c.operationMetrics()))
         .<Map<String, String>>map(CollectionConverters::asJava)
         .orElse(Map.of());
@@ -143,11 +143,25 @@ public final class Delta {
    * it with a Spark job and a query over every commit it lists.
    */
   public static Optional<CommitInfo> commitInfo(SparkSession spark, String path, long version) {
-    if (version < 0 || version > version(spark, path)) {
+    var logAndSnapshot = DeltaLog.forTableWithSnapshot(spark, path);
+    if (version > logAndSnapshot._2().version()) {
       return Optional.empty();
     }
-    var changes =
-        DeltaLog.forTable(spark, path).getChanges(version, version, scala.Option.empty(), false);
+    return commitInfo(logAndSnapshot._1(), version);
+  }
+
+  /** As {@link #commitInfo(SparkSession, String, long)} for the newest version, one log listing. */
+  public static Optional<CommitInfo> newestCommitInfo(SparkSession spark, String path) {
+    var logAndSnapshot = DeltaLog.forTableWithSnapshot(spark, path);
+    return commitInfo(logAndSnapshot._1(), logAndSnapshot._2().version());
+  }
+
+  /** The commit info of a version the log is known to reach (none below 0). */
+  private static Optional<CommitInfo> commitInfo(DeltaLog log, long version) {
+    if (version < 0) {
+      return Optional.empty();
+    }
+    var changes = log.getChanges(version, version, scala.Option.empty(), false);
     while (changes.hasNext()) {
       var commit = changes.next();
       if ((long) commit._1() != version) {

@@ -3,8 +3,10 @@ package io.crowdrank.batch.common;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.actions.CommitInfo;
 import scala.jdk.javaapi.OptionConverters;
 
 /**
@@ -34,12 +36,16 @@ public final class Lineage {
 
   /** The lineage of the table's newest commit, or an empty map if it has none or no table. */
   public static Map<String, Object> of(SparkSession spark, String path) {
-    return at(spark, path, Delta.version(spark, path));
+    return of(Delta.newestCommitInfo(spark, path));
   }
 
   /** The lineage of the commit that made the given version of the table (empty if none). */
   public static Map<String, Object> at(SparkSession spark, String path, long version) {
-    return Delta.commitInfo(spark, path, version)
+    return of(Delta.commitInfo(spark, path, version));
+  }
+
+  private static Map<String, Object> of(Optional<CommitInfo> commit) {
+    return commit
         .flatMap(c -> OptionConverters.toJava(c.userMetadata()))
         .map(Lineage::parse)
         .orElse(Map.of());
