@@ -17,12 +17,14 @@ public final class BundleFormat {
   private BundleFormat() {}
 
   /** Bundle format version written into the manifest; the service refuses versions it lacks. */
-  public static final int FORMAT_VERSION = 4;
+  public static final int FORMAT_VERSION = 5;
 
   /**
    * The oldest format this code reads: format 3 has no {@link #BUCKET}s (a user row is there once,
    * read as if written without a bucket); format 4 writes a user's row into each of its buckets, so
-   * a service that reads only 3 must refuse it rather than load users twice.
+   * a service that reads only 3 must refuse it rather than load users twice; format 5 stores user
+   * vectors as {@link #VECTOR_CODES} and {@link #VECTOR_SCALE} instead of {@link #VECTOR}, which a
+   * service that reads only 4 would not see.
    */
   public static final int OLDEST_READABLE_FORMAT = 3;
 
@@ -90,8 +92,22 @@ public final class BundleFormat {
   /** Item part: catalog status; only {@code active} items may be ranked. */
   public static final String STATUS = "status";
 
-  /** Item and user parts: the latent factor vector (length = manifest vector_dim), or null. */
+  /**
+   * Item part (and user part before format 5): the latent factor vector (length = manifest
+   * vector_dim), or null.
+   */
   public static final String VECTOR = "vector";
+
+  /**
+   * User part: the latent factor vector as int8 codes, one byte per component (length = manifest
+   * vector_dim), with the step in {@link #VECTOR_SCALE} ({@link QuantizedVector}); both null for a
+   * user without a vector. A quarter of the floats' bytes, and one value a user for a reader to
+   * decode instead of vector_dim.
+   */
+  public static final String VECTOR_CODES = "vector_codes";
+
+  /** User part: the step of {@link #VECTOR_CODES} (component = code × scale), ≥ 0. */
+  public static final String VECTOR_SCALE = "vector_scale";
 
   /** Popularity part: host app the popularity was measured in. */
   public static final String HOST_APP = "host_app";

@@ -199,7 +199,7 @@ public final class SyntheticBundle {
             .orElse(manifest);
     BundleParts.write(
         BundleParts.conform(items)
-            .unionByName(BundleParts.conform(users))
+            .unionByName(BundleParts.conform(BundleParts.quantizeUserVectors(users)))
             .unionByName(BundleParts.conform(popularity))
             .unionByName(BundleParts.conform(context))
             .unionByName(BundleParts.manifest(spark, manifest)),

@@ -17,6 +17,7 @@ import io.crowdrank.batch.common.Json;
 import io.crowdrank.batch.train.TrainJob;
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.format.QuantizedVector;
 import io.crowdrank.format.UserBuckets;
 import io.crowdrank.ranking.bundle.BundleRows;
 import io.crowdrank.ranking.bundle.ModelBundle;
@@ -24,7 +25,10 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -79,6 +83,8 @@ public record BundleParts(
           .add(BundleFormat.CITIES, strings(), true)
           .add(BundleFormat.STATUS, DataTypes.StringType, true)
           .add(BundleFormat.VECTOR, DataTypes.createArrayType(DataTypes.FloatType, true), true)
+          .add(BundleFormat.VECTOR_CODES, DataTypes.BinaryType, true)
+          .add(BundleFormat.VECTOR_SCALE, DataTypes.FloatType, true)
           .add(BundleFormat.HOST_APP, DataTypes.StringType, true)
           .add(BundleFormat.CITY, DataTypes.StringType, true)
           .add(BundleFormat.SCORE, DataTypes.DoubleType, true)
@@ -153,28 +159,67 @@ public record BundleParts(
                     .agg(array_sort(collect_list(col(SEGMENT_ID))).as(SEGMENT_IDS)),
                 USER_ID,
                 "left");
+    return quantizeUserVectors(
+        users
+            // A user with no vector, home city, interests or segment ranks exactly like an unknown
+            // one.
+            .filter(
+                col(VECTOR)
+                    .isNotNull()
+                    .or(col(HOME_CITY).isNotNull())
+                    .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0))
+                    .or(col(SEGMENT_IDS).isNotNull()))
+            .join(ids, USER_ID)
+            .select(
+                lit(PART_USER).as(PART),
+                col(USER_ID).as(ID),
+                col(PAYMENT_ACCOUNT),
+                col(SOCIAL_ACCOUNT),
+                col(HOME_CITY).as(CITY),
+                col(VECTOR),
+                map_keys(col(INTERESTS)).as(VERTICALS),
+                map_values(col(INTERESTS)).as(WEIGHTS),
+                col("h." + CATEGORY).as(BundleFormat.HABIT_CATEGORIES),
+                col("h." + HOUR_OF_WEEK).as(BundleFormat.HABIT_HOURS),
+                col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS),
+                col(SEGMENT_IDS).as(BundleFormat.SEGMENTS)));
+  }
+
+  /** What {@link #QUANTIZE} returns: a user vector's codes and their scale. */
+  private static final StructType QUANTIZED =
+      new StructType()
+          .add("codes", DataTypes.BinaryType, false)
+          .add("scale", DataTypes.FloatType, false);
+
+  /** {@link QuantizedVector#of} over an {@code array<float>}: the service's own quantisation. */
+  private static final UserDefinedFunction QUANTIZE =
+      udf(
+          (UDF1<scala.collection.Seq<Float>, Row>)
+              v -> {
+                if (v == null) {
+                  return null;
+                }
+                float[] floats = new float[v.size()];
+                for (int d = 0; d < floats.length; d++) {
+                  floats[d] = v.apply(d);
+                }
+                QuantizedVector q = QuantizedVector.of(floats);
+                return RowFactory.create(q.codes(), q.scale());
+              },
+          QUANTIZED);
+
+  /**
+   * User rows with their float {@link BundleFormat#VECTOR} replaced by the {@link
+   * BundleFormat#VECTOR_CODES} and {@link BundleFormat#VECTOR_SCALE} the bundle stores (both null
+   * for a user without a vector).
+   */
+  public static Dataset<Row> quantizeUserVectors(Dataset<Row> users) {
+    String q = "quantized_vector";
     return users
-        // A user with no vector, home city, interests or segment ranks exactly like an unknown one.
-        .filter(
-            col(VECTOR)
-                .isNotNull()
-                .or(col(HOME_CITY).isNotNull())
-                .or(coalesce(size(col(INTERESTS)), lit(0)).gt(0))
-                .or(col(SEGMENT_IDS).isNotNull()))
-        .join(ids, USER_ID)
-        .select(
-            lit(PART_USER).as(PART),
-            col(USER_ID).as(ID),
-            col(PAYMENT_ACCOUNT),
-            col(SOCIAL_ACCOUNT),
-            col(HOME_CITY).as(CITY),
-            col(VECTOR),
-            map_keys(col(INTERESTS)).as(VERTICALS),
-            map_values(col(INTERESTS)).as(WEIGHTS),
-            col("h." + CATEGORY).as(BundleFormat.HABIT_CATEGORIES),
-            col("h." + HOUR_OF_WEEK).as(BundleFormat.HABIT_HOURS),
-            col("h." + WEIGHT).as(BundleFormat.HABIT_WEIGHTS),
-            col(SEGMENT_IDS).as(BundleFormat.SEGMENTS));
+        .withColumn(q, QUANTIZE.apply(col(VECTOR)))
+        .withColumn(BundleFormat.VECTOR_CODES, col(q + ".codes"))
+        .withColumn(BundleFormat.VECTOR_SCALE, col(q + ".scale"))
+        .drop(q, VECTOR);
   }
 
   /**
@@ -425,7 +470,12 @@ public record BundleParts(
 
     @Override
     protected double doubleAt(int ordinal) {
-      return row.getDouble(ordinal);
+      return ((Number) row.get(ordinal)).doubleValue();
+    }
+
+    @Override
+    protected byte[] bytesAt(int ordinal) {
+      return (byte[]) row.get(ordinal);
     }
 
     @Override

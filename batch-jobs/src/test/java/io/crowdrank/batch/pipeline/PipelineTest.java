@@ -216,8 +216,40 @@ class PipelineTest extends SparkTestBase {
     assertThat(typed.counts().get("users")).isEqualTo(published.users());
     // users carry their interests and own hour-of-week habit for cold start and context
     assertThat(bundle.filter("part = 'user' AND size(habit_hours) > 0").count()).isPositive();
-    assertThat(bundle.filter("part = 'user' AND vector IS NULL AND size(verticals) > 0").count())
+    assertThat(
+            bundle.filter("part = 'user' AND vector_codes IS NULL AND size(verticals) > 0").count())
         .isPositive();
+    // User vectors as the service scores them: int8 codes of the model's factors, the largest
+    // component at ±127, each within half a step; no floats.
+    assertThat(bundle.filter("part = 'user' AND vector IS NOT NULL").count()).isZero();
+    Map<String, List<Float>> factors =
+        table(Tables.USER_FACTORS).collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getList(1)));
+    List<Row> coded =
+        users
+            .filter("vector_codes IS NOT NULL")
+            .select("id", "vector_codes", "vector_scale")
+            .collectAsList();
+    assertThat(coded).isNotEmpty();
+    for (Row r : coded) {
+      List<Float> f = factors.get(r.getString(0));
+      byte[] codes = (byte[]) r.get(1);
+      float scale = r.getFloat(2);
+      float max = 0;
+      for (float x : f) {
+        max = Math.max(max, Math.abs(x));
+      }
+      assertThat(scale).as(r.getString(0)).isEqualTo(max / 127f);
+      assertThat(codes).hasSize(8);
+      int largest = 0;
+      for (int d = 0; d < 8; d++) {
+        assertThat(codes[d] * scale)
+            .as("%s[%d]", r.getString(0), d)
+            .isCloseTo(f.get(d), org.assertj.core.api.Assertions.within(scale / 2 + 1e-7f));
+        largest = Math.max(largest, Math.abs(codes[d]));
+      }
+      assertThat(largest).isEqualTo(127);
+    }
     assertThat(bundle.filter("part = 'context' AND id = '*'").count()).isEqualTo(1);
     // every user row is reachable by an account a host app sends
     assertThat(

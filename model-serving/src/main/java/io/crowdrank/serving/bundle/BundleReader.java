@@ -198,7 +198,14 @@ public final class BundleReader implements BundleSource {
 
     @Override
     protected double doubleAt(int ordinal) {
-      return row.getDouble(ordinal);
+      return schema.at(ordinal).getDataType() instanceof FloatType
+          ? row.getFloat(ordinal)
+          : row.getDouble(ordinal);
+    }
+
+    @Override
+    protected byte[] bytesAt(int ordinal) {
+      return row.getBinary(ordinal);
     }
 
     @Override

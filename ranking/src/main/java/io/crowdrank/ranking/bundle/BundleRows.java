@@ -2,6 +2,7 @@ package io.crowdrank.ranking.bundle;
 
 import static io.crowdrank.format.BundleFormat.*;
 
+import io.crowdrank.format.QuantizedVector;
 import java.time.Instant;
 import java.util.List;
 
@@ -29,6 +30,9 @@ public final class BundleRows {
 
     /** Null elements read as -1; empty for null. */
     int[] ints(String column);
+
+    /** A binary cell's bytes. */
+    byte[] bytes(String column);
 
     Double number(String column);
 
@@ -65,6 +69,9 @@ public final class BundleRows {
 
     /** A timestamp cell as an instant. */
     protected abstract Instant timeAt(int ordinal);
+
+    /** A binary cell's bytes. */
+    protected abstract byte[] bytesAt(int ordinal);
 
     /** The array in the cell, its elements as Strings, Numbers or nulls. */
     protected abstract List<?> arrayAt(int ordinal);
@@ -132,6 +139,12 @@ public final class BundleRows {
     }
 
     @Override
+    public byte[] bytes(String column) {
+      int o = present(column);
+      return o < 0 ? null : bytesAt(o);
+    }
+
+    @Override
     public Double number(String column) {
       int o = present(column);
       return o < 0 ? null : doubleAt(o);
@@ -186,7 +199,7 @@ public final class BundleRows {
                 payment,
                 social,
                 r.string(CITY),
-                r.floats(VECTOR),
+                userVector(r, id),
                 r.strings(VERTICALS),
                 orEmpty(r.floats(WEIGHTS)),
                 r.strings(HABIT_CATEGORIES),
@@ -223,6 +236,32 @@ public final class BundleRows {
       default -> {
         // A newer publisher may add parts; an older service ignores what it does not know.
       }
+    }
+  }
+
+  /**
+   * The user's vector: its codes and scale from format 5 on, or (formats 3 and 4) quantised here
+   * from the floats, as publish now does; null for none.
+   */
+  private static QuantizedVector userVector(Fields r, String id) {
+    byte[] codes = r.bytes(VECTOR_CODES);
+    if (codes == null) {
+      float[] floats = r.floats(VECTOR);
+      return floats == null ? null : quantized(() -> QuantizedVector.of(floats), id);
+    }
+    Double scale = r.number(VECTOR_SCALE);
+    if (scale == null) {
+      throw new BundleException("bundle user row " + id + " has vector codes without a scale");
+    }
+    return quantized(() -> new QuantizedVector(codes, scale.floatValue()), id);
+  }
+
+  private static QuantizedVector quantized(
+      java.util.function.Supplier<QuantizedVector> vector, String id) {
+    try {
+      return vector.get();
+    } catch (IllegalArgumentException e) {
+      throw new BundleException("bundle user row " + id + ": " + e.getMessage(), e);
     }
   }
 

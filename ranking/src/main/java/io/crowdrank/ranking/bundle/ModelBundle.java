@@ -2,6 +2,7 @@ package io.crowdrank.ranking.bundle;
 
 import io.crowdrank.format.BundleFormat;
 import io.crowdrank.format.Manifest;
+import io.crowdrank.format.QuantizedVector;
 import io.crowdrank.format.UserBuckets;
 import io.crowdrank.ranking.ann.ItemIndex;
 import java.time.Instant;
@@ -62,7 +63,7 @@ public record ModelBundle(
       String paymentAccount,
       String socialAccount,
       String city,
-      float[] vector,
+      QuantizedVector vector,
       List<String> interests,
       float[] interestShares,
       List<String> habitCategories,

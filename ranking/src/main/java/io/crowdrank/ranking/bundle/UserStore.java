@@ -3,6 +3,7 @@ package io.crowdrank.ranking.bundle;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
 import io.crowdrank.format.AccountKey;
+import io.crowdrank.format.QuantizedVector;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Map;
  * so that the keys' array is both each user's key and, by bisection, the lookup of shared ids; the
  * payment and social accounts are their keys sorted beside their users (12 bytes per account, where
  * a map of strings took about 120). Vectors are kept as int8 codes with a scale per user ({@link
- * #quantize}).
+ * QuantizedVector}).
  */
 public final class UserStore {
   /** A user account kind a host app may identify a user by. */
@@ -117,14 +118,26 @@ public final class UserStore {
       int u = n;
       homeCity[u] = row.city() == null ? -1 : cities.id(row.city());
       scales[u] = Float.NaN;
-      if (row.vector() != null) {
+      QuantizedVector v = row.vector();
+      if (v != null) {
         if (dim < 0) {
-          dim = row.vector().length;
+          dim = v.dim();
           firstWithVector = row.id();
           codes = new byte[Math.multiplyExact(homeCity.length, dim)];
         }
-        ModelBundle.checkDim(row.vector(), dim, "user " + row.id());
-        scales[u] = quantize(row.vector(), codes, u * dim);
+        if (v.dim() != dim) {
+          throw new BundleException(
+              "user "
+                  + row.id()
+                  + " has a vector of length "
+                  + v.dim()
+                  + ", user "
+                  + firstWithVector
+                  + " one of "
+                  + dim);
+        }
+        System.arraycopy(v.codes(), 0, codes, u * dim, dim);
+        scales[u] = v.scale();
       }
       if (row.interestShares().length != row.interests().size()) {
         throw new BundleException(
@@ -451,22 +464,6 @@ public final class UserStore {
       v[d] = codes[user * dim + d] * scale;
     }
     return v;
-  }
-
-  /**
-   * Writes {@code v} as int8 codes at {@code offset}, symmetric around 0 with the largest magnitude
-   * at ±127 (4 + dim bytes a user instead of 4 × dim), and returns the scale of a step.
-   */
-  static float quantize(float[] v, byte[] into, int offset) {
-    float max = 0;
-    for (float x : v) {
-      max = Math.max(max, Math.abs(x));
-    }
-    float scale = max / 127f;
-    for (int d = 0; d < v.length; d++) {
-      into[offset + d] = scale == 0 ? 0 : (byte) Math.round(v[d] / scale);
-    }
-    return scale;
   }
 
   /** The user's social interests; {@link UserInterests#NONE} for -1. */

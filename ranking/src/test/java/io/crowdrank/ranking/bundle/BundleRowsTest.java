@@ -2,6 +2,7 @@ package io.crowdrank.ranking.bundle;
 
 import static io.crowdrank.format.BundleFormat.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.crowdrank.format.UserBuckets.Shard;
 import io.crowdrank.ranking.bundle.UserStore.IdType;
@@ -75,6 +76,72 @@ class BundleRowsTest {
     }
   }
 
+  @Test
+  void accept_userVector_codesOfFormat5AndFloatsOfFormat4_loadTheSame() {
+    float[] floats = {0.5f, -2f, 1.5f};
+    // Format 5, as publish writes it: 2/127 a step (hand-worked: 31.75 → 32, -127, 95.25 → 95).
+    ModelBundle.Builder five = new ModelBundle.Builder(1);
+    BundleRows.accept(new MapFields(manifest(3)), five);
+    BundleRows.accept(
+        new MapFields(
+            Map.of(
+                PART,
+                PART_USER,
+                ID,
+                "u1",
+                VECTOR_CODES,
+                new byte[] {32, -127, 95},
+                VECTOR_SCALE,
+                2f / 127f)),
+        five);
+    // Format 4: the floats, quantised by the service.
+    ModelBundle.Builder four = new ModelBundle.Builder(1);
+    BundleRows.accept(new MapFields(manifest(3)), four);
+    BundleRows.accept(new MapFields(Map.of(PART, PART_USER, ID, "u1", VECTOR, floats)), four);
+
+    for (ModelBundle b : List.of(five.build(), four.build())) {
+      UserStore users = b.users();
+      int u = users.find(IdType.SHARED_ID, "u1");
+      assertThat(users.vector(u))
+          .containsExactly(32 * (2f / 127f), -127 * (2f / 127f), 95 * (2f / 127f));
+    }
+  }
+
+  @Test
+  void accept_userVector_codesWithoutScaleOrNotFinite_refusedNamingTheUser() {
+    ModelBundle.Builder b = new ModelBundle.Builder(1);
+
+    assertThatThrownBy(
+            () ->
+                BundleRows.accept(
+                    new MapFields(
+                        Map.of(PART, PART_USER, ID, "u7", VECTOR_CODES, new byte[] {1, 2})),
+                    b))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("bundle user row u7 has vector codes without a scale");
+    assertThatThrownBy(
+            () ->
+                BundleRows.accept(
+                    new MapFields(
+                        Map.of(PART, PART_USER, ID, "u8", VECTOR, new float[] {Float.NaN})),
+                    b))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("bundle user row u8: vector component is not finite: NaN");
+  }
+
+  private static Map<String, Object> manifest(int dim) {
+    return Map.of(
+        PART,
+        PART_MANIFEST,
+        MANIFEST_JSON,
+        "{\"format_version\":"
+            + FORMAT_VERSION
+            + ",\"created_time\":\"2026-12-06T00:00:00Z\",\"time_zone\":\"UTC\","
+            + "\"vector_dim\":"
+            + dim
+            + "}");
+  }
+
   private static List<String> keys(int i) {
     return i % 2 == 0 ? List.of("u" + i, "p" + i, "s" + i) : List.of("u" + i, "p" + i);
   }
@@ -107,7 +174,12 @@ class BundleRowsTest {
 
     @Override
     public float[] floats(String column) {
-      return null;
+      return (float[]) row.get(column);
+    }
+
+    @Override
+    public byte[] bytes(String column) {
+      return (byte[]) row.get(column);
     }
 
     @Override
@@ -117,7 +189,7 @@ class BundleRowsTest {
 
     @Override
     public Double number(String column) {
-      return null;
+      return row.get(column) instanceof Number n ? n.doubleValue() : null;
     }
 
     @Override

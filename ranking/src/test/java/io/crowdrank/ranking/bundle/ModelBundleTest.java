@@ -3,6 +3,7 @@ package io.crowdrank.ranking.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.format.QuantizedVector;
 import io.crowdrank.ranking.bundle.UserStore.IdType;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ class ModelBundleTest {
             "2088",
             null,
             "lhasa",
-            new float[] {0.5f, -1f},
+            QuantizedVector.of(new float[] {0.5f, -1f}),
             List.of("travel"),
             new float[] {1f},
             List.of("hotel", "gone", "fast_food"),
@@ -163,7 +164,7 @@ class ModelBundleTest {
               "2088" + u,
               "wb" + u,
               u % 3 == 0 ? "lhasa" : "hangzhou",
-              new float[] {u, -1f},
+              QuantizedVector.of(new float[] {u, -1f}),
               List.of(),
               new float[0],
               cats,
@@ -222,7 +223,7 @@ class ModelBundleTest {
             "2088",
             null,
             null,
-            new float[] {1f, 2f, 3f},
+            QuantizedVector.of(new float[] {1f, 2f, 3f}),
             List.of(),
             new float[0],
             List.of(),

@@ -1,6 +1,7 @@
 package io.crowdrank.ranking.bundle;
 
 import io.crowdrank.format.BundleFormat;
+import io.crowdrank.format.QuantizedVector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class TestBundles {
             payment,
             social,
             city,
-            vector.length == 0 ? null : vector,
+            vector.length == 0 ? null : QuantizedVector.of(vector),
             verticals,
             shares,
             habits.stream().map(Habit::category).toList(),

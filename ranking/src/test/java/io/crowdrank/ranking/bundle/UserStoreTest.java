@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.crowdrank.format.QuantizedVector;
 import io.crowdrank.ranking.bundle.UserStore.IdType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class UserStoreTest {
         payment,
         social,
         city,
-        vector.length == 0 ? null : vector,
+        vector.length == 0 ? null : QuantizedVector.of(vector),
         interests,
         shares,
         List.of(),
@@ -192,28 +193,6 @@ class UserStoreTest {
             "SOCIAL_ACCOUNT accounts of users 0 and 2 differ but share the key 3");
   }
 
-  @Test
-  void quantize_everyComponentWithinHalfAStep_zeroVectorStaysZero() {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
-    float[] v = new float[64];
-    for (int d = 0; d < v.length; d++) {
-      v[d] = (float) (rnd.nextGaussian() * 0.4);
-    }
-    byte[] codes = new byte[64];
-
-    float scale = UserStore.quantize(v, codes, 0);
-
-    float max = 0;
-    for (float x : v) {
-      max = Math.max(max, Math.abs(x));
-    }
-    assertThat(scale).isEqualTo(max / 127f);
-    for (int d = 0; d < v.length; d++) {
-      assertThat(codes[d] * scale).isCloseTo(v[d], within(scale / 2 + 1e-7f));
-    }
-    assertThat(UserStore.quantize(new float[3], new byte[3], 0)).isZero();
-  }
-
   /**
    * The ranking change int8 user vectors make, measured: exact top 20 of 20,000 clustered items (as
    * bench-bundle makes them: 200 centres, item noise 0.35, user noise 0.5, 64 dims) for 300 users,
@@ -237,17 +216,12 @@ class UserStoreTest {
     }
     int same = 0;
     int users = 300;
-    byte[] codes = new byte[dim];
     for (int u = 0; u < users; u++) {
       float[] v = new float[dim];
       for (int d = 0; d < dim; d++) {
         v[d] = centres[u % 200][d] + (float) (rnd.nextGaussian() * 0.5);
       }
-      float scale = UserStore.quantize(v, codes, 0);
-      float[] q = new float[dim];
-      for (int d = 0; d < dim; d++) {
-        q[d] = codes[d] * scale;
-      }
+      float[] q = QuantizedVector.of(v).toFloats();
       java.util.Set<Integer> byFloat = top20(items, v);
       for (int i : top20(items, q)) {
         same += byFloat.contains(i) ? 1 : 0;
