@@ -23,15 +23,7 @@ class BundleRowsTest {
   @Test
   void accept_userCopiesPerBucket_eachShardLoadsItsUsersOnce() {
     List<Map<String, Object>> rows = new ArrayList<>();
-    rows.add(
-        Map.of(
-            PART,
-            PART_MANIFEST,
-            MANIFEST_JSON,
-            "{\"format_version\":"
-                + FORMAT_VERSION
-                + ",\"created_time\":\"2026-12-06T00:00:00Z\",\"time_zone\":\"UTC\","
-                + "\"vector_dim\":0}"));
+    rows.add(manifest(0));
     for (int i = 0; i < USERS; i++) {
       // One copy per distinct bucket of the user's keys, as publish writes them.
       for (int bucket : new TreeSet<>(bucketsOf(keys(i)))) {
