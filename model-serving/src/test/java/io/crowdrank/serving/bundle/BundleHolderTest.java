@@ -27,6 +27,37 @@ class BundleHolderTest {
     assertThat(holder.refresh()).isFalse();
   }
 
+  @Test
+  void warmUp_searchesForEveryStrideOfUsersWithVectors_withinItsCountAndBudget() {
+    var b =
+        io.crowdrank.ranking.bundle.TestBundles.version(0, 2)
+            .item("coffee", "coffee_tea", java.util.List.of("alipay"), java.util.List.of(), 1f, 0f)
+            .item("travel", "travel", java.util.List.of("alipay"), java.util.List.of(), 0f, 1f);
+    for (int u = 0; u < 10; u++) {
+      // Users 0, 3, 6 and 9 (by id, not by place in the store) have no vector.
+      b =
+          u % 3 == 0
+              ? b.user("u" + u, "p" + u, null, null)
+              : b.user("u" + u, "p" + u, null, null, 1f, u);
+    }
+    var bundle = b.build();
+    int withVectors = 0;
+    for (int u = 0; u < bundle.users().count(); u++) {
+      withVectors += bundle.users().hasVector(u) ? 1 : 0;
+    }
+    java.time.Duration minute = java.time.Duration.ofMinutes(1);
+
+    assertThat(withVectors).isEqualTo(6);
+    assertThat(BundleHolder.warmUp(bundle, 100, minute)).isEqualTo(6);
+    // Every 10 / 4 = 2nd user of the store, of which those with a vector, at most 4 searches.
+    int everySecond = 0;
+    for (int u = 0; u < bundle.users().count(); u += 2) {
+      everySecond += bundle.users().hasVector(u) ? 1 : 0;
+    }
+    assertThat(BundleHolder.warmUp(bundle, 4, minute)).isEqualTo(Math.min(4, everySecond));
+    assertThat(BundleHolder.warmUp(bundle, 100, java.time.Duration.ZERO)).isZero();
+  }
+
   static String onVersion(long version) {
     return """
         {"layers": [{"id": "model", "experiments": [{"id": "new_model", "traffic": 1.0,
