@@ -10,23 +10,36 @@ import java.util.Arrays;
  * BundleFormat#VECTOR_SCALE}); the service quantises older bundles' float vectors itself; both call
  * {@link #of}, so a vector is the same codes whichever side made them.
  *
- * @param codes {@code dim} codes, each in [-127, 127]
- * @param scale the step, finite and ≥ 0 (0 only for the zero vector)
+ * <p>Immutable: the codes are copied in and out.
  */
-public record QuantizedVector(byte[] codes, float scale) {
-  public QuantizedVector {
-    if (codes == null) {
-      throw new IllegalArgumentException("no codes");
-    }
+public final class QuantizedVector {
+  private final byte[] codes;
+  private final float scale;
+
+  private QuantizedVector(byte[] codes, float scale) {
     if (!Float.isFinite(scale) || scale < 0) {
       throw new IllegalArgumentException("vector scale must be finite and >= 0, got " + scale);
     }
+    this.codes = codes;
+    this.scale = scale;
+  }
+
+  /**
+   * A vector as stored: {@code dim} codes, each in [-128, 127], and the step, finite and ≥ 0 (0
+   * only for the zero vector).
+   */
+  public static QuantizedVector ofCodes(byte[] codes, float scale) {
+    if (codes == null) {
+      throw new IllegalArgumentException("no codes");
+    }
+    return new QuantizedVector(codes.clone(), scale);
   }
 
   /** Quantises {@code v}: 1 byte a component instead of 4. */
   public static QuantizedVector of(float[] v) {
     byte[] codes = new byte[v.length];
-    return new QuantizedVector(codes, quantize(v, codes, 0));
+    float scale = quantize(v, codes, 0);
+    return new QuantizedVector(codes, scale);
   }
 
   /**
@@ -52,6 +65,21 @@ public record QuantizedVector(byte[] codes, float scale) {
 
   public int dim() {
     return codes.length;
+  }
+
+  /** A copy of the codes. */
+  public byte[] codes() {
+    return codes.clone();
+  }
+
+  /** The step: component = code × scale. */
+  public float scale() {
+    return scale;
+  }
+
+  /** Writes the codes into {@code into} at {@code offset}, for stores of many vectors. */
+  public void copyCodesInto(byte[] into, int offset) {
+    System.arraycopy(codes, 0, into, offset, codes.length);
   }
 
   /** The components the codes stand for. */

@@ -72,14 +72,29 @@ class QuantizedVectorTest {
     assertThatThrownBy(() -> QuantizedVector.of(new float[] {1f, Float.NaN}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("vector component is not finite: NaN");
-    assertThatThrownBy(() -> new QuantizedVector(new byte[2], -1f))
+    assertThatThrownBy(() -> QuantizedVector.ofCodes(new byte[2], -1f))
         .hasMessage("vector scale must be finite and >= 0, got -1.0");
+  }
+
+  @Test
+  void ofCodes_copiesInAndOut_theVectorNeverChanges() {
+    byte[] stored = {1, -2, 3};
+    QuantizedVector q = QuantizedVector.ofCodes(stored, 0.5f);
+
+    stored[0] = 100;
+    q.codes()[1] = 100;
+    byte[] into = new byte[5];
+    q.copyCodesInto(into, 2);
+
+    assertThat(q.codes()).containsExactly(1, -2, 3);
+    assertThat(into).containsExactly(0, 0, 1, -2, 3);
+    assertThat(q.toFloats()).containsExactly(0.5f, -1f, 1.5f);
   }
 
   @Test
   void equals_byCodesAndScale() {
     assertThat(QuantizedVector.of(new float[] {1.5f, 2f}))
-        .isEqualTo(new QuantizedVector(new byte[] {95, 127}, 2f / 127f))
-        .isNotEqualTo(new QuantizedVector(new byte[] {95, 127}, 1f / 127f));
+        .isEqualTo(QuantizedVector.ofCodes(new byte[] {95, 127}, 2f / 127f))
+        .isNotEqualTo(QuantizedVector.ofCodes(new byte[] {95, 127}, 1f / 127f));
   }
 }

@@ -253,7 +253,7 @@ public final class BundleRows {
     if (scale == null) {
       throw new BundleException("bundle user row " + id + " has vector codes without a scale");
     }
-    return quantized(() -> new QuantizedVector(codes, scale.floatValue()), id);
+    return quantized(() -> QuantizedVector.ofCodes(codes, scale.floatValue()), id);
   }
 
   private static QuantizedVector quantized(

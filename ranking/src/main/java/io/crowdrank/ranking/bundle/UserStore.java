@@ -136,7 +136,7 @@ public final class UserStore {
                   + " one of "
                   + dim);
         }
-        System.arraycopy(v.codes(), 0, codes, u * dim, dim);
+        v.copyCodesInto(codes, u * dim);
         scales[u] = v.scale();
       }
       if (row.interestShares().length != row.interests().size()) {
