@@ -43,12 +43,11 @@ public final class QuantizedVector {
   }
 
   /**
-   * Writes {@code v}'s codes into {@code into} at {@code offset} and returns the scale: {@link #of}
-   * without the allocation, for stores that lay many vectors out in one array.
+   * Writes {@code v}'s codes into {@code into} at {@code offset} and returns the scale.
    *
    * @throws IllegalArgumentException if a component is not finite
    */
-  public static float quantize(float[] v, byte[] into, int offset) {
+  static float quantize(float[] v, byte[] into, int offset) {
     float max = 0;
     for (float x : v) {
       if (!Float.isFinite(x)) {

@@ -1,7 +1,11 @@
 package io.crowdrank.serving.bundle;
 
+import io.crowdrank.format.HostApps;
+import io.crowdrank.ranking.Ranker;
+import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.UserStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -123,7 +127,7 @@ public final class BundleHolder implements AutoCloseable {
   static final int WARM_UP_SEARCHES = 3_000;
 
   /** The longest a replica spends on them. */
-  static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(20);
+  static final Duration WARM_UP_BUDGET = Duration.ofSeconds(20);
 
   /**
    * Runs the item index's search for up to {@code searches} of the bundle's users (spread over the
@@ -134,19 +138,19 @@ public final class BundleHolder implements AutoCloseable {
    *
    * @return the searches run
    */
-  static int warmUp(ModelBundle bundle, int searches, java.time.Duration budget) {
+  static int warmUp(ModelBundle bundle, int searches, Duration budget) {
     long started = System.nanoTime();
     long deadline = started + budget.toNanos();
-    io.crowdrank.ranking.bundle.UserStore users = bundle.users();
-    io.crowdrank.ranking.ann.ItemIndex index = bundle.catalog().itemIndex();
-    int apps = io.crowdrank.format.HostApps.ALL.size();
+    UserStore users = bundle.users();
+    ItemIndex index = bundle.catalog().itemIndex();
+    int apps = HostApps.ALL.size();
     int stride = Math.max(1, users.count() / Math.max(1, searches));
     int run = 0;
     for (int u = 0;
         u < users.count() && run < searches && System.nanoTime() < deadline;
         u += stride) {
       if (users.hasVector(u)) {
-        index.nearest(users.vector(u), io.crowdrank.ranking.Ranker.candidates(10), run % apps);
+        index.nearest(users.vector(u), Ranker.candidates(10), run % apps);
         run++;
       }
     }

@@ -90,6 +90,21 @@ class UserStoreTest {
   }
 
   @Test
+  void of_usersVectorsOfUnequalLength_failsNamingBoth() {
+    assertThatThrownBy(
+            () ->
+                UserStore.of(
+                    2,
+                    List.of(
+                        user("u1", null, null, null, List.of(), new float[0], 1f, 2f),
+                        user("u2", null, null, null, List.of(), new float[0], 1f, 2f, 3f)),
+                    CITIES,
+                    VERTICALS))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("user u2 has a vector of length 3, user u1 one of 2");
+  }
+
+  @Test
   void of_interestsAndSharesOfUnequalLength_fails() {
     assertThatThrownBy(
             () ->
