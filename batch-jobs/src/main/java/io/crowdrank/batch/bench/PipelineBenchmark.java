@@ -336,6 +336,13 @@ public final class PipelineBenchmark {
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       pool.resetPeakUsage();
     }
+    try {
+      // Linux resets VmHWM to the current resident set, so a scale's peak is not an earlier one's
+      // (though what the JVM kept from an earlier scale still counts).
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not allowed: the peak is then the run's so far
+    }
   }
 
   private static long peakHeapMb() {
