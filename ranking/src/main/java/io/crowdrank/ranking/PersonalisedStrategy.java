@@ -15,10 +15,10 @@ import java.util.OptionalInt;
  * own list when it gave one, else the nearest items of the HNSW graph on a large catalog, else (or
  * when the filters leave too few) a scan of every item.
  */
-record PersonalisedStrategy(Diversifier diversifier) implements Strategy {
+record PersonalisedStrategy(Diversifier diversifier, int annCandidates) implements Strategy {
   @Override
   public List<Candidate> top(Request r, int k) {
-    TopK top = scored(r, k);
+    TopK top = scored(r, k, candidates(annCandidates, k));
     Catalog catalog = r.catalog();
     List<Candidate> out = new ArrayList<>();
     for (TopK.Entry e : diversifier.topK(top.best(), k, catalog::categoryOf)) {
@@ -33,8 +33,16 @@ record PersonalisedStrategy(Diversifier diversifier) implements Strategy {
     return out;
   }
 
+  /**
+   * Nearest-neighbour candidates re-scored with the context term for a top k: enough that the
+   * context can reorder the top and the filters can drop some, never fewer than the pool.
+   */
+  static int candidates(int annCandidates, int k) {
+    return Math.max(annCandidates, Strategy.pool(k));
+  }
+
   /** The best {@link Strategy#pool} candidates by score, campaign items among them. */
-  private static TopK scored(Request r, int k) {
+  private static TopK scored(Request r, int k, int candidates) {
     Catalog catalog = r.catalog();
     int pool = Strategy.pool(k);
     TopK top = new TopK(pool);
@@ -50,11 +58,12 @@ record PersonalisedStrategy(Diversifier diversifier) implements Strategy {
       return top;
     }
     if (catalog.itemIndex().approximate()) {
-      // Large catalog: the nearest items by the collaborative score, re-scored with context.
+      // Large catalog: the nearest items by the collaborative score, re-scored with context. The
+      // search's beam is the candidate count: a wider one costs CPU for what is then dropped.
       for (ItemIndex.Neighbour n :
           catalog
               .itemIndex()
-              .nearest(r.userVector(), Ranker.candidates(k), r.filters().hostApp())) {
+              .nearest(r.userVector(), candidates, r.filters().hostApp(), candidates)) {
         if (!r.campaigned(n.item()) && r.eligible(n.item())) {
           top.offer(n.item(), r.collaborative(n.item()));
         }

@@ -58,7 +58,7 @@ public final class Ranker {
     this.config = config;
     this.contextWeightOverride = contextWeightOverride;
     Diversifier diversifier = new Diversifier(config.maxPerCategory());
-    this.personalised = new PersonalisedStrategy(diversifier);
+    this.personalised = new PersonalisedStrategy(diversifier, config.annCandidates());
     this.interests = new InterestsStrategy(diversifier, config.hostWideDiscount());
     this.popular = new PopularStrategy(diversifier, config.hostWideDiscount());
   }
@@ -81,7 +81,8 @@ public final class Ranker {
             s.explorationShare() != null ? s.explorationShare() : config.explorationShare(),
             s.maxPerCategory() != null ? s.maxPerCategory() : config.maxPerCategory(),
             config.campaignWeight(),
-            config.maxPromoted());
+            config.maxPromoted(),
+            config.annCandidates());
     return new Ranker(c, s.contextWeight() != null ? s.contextWeight() : contextWeightOverride);
   }
 
@@ -225,12 +226,9 @@ public final class Ranker {
         .toList();
   }
 
-  /**
-   * Nearest-neighbour candidates re-scored with the context term for a top k: enough that the
-   * context can reorder the top and the filters can drop some.
-   */
-  public static int candidates(int k) {
-    return Math.max(200, 4 * k);
+  /** Nearest items a personalised top k asks of an HNSW item index (the search's beam too). */
+  public int candidates(int k) {
+    return PersonalisedStrategy.candidates(config.annCandidates(), k);
   }
 
   /** Slots for new mini-programs in a top k: round(k · share), none when the share is 0. */

@@ -1,6 +1,7 @@
 package io.crowdrank.ranking;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.crowdrank.ranking.Reason.Kind;
@@ -534,6 +535,18 @@ class RankerTest {
     return r.items().stream().filter(i -> i.id().equals(id)).findFirst().orElseThrow().score();
   }
 
+  @Test
+  void candidates_areTheConfiguredCount_butNeverFewerThanFourPerSlot() {
+    Ranker ranker = new Ranker(RankingConfig.defaults().withAnnCandidates(120));
+
+    assertThat(ranker.candidates(10)).isEqualTo(120);
+    assertThat(ranker.candidates(50)).isEqualTo(200);
+    assertThat(new Ranker(RankingConfig.defaults()).candidates(10))
+        .isEqualTo(RankingConfig.DEFAULT_ANN_CANDIDATES);
+    assertThatThrownBy(() -> RankingConfig.defaults().withAnnCandidates(0))
+        .hasMessage("annCandidates must be >= 1");
+  }
+
   private static RankingConfig withExploration(double share) {
     RankingConfig d = RankingConfig.defaults();
     return new RankingConfig(
@@ -544,6 +557,7 @@ class RankerTest {
         share,
         d.maxPerCategory(),
         d.campaignWeight(),
-        d.maxPromoted());
+        d.maxPromoted(),
+        d.annCandidates());
   }
 }

@@ -40,7 +40,8 @@ class ServedProtocolTest extends SparkTestBase {
   static final TrainJob.Params ALS = new TrainJob.Params(4, 10, 0.05, 10, 42, 1, 1, 30, 0, 10, 1);
 
   /** The service's ranking with everything that reorders a top K switched off. */
-  static final RankingConfig PLAIN = new RankingConfig(0, 30, 0.5, 1.5, 0, 1_000, 0, 0);
+  static final RankingConfig PLAIN =
+      new RankingConfig(0, 30, 0.5, 1.5, 0, 1_000, 0, 0, RankingConfig.DEFAULT_ANN_CANDIDATES);
 
   record Event(String user, String item, Instant ts, String hostApp) {}
 
@@ -227,7 +228,8 @@ class ServedProtocolTest extends SparkTestBase {
     Evaluation.Options options =
         new Evaluation.Options(Evaluation.Split.TIME, 0.25, 42, List.of(5, 10), ZONE);
     ServedProtocol.World withNew = world("new1", "new2");
-    RankingConfig exploring = new RankingConfig(0, 30, 0.5, 1.5, 0.2, 1_000, 0, 0);
+    RankingConfig exploring =
+        new RankingConfig(0, 30, 0.5, 1.5, 0.2, 1_000, 0, 0, RankingConfig.DEFAULT_ANN_CANDIDATES);
     try (Evaluation.Prepared split =
         new Evaluation(spark, options).prepare(eventFrame(events), null)) {
       ServedProtocol.Outcome served =

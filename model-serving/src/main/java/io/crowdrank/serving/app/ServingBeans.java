@@ -151,18 +151,23 @@ public class ServingBeans {
                 recent.shownWindow(),
                 recent.maxImpressions(),
                 recent.maxUsers())),
-        new Ranker(
-            new RankingConfig(
-                r.contextWeight(),
-                r.habitShrinkage(),
-                r.hostWideDiscount(),
-                r.timeReasonLift(),
-                r.explorationShare(),
-                r.maxPerCategory(),
-                r.campaignWeight(),
-                r.maxPromotedSlots())),
+        new Ranker(rankingConfig(r)),
         log,
         config.eventLog().ackTimeout());
+  }
+
+  /** The ranking's settings from the service's configuration. */
+  static RankingConfig rankingConfig(ServingConfig.Ranking r) {
+    return new RankingConfig(
+        r.contextWeight(),
+        r.habitShrinkage(),
+        r.hostWideDiscount(),
+        r.timeReasonLift(),
+        r.explorationShare(),
+        r.maxPerCategory(),
+        r.campaignWeight(),
+        r.maxPromotedSlots(),
+        r.annCandidates());
   }
 
   @Produces

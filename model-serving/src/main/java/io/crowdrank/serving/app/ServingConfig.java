@@ -234,5 +234,14 @@ public interface ServingConfig {
     /** Most campaign-promoted slots in one response (0 = boosts only). */
     @WithDefault("1")
     int maxPromotedSlots();
+
+    /**
+     * Nearest items a personalised ranking asks of an HNSW item index (its search beam), before
+     * filters, context and diversity (&ge; 1; at least 4 k are asked). More finds more of the exact
+     * top at more CPU per call; catalogs scored exactly ignore it. Leave room for the filters: when
+     * they leave fewer than 4 k, the call scores every item instead (milliseconds at 1 M items).
+     */
+    @WithDefault("100")
+    int annCandidates();
   }
 }

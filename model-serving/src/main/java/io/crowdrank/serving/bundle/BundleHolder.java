@@ -1,7 +1,6 @@
 package io.crowdrank.serving.bundle;
 
 import io.crowdrank.format.HostApps;
-import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.ranking.bundle.ModelBundle;
@@ -150,7 +149,7 @@ public final class BundleHolder implements AutoCloseable {
         u < users.count() && run < searches && System.nanoTime() < deadline;
         u += stride) {
       if (users.hasVector(u)) {
-        index.nearest(users.vector(u), Ranker.candidates(10), run % apps);
+        index.nearest(users.vector(u), ItemIndex.SEARCH_BEAM, run % apps);
         run++;
       }
     }

@@ -38,6 +38,10 @@ public class RankingBenchmark {
   @Param("10")
   public int k;
 
+  /** {@link RankingConfig#annCandidates}; 0: the service's default. */
+  @Param("0")
+  public int candidates;
+
   static final int QUERIES = 1024;
   static final Instant AT = Instant.parse("2026-11-25T04:00:00Z"); // Wednesday lunch in Shanghai
 
@@ -58,12 +62,22 @@ public class RankingBenchmark {
   @Setup
   public void load() {
     served = LOADED.computeIfAbsent(bundle, t -> new BundleReader().read(t, OptionalLong.empty()));
-    ranker = new Ranker(RankingConfig.defaults());
+    ranker = new Ranker(config(candidates));
     hostApp = HostApps.ALL.indexOf("alipay");
-    SplittableRandom rnd = new SplittableRandom(11);
-    queries = new RankQuery[QUERIES];
+    queries = queries(served, QUERIES, k, new SplittableRandom(11));
     vectors = new float[QUERIES][];
     for (int q = 0; q < QUERIES; q++) {
+      vectors[q] =
+          served
+              .users()
+              .vector(served.users().find(UserStore.IdType.SHARED_ID, queries[q].userId()));
+    }
+  }
+
+  /** Top-k queries in alipay for {@code count} random users of a bench bundle with a vector. */
+  static RankQuery[] queries(ModelBundle served, int count, int k, SplittableRandom rnd) {
+    RankQuery[] out = new RankQuery[count];
+    for (int q = 0; q < count; q++) {
       // bench-bundle's users are u0, u1, ...
       String id;
       int u;
@@ -71,20 +85,26 @@ public class RankingBenchmark {
         id = "u" + rnd.nextInt(served.users().count());
         u = served.users().find(UserStore.IdType.SHARED_ID, id);
         if (u < 0) {
-          throw new IllegalArgumentException(
-              bundle + " is not a bench-bundle bundle (no user " + id + ")");
+          throw new IllegalArgumentException("not a bench-bundle bundle (no user " + id + ")");
         }
       } while (!served.users().hasVector(u));
-      queries[q] = new RankQuery(UserStore.IdType.SHARED_ID, id, "alipay", k, AT, null, Set.of());
-      vectors[q] = served.users().vector(u);
+      out[q] = new RankQuery(UserStore.IdType.SHARED_ID, id, "alipay", k, AT, null, Set.of());
     }
+    return out;
   }
 
   /** The raw candidate search the pipeline starts with: as many neighbours as it asks for. */
   @Benchmark
   public Object annSearch() {
     int q = next++ & (QUERIES - 1);
-    return served.catalog().itemIndex().nearest(vectors[q], Ranker.candidates(k), hostApp);
+    int n = ranker.candidates(k);
+    return served.catalog().itemIndex().nearest(vectors[q], n, hostApp, n);
+  }
+
+  /** The service's ranking settings with {@code candidates} (0: as they are). */
+  static RankingConfig config(int candidates) {
+    RankingConfig d = RankingConfig.defaults();
+    return candidates > 0 ? d.withAnnCandidates(candidates) : d;
   }
 
   /** The whole pipeline for the same users: candidates, filters, scoring, re-ranking, reasons. */

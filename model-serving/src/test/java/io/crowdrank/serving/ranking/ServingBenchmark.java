@@ -2,6 +2,10 @@ package io.crowdrank.serving.ranking;
 
 import io.crowdrank.format.HostApps;
 import io.crowdrank.format.UserBuckets;
+import io.crowdrank.ranking.RankQuery;
+import io.crowdrank.ranking.Ranker;
+import io.crowdrank.ranking.Ranking;
+import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.ann.ItemIndex;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.serving.bundle.BundleReader;
@@ -32,8 +36,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  * ServingBenchmark --report FILE [--recall-users 500] [--quick] [--shard s/S] [--load-only]
- *     BUNDLE_TABLE...
+ *     [--candidates 100,200] BUNDLE_TABLE...
  * </pre>
+ *
+ * <p>With several candidate counts ({@link RankingConfig#annCandidates}), each gets its row with
+ * its JMH costs and how much of the top 10 it returns agrees with a {@value
+ * #REFERENCE_CANDIDATES}-candidate ranking; recall@20 is measured at each count as a beam.
  */
 public final class ServingBenchmark {
   private ServingBenchmark() {}
@@ -49,6 +57,8 @@ public final class ServingBenchmark {
       double loadSeconds,
       long heapBytes,
       Map<Integer, Double> recallByBeam,
+      int candidates,
+      double agreement,
       double annMicros,
       double rankMicros) {
     double overhead() {
@@ -61,6 +71,7 @@ public final class ServingBenchmark {
     int recallUsers = 500;
     boolean quick = false;
     boolean loadOnly = false;
+    List<Integer> candidates = List.of(RankingConfig.defaults().annCandidates());
     UserBuckets.Shard shard = UserBuckets.Shard.ALL;
     List<String> tables = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -70,6 +81,7 @@ public final class ServingBenchmark {
         case "--quick" -> quick = true;
         case "--load-only" -> loadOnly = true;
         case "--shard" -> shard = UserBuckets.Shard.parse(args[++i]);
+        case "--candidates" -> candidates = counts(args[++i]);
         case "-h", "--help" -> {
           System.out.println(USAGE);
           return;
@@ -77,26 +89,43 @@ public final class ServingBenchmark {
         default -> tables.add(args[i]);
       }
     }
-    if (report == null || tables.isEmpty() || recallUsers < 1) {
+    if (report == null || tables.isEmpty() || recallUsers < 1 || candidates.isEmpty()) {
       System.err.println(USAGE);
       System.exit(2);
     }
     List<Measured> results = new ArrayList<>();
     for (String table : tables) {
-      results.add(measure(table, recallUsers, quick, shard, loadOnly));
+      results.addAll(measure(table, recallUsers, quick, shard, loadOnly, candidates));
     }
     Files.createDirectories(report.toAbsolutePath().getParent());
     Files.writeString(report, markdown(results));
     System.out.print(Files.readString(report));
   }
 
+  /** "100,200" as distinct counts, each at least 1; empty when the text is not that. */
+  static List<Integer> counts(String text) {
+    try {
+      List<Integer> out = Stream.of(text.split(",")).map(Integer::valueOf).distinct().toList();
+      return out.stream().allMatch(c -> c >= 1) ? out : List.of();
+    } catch (NumberFormatException e) {
+      return List.of();
+    }
+  }
+
   static final String USAGE =
       "usage: bench-serving --report FILE [--recall-users N] [--quick] [--shard s/S] [--load-only]"
-          + " BUNDLE_TABLE...\n  --shard: load only that shard's users, as serve --shard does;"
-          + " --load-only: load time and heap only (no recall, no JMH)";
+          + " [--candidates N,N...] BUNDLE_TABLE...\n  --shard: load only that shard's users, as"
+          + " serve --shard does; --load-only: load time and heap only (no recall, no JMH);"
+          + " --candidates: the ranking's HNSW candidate counts to measure (default: the"
+          + " service's)";
 
-  static Measured measure(
-      String table, int recallUsers, boolean quick, UserBuckets.Shard shard, boolean loadOnly)
+  static List<Measured> measure(
+      String table,
+      int recallUsers,
+      boolean quick,
+      UserBuckets.Shard shard,
+      boolean loadOnly,
+      List<Integer> candidates)
       throws RunnerException, IOException {
     long before = usedHeap();
     long t0 = System.nanoTime();
@@ -114,24 +143,27 @@ public final class ServingBenchmark {
         b.users().count(),
         load);
     if (loadOnly) {
-      return new Measured(
-          table,
-          shard.toString(),
-          b.catalog().count(),
-          b.users().count(),
-          b.catalog().dim(),
-          b.catalog().itemIndex().approximate(),
-          b.catalog().itemIndex().method(),
-          load,
-          heap,
-          Map.of(),
-          Double.NaN,
-          Double.NaN);
+      return List.of(
+          new Measured(
+              table,
+              shard.toString(),
+              b.catalog().count(),
+              b.users().count(),
+              b.catalog().dim(),
+              b.catalog().itemIndex().approximate(),
+              b.catalog().itemIndex().method(),
+              load,
+              heap,
+              Map.of(),
+              candidates.get(0),
+              Double.NaN,
+              Double.NaN,
+              Double.NaN));
     }
 
     int alipay = HostApps.ALL.indexOf("alipay");
     Map<Integer, Double> recall = new TreeMap<>();
-    for (int beam : BEAMS) {
+    for (int beam : Stream.concat(BEAMS.stream(), candidates.stream()).distinct().toList()) {
       SplittableRandom rnd = new SplittableRandom(5);
       double hits = 0;
       for (int q = 0; q < recallUsers; q++) {
@@ -150,12 +182,14 @@ public final class ServingBenchmark {
     int dim = b.catalog().dim();
     boolean approximate = b.catalog().itemIndex().approximate();
     RankingBenchmark.LOADED.put(table, b);
+    Map<Integer, Double> agreement = agreement(b, candidates, recallUsers);
 
     // In this JVM (no fork): the bundle is loaded once; JIT warm-up iterations still come first.
     var options =
         new OptionsBuilder()
             .include(RankingBenchmark.class.getName())
             .param("bundle", table)
+            .param("candidates", candidates.stream().map(String::valueOf).toArray(String[]::new))
             .forks(0)
             .warmupIterations(quick ? 1 : 3)
             .warmupTime(TimeValue.seconds(quick ? 2 : 5))
@@ -166,28 +200,72 @@ public final class ServingBenchmark {
     Map<String, Double> micros = new TreeMap<>();
     for (RunResult r : new Runner(options).run()) {
       micros.put(
-          r.getParams().getBenchmark().replaceAll(".*\\.", ""), r.getPrimaryResult().getScore());
+          r.getParams().getBenchmark().replaceAll(".*\\.", "")
+              + "@"
+              + r.getParams().getParam("candidates"),
+          r.getPrimaryResult().getScore());
     }
-    return new Measured(
-        table,
-        shard.toString(),
-        items,
-        users,
-        dim,
-        approximate,
-        b.catalog().itemIndex().method(),
-        load,
-        heap,
-        recall,
-        micros.get("annSearch"),
-        micros.get("rank"));
+    List<Measured> out = new ArrayList<>();
+    for (int c : candidates) {
+      out.add(
+          new Measured(
+              table,
+              shard.toString(),
+              items,
+              users,
+              dim,
+              approximate,
+              b.catalog().itemIndex().method(),
+              load,
+              heap,
+              recall,
+              c,
+              agreement.get(c),
+              micros.get("annSearch@" + c),
+              micros.get("rank@" + c)));
+    }
+    return out;
+  }
+
+  /** The candidate count whose top 10 the others are compared with. */
+  static final int REFERENCE_CANDIDATES = 1_000;
+
+  /**
+   * By candidate count: the share of the top 10 that a ranking with that many candidates returns
+   * and one with {@value #REFERENCE_CANDIDATES} returns too, over {@code users} of the bundle's
+   * users (as {@link RankingBenchmark} picks them); 1 on a catalog scored exactly.
+   */
+  static Map<Integer, Double> agreement(ModelBundle b, List<Integer> candidates, int users) {
+    Ranker reference = new Ranker(RankingBenchmark.config(REFERENCE_CANDIDATES));
+    long[] same = new long[candidates.size()];
+    long total = 0;
+    for (RankQuery q : RankingBenchmark.queries(b, users, 10, new SplittableRandom(7))) {
+      Set<String> expected = new HashSet<>();
+      reference.rank(b, q).items().forEach(i -> expected.add(i.id()));
+      total += expected.size();
+      for (int c = 0; c < candidates.size(); c++) {
+        for (Ranking.Item i :
+            new Ranker(RankingBenchmark.config(candidates.get(c))).rank(b, q).items()) {
+          same[c] += expected.contains(i.id()) ? 1 : 0;
+        }
+      }
+    }
+    Map<Integer, Double> out = new TreeMap<>();
+    for (int c = 0; c < candidates.size(); c++) {
+      out.put(candidates.get(c), total == 0 ? Double.NaN : (double) same[c] / total);
+    }
+    return out;
   }
 
   /**
-   * HNSW search beams (ef) recall is measured at; the service uses {@link ItemIndex#SEARCH_BEAM}.
+   * HNSW search beams (ef) recall is always measured at; the service's is its candidate count
+   * ({@link RankingConfig#annCandidates}).
    */
   static final List<Integer> BEAMS =
-      Stream.of(100, 200, 400, ItemIndex.SEARCH_BEAM).distinct().sorted().toList();
+      Stream.of(100, 200, 400, RankingConfig.defaults().annCandidates())
+          .distinct()
+          .sorted()
+          .toList();
 
   private static String recallText(Map<Integer, Double> byBeam) {
     if (byBeam.isEmpty()) {
@@ -236,18 +314,21 @@ public final class ServingBenchmark {
         .append(" bundle; recall@20 over random users with a vector, host app alipay, against an")
         .append(" exact scan, at HNSW search beams (ef) ")
         .append(BEAMS)
-        .append(" (the service uses ")
-        .append(ItemIndex.SEARCH_BEAM)
-        .append("; an exact index has recall 1).\n\n");
+        .append(" and the candidate counts measured (the service asks for ")
+        .append(RankingConfig.defaults().annCandidates())
+        .append(" candidates, its search's beam; an exact index has recall 1). Agreement: share")
+        .append(" of the top 10 a ranking with that many candidates returns that one with ")
+        .append(REFERENCE_CANDIDATES)
+        .append(" returns too, over the same users.\n\n");
     s.append(
         "| bundle | shard | items | users | dim | search | load s | heap MiB | recall@20 by beam"
-            + " | ANN µs | Rank µs | pipeline overhead |\n");
-    s.append("|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|\n");
+            + " | candidates | top-10 agreement | ANN µs | Rank µs | pipeline overhead |\n");
+    s.append("|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
     for (Measured m : results) {
       s.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %,d | %,d | %d | %s | %.1f | %,d | %s | %s | %s | %s |%n",
+              "| %s | %s | %,d | %,d | %d | %s | %.1f | %,d | %s | %d | %s | %s | %s | %s |%n",
               Path.of(m.table()).getParent() == null
                   ? m.table()
                   : Path.of(m.table()).getParent().getParent().getFileName(),
@@ -259,6 +340,8 @@ public final class ServingBenchmark {
               m.loadSeconds(),
               m.heapBytes() >> 20,
               m.approximate() ? recallText(m.recallByBeam()) : "1 (exact)",
+              m.candidates(),
+              Double.isNaN(m.agreement()) ? "—" : String.format(Locale.ROOT, "%.3f", m.agreement()),
               micros(m.annMicros()),
               micros(m.rankMicros()),
               Double.isNaN(m.overhead())

@@ -19,6 +19,8 @@ class ServingBenchmarkTest {
         1.5,
         heapBytes,
         Map.of(),
+        200,
+        Double.NaN,
         Double.NaN,
         Double.NaN);
   }
@@ -32,12 +34,20 @@ class ServingBenchmarkTest {
 
     assertThat(md)
         .contains(
-            "| b | 0/16 | 10,000 | 131,156 | 64 | exact-int8 | 1.5 | 61 | 1 (exact) | — | — | — |")
+            "| b | 0/16 | 10,000 | 131,156 | 64 | exact-int8 | 1.5 | 61 | 1 (exact) | 200 | — | — | — |"
+                + " — |")
         .contains(
             String.format(
                 java.util.Locale.ROOT,
                 "≈ %,.0f bytes per user",
                 (234.0 - 61.0) * 1024 * 1024 / (1_000_000 - 131_156)));
     assertThat((234.0 - 61.0) * 1024 * 1024 / (1_000_000 - 131_156)).isBetween(208.0, 209.0);
+  }
+
+  @Test
+  void counts_distinctPositiveNumbers_elseNothingSoTheUsageIsShown() {
+    assertThat(ServingBenchmark.counts("100,200,100")).containsExactly(100, 200);
+    assertThat(ServingBenchmark.counts("100,0")).isEmpty();
+    assertThat(ServingBenchmark.counts("100,many")).isEmpty();
   }
 }

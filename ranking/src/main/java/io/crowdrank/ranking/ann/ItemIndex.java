@@ -60,10 +60,10 @@ public final class ItemIndex implements AutoCloseable {
   static final String ITEM_ID = "id";
 
   /**
-   * Candidates an HNSW search explores at least (HNSW's "ef"); more raises recall and cost. On a
-   * million clustered 64-dim vectors, with {@link #MAX_CONN} and {@link #QUANTIZE_BITS}, recall@20
-   * was 0.970-0.976 at 200 and 0.958-0.963 at 100 over three builds; Rank asks for 200 candidates,
-   * so 200 is the least a search explores anyway (docs/BENCHMARKS.md).
+   * Candidates an HNSW search explores at least (HNSW's "ef") when the caller names no beam; more
+   * raises recall and cost. On a million clustered 64-dim vectors, with {@link #MAX_CONN} and
+   * {@link #QUANTIZE_BITS}, recall@20 was 0.970-0.976 at 200 and 0.958-0.963 at 100 over four
+   * builds (docs/BENCHMARKS.md). The ranking names its own ({@code RankingConfig.annCandidates}).
    */
   public static final int SEARCH_BEAM = 200;
 
@@ -562,7 +562,7 @@ public final class ItemIndex implements AutoCloseable {
   private List<Neighbour> approximate(float[] query, int n, int hostApp, int minBeam) {
     Query filter = hostApp < 0 ? null : hostAppFilters[hostApp];
     try {
-      // Explore at least SEARCH_BEAM candidates (HNSW's "ef"), then keep the n best by product.
+      // Explore at least minBeam candidates (HNSW's "ef"), then keep the n best by product.
       int beam = Math.max(n, minBeam);
       TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, beam, filter), beam);
       List<Neighbour> out = new ArrayList<>(top.scoreDocs.length);
