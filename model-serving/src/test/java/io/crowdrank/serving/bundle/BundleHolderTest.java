@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.crowdrank.ranking.bundle.BundleException;
+import io.crowdrank.ranking.bundle.TestBundles;
+import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
@@ -30,9 +33,9 @@ class BundleHolderTest {
   @Test
   void warmUp_searchesForEveryStrideOfUsersWithVectors_withinItsCountAndBudget() {
     var b =
-        io.crowdrank.ranking.bundle.TestBundles.version(0, 2)
-            .item("coffee", "coffee_tea", java.util.List.of("alipay"), java.util.List.of(), 1f, 0f)
-            .item("travel", "travel", java.util.List.of("alipay"), java.util.List.of(), 0f, 1f);
+        TestBundles.version(0, 2)
+            .item("coffee", "coffee_tea", List.of("alipay"), List.of(), 1f, 0f)
+            .item("travel", "travel", List.of("alipay"), List.of(), 0f, 1f);
     for (int u = 0; u < 10; u++) {
       // Users 0, 3, 6 and 9 (by id, not by place in the store) have no vector.
       b =
@@ -45,7 +48,7 @@ class BundleHolderTest {
     for (int u = 0; u < bundle.users().count(); u++) {
       withVectors += bundle.users().hasVector(u) ? 1 : 0;
     }
-    java.time.Duration minute = java.time.Duration.ofMinutes(1);
+    Duration minute = Duration.ofMinutes(1);
 
     assertThat(withVectors).isEqualTo(6);
     assertThat(BundleHolder.warmUp(bundle, 100, minute)).isEqualTo(6);
@@ -55,7 +58,7 @@ class BundleHolderTest {
       everySecond += bundle.users().hasVector(u) ? 1 : 0;
     }
     assertThat(BundleHolder.warmUp(bundle, 4, minute)).isEqualTo(Math.min(4, everySecond));
-    assertThat(BundleHolder.warmUp(bundle, 100, java.time.Duration.ZERO)).isZero();
+    assertThat(BundleHolder.warmUp(bundle, 100, Duration.ZERO)).isZero();
   }
 
   static String onVersion(long version) {

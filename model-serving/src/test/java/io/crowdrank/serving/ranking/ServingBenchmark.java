@@ -71,7 +71,7 @@ public final class ServingBenchmark {
     int recallUsers = 500;
     boolean quick = false;
     boolean loadOnly = false;
-    List<Integer> candidates = List.of(RankingConfig.defaults().annCandidates());
+    List<Integer> candidates = List.of(RankingConfig.DEFAULT_ANN_CANDIDATES);
     UserBuckets.Shard shard = UserBuckets.Shard.ALL;
     List<String> tables = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -237,15 +237,16 @@ public final class ServingBenchmark {
    */
   static Map<Integer, Double> agreement(ModelBundle b, List<Integer> candidates, int users) {
     Ranker reference = new Ranker(RankingBenchmark.config(REFERENCE_CANDIDATES));
+    List<Ranker> rankers =
+        candidates.stream().map(c -> new Ranker(RankingBenchmark.config(c))).toList();
     long[] same = new long[candidates.size()];
     long total = 0;
     for (RankQuery q : RankingBenchmark.queries(b, users, 10, new SplittableRandom(7))) {
       Set<String> expected = new HashSet<>();
       reference.rank(b, q).items().forEach(i -> expected.add(i.id()));
       total += expected.size();
-      for (int c = 0; c < candidates.size(); c++) {
-        for (Ranking.Item i :
-            new Ranker(RankingBenchmark.config(candidates.get(c))).rank(b, q).items()) {
+      for (int c = 0; c < rankers.size(); c++) {
+        for (Ranking.Item i : rankers.get(c).rank(b, q).items()) {
           same[c] += expected.contains(i.id()) ? 1 : 0;
         }
       }
@@ -262,10 +263,7 @@ public final class ServingBenchmark {
    * ({@link RankingConfig#annCandidates}).
    */
   static final List<Integer> BEAMS =
-      Stream.of(100, 200, 400, RankingConfig.defaults().annCandidates())
-          .distinct()
-          .sorted()
-          .toList();
+      Stream.of(100, 200, 400, RankingConfig.DEFAULT_ANN_CANDIDATES).distinct().sorted().toList();
 
   private static String recallText(Map<Integer, Double> byBeam) {
     if (byBeam.isEmpty()) {
@@ -315,7 +313,7 @@ public final class ServingBenchmark {
         .append(" exact scan, at HNSW search beams (ef) ")
         .append(BEAMS)
         .append(" and the candidate counts measured (the service asks for ")
-        .append(RankingConfig.defaults().annCandidates())
+        .append(RankingConfig.DEFAULT_ANN_CANDIDATES)
         .append(" candidates, its search's beam; an exact index has recall 1). Agreement: share")
         .append(" of the top 10 a ranking with that many candidates returns that one with ")
         .append(REFERENCE_CANDIDATES)
