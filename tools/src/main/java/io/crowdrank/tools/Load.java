@@ -96,6 +96,14 @@ final class Load implements Callable<Integer> {
           "Rank the first N users of a bench-bundle warehouse (payment accounts 2088 + 12 digits).")
   int syntheticUsers;
 
+  @Option(
+      names = "--timeline",
+      description =
+          "Also write the run second by second (warm-up included) to this CSV file: requests due,"
+              + " shed, answered and failed, p50/p99/max latency, how late the generator sent"
+              + " them, and each second's wall-clock start; prints the slowest seconds.")
+  Path timeline;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -119,6 +127,9 @@ final class Load implements Callable<Integer> {
               Duration.ofSeconds(warmupSeconds));
       if (!List.of("rank", "echo", "compare").contains(rpc)) {
         throw new IllegalArgumentException("--rpc must be rank, echo or compare");
+      }
+      if (rpc.equals("compare") && timeline != null) {
+        throw new IllegalArgumentException("--timeline goes with one run: --rpc rank or echo");
       }
       if (rpc.equals("compare") && options.mode() != LoadGenerator.Mode.CLOSED) {
         throw new IllegalArgumentException("--rpc compare measures maximum QPS: closed loop only");
@@ -166,6 +177,14 @@ final class Load implements Callable<Integer> {
         LoadGenerator.Report report =
             generator.run(rpc.equals("echo") ? echoCall : rankCall, options, clocks);
         System.out.println(rpc + " " + report.line());
+        if (timeline != null) {
+          Files.writeString(timeline, Timeline.csv(report.timeline()));
+          System.out.print(
+              "timeline written to "
+                  + timeline
+                  + "; slowest seconds:\n"
+                  + Timeline.worst(report.timeline(), 3));
+        }
         return report.errors() == 0 ? 0 : 1;
       }
       // Echo and Rank against the same server process, one after the other, round after round:

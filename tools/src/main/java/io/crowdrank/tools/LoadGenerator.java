@@ -80,6 +80,7 @@ public final class LoadGenerator {
    *
    * @param cpuMicrosPerCall by {@link CpuClock} name: its CPU time over the measured window per
    *     request answered in it
+   * @param timeline the whole run second by second, warm-up included
    */
   public record Report(
       Mode mode,
@@ -93,7 +94,12 @@ public final class LoadGenerator {
       double p99Ms,
       double p999Ms,
       double maxMs,
-      Map<String, Double> cpuMicrosPerCall) {
+      Map<String, Double> cpuMicrosPerCall,
+      List<Timeline.Second> timeline) {
+    public Report {
+      timeline = List.copyOf(timeline);
+    }
+
     public String line() {
       StringBuilder cpu = new StringBuilder();
       cpuMicrosPerCall.forEach(
@@ -133,7 +139,8 @@ public final class LoadGenerator {
     long measureFrom = start + o.warmup().toNanos();
     long end = measureFrom + o.duration().toNanos();
     Semaphore inFlight = new Semaphore(o.concurrency());
-    Recorder recorder = new Recorder(measureFrom, end, latencies, ok, byStatus, failed);
+    Timeline timeline = new Timeline(start, System.currentTimeMillis(), o.warmup(), o.duration());
+    Recorder recorder = new Recorder(measureFrom, end, latencies, ok, byStatus, failed, timeline);
     long[][] cpu = new long[2][clocks.size()];
     // A daemon: if the run fails, nothing keeps the command's JVM up waiting for a reading.
     ScheduledExecutorService window =
@@ -178,12 +185,14 @@ public final class LoadGenerator {
                 final long dueAt = due;
                 if (!inFlight.tryAcquire()) {
                   // More than `concurrency` requests outstanding: the server is not keeping up.
+                  timeline.shed(dueAt);
                   if (dueAt >= measureFrom) {
                     failed.incrementAndGet();
                     byStatus.merge("CLIENT_OVERLOADED", 1L, Long::sum);
                   }
                   continue;
                 }
+                timeline.sent(dueAt, System.nanoTime());
                 ListenableFuture<?> f = call.get();
                 f.addListener(
                     () -> {
@@ -224,7 +233,8 @@ public final class LoadGenerator {
         latencies.getValueAtPercentile(99) / 1000.0,
         latencies.getValueAtPercentile(99.9) / 1000.0,
         latencies.getMaxValue() / 1000.0,
-        cpuPerCall);
+        cpuPerCall,
+        timeline.seconds());
   }
 
   /** One closed-loop caller: sends, and on each answer records it and sends again until the end. */
@@ -247,6 +257,7 @@ public final class LoadGenerator {
       // is sent): the stack stays flat however many fail in a row.
       while (System.nanoTime() < end) {
         long due = System.nanoTime();
+        recorder.timeline().sent(due, due);
         ListenableFuture<?> f = call.get();
         if (!f.isDone()) {
           f.addListener(
@@ -263,23 +274,33 @@ public final class LoadGenerator {
     }
   }
 
-  /** Counts answers due inside the measured window, and their latencies from when they were due. */
+  /**
+   * Counts answers due inside the measured window, and their latencies from when they were due;
+   * every answer goes to the timeline.
+   */
   private record Recorder(
       long measureFrom,
       long end,
       Histogram latencies,
       AtomicLong ok,
       Map<String, Long> byStatus,
-      AtomicLong failed) {
+      AtomicLong failed,
+      Timeline timeline) {
     void record(long due, ListenableFuture<?> answered) {
-      if (due < measureFrom || due >= end) {
-        return;
-      }
+      long micros = Math.max(1, (System.nanoTime() - due) / 1000);
+      boolean measured = due >= measureFrom && due < end;
       try {
         Futures.getDone(answered);
-        ok.incrementAndGet();
-        latencies.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
+        timeline.answered(due, micros, true);
+        if (measured) {
+          ok.incrementAndGet();
+          latencies.recordValue(micros);
+        }
       } catch (ExecutionException | CancellationException e) {
+        timeline.answered(due, micros, false);
+        if (!measured) {
+          return;
+        }
         failed.incrementAndGet();
         byStatus.merge(
             Status.fromThrowable(e.getCause() != null ? e.getCause() : e).getCode().name(),

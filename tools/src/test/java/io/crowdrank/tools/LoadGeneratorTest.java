@@ -3,6 +3,9 @@ package io.crowdrank.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.SettableFuture;
 import com.google.protobuf.ByteString;
 import io.crowdrank.proto.v1.EchoRequest;
 import io.crowdrank.proto.v1.EchoResponse;
@@ -15,7 +18,10 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +111,84 @@ class LoadGeneratorTest {
     assertThat(r.requests()).isBetween(195L, 201L);
     assertThat(r.errorsByStatus()).containsOnlyKeys("UNAVAILABLE");
     assertThat(r.errors()).isBetween(15L, 25L);
+  }
+
+  /**
+   * An open loop at 100/s: the n-th request is due n × 10 ms after the start, so with nothing shed
+   * request n is the n-th call. Requests 100-199 (the first measured second) answer after 600 ms,
+   * the rest at once.
+   */
+  @Test
+  void timeline_countsEachSecondByWhenItsRequestsWereDue_andShowsTheSlowOne() throws Exception {
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger n = new AtomicInteger();
+    try {
+      LoadGenerator.Report r =
+          new LoadGenerator()
+              .run(
+                  () -> {
+                    int call = n.getAndIncrement();
+                    if (call < 100 || call >= 200) {
+                      return Futures.immediateFuture(null);
+                    }
+                    SettableFuture<Object> f = SettableFuture.create();
+                    later.schedule(() -> f.set(null), 600, TimeUnit.MILLISECONDS);
+                    return f;
+                  },
+                  new LoadGenerator.Options(
+                      LoadGenerator.Mode.OPEN,
+                      100,
+                      100,
+                      Duration.ofSeconds(2),
+                      Duration.ofSeconds(1)));
+
+      List<Timeline.Second> t = r.timeline();
+      assertThat(t).extracting(Timeline.Second::measured).containsExactly(false, true, true);
+      assertThat(t).extracting(Timeline.Second::due).containsExactly(100L, 100L, 100L);
+      assertThat(t).extracting(Timeline.Second::answered).containsExactly(100L, 100L, 100L);
+      assertThat(t).extracting(Timeline.Second::shed).containsOnly(0L);
+      assertThat(t.get(1).epochMillis() - t.get(0).epochMillis()).isEqualTo(1000);
+      assertThat(t.get(1).p50Ms()).isBetween(600.0, 1000.0);
+      assertThat(t.get(0).maxMs()).isLessThan(300);
+      assertThat(t.get(2).maxMs()).isLessThan(300);
+      // The measured seconds are the report's window.
+      assertThat(t.get(1).answered() + t.get(2).answered()).isEqualTo(r.requests());
+      assertThat(r.maxMs())
+          .isCloseTo(t.get(1).maxMs(), org.assertj.core.data.Percentage.withPercentage(1));
+      assertThat(Timeline.worst(t, 1)).startsWith("  second 1 (epoch ms " + t.get(1).epochMillis());
+      String[] csv = Timeline.csv(t).split("\n");
+      assertThat(csv).hasSize(4);
+      assertThat(csv[0]).startsWith("second,measured,epoch_ms,due,shed,answered,errors,p50_ms");
+      assertThat(csv[2]).startsWith("1,true," + t.get(1).epochMillis() + ",100,0,100,0,");
+    } finally {
+      later.shutdownNow();
+    }
+  }
+
+  @Test
+  void timeline_shedRequests_areTheReportsClientOverloads() throws Exception {
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    try {
+      // 100 due in the second, each answering after 200 ms, at most 5 in flight.
+      LoadGenerator.Report r =
+          new LoadGenerator()
+              .run(
+                  () -> {
+                    SettableFuture<Object> f = SettableFuture.create();
+                    later.schedule(() -> f.set(null), 200, TimeUnit.MILLISECONDS);
+                    return (ListenableFuture<?>) f;
+                  },
+                  new LoadGenerator.Options(
+                      LoadGenerator.Mode.OPEN, 100, 5, Duration.ofSeconds(1), Duration.ZERO));
+
+      Timeline.Second s = r.timeline().get(0);
+      assertThat(r.timeline()).hasSize(1);
+      assertThat(s.due()).isEqualTo(100);
+      assertThat(s.shed()).isPositive().isEqualTo(r.errorsByStatus().get("CLIENT_OVERLOADED"));
+      assertThat(s.answered()).isEqualTo(r.requests() - r.errors()).isEqualTo(100 - s.shed());
+    } finally {
+      later.shutdownNow();
+    }
   }
 
   @Test

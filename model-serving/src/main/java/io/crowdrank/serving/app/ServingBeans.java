@@ -77,7 +77,8 @@ public class ServingBeans {
         bundle -> {
           health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.SERVING);
           health.setStatus(RANKING_SERVICE, ServingStatus.SERVING);
-        });
+        },
+        new Ranker(rankingConfig(config.ranking())).candidates(config.ranking().defaultK()));
   }
 
   /** The replica's event sink: Kafka when its servers are configured, else the local log. */

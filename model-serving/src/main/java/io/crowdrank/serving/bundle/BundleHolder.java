@@ -34,6 +34,7 @@ public final class BundleHolder implements AutoCloseable {
   private final BundleSource reader;
   private final String tablePath;
   private final Consumer<ModelBundle> onSwap;
+  private final int warmUpBeam;
   private final AtomicReference<ServedBundles> current = new AtomicReference<>();
   private ScheduledExecutorService watcher;
 
@@ -46,10 +47,18 @@ public final class BundleHolder implements AutoCloseable {
   /** Whether the wait for a first bundle has been logged. */
   private boolean waitingLogged;
 
-  public BundleHolder(BundleSource reader, String tablePath, Consumer<ModelBundle> onSwap) {
+  /**
+   * @param warmUpBeam the beam of the warm-up's item searches: the ranking's own (its candidate
+   *     count), so that the code compiled and the memory touched are those of the calls to come
+   */
+  public BundleHolder(
+      BundleSource reader, String tablePath, Consumer<ModelBundle> onSwap, int warmUpBeam) {
+    com.google.common.base.Preconditions.checkArgument(
+        warmUpBeam >= 1, "warm-up beam must be >= 1, got %s", warmUpBeam);
     this.reader = reader;
     this.tablePath = tablePath;
     this.onSwap = onSwap;
+    this.warmUpBeam = warmUpBeam;
   }
 
   public Optional<ModelBundle> current() {
@@ -100,7 +109,7 @@ public final class BundleHolder implements AutoCloseable {
       side.put(v, sideBySide(next, v, old));
     }
     if (old == null) {
-      warmUp(next, WARM_UP_SEARCHES, WARM_UP_BUDGET);
+      warmUp(next, warmUpBeam, WARM_UP_SEARCHES, WARM_UP_BUDGET);
       settleHeap();
     }
     current.set(new ServedBundles(next, side));
@@ -129,15 +138,15 @@ public final class BundleHolder implements AutoCloseable {
   static final Duration WARM_UP_BUDGET = Duration.ofSeconds(20);
 
   /**
-   * Runs the item index's search for up to {@code searches} of the bundle's users (spread over the
-   * store, every host app's filter in turn) before the first bundle is served, so that the JIT has
-   * compiled the search when traffic comes. Cold, a 1 M-item search took 15-27 ms instead of about
-   * 1 ms, and at 1,000 Rank/s the first half-minute of calls queued behind them
-   * (docs/BENCHMARKS.md). Hot swaps run the code already compiled.
+   * Runs the item index's search, {@code beam} wide, for up to {@code searches} of the bundle's
+   * users (spread over the store, every host app's filter in turn) before the first bundle is
+   * served, so that the JIT has compiled the search when traffic comes. Cold, a 1 M-item search
+   * took 15-27 ms instead of about 1 ms, and at 1,000 Rank/s the first half-minute of calls queued
+   * behind them (docs/BENCHMARKS.md). Hot swaps run the code already compiled.
    *
    * @return the searches run
    */
-  static int warmUp(ModelBundle bundle, int searches, Duration budget) {
+  static int warmUp(ModelBundle bundle, int beam, int searches, Duration budget) {
     long started = System.nanoTime();
     long deadline = started + budget.toNanos();
     UserStore users = bundle.users();
@@ -149,7 +158,7 @@ public final class BundleHolder implements AutoCloseable {
         u < users.count() && run < searches && System.nanoTime() < deadline;
         u += stride) {
       if (users.hasVector(u)) {
-        index.nearest(users.vector(u), ItemIndex.SEARCH_BEAM, run % apps);
+        index.nearest(users.vector(u), beam, run % apps, beam);
         run++;
       }
     }

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Swaps and rollbacks through the admin service while clients rank without pause. */
 class HotSwapTest {
   final FakeSource source = new FakeSource();
-  final BundleHolder holder = new BundleHolder(source, "t", b -> {});
+  final BundleHolder holder =
+      new BundleHolder(source, "t", b -> {}, RankingConfig.DEFAULT_ANN_CANDIDATES);
   final CallExecutor calls = new CallExecutor(2, 1024, 8);
   Server server;
   ManagedChannel channel;

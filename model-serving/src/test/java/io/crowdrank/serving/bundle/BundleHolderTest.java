@@ -3,6 +3,7 @@ package io.crowdrank.serving.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.BundleException;
 import io.crowdrank.ranking.bundle.TestBundles;
 import java.time.Duration;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class BundleHolderTest {
   final FakeSource source = new FakeSource();
-  final BundleHolder holder = new BundleHolder(source, "t", b -> {});
+  final BundleHolder holder =
+      new BundleHolder(source, "t", b -> {}, RankingConfig.DEFAULT_ANN_CANDIDATES);
 
   private long served() {
     return holder.current().orElseThrow().version();
@@ -51,14 +53,14 @@ class BundleHolderTest {
     Duration minute = Duration.ofMinutes(1);
 
     assertThat(withVectors).isEqualTo(6);
-    assertThat(BundleHolder.warmUp(bundle, 100, minute)).isEqualTo(6);
+    assertThat(BundleHolder.warmUp(bundle, 50, 100, minute)).isEqualTo(6);
     // Every 10 / 4 = 2nd user of the store, of which those with a vector, at most 4 searches.
     int everySecond = 0;
     for (int u = 0; u < bundle.users().count(); u += 2) {
       everySecond += bundle.users().hasVector(u) ? 1 : 0;
     }
-    assertThat(BundleHolder.warmUp(bundle, 4, minute)).isEqualTo(Math.min(4, everySecond));
-    assertThat(BundleHolder.warmUp(bundle, 100, Duration.ZERO)).isZero();
+    assertThat(BundleHolder.warmUp(bundle, 50, 4, minute)).isEqualTo(Math.min(4, everySecond));
+    assertThat(BundleHolder.warmUp(bundle, 50, 100, Duration.ZERO)).isZero();
   }
 
   static String onVersion(long version) {
