@@ -236,24 +236,43 @@ final class Load implements Callable<Integer> {
     }
   }
 
+  /** The accounts to rank: the truth file's, then the synthetic ones, else unknown ones. */
   private List<String> accounts() throws IOException {
-    List<String> out = new ArrayList<>();
+    List<String> listed = new ArrayList<>();
     if (truth != null) {
       for (String line : Files.readAllLines(truth)) {
         String[] f = line.split("\t", -1);
         if (f.length > 1 && !f[1].isEmpty() && !f[1].equals("payment_account")) {
-          out.add(f[1]);
+          listed.add(f[1]);
         }
       }
     }
-    for (int i = 0; i < syntheticUsers; i++) {
-      out.add("2088" + String.format("%012d", i));
-    }
-    if (out.isEmpty()) {
-      for (int i = 0; i < 10_000; i++) {
-        out.add("2099" + String.format("%012d", i));
+    return listed.isEmpty() && syntheticUsers == 0
+        ? numbered(List.of(), "2099", 10_000)
+        : numbered(listed, "2088", syntheticUsers);
+  }
+
+  /**
+   * {@code listed}, then {@code count} numbered accounts ({@code prefix} + 12 digits), made when
+   * asked for instead of held: a list of 10 M such strings (about 700 MB) was copied by the
+   * generator's own young collections during the measured window, which stalled it for 100-130 ms
+   * (docs/BENCHMARKS.md).
+   */
+  static List<String> numbered(List<String> listed, String prefix, int count) {
+    List<String> head = List.copyOf(listed);
+    return new java.util.AbstractList<>() {
+      @Override
+      public String get(int i) {
+        java.util.Objects.checkIndex(i, size());
+        return i < head.size()
+            ? head.get(i)
+            : prefix + String.format(Locale.ROOT, "%012d", i - head.size());
       }
-    }
-    return out;
+
+      @Override
+      public int size() {
+        return head.size() + count;
+      }
+    };
   }
 }

@@ -1,0 +1,29 @@
+package io.crowdrank.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LoadTest {
+  @Test
+  void numbered_listsTheGivenAccountsThenPrefixPlusTwelveDigits() {
+    List<String> a = Load.numbered(List.of("x", "y"), "2088", 10_000_000);
+
+    assertThat(a).hasSize(10_000_002);
+    assertThat(a.get(0)).isEqualTo("x");
+    assertThat(a.get(1)).isEqualTo("y");
+    assertThat(a.get(2)).isEqualTo("2088000000000000");
+    assertThat(a.get(1_234_569)).isEqualTo("2088000001234567");
+    assertThat(a.get(10_000_001)).isEqualTo("2088000009999999");
+    assertThatThrownBy(() -> a.get(10_000_002)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void numbered_synthetic_matchesTheBenchBundlesPaymentAccounts() {
+    // SyntheticBundle writes format_string('2088%012d', id) for ids 0..n-1.
+    assertThat(Load.numbered(List.of(), "2088", 3))
+        .containsExactly("2088000000000000", "2088000000000001", "2088000000000002");
+  }
+}
