@@ -62,11 +62,14 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
   @Override
   @NonBlocking
   public void rank(RankRequest request, StreamObserver<RankResponse> responses) {
+    boolean logged;
     try {
-      Caller.current().authorize(RankRequests.hostApp(request.getHostApp()));
+      Caller caller = Caller.current();
+      caller.authorize(RankRequests.hostApp(request.getHostApp()));
       if (request.hasForceVariant()) {
-        Caller.current().requireOperator("force_variant");
+        caller.requireOperator("force_variant");
       }
+      logged = !caller.warmUp();
     } catch (StatusException e) {
       responses.onError(e);
       return;
@@ -74,7 +77,8 @@ public class RankingGrpcService extends RankingServiceGrpc.RankingServiceImplBas
     // The call's context is cancelled when its deadline passes or the client goes away.
     io.grpc.Context call = io.grpc.Context.current();
     if (!calls.execute(
-        new Pending(new RankingHandler.Call(request, call::isCancelled), responses), ranking)) {
+        new Pending(new RankingHandler.Call(request, call::isCancelled, logged), responses),
+        ranking)) {
       responses.onError(calls.overloaded());
     }
   }

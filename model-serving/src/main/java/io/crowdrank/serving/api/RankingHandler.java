@@ -99,8 +99,15 @@ public final class RankingHandler {
     return rank(List.of(new Call(request, cancelled))).get(0).get();
   }
 
-  /** One Rank call: its request, and whether its caller has given up. */
-  public record Call(RankRequest request, BooleanSupplier cancelled) {}
+  /**
+   * One Rank call: its request, whether its caller has given up, and whether its answer is logged
+   * (false only for the replica's own warm-up calls, which are nobody's traffic).
+   */
+  public record Call(RankRequest request, BooleanSupplier cancelled, boolean logged) {
+    public Call(RankRequest request, BooleanSupplier cancelled) {
+      this(request, cancelled, true);
+    }
+  }
 
   /** A call's outcome: the response, or the status it failed with. */
   public record Answer(RankResponse response, StatusException error) {
@@ -180,17 +187,19 @@ public final class RankingHandler {
         RankResponse response =
             response(call.request(), v.bundle(), v.page(), v.query(), ranking, token, v.arms());
         // Queued, not written: the writer thread turns it into JSON.
-        log.appendLater(
-            new ServedRecord(
-                token,
-                new LoggedUser(v.query().idType(), v.query().userId()),
-                v.query().hostApp(),
-                v.query().eventTime(),
-                v.query().city() == null ? "" : v.query().city(),
-                v.page().offset() + 1,
-                v.arms(),
-                v.forced(),
-                response));
+        if (call.logged()) {
+          log.appendLater(
+              new ServedRecord(
+                  token,
+                  new LoggedUser(v.query().idType(), v.query().userId()),
+                  v.query().hostApp(),
+                  v.query().eventTime(),
+                  v.query().city() == null ? "" : v.query().city(),
+                  v.page().offset() + 1,
+                  v.arms(),
+                  v.forced(),
+                  response));
+        }
         answers[v.call()] = new Answer(response, null);
       } catch (Ranker.Cancelled e) {
         answers[v.call()] = new Answer(null, cancelled(e.getMessage()));

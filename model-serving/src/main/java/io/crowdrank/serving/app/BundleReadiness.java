@@ -6,7 +6,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** /q/health/ready is DOWN until a model bundle is loaded, like gRPC health. */
+/**
+ * /q/health/ready is DOWN until a model bundle is loaded and the replica has warmed up on it, like
+ * gRPC health.
+ */
 @Readiness
 @ApplicationScoped
 public class BundleReadiness implements HealthCheck {
@@ -21,6 +24,7 @@ public class BundleReadiness implements HealthCheck {
     var builder = HealthCheckResponse.named("model-bundle").withData("table", holder.tablePath());
     return holder
         .served()
+        .filter(s -> holder.ready())
         .map(
             s -> {
               builder.up().withData("version", s.bundle().version());

@@ -18,6 +18,7 @@ import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
 import io.crowdrank.serving.auth.Sessions;
 import io.crowdrank.serving.auth.SignInAccounts;
+import io.crowdrank.serving.auth.WarmUpKey;
 import io.crowdrank.serving.auth.WebSignIn;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.BundleReader;
@@ -63,9 +64,18 @@ public class ServingBeans {
 
   static final String RANKING_SERVICE = RankingServiceGrpc.SERVICE_NAME;
 
+  /** The key of the replica's warm-up calls to itself, retired once they are done. */
   @Produces
   @Singleton
-  BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health) {
+  WarmUpKey warmUpKey() {
+    return WarmUpKey.generate();
+  }
+
+  @Produces
+  @Singleton
+  BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health, WarmUpKey key) {
+    WarmUpCalls.Settings calls =
+        new WarmUpCalls.Settings(config.warmUp().calls(), config.warmUp().budget());
     String table = Path.of(config.warehouse()).resolve(BundleFormat.TABLE_PATH).toString();
     return new BundleHolder(
         new BundleReader(
@@ -78,7 +88,9 @@ public class ServingBeans {
           health.setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.SERVING);
           health.setStatus(RANKING_SERVICE, ServingStatus.SERVING);
         },
-        new Ranker(rankingConfig(config.ranking())).candidates(config.ranking().defaultK()));
+        new BundleHolder.WarmUp(
+            new Ranker(rankingConfig(config.ranking())).candidates(config.ranking().defaultK()),
+            bundle -> WarmUpCalls.run(bundle, grpcPort(), key, calls)));
   }
 
   /** The replica's event sink: Kafka when its servers are configured, else the local log. */
@@ -121,6 +133,17 @@ public class ServingBeans {
     return log;
   }
 
+  /** The port the gRPC server listens on (its test port under tests). */
+  private static int grpcPort() {
+    String property =
+        io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.TEST
+            ? "quarkus.grpc.server.test-port"
+            : "quarkus.grpc.server.port";
+    return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        .getOptionalValue(property, Integer.class)
+        .orElse(9000);
+  }
+
   /** The host name and gRPC port, as a replica id. */
   private static String defaultReplica() {
     String host;
@@ -129,10 +152,7 @@ public class ServingBeans {
     } catch (java.net.UnknownHostException e) {
       host = "localhost";
     }
-    int port =
-        org.eclipse.microprofile.config.ConfigProvider.getConfig()
-            .getOptionalValue("quarkus.grpc.server.port", Integer.class)
-            .orElse(9000);
+    int port = grpcPort();
     String id = host.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + port;
     return id.length() > 64 ? id.substring(id.length() - 64) : id;
   }
@@ -189,14 +209,15 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  ApiKeyInterceptor apiKeyInterceptor(ServingConfig config) {
+  ApiKeyInterceptor apiKeyInterceptor(ServingConfig config, WarmUpKey warmUp) {
     ServingConfig.Auth auth = config.auth();
     Map<String, String> keys = new HashMap<>();
     auth.apiKeys().forEach((name, key) -> keys.put(key.sha256(), key.hostApp()));
     return ApiKeyInterceptor.configured(
-        auth.enabled(),
-        keys,
-        auth.adminKeys().values().stream().map(ServingConfig.Auth.AdminKey::sha256).toList());
+            auth.enabled(),
+            keys,
+            auth.adminKeys().values().stream().map(ServingConfig.Auth.AdminKey::sha256).toList())
+        .withWarmUp(warmUp);
   }
 
   @Produces

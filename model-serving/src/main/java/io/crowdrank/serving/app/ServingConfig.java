@@ -45,6 +45,23 @@ public interface ServingConfig {
 
   Calls calls();
 
+  WarmUp warmUp();
+
+  /**
+   * What a replica does with its first bundle before it reports ready: item searches for some of
+   * its users in-process, then Rank calls to itself through its own gRPC port, so that the JIT has
+   * compiled a call's whole path when traffic comes (docs/OPERATIONS.md). Hot swaps do neither.
+   */
+  interface WarmUp {
+    /** Rank calls the replica sends itself (made-up users, never logged); 0: none. */
+    @WithDefault("2000")
+    int calls();
+
+    /** The longest those calls may take in all; the rest are not sent. */
+    @WithDefault("20s")
+    Duration budget();
+  }
+
   Recent recent();
 
   Auth auth();

@@ -30,6 +30,7 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
 
   private final ApiKeys keys;
   private final ApiKeys operators;
+  private final WarmUpKey warmUp;
 
   public ApiKeyInterceptor(ApiKeys keys) {
     this(keys, null);
@@ -39,8 +40,18 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
    * @param operators operators' keys a call may carry in {@link #ADMIN_KEY}; null: none
    */
   public ApiKeyInterceptor(ApiKeys keys, ApiKeys operators) {
+    this(keys, operators, null);
+  }
+
+  private ApiKeyInterceptor(ApiKeys keys, ApiKeys operators, WarmUpKey warmUp) {
     this.keys = keys;
     this.operators = operators;
+    this.warmUp = warmUp;
+  }
+
+  /** The same interceptor, also taking the replica's own warm-up key while it is not retired. */
+  public ApiKeyInterceptor withWarmUp(WarmUpKey key) {
+    return new ApiKeyInterceptor(keys, operators, key);
   }
 
   /**
@@ -88,6 +99,9 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    if (warmUp != null && warmUp.matches(headers.get(API_KEY))) {
+      return admit(call, headers, next, Caller.warmingUp());
+    }
     String boundTo;
     boolean operator = false;
     if (keys == null) {
@@ -111,7 +125,12 @@ public final class ApiKeyInterceptor implements ServerInterceptor {
         operator = true;
       }
     }
-    Caller caller = new Caller(boundTo, operator);
+    return admit(call, headers, next, new Caller(boundTo, operator));
+  }
+
+  /** Runs the call with its caller in the context, answering once the rpc has checked it. */
+  private static <Q, A> ServerCall.Listener<Q> admit(
+      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next, Caller caller) {
     return Contexts.interceptCall(
         Context.current().withValue(Caller.KEY, caller),
         new Checked<>(call, caller),

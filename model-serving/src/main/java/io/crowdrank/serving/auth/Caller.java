@@ -19,6 +19,7 @@ public final class Caller {
 
   private final String boundTo;
   private final boolean operator;
+  private final boolean warmUp;
   private volatile boolean checked;
 
   Caller(String boundTo) {
@@ -29,8 +30,28 @@ public final class Caller {
    * @param operator whether the call also carries an operator's key ({@code x-admin-key})
    */
   Caller(String boundTo, boolean operator) {
+    this(boundTo, operator, false);
+  }
+
+  private Caller(String boundTo, boolean operator, boolean warmUp) {
     this.boundTo = boundTo;
     this.operator = operator;
+    this.warmUp = warmUp;
+  }
+
+  /**
+   * The replica itself, warming up with its {@link WarmUpKey}: any host app, no operator rights.
+   */
+  static Caller warmingUp() {
+    return new Caller(ANY, false, true);
+  }
+
+  /**
+   * Whether this is the replica's own warm-up call ({@link WarmUpKey}): answered as any other, but
+   * nobody's traffic, so not logged.
+   */
+  public boolean warmUp() {
+    return warmUp;
   }
 
   /**

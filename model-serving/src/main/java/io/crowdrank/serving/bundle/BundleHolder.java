@@ -34,7 +34,7 @@ public final class BundleHolder implements AutoCloseable {
   private final BundleSource reader;
   private final String tablePath;
   private final Consumer<ModelBundle> onSwap;
-  private final int warmUpBeam;
+  private final WarmUp warmUp;
   private final AtomicReference<ServedBundles> current = new AtomicReference<>();
   private ScheduledExecutorService watcher;
 
@@ -47,18 +47,39 @@ public final class BundleHolder implements AutoCloseable {
   /** Whether the wait for a first bundle has been logged. */
   private boolean waitingLogged;
 
+  /** Whether the first bundle is served and warmed up: what readiness reports. */
+  private volatile boolean ready;
+
   /**
-   * @param warmUpBeam the beam of the warm-up's item searches: the ranking's own (its candidate
-   *     count), so that the code compiled and the memory touched are those of the calls to come
+   * What a replica does with its first bundle before it reports ready (a hot swap does neither).
+   *
+   * @param searchBeam the beam of the item-index searches it runs first: the ranking's own (its
+   *     candidate count), so that the code compiled and the memory touched are those of the calls
+   *     to come
+   * @param calls then, with the bundle served, the calls the replica sends itself
+   */
+  public record WarmUp(int searchBeam, Consumer<ModelBundle> calls) {
+    public WarmUp {
+      com.google.common.base.Preconditions.checkArgument(
+          searchBeam >= 1, "warm-up beam must be >= 1, got %s", searchBeam);
+      com.google.common.base.Preconditions.checkNotNull(calls, "calls");
+    }
+
+    /** The searches only, no calls. */
+    public static WarmUp searches(int searchBeam) {
+      return new WarmUp(searchBeam, bundle -> {});
+    }
+  }
+
+  /**
+   * @param onSwap told of every bundle served, after the first one's warm-up
    */
   public BundleHolder(
-      BundleSource reader, String tablePath, Consumer<ModelBundle> onSwap, int warmUpBeam) {
-    com.google.common.base.Preconditions.checkArgument(
-        warmUpBeam >= 1, "warm-up beam must be >= 1, got %s", warmUpBeam);
+      BundleSource reader, String tablePath, Consumer<ModelBundle> onSwap, WarmUp warmUp) {
     this.reader = reader;
     this.tablePath = tablePath;
     this.onSwap = onSwap;
-    this.warmUpBeam = warmUpBeam;
+    this.warmUp = warmUp;
   }
 
   public Optional<ModelBundle> current() {
@@ -66,6 +87,11 @@ public final class BundleHolder implements AutoCloseable {
   }
 
   /** The bundle with the versions served beside it, as one value. */
+  /** Whether a bundle is served and the replica has warmed up on it: ready for traffic. */
+  public boolean ready() {
+    return ready;
+  }
+
   public Optional<ServedBundles> served() {
     return Optional.ofNullable(current.get());
   }
@@ -109,10 +135,15 @@ public final class BundleHolder implements AutoCloseable {
       side.put(v, sideBySide(next, v, old));
     }
     if (old == null) {
-      warmUp(next, warmUpBeam, WARM_UP_SEARCHES, WARM_UP_BUDGET);
+      warmUp(next, warmUp.searchBeam(), WARM_UP_SEARCHES, WARM_UP_BUDGET);
       settleHeap();
     }
     current.set(new ServedBundles(next, side));
+    if (!ready) {
+      // Served from here on (to whoever calls; the replica itself first), reported ready after.
+      warmUp.calls().accept(next);
+      ready = true;
+    }
     if (old != null && old.bundle().version() != next.version()) {
       previousVersion = old.bundle().version();
     }

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HotSwapTest {
   final FakeSource source = new FakeSource();
   final BundleHolder holder =
-      new BundleHolder(source, "t", b -> {}, RankingConfig.DEFAULT_ANN_CANDIDATES);
+      new BundleHolder(
+          source, "t", b -> {}, BundleHolder.WarmUp.searches(RankingConfig.DEFAULT_ANN_CANDIDATES));
   final CallExecutor calls = new CallExecutor(2, 1024, 8);
   Server server;
   ManagedChannel channel;

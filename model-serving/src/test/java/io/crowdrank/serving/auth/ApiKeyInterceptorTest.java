@@ -35,6 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class ApiKeyInterceptorTest {
+  final WarmUpKey warmUp = WarmUpKey.generate();
   Server server;
   ManagedChannel channel;
 
@@ -55,7 +56,9 @@ class ApiKeyInterceptorTest {
         responses.onError(e);
         return;
       }
-      responses.onNext(RankResponse.newBuilder().setStrategy(request.getHostApp()).build());
+      String warmUp = Caller.KEY.get().warmUp() ? " (warm-up)" : "";
+      responses.onNext(
+          RankResponse.newBuilder().setStrategy(request.getHostApp() + warmUp).build());
       responses.onCompleted();
     }
 
@@ -123,7 +126,8 @@ class ApiKeyInterceptorTest {
                 ServerInterceptors.intercept(
                     new Echo(),
                     new ApiKeyInterceptor(
-                        keys, ApiKeys.admin(java.util.List.of(ApiKeys.sha256("ops-secret"))))))
+                            keys, ApiKeys.admin(java.util.List.of(ApiKeys.sha256("ops-secret"))))
+                        .withWarmUp(warmUp)))
             .addService(
                 ServerInterceptors.intercept(
                     ServerServiceDefinition.builder("crowdrank.v1.Experimental")
@@ -135,7 +139,7 @@ class ApiKeyInterceptorTest {
                                   responses.onCompleted();
                                 }))
                         .build(),
-                    new ApiKeyInterceptor(keys)))
+                    new ApiKeyInterceptor(keys).withWarmUp(warmUp)))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -222,6 +226,47 @@ class ApiKeyInterceptorTest {
                 .rank(forced),
         Status.Code.UNAUTHENTICATED,
         "unknown x-admin-key");
+  }
+
+  @Test
+  void warmUpKey_ranksForAnyHostAppAsTheReplicaItself_untilRetired() {
+    assertThat(stub(warmUp.value()).rank(request("alipay")).getStrategy())
+        .isEqualTo("alipay (warm-up)");
+    assertThat(stub(warmUp.value()).rank(request("weibo")).getStrategy())
+        .isEqualTo("weibo (warm-up)");
+    assertThat(stub("alipay-secret").rank(request("alipay")).getStrategy()).isEqualTo("alipay");
+    // Not an operator, and an rpc that does not check is closed to it as to anyone.
+    RankRequest forced =
+        request("alipay").toBuilder()
+            .setForceVariant(
+                io.crowdrank.proto.v1.ForceVariant.newBuilder().setExperiment("e").setVariant("v"))
+            .build();
+    assertStatus(
+        () -> stub(warmUp.value()).rank(forced),
+        Status.Code.PERMISSION_DENIED,
+        "force_variant needs an operator's key in the x-admin-key metadata");
+    Metadata m = new Metadata();
+    m.put(ApiKeyInterceptor.API_KEY, warmUp.value());
+    assertStatus(
+        () ->
+            ClientCalls.blockingUnaryCall(
+                io.grpc.ClientInterceptors.intercept(
+                    channel, MetadataUtils.newAttachHeadersInterceptor(m)),
+                NEW_RPC,
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                "x"),
+        Status.Code.PERMISSION_DENIED,
+        "rpc crowdrank.v1.Experimental/Peek does not check who may call it: refused");
+    // Another replica's key is not this one's; retired, this one is refused like any unknown key.
+    assertStatus(
+        () -> stub(WarmUpKey.generate().value()).rank(request("alipay")),
+        Status.Code.UNAUTHENTICATED,
+        "unknown API key");
+    warmUp.retire();
+    assertStatus(
+        () -> stub(warmUp.value()).rank(request("alipay")),
+        Status.Code.UNAUTHENTICATED,
+        "unknown API key");
   }
 
   @Test

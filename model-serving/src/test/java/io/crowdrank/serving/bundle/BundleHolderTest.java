@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class BundleHolderTest {
   final FakeSource source = new FakeSource();
   final BundleHolder holder =
-      new BundleHolder(source, "t", b -> {}, RankingConfig.DEFAULT_ANN_CANDIDATES);
+      new BundleHolder(
+          source, "t", b -> {}, BundleHolder.WarmUp.searches(RankingConfig.DEFAULT_ANN_CANDIDATES));
 
   private long served() {
     return holder.current().orElseThrow().version();
@@ -61,6 +62,38 @@ class BundleHolderTest {
     }
     assertThat(BundleHolder.warmUp(bundle, 50, 4, minute)).isEqualTo(Math.min(4, everySecond));
     assertThat(BundleHolder.warmUp(bundle, 50, 100, Duration.ZERO)).isZero();
+  }
+
+  @Test
+  void firstBundle_isServedDuringTheWarmUpCalls_andReadyOnlyAfterThem_swapsRunNone() {
+    List<String> seen = new java.util.ArrayList<>();
+    BundleHolder[] self = new BundleHolder[1];
+    self[0] =
+        new BundleHolder(
+            source,
+            "t",
+            b -> seen.add("swapped to " + b.version() + ", ready " + self[0].ready()),
+            new BundleHolder.WarmUp(
+                RankingConfig.DEFAULT_ANN_CANDIDATES,
+                b ->
+                    seen.add(
+                        "warm-up calls on "
+                            + b.version()
+                            + ", serving "
+                            + self[0].current().orElseThrow().version()
+                            + ", ready "
+                            + self[0].ready())));
+    assertThat(self[0].ready()).isFalse();
+    source.publish();
+    self[0].refresh();
+    source.publish();
+    self[0].refresh();
+
+    assertThat(seen)
+        .containsExactly(
+            "warm-up calls on 0, serving 0, ready false",
+            "swapped to 0, ready true",
+            "swapped to 1, ready true");
   }
 
   static String onVersion(long version) {
