@@ -10,6 +10,7 @@ import io.crowdrank.proto.v1.RankResponse;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
 import io.crowdrank.ranking.bundle.ModelBundle;
+import io.crowdrank.ranking.bundle.UserStore;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.WarmUpKey;
 import io.grpc.ManagedChannel;
@@ -18,12 +19,13 @@ import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,9 +33,10 @@ import org.jboss.logging.Logger;
  * JIT compiles the whole path of a call (transport, protobuf, the handler, the ranking) while
  * nobody waits for an answer. At 1 M items and 1,000 Rank/s a replica without them compiled some
  * 6,700 methods, half of them gRPC's and Netty's, in its first 20 s of traffic, with its CPU at 94
- * % and the p99 at 42 ms (docs/BENCHMARKS.md). The users are made-up accounts of this replica's
- * shard, unknown to the bundle; the calls carry the replica's {@link WarmUpKey} and are not logged.
- * The item search of known users is warmed up before, in-process ({@code BundleHolder}).
+ * % and the p99 at 42 ms (docs/BENCHMARKS.md). Three calls in four are for known users of this
+ * replica's shard ({@link UserStore#sample}), ranked as theirs; the fourth for a made-up account of
+ * the shard, unknown to the bundle (the popular path). The calls carry the replica's {@link
+ * WarmUpKey} and are not logged.
  */
 final class WarmUpCalls {
   private static final Logger LOG = Logger.getLogger(WarmUpCalls.class);
@@ -53,8 +56,15 @@ final class WarmUpCalls {
     }
   }
 
-  /** What the warm-up did: calls sent and answered, those that failed by status, its time. */
-  record Result(int sent, int answered, Map<String, Integer> failed, long millis) {}
+  /**
+   * What the warm-up did: calls sent, those answered by the strategy that ranked them, those that
+   * failed by status, its time.
+   */
+  record Result(int sent, Map<String, Integer> answered, Map<String, Integer> failed, long millis) {
+    int answeredCount() {
+      return answered.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
 
   private WarmUpCalls() {}
 
@@ -65,7 +75,7 @@ final class WarmUpCalls {
   static Result run(ModelBundle bundle, int port, WarmUpKey key, Settings s) {
     long started = System.nanoTime();
     long deadline = started + s.budget().toNanos();
-    AtomicInteger answered = new AtomicInteger();
+    Map<String, Integer> answered = new ConcurrentHashMap<>();
     Map<String, Integer> failed = new ConcurrentHashMap<>();
     int sent = 0;
     ManagedChannel channel = null;
@@ -79,19 +89,32 @@ final class WarmUpCalls {
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withWaitForReady();
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
-        int user = 0;
+        List<UserRef> known = new ArrayList<>();
+        for (UserStore.Account a : bundle.users().sample()) {
+          if (bundle.shard().ownsKey(a.id())) {
+            known.add(ref(a));
+          }
+        }
+        int nextKnown = 0;
+        int unknown = 0;
         for (; sent < s.calls(); sent++) {
           long left = deadline - System.nanoTime();
           if (left <= 0 || !inFlight.tryAcquire(left, TimeUnit.NANOSECONDS)) {
             break;
           }
-          String account;
-          do {
-            account = "warm-up-" + user++;
-          } while (!bundle.shard().ownsKey(account));
+          UserRef user;
+          if (sent % 4 != 3 && !known.isEmpty()) {
+            user = known.get(nextKnown++ % known.size());
+          } else {
+            String account;
+            do {
+              account = "warm-up-" + unknown++;
+            } while (!bundle.shard().ownsKey(account));
+            user = UserRef.newBuilder().setPaymentAccount(account).build();
+          }
           RankRequest request =
               RankRequest.newBuilder()
-                  .setUser(UserRef.newBuilder().setPaymentAccount(account))
+                  .setUser(user)
                   .setHostApp(HostApps.ALL.get(sent % HostApps.ALL.size()))
                   .build();
           Futures.addCallback(
@@ -99,7 +122,7 @@ final class WarmUpCalls {
               new FutureCallback<RankResponse>() {
                 @Override
                 public void onSuccess(RankResponse r) {
-                  answered.incrementAndGet();
+                  answered.merge(r.getStrategy(), 1, Integer::sum);
                   inFlight.release();
                 }
 
@@ -129,12 +152,26 @@ final class WarmUpCalls {
     }
     Result r =
         new Result(
-            sent, answered.get(), new TreeMap<>(failed), (System.nanoTime() - started) / 1_000_000);
+            sent,
+            new TreeMap<>(answered),
+            new TreeMap<>(failed),
+            (System.nanoTime() - started) / 1_000_000);
     if (sent > 0) {
       LOG.infof(
-          "warmed the service up with %d Rank calls to itself in %d ms (%d answered%s)",
+          "warmed the service up with %d Rank calls to itself in %d ms (answered %s%s)",
           r.sent(), r.millis(), r.answered(), r.failed().isEmpty() ? "" : ", failed " + r.failed());
     }
     return r;
+  }
+
+  /** The account as a request names it. */
+  private static UserRef ref(UserStore.Account a) {
+    UserRef.Builder r = UserRef.newBuilder();
+    switch (a.type()) {
+      case PAYMENT_ACCOUNT -> r.setPaymentAccount(a.id());
+      case SOCIAL_ACCOUNT -> r.setSocialAccount(a.id());
+      case SHARED_ID -> r.setSharedId(a.id());
+    }
+    return r.build();
   }
 }

@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
 import io.crowdrank.format.AccountKey;
 import io.crowdrank.format.QuantizedVector;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -25,6 +26,12 @@ public final class UserStore {
     SOCIAL_ACCOUNT,
     SHARED_ID
   }
+
+  /** An account a host app may name a user by. */
+  public record Account(IdType type, String id) {}
+
+  /** The most accounts {@link #sample} holds. */
+  public static final int SAMPLE = 2048;
 
   /** {@link #homeCity} of a user without one; cities are indexes below it. */
   private static final char NO_CITY = Character.MAX_VALUE;
@@ -51,6 +58,8 @@ public final class UserStore {
   /** Payment and social accounts (shared ids are {@link #sharedKeys}). */
   private final Map<IdType, Accounts> byAccount;
 
+  private final List<Account> sample;
+
   /**
    * @param dim the manifest's vector dimension
    * @param cities the catalog's cities (every user's home city among them)
@@ -69,7 +78,8 @@ public final class UserStore {
       byte[] codes,
       float[] scales,
       UserInterests[] interests,
-      Map<IdType, Accounts> byAccount) {
+      Map<IdType, Accounts> byAccount,
+      List<Account> sample) {
     this.dim = dim;
     this.sharedKeys = sharedKeys;
     this.homeCity = homeCity;
@@ -77,6 +87,16 @@ public final class UserStore {
     this.scales = scales;
     this.interests = interests;
     this.byAccount = byAccount;
+    this.sample = sample;
+  }
+
+  /**
+   * Accounts of up to {@link #SAMPLE} users spread evenly over the order the bundle listed them
+   * (each by its payment account, else its social account, else its shared id): known users for a
+   * replica's warm-up calls to itself, the only place the store keeps an account as text.
+   */
+  public List<Account> sample() {
+    return sample;
   }
 
   /**
@@ -99,6 +119,11 @@ public final class UserStore {
     private final Names.Seen verticals = new Names.Seen();
     private final Map<IdType, Accounts.Builder> accounts = new EnumMap<>(IdType.class);
     private int[] newIndex;
+
+    /** Every {@code sampleStride}-th user added, halved each time it would outgrow SAMPLE. */
+    private final List<Account> sample = new ArrayList<>();
+
+    private int sampleStride = 1;
 
     Builder() {
       for (IdType t : IdType.values()) {
@@ -154,6 +179,24 @@ public final class UserStore {
       }
       if (row.socialAccount() != null) {
         accounts.get(IdType.SOCIAL_ACCOUNT).add(row.socialAccount(), u);
+      }
+      if (u % sampleStride == 0) {
+        if (sample.size() == SAMPLE) {
+          // Keep every other one, and take every other one from now on: still evenly spread.
+          for (int i = 0; i < SAMPLE / 2; i++) {
+            sample.set(i, sample.get(2 * i));
+          }
+          sample.subList(SAMPLE / 2, SAMPLE).clear();
+          sampleStride *= 2;
+        }
+        if (u % sampleStride == 0) {
+          sample.add(
+              row.paymentAccount() != null
+                  ? new Account(IdType.PAYMENT_ACCOUNT, row.paymentAccount())
+                  : row.socialAccount() != null
+                      ? new Account(IdType.SOCIAL_ACCOUNT, row.socialAccount())
+                      : new Account(IdType.SHARED_ID, row.id()));
+        }
       }
       n++;
       return u;
@@ -257,7 +300,8 @@ public final class UserStore {
       for (IdType t : List.of(IdType.PAYMENT_ACCOUNT, IdType.SOCIAL_ACCOUNT)) {
         byAccount.put(t, accounts.remove(t).build(newIndex));
       }
-      return new UserStore(vectorDim, keys, home, vectors, scale, mapped, byAccount.build());
+      return new UserStore(
+          vectorDim, keys, home, vectors, scale, mapped, byAccount.build(), List.copyOf(sample));
     }
   }
 

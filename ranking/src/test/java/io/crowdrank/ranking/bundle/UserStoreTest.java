@@ -118,6 +118,37 @@ class UserStoreTest {
   }
 
   @Test
+  void sample_isEveryStrideThUserInListedOrder_byPaymentElseSocialElseSharedId() {
+    List<ModelBundle.UserRow> rows = new java.util.ArrayList<>();
+    for (int u = 0; u < 10_000; u++) {
+      String payment = u % 3 == 0 ? "2088" + u : null;
+      String social = u % 3 == 1 ? "50" + u : null;
+      rows.add(user("u" + u, payment, social, null, List.of(), new float[0]));
+    }
+    UserStore store = UserStore.of(2, rows, CITIES, VERTICALS);
+
+    // Every user up to 2,047, every 2nd up to 4,095, every 4th up to 8,191, every 8th after; each
+    // halving keeps every other one, so the sample is users 0, 8, …, 9,992 (1,250 of them).
+    List<UserStore.Account> expected = new java.util.ArrayList<>();
+    for (int u = 0; u < 10_000; u += 8) {
+      expected.add(
+          u % 3 == 0
+              ? new UserStore.Account(IdType.PAYMENT_ACCOUNT, "2088" + u)
+              : u % 3 == 1
+                  ? new UserStore.Account(IdType.SOCIAL_ACCOUNT, "50" + u)
+                  : new UserStore.Account(IdType.SHARED_ID, "u" + u));
+    }
+    assertThat(store.sample()).containsExactlyElementsOf(expected);
+    for (UserStore.Account a : store.sample()) {
+      assertThat(store.find(a.type(), a.id())).as(a.toString()).isNotNegative();
+    }
+    assertThat(users.sample())
+        .containsExactly(
+            new UserStore.Account(IdType.PAYMENT_ACCOUNT, "2088001"),
+            new UserStore.Account(IdType.SOCIAL_ACCOUNT, "5002"));
+  }
+
+  @Test
   void find_manyAccounts_matchesAMapOfStrings_lastUserOfARepeatedAccountWins() {
     java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
     java.util.List<ModelBundle.UserRow> rows = new java.util.ArrayList<>();
