@@ -44,6 +44,9 @@ final class WarmUpCalls {
   /** Calls in flight at once: enough to fill both the gRPC event loop and the call threads. */
   static final int IN_FLIGHT = 8;
 
+  /** How long past the budget the calls still in flight may take to answer. */
+  private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
   /**
    * @param calls how many to send (0: none)
    * @param budget the longest they may take in all; those not sent by then are not
@@ -70,7 +73,8 @@ final class WarmUpCalls {
 
   /**
    * Sends the calls to {@code 127.0.0.1:port} (waiting for the port to be served, within the
-   * budget), then retires the key; never throws: a replica that cannot warm up still serves.
+   * budget; those in flight at its end may answer up to 2 s later), then retires the key; never
+   * throws: a replica that cannot warm up still serves.
    */
   static Result run(ModelBundle bundle, int port, WarmUpKey key, Settings s) {
     long started = System.nanoTime();
@@ -118,7 +122,7 @@ final class WarmUpCalls {
                   .setHostApp(HostApps.ALL.get(sent % HostApps.ALL.size()))
                   .build();
           Futures.addCallback(
-              stub.withDeadlineAfter(Math.max(1, left), TimeUnit.NANOSECONDS).rank(request),
+              stub.withDeadlineAfter(left + GRACE_NANOS, TimeUnit.NANOSECONDS).rank(request),
               new FutureCallback<RankResponse>() {
                 @Override
                 public void onSuccess(RankResponse r) {
@@ -137,7 +141,7 @@ final class WarmUpCalls {
         // The last calls end by their deadline at the latest.
         inFlight.tryAcquire(
             IN_FLIGHT,
-            Math.max(0, deadline - System.nanoTime()) + 1_000_000_000L,
+            Math.max(0, deadline - System.nanoTime()) + GRACE_NANOS,
             TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
