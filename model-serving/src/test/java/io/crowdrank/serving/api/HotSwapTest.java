@@ -11,19 +11,16 @@ import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.ReloadRequest;
 import io.crowdrank.proto.v1.RollbackRequest;
 import io.crowdrank.proto.v1.UserRef;
-import io.crowdrank.ranking.Ranker;
 import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.serving.bundle.BundleHolder;
 import io.crowdrank.serving.bundle.FakeSource;
 import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.EventLogTest;
-import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,16 +53,7 @@ class HotSwapTest {
   @BeforeEach
   void start() throws Exception {
     log = EventLogTest.open(logDir);
-    RankingHandler ranking =
-        new RankingHandler(
-            holder::served,
-            new RankRequests(10, 100, Clock.systemUTC()),
-            new EventRequests(Clock.systemUTC()),
-            new RecentHistory(
-                new RecentHistory.Settings(Duration.ofHours(1), Duration.ofMinutes(1), 3, 100)),
-            new Ranker(RankingConfig.defaults()),
-            log,
-            Duration.ofSeconds(5));
+    RankingHandler ranking = TestHandlers.ranking(holder::served, log, Duration.ofSeconds(5));
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)

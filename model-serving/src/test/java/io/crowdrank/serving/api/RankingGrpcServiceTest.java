@@ -16,15 +16,12 @@ import io.crowdrank.proto.v1.Segment;
 import io.crowdrank.proto.v1.UserEvent;
 import io.crowdrank.proto.v1.UserRef;
 import io.crowdrank.proto.v1.UserSegments;
-import io.crowdrank.ranking.Ranker;
-import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.TestBundles;
 import io.crowdrank.ranking.bundle.UserStore.IdType;
 import io.crowdrank.serving.bundle.ServedBundles;
 import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.EventLogTest;
-import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -33,7 +30,6 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,13 +66,8 @@ class RankingGrpcServiceTest {
     }
     String name = InProcessServerBuilder.generateName();
     endpoint =
-        new RankingHandler(
+        TestHandlers.ranking(
             () -> Optional.ofNullable(served.get()).map(b -> new ServedBundles(b, sideBySide)),
-            new RankRequests(10, 100, Clock.systemUTC()),
-            new EventRequests(Clock.systemUTC()),
-            new RecentHistory(
-                new RecentHistory.Settings(Duration.ofHours(24), Duration.ofMinutes(30), 3, 1000)),
-            new Ranker(RankingConfig.defaults()),
             log,
             ackTimeout);
     server =

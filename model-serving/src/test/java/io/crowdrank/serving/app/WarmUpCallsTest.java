@@ -7,22 +7,18 @@ import io.crowdrank.format.UserBuckets;
 import io.crowdrank.proto.v1.RankRequest;
 import io.crowdrank.proto.v1.RankingServiceGrpc;
 import io.crowdrank.proto.v1.UserRef;
-import io.crowdrank.ranking.Ranker;
-import io.crowdrank.ranking.RankingConfig;
 import io.crowdrank.ranking.bundle.ModelBundle;
 import io.crowdrank.ranking.bundle.TestBundles;
 import io.crowdrank.serving.api.CallExecutor;
-import io.crowdrank.serving.api.EventRequests;
-import io.crowdrank.serving.api.RankRequests;
 import io.crowdrank.serving.api.RankingGrpcService;
 import io.crowdrank.serving.api.RankingHandler;
+import io.crowdrank.serving.api.TestHandlers;
 import io.crowdrank.serving.auth.ApiKeyInterceptor;
 import io.crowdrank.serving.auth.ApiKeys;
 import io.crowdrank.serving.auth.WarmUpKey;
 import io.crowdrank.serving.bundle.ServedBundles;
 import io.crowdrank.serving.events.EventLog;
 import io.crowdrank.serving.events.EventLogTest;
-import io.crowdrank.serving.events.RecentHistory;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -34,7 +30,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -68,13 +63,8 @@ class WarmUpCallsTest {
   int start() throws Exception {
     log = EventLogTest.open(logDir);
     RankingHandler handler =
-        new RankingHandler(
+        TestHandlers.ranking(
             () -> Optional.ofNullable(served.get()).map(b -> new ServedBundles(b, Map.of())),
-            new RankRequests(10, 100, Clock.systemUTC()),
-            new EventRequests(Clock.systemUTC()),
-            new RecentHistory(
-                new RecentHistory.Settings(Duration.ofHours(24), Duration.ofMinutes(30), 3, 1000)),
-            new Ranker(RankingConfig.defaults()),
             log,
             Duration.ofSeconds(5));
     ApiKeyInterceptor auth =

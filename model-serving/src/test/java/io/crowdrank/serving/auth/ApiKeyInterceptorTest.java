@@ -161,6 +161,14 @@ class ApiKeyInterceptorTest {
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
   }
 
+  /** A Rank request that forces an experiment's variant: operators only. */
+  static RankRequest forced(String hostApp) {
+    return request(hostApp).toBuilder()
+        .setForceVariant(
+            io.crowdrank.proto.v1.ForceVariant.newBuilder().setExperiment("e").setVariant("v"))
+        .build();
+  }
+
   static RankRequest request(String hostApp) {
     return RankRequest.newBuilder()
         .setUser(UserRef.newBuilder().setPaymentAccount("2088"))
@@ -198,11 +206,7 @@ class ApiKeyInterceptorTest {
 
   @Test
   void forceVariant_needsAnOperatorsKeyBesidesTheHostApps() {
-    RankRequest forced =
-        request("alipay").toBuilder()
-            .setForceVariant(
-                io.crowdrank.proto.v1.ForceVariant.newBuilder().setExperiment("e").setVariant("v"))
-            .build();
+    RankRequest forced = forced("alipay");
     assertStatus(
         () -> stub("alipay-secret").rank(forced),
         Status.Code.PERMISSION_DENIED,
@@ -236,25 +240,13 @@ class ApiKeyInterceptorTest {
         .isEqualTo("weibo (warm-up)");
     assertThat(stub("alipay-secret").rank(request("alipay")).getStrategy()).isEqualTo("alipay");
     // Not an operator, and an rpc that does not check is closed to it as to anyone.
-    RankRequest forced =
-        request("alipay").toBuilder()
-            .setForceVariant(
-                io.crowdrank.proto.v1.ForceVariant.newBuilder().setExperiment("e").setVariant("v"))
-            .build();
+    RankRequest forced = forced("alipay");
     assertStatus(
         () -> stub(warmUp.value()).rank(forced),
         Status.Code.PERMISSION_DENIED,
         "force_variant needs an operator's key in the x-admin-key metadata");
-    Metadata m = new Metadata();
-    m.put(ApiKeyInterceptor.API_KEY, warmUp.value());
     assertStatus(
-        () ->
-            ClientCalls.blockingUnaryCall(
-                io.grpc.ClientInterceptors.intercept(
-                    channel, MetadataUtils.newAttachHeadersInterceptor(m)),
-                NEW_RPC,
-                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
-                "x"),
+        () -> peek(warmUp.value()),
         Status.Code.PERMISSION_DENIED,
         "rpc crowdrank.v1.Experimental/Peek does not check who may call it: refused");
     // Another replica's key is not this one's; retired, this one is refused like any unknown key.
@@ -300,8 +292,6 @@ class ApiKeyInterceptorTest {
                 .getVersion(),
         Status.Code.PERMISSION_DENIED,
         "rpc crowdrank.v1.RankingService/GetModelInfo does not check who may call it: refused");
-    Metadata m = new Metadata();
-    m.put(ApiKeyInterceptor.API_KEY, "alipay-secret");
     assertStatus(
         () ->
             ClientCalls.blockingUnaryCall(
@@ -311,15 +301,20 @@ class ApiKeyInterceptorTest {
         Status.Code.UNAUTHENTICATED,
         "missing x-api-key metadata");
     assertStatus(
-        () ->
-            ClientCalls.blockingUnaryCall(
-                io.grpc.ClientInterceptors.intercept(
-                    channel, MetadataUtils.newAttachHeadersInterceptor(m)),
-                NEW_RPC,
-                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
-                "u1"),
+        () -> peek("alipay-secret"),
         Status.Code.PERMISSION_DENIED,
         "rpc crowdrank.v1.Experimental/Peek does not check who may call it: refused");
+  }
+
+  /** Calls the new rpc, which never checks its caller, with this API key. */
+  private String peek(String key) {
+    Metadata m = new Metadata();
+    m.put(ApiKeyInterceptor.API_KEY, key);
+    return ClientCalls.blockingUnaryCall(
+        io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(m)),
+        NEW_RPC,
+        CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+        "u1");
   }
 
   @Test
