@@ -131,6 +131,14 @@ final class Load implements Callable<Integer> {
       if (rpc.equals("compare") && timeline != null) {
         throw new IllegalArgumentException("--timeline goes with one run: --rpc rank or echo");
       }
+      if (timeline != null) {
+        // Checked now, not after the run: a run's timeline is not lost to a mistyped folder.
+        Path folder = timeline.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder) || !Files.isWritable(folder)) {
+          throw new IllegalArgumentException(
+              "--timeline: cannot write " + timeline + " (no such folder, or not writable)");
+        }
+      }
       if (rpc.equals("compare") && options.mode() != LoadGenerator.Mode.CLOSED) {
         throw new IllegalArgumentException("--rpc compare measures maximum QPS: closed loop only");
       }

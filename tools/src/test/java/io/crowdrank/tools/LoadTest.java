@@ -3,8 +3,11 @@ package io.crowdrank.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class LoadTest {
   @Test
@@ -25,5 +28,26 @@ class LoadTest {
     // SyntheticBundle writes format_string('2088%012d', id) for ids 0..n-1.
     assertThat(Load.numbered(List.of(), "2088", 3))
         .containsExactly("2088000000000000", "2088000000000001", "2088000000000002");
+  }
+
+  @Test
+  void timeline_inAFolderThatDoesNotExist_isAUsageErrorBeforeAnyRun() {
+    StringWriter err = new StringWriter();
+    int code =
+        new CommandLine(new Cli())
+            .setErr(new PrintWriter(err))
+            .execute(
+                "load",
+                "--target",
+                "127.0.0.1:1",
+                "--duration-seconds",
+                "1",
+                "--timeline",
+                "/no/such/folder/t.csv");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "--timeline: cannot write /no/such/folder/t.csv (no such folder, or not writable)");
   }
 }

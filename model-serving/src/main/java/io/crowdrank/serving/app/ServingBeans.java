@@ -73,7 +73,8 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  BundleHolder bundleHolder(ServingConfig config, GrpcHealthStorage health, WarmUpKey key) {
+  BundleHolder bundleHolder(
+      ServingConfig config, GrpcHealthStorage health, WarmUpKey key, Ranker ranker) {
     WarmUpCalls.Settings calls =
         new WarmUpCalls.Settings(config.warmUp().calls(), config.warmUp().budget());
     String table = Path.of(config.warehouse()).resolve(BundleFormat.TABLE_PATH).toString();
@@ -89,7 +90,7 @@ public class ServingBeans {
           health.setStatus(RANKING_SERVICE, ServingStatus.SERVING);
         },
         new BundleHolder.WarmUp(
-            new Ranker(rankingConfig(config.ranking())).candidates(config.ranking().defaultK()),
+            ranker.candidates(config.ranking().defaultK()),
             bundle -> WarmUpCalls.run(bundle, grpcPort(), key, calls)));
   }
 
@@ -159,7 +160,8 @@ public class ServingBeans {
 
   @Produces
   @Singleton
-  RankingHandler rankingEndpoint(ServingConfig config, BundleHolder holder, EventSink log) {
+  RankingHandler rankingEndpoint(
+      ServingConfig config, BundleHolder holder, EventSink log, Ranker ranker) {
     ServingConfig.Ranking r = config.ranking();
     ServingConfig.Recent recent = config.recent();
     return new RankingHandler(
@@ -172,9 +174,16 @@ public class ServingBeans {
                 recent.shownWindow(),
                 recent.maxImpressions(),
                 recent.maxUsers())),
-        new Ranker(rankingConfig(r)),
+        ranker,
         log,
         config.eventLog().ackTimeout());
+  }
+
+  /** The service's ranking: what Rank calls run, and what the warm-up searches like. */
+  @Produces
+  @Singleton
+  Ranker ranker(ServingConfig config) {
+    return new Ranker(rankingConfig(config.ranking()));
   }
 
   /** The ranking's settings from the service's configuration. */

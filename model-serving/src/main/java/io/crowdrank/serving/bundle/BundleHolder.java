@@ -134,7 +134,7 @@ public final class BundleHolder implements AutoCloseable {
     for (long v : ServedBundles.needed(next)) {
       side.put(v, sideBySide(next, v, old));
     }
-    if (old == null) {
+    if (!ready) {
       warmUp(next, warmUp.searchBeam(), WARM_UP_SEARCHES, WARM_UP_BUDGET);
       settleHeap();
     }
