@@ -5,7 +5,9 @@ import static io.crowdrank.format.ServingLogFormat.LOGGED_AT;
 import static io.crowdrank.format.ServingLogFormat.REPLICA;
 import static io.crowdrank.format.ServingLogFormat.TYPE;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.crowdrank.format.ServingLogFormat;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +20,15 @@ import java.util.concurrent.CompletableFuture;
 public interface EventSink extends AutoCloseable {
   /** One record: its kind and id (written first) and its own fields. */
   interface Record {
+    /**
+     * The generators' factory of every sink. Scores are written by Jackson's Schubfach writer: the
+     * shortest digits that read back as the same number, several times cheaper than {@code
+     * Double.toString}, which took a fifth of the log writer's time (the ten scores of each
+     * answer).
+     */
+    JsonFactory JSON =
+        JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+
     /** One of {@link ServingLogFormat#TYPES}. */
     String type();
 

@@ -1,7 +1,6 @@
 package io.crowdrank.serving.events;
 
 import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.common.base.Preconditions;
 import io.crowdrank.format.ServingLogFormat;
@@ -93,7 +92,6 @@ public final class KafkaEventSink extends QueuedEventSink {
   private final Thread sender;
 
   // The sender thread's own state.
-  private final JsonFactory jsonFactory = new JsonFactory();
   private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1 << 12);
 
   KafkaEventSink(Settings settings, Clock clock, Producer<byte[], byte[]> producer) {
@@ -145,7 +143,7 @@ public final class KafkaEventSink extends QueuedEventSink {
   private void send(Entry e) {
     try {
       buffer.reset();
-      try (JsonGenerator json = jsonFactory.createGenerator(buffer, JsonEncoding.UTF8)) {
+      try (JsonGenerator json = Record.JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
         e.record().write(json, settings.replica(), clock.instant().toString());
       }
       producer.send(

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crowdrank.format.ServingLogFormat;
 import io.crowdrank.format.ServingLogFormat.Segment;
+import io.crowdrank.proto.v1.RankResponse;
+import io.crowdrank.proto.v1.RankedItem;
 import io.crowdrank.ranking.bundle.UserStore.IdType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,6 +110,56 @@ public class EventLogTest {
       assertThat(records.get(1).get(ServingLogFormat.ITEM_ID).asText()).isEqualTo("mp2");
       assertThat(log.written()).isEqualTo(2);
       assertThat(log.syncs()).isBetween(1L, 2L);
+    }
+  }
+
+  @Test
+  void appendDurable_rightAfterRecordsThatMayWait_isAcknowledgedAfterThemInOrder()
+      throws Exception {
+    try (EventLog log = open(dir)) {
+      // The writer lingers after writing records that may wait; a durable one wakes it.
+      for (int i = 0; i < 3; i++) {
+        log.appendLater(event(log, "later" + i));
+        Thread.sleep(2);
+      }
+      log.appendDurable(event(log, "durable")).get(5, TimeUnit.SECONDS);
+
+      assertThat(read(dir))
+          .extracting(r -> r.get(ServingLogFormat.ITEM_ID).asText())
+          .containsExactly("later0", "later1", "later2", "durable");
+    }
+  }
+
+  @Test
+  void servedRecord_scores_areTheShortestDigitsThatReadBackAsTheSameNumber() throws Exception {
+    double[] scores = {0.1, 1.0 / 3, 12345.678, 1e-7, -2.5, 0, 2.0e-3, 0.1f};
+    RankResponse.Builder response = RankResponse.newBuilder().setRequestId("r1");
+    for (int i = 0; i < scores.length; i++) {
+      response.addItems(RankedItem.newBuilder().setMiniProgramId("mp" + i).setScore(scores[i]));
+    }
+    try (EventLog log = open(dir)) {
+      log.appendDurable(
+              new ServedRecord(
+                  log.nextId(),
+                  new LoggedUser(IdType.PAYMENT_ACCOUNT, "2088001"),
+                  "alipay",
+                  Instant.parse("2026-12-06T10:00:00Z"),
+                  "",
+                  1,
+                  List.of(),
+                  false,
+                  response.build()))
+          .get(5, TimeUnit.SECONDS);
+    }
+
+    JsonNode items = read(dir).get(0).get(ServingLogFormat.ITEMS);
+    for (int i = 0; i < scores.length; i++) {
+      String text = items.get(i).get(ServingLogFormat.SCORE).asText();
+      assertThat(Double.parseDouble(text)).as("item %d: %s", i, text).isEqualTo(scores[i]);
+      // No longer than Java's own digits for the float.
+      assertThat(text.length())
+          .as("item %d: %s", i, text)
+          .isLessThanOrEqualTo(Double.toString(scores[i]).length());
     }
   }
 
