@@ -56,6 +56,14 @@ final class Load implements Callable<Integer> {
               + " /proc/PID/stat).")
   Integer serverPid;
 
+  @Option(
+      names = "--server-threads",
+      description =
+          "With --server-pid: also break the server's CPU per call down by thread group (from"
+              + " /proc/PID/task: call threads, event loops, the event log's writer, the JIT"
+              + " compiler, the collector). A thread that ends within the window is not counted.")
+  boolean serverThreads;
+
   @Option(names = "--mode", defaultValue = "closed", description = "open or closed (default).")
   String mode;
 
@@ -157,6 +165,19 @@ final class Load implements Callable<Integer> {
             spec.commandLine(), "--server-pid: cannot read " + stat + " (no such process here?)");
       }
       clocks.add(new LoadGenerator.CpuClock("server", () -> processCpuNanos(stat)));
+      if (serverThreads) {
+        // The groups alive now; each clock reads them all, which is cheap at two readings a run.
+        Path tasks = stat.resolveSibling("task");
+        for (String group : ServerThreads.cpuNanosByGroup(tasks).keySet()) {
+          clocks.add(
+              new LoadGenerator.CpuClock(
+                  "server/" + group,
+                  () -> ServerThreads.cpuNanosByGroup(tasks).getOrDefault(group, 0L)));
+        }
+      }
+    } else if (serverThreads) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--server-threads goes with --server-pid");
     }
     List<String> accounts = accounts();
     // The callers' callbacks only record and send the next request.
@@ -185,6 +206,7 @@ final class Load implements Callable<Integer> {
         LoadGenerator.Report report =
             generator.run(rpc.equals("echo") ? echoCall : rankCall, options, clocks);
         System.out.println(rpc + " " + report.line());
+        printThreads(report);
         if (timeline != null) {
           Files.writeString(timeline, Timeline.csv(report.timeline()));
           System.out.print(
@@ -202,8 +224,10 @@ final class Load implements Callable<Integer> {
       for (int round = 1; round <= rounds; round++) {
         LoadGenerator.Report e = generator.run(echoCall, options, clocks);
         System.out.println("round " + round + " echo " + e.line());
+        printThreads(e);
         LoadGenerator.Report r = generator.run(rankCall, options, clocks);
         System.out.println("round " + round + " rank " + r.line());
+        printThreads(r);
         double ratio = e.qps() > 0 ? r.qps() / e.qps() : 0;
         ratios.add(ratio);
         errors += e.errors() + r.errors();
@@ -220,6 +244,12 @@ final class Load implements Callable<Integer> {
       return errors == 0 ? 0 : 1;
     } finally {
       Cli.close(channel);
+    }
+  }
+
+  private void printThreads(LoadGenerator.Report report) {
+    if (serverThreads) {
+      System.out.println("  server CPU by thread, µs/call: " + report.threads("server"));
     }
   }
 

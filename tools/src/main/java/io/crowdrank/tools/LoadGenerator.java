@@ -100,10 +100,15 @@ public final class LoadGenerator {
       timeline = List.copyOf(timeline);
     }
 
+    /** The run in one line, with the CPU per call of each clock but the thread groups'. */
     public String line() {
       StringBuilder cpu = new StringBuilder();
       cpuMicrosPerCall.forEach(
-          (name, us) -> cpu.append(String.format(Locale.ROOT, "; %s CPU %.0f µs/call", name, us)));
+          (name, us) -> {
+            if (!name.contains("/")) {
+              cpu.append(String.format(Locale.ROOT, "; %s CPU %.0f µs/call", name, us));
+            }
+          });
       return String.format(
           Locale.ROOT,
           "%s%s: %,d requests in %.1f s = %,.0f QPS; latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f"
@@ -120,6 +125,28 @@ public final class LoadGenerator {
           errors,
           errorsByStatus.isEmpty() ? "" : errorsByStatus.toString(),
           cpu);
+    }
+
+    /**
+     * The CPU per call of {@code process}'s thread groups (the clocks named {@code process/group}),
+     * largest first, those under 0.5 µs left out; empty if it has none.
+     */
+    public String threads(String process) {
+      String prefix = process + "/";
+      StringBuilder out = new StringBuilder();
+      cpuMicrosPerCall.entrySet().stream()
+          .filter(e -> e.getKey().startsWith(prefix) && e.getValue() >= 0.5)
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .forEach(
+              e ->
+                  out.append(out.length() == 0 ? "" : ", ")
+                      .append(
+                          String.format(
+                              Locale.ROOT,
+                              "%s %.0f",
+                              e.getKey().substring(prefix.length()),
+                              e.getValue())));
+      return out.toString();
     }
   }
 

@@ -100,6 +100,38 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void threads_listAProcesssGroupsLargestFirst_andTheLineLeavesThemOut() {
+    var cpu = new java.util.LinkedHashMap<String, Double>();
+    cpu.put("generator", 20.0);
+    cpu.put("server", 96.4);
+    cpu.put("server/vert.x-eventloo", 19.2);
+    cpu.put("server/crowdrank-call-", 68.2);
+    cpu.put("server/GC Thread#", 0.3);
+    cpu.put("servers/other", 50.0);
+    LoadGenerator.Report report =
+        new LoadGenerator.Report(
+            LoadGenerator.Mode.CLOSED,
+            0,
+            1000,
+            0,
+            java.util.Map.of(),
+            1,
+            1000,
+            1,
+            2,
+            3,
+            4,
+            cpu,
+            List.of());
+
+    assertThat(report.threads("server")).isEqualTo("crowdrank-call- 68, vert.x-eventloo 19");
+    assertThat(report.threads("generator")).isEmpty();
+    assertThat(report.line())
+        .endsWith("; generator CPU 20 µs/call; server CPU 96 µs/call")
+        .doesNotContain("crowdrank-call-");
+  }
+
+  @Test
   void openLoop_sendsOnScheduleAndCountsErrorsByStatus() throws Exception {
     LoadGenerator.Report r =
         run(

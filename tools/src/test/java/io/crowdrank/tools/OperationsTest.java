@@ -215,7 +215,8 @@ class OperationsTest {
       "--warmup-seconds",
       "0",
       "--server-pid",
-      Long.toString(ProcessHandle.current().pid())
+      Long.toString(ProcessHandle.current().pid()),
+      "--server-threads"
     };
 
     int code = run(load);
@@ -226,6 +227,7 @@ class OperationsTest {
         .contains("round 1 echo closed: ", "round 1 rank closed: ", "round 2 rank closed: ")
         .contains("generator CPU", "server CPU", "round 2: rank / echo = ")
         .contains("rank / echo over 2 rounds: median ")
+        .contains("  server CPU by thread, µs/call: ")
         .doesNotContain("round 3");
   }
 
@@ -236,6 +238,7 @@ class OperationsTest {
         .isEqualTo(2);
     assertThat(run("load", "--target", target(), "--rpc", "compare", "--rounds", "0")).isEqualTo(2);
     assertThat(run("load", "--target", target(), "--server-pid", "2147483647")).isEqualTo(2);
+    assertThat(run("load", "--target", target(), "--server-threads")).isEqualTo(2);
     assertThat(run("load", "--target", target(), "--rpc", "ranking")).isEqualTo(2);
   }
 }
