@@ -250,7 +250,35 @@ final class Load implements Callable<Integer> {
   private void printThreads(LoadGenerator.Report report) {
     if (serverThreads) {
       System.out.println("  server CPU by thread, µs/call: " + report.threads("server"));
+      jitNote(report).ifPresent(note -> System.out.println("  " + note));
     }
+  }
+
+  /** From this share of the server's CPU in its JIT compiler, the window caught it warming up. */
+  static final double JIT_NOTE_SHARE = 0.05;
+
+  /**
+   * A note when the server's JIT compiler threads took {@value #JIT_NOTE_SHARE} or more of its CPU
+   * in the window: its CPU per call then includes compiling the path being measured (16-34 % of it
+   * 10-24 s into a load of a warmed-up replica at 10,000 items; under 1 % after 60 s).
+   */
+  static java.util.Optional<String> jitNote(LoadGenerator.Report report) {
+    double all = report.cpuMicrosPerCall().getOrDefault("server", 0.0);
+    double jit =
+        report.cpuMicrosPerCall().entrySet().stream()
+            .filter(e -> e.getKey().startsWith("server/") && e.getKey().contains("CompilerThre"))
+            .mapToDouble(java.util.Map.Entry::getValue)
+            .sum();
+    if (all <= 0 || jit / all < JIT_NOTE_SHARE) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        String.format(
+            Locale.ROOT,
+            "note: the server's JIT compiler took %.0f %% of its CPU in this window, so it was"
+                + " still compiling what is measured; for its steady state, measure after a longer"
+                + " --warmup-seconds (60 or more)",
+            100 * jit / all));
   }
 
   /** This JVM's CPU time. */

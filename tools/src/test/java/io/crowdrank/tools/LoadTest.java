@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -28,6 +29,28 @@ class LoadTest {
     // SyntheticBundle writes format_string('2088%012d', id) for ids 0..n-1.
     assertThat(Load.numbered(List.of(), "2088", 3))
         .containsExactly("2088000000000000", "2088000000000001", "2088000000000002");
+  }
+
+  @Test
+  void jitNote_fromFivePercentOfTheServersCpuInItsCompilerThreads() {
+    // 100 µs a call in all; C2 and C1 together 4 µs (no note), then 5 µs (a note of 5 %).
+    assertThat(
+            Load.jitNote(
+                report(Map.of("server/C2 CompilerThre", 3.0, "server/C1 CompilerThre", 1.0))))
+        .isEmpty();
+    assertThat(
+            Load.jitNote(
+                report(Map.of("server/C2 CompilerThre", 4.0, "server/C1 CompilerThre", 1.0))))
+        .hasValueSatisfying(n -> assertThat(n).contains("took 5 % of its CPU"));
+    // The generator's own compiler is not the server's.
+    assertThat(Load.jitNote(report(Map.of("generator/C2 CompilerThre", 50.0)))).isEmpty();
+  }
+
+  private static LoadGenerator.Report report(Map<String, Double> threads) {
+    Map<String, Double> cpu = new java.util.HashMap<>(threads);
+    cpu.put("server", 100.0);
+    return new LoadGenerator.Report(
+        LoadGenerator.Mode.CLOSED, 0, 1000, 0, Map.of(), 1, 1000, 1, 2, 3, 4, cpu, List.of());
   }
 
   @Test
