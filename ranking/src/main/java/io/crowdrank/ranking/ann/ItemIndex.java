@@ -22,11 +22,14 @@ import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.StoredFieldVisitor;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
@@ -401,21 +404,30 @@ public final class ItemIndex implements AutoCloseable {
             "the item index's vectors are not of length " + items.dim());
       }
       int[] itemOfDoc = new int[reader.maxDoc()];
-      StoredFields stored = reader.storedFields();
       FixedBitSet[] byApp = new FixedBitSet[HostApps.ALL.size()];
       for (int a = 0; a < byApp.length; a++) {
         byApp[a] = new FixedBitSet(itemOfDoc.length);
       }
-      for (int d = 0; d < itemOfDoc.length; d++) {
-        String id = stored.document(d).get(ITEM_ID);
-        int item = id == null ? -1 : items.item(id);
-        if (item < 0 || !items.hasVector(item)) {
-          throw new IllegalStateException(
-              "the item index has item " + id + ", which the catalog has no vector for");
-        }
-        itemOfDoc[d] = item;
-        for (int app : items.hostApps(item)) {
-          byApp[app].set(d);
+      IdVisitor ids = new IdVisitor();
+      for (LeafReaderContext leaf : reader.leaves()) {
+        // Read in order, each compressed block once, as Lucene's merges read: the random-access
+        // reader decompresses a block per document (1.6-1.8 s for 1 M items, against 60-110 ms).
+        StoredFields stored =
+            leaf.reader() instanceof CodecReader codec
+                ? codec.getFieldsReader().getMergeInstance()
+                : leaf.reader().storedFields();
+        for (int local = 0; local < leaf.reader().maxDoc(); local++) {
+          int d = leaf.docBase + local;
+          String id = ids.read(stored, local);
+          int item = id == null ? -1 : items.item(id);
+          if (item < 0 || !items.hasVector(item)) {
+            throw new IllegalStateException(
+                "the item index has item " + id + ", which the catalog has no vector for");
+          }
+          itemOfDoc[d] = item;
+          for (int app : items.hostApps(item)) {
+            byApp[app].set(d);
+          }
         }
       }
       DocSetQuery[] filters = new DocSetQuery[byApp.length];
@@ -429,6 +441,27 @@ public final class ItemIndex implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       reader.close();
       throw e;
+    }
+  }
+
+  /** Reads a document's item id and nothing else. */
+  private static final class IdVisitor extends StoredFieldVisitor {
+    private String id;
+
+    String read(StoredFields stored, int doc) throws IOException {
+      id = null;
+      stored.document(doc, this);
+      return id;
+    }
+
+    @Override
+    public Status needsField(FieldInfo field) {
+      return field.name.equals(ITEM_ID) ? Status.YES : id == null ? Status.NO : Status.STOP;
+    }
+
+    @Override
+    public void stringField(FieldInfo field, String value) {
+      id = value;
     }
   }
 
