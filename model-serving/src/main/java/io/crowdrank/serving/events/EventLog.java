@@ -39,8 +39,9 @@ import org.jboss.logging.Logger;
  * <p>An event that must not be lost ({@link #appendDurable}) completes its future only once it is
  * on disk: the writer takes whatever is queued, writes it and calls {@code fsync}, so one sync
  * serves every caller waiting at that moment. A record that may be lost in a crash ({@link
- * #appendLater}, the lists Rank served) is written in the same way but synced at most one flush
- * interval later; a crash loses at most that interval of them.
+ * #appendLater}, the lists Rank served) is written in groups that gather for up to a millisecond,
+ * and synced at most one flush interval later; a crash loses at most that interval of them (and the
+ * last millisecond's).
  *
  * <p>At start, an unfinished segment (the service was killed) is cut back to its last complete line
  * and closed; what was cut is reported ({@link #recovery()}) and logged as a recovery record. A
