@@ -1,5 +1,6 @@
 package io.crowdrank.tools;
 
+import com.google.common.base.Suppliers;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.crowdrank.proto.v1.EchoRequest;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -166,13 +168,16 @@ final class Load implements Callable<Integer> {
       }
       clocks.add(new LoadGenerator.CpuClock("server", () -> processCpuNanos(stat)));
       if (serverThreads) {
-        // The groups alive now; each clock reads them all, which is cheap at two readings a run.
+        // The groups alive now, a clock each; the clocks of one reading share one listing of the
+        // threads (the window's ends are at least a second apart).
         Path tasks = stat.resolveSibling("task");
+        com.google.common.base.Supplier<Map<String, Long>> reading =
+            Suppliers.memoizeWithExpiration(
+                () -> ServerThreads.cpuNanosByGroup(tasks), 500, TimeUnit.MILLISECONDS);
         for (String group : ServerThreads.cpuNanosByGroup(tasks).keySet()) {
           clocks.add(
               new LoadGenerator.CpuClock(
-                  "server/" + group,
-                  () -> ServerThreads.cpuNanosByGroup(tasks).getOrDefault(group, 0L)));
+                  "server/" + group, () -> reading.get().getOrDefault(group, 0L)));
         }
       }
     } else if (serverThreads) {
@@ -267,7 +272,7 @@ final class Load implements Callable<Integer> {
     double jit =
         report.cpuMicrosPerCall().entrySet().stream()
             .filter(e -> e.getKey().startsWith("server/") && e.getKey().contains("CompilerThre"))
-            .mapToDouble(java.util.Map.Entry::getValue)
+            .mapToDouble(Map.Entry::getValue)
             .sum();
     if (all <= 0 || jit / all < JIT_NOTE_SHARE) {
       return java.util.Optional.empty();

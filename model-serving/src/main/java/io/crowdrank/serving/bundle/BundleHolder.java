@@ -86,12 +86,12 @@ public final class BundleHolder implements AutoCloseable {
     return served().map(ServedBundles::bundle);
   }
 
-  /** The bundle with the versions served beside it, as one value. */
   /** Whether a bundle is served and the replica has warmed up on it: ready for traffic. */
   public boolean ready() {
     return ready;
   }
 
+  /** The bundle with the versions served beside it, as one value. */
   public Optional<ServedBundles> served() {
     return Optional.ofNullable(current.get());
   }
