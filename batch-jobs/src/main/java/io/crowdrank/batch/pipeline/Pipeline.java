@@ -331,7 +331,11 @@ public final class Pipeline {
               new ReportsJob(
                   spark,
                   new ReportsJob.Options(
-                      o.warehouse(), o.privacyK(), 6, o.lookalikeTopN(), o.trainParams().seed())));
+                      o.warehouse(),
+                      o.privacyK(),
+                      ReportsJob.DEFAULT_PERSONAS,
+                      o.lookalikeTopN(),
+                      o.trainParams().seed())));
       case EVALUATE ->
           tables(
               new EvaluateJob(

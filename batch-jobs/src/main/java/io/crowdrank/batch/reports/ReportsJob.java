@@ -45,6 +45,9 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
           .add(NAME, DataTypes.StringType, false)
           .add(ReportsFormat.REPORT_JSON, DataTypes.StringType, false);
 
+  /** KMeans personas fitted when nothing says otherwise (the pipeline has no option for it). */
+  public static final int DEFAULT_PERSONAS = 6;
+
   /**
    * @param k smallest number of people a published number may describe (&ge; 2)
    * @param personas number of KMeans personas (&ge; 2)
@@ -68,7 +71,7 @@ public final class ReportsJob extends StepJob<ReportsJob.Options, ReportsJob.Res
     }
 
     public static Options defaults(String warehouse) {
-      return new Options(warehouse, 50, 6, Lookalike.DEFAULT_TOP_N, 42);
+      return new Options(warehouse, 50, DEFAULT_PERSONAS, Lookalike.DEFAULT_TOP_N, 42);
     }
   }
 
